@@ -1,0 +1,233 @@
+//! The end-to-end harness: the real services (in-process, from the same library code the
+//! binary runs) and the real router binary, on a database of the test's own.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
+use mediamagic::{
+    config::PlatformConfig,
+    router_process::{self, RouterLaunch},
+    secrets::Keys,
+    stack::{Infra, accounts_app, spawn_service},
+};
+use mediamagic_kit::{local_services::free_port, testing};
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use tokio::{net::TcpListener, process::Child};
+use tokio_util::sync::CancellationToken;
+
+/// A running stack: subgraphs plus one or more routers.
+pub struct TestStack {
+    /// Connection details the services use.
+    pub infra: Infra,
+    /// The accounts service's address.
+    pub accounts_addr: SocketAddr,
+    routers: Vec<(String, Child, tempfile::TempDir)>,
+    shutdown: CancellationToken,
+    http: reqwest::Client,
+}
+
+impl Drop for TestStack {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+/// A GraphQL response: `data` and `errors`.
+#[derive(Debug)]
+pub struct GqlResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// The JSON body.
+    pub body: Value,
+}
+
+impl GqlResponse {
+    /// `data` at a JSON pointer such as `/me/id`; panics with the body when absent.
+    pub fn data(&self, pointer: &str) -> &Value {
+        self.body
+            .pointer(&format!("/data{pointer}"))
+            .filter(|v| !v.is_null())
+            .unwrap_or_else(|| panic!("no data at {pointer}: {}", self.body))
+    }
+
+    /// The `extensions.code` of the first error; panics when there is none.
+    pub fn error_code(&self) -> &str {
+        self.body
+            .pointer("/errors/0/extensions/code")
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("expected an error: {}", self.body))
+    }
+
+    /// The message of the first error.
+    pub fn error_message(&self) -> &str {
+        self.body
+            .pointer("/errors/0/message")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+    }
+}
+
+/// A credential to send.
+#[derive(Clone, Copy, Debug)]
+pub enum Cred<'a> {
+    /// No credential.
+    None,
+    /// `Authorization: Bearer`.
+    Bearer(&'a str),
+    /// `x-mediamagic-key`.
+    Key(&'a str),
+}
+
+/// Starts the accounts service and a router on a fresh database.
+pub async fn spawn_stack() -> TestStack {
+    let infra = Infra {
+        database_url: testing::test_database().await,
+        redis_url: testing::redis_url(),
+        keys: Keys::generate(),
+    };
+    let config: PlatformConfig =
+        mediamagic_kit::config::load(mediamagic::config::DEFAULTS, None).expect("default config");
+    let shutdown = CancellationToken::new();
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let accounts_addr = listener.local_addr().expect("addr");
+    let app = accounts_app(&config, &infra).await.expect("accounts app");
+    spawn_service("accounts", listener, app, shutdown.clone());
+    let mut stack = TestStack {
+        infra,
+        accounts_addr,
+        routers: Vec::new(),
+        shutdown,
+        http: reqwest::Client::new(),
+    };
+    stack.add_router().await;
+    stack
+}
+
+impl TestStack {
+    /// Starts another router instance on the same services and Redis; returns its index.
+    pub async fn add_router(&mut self) -> usize {
+        let dir = tempfile::tempdir().expect("router dir");
+        let port = free_port().expect("port");
+        let accounts_url = format!("http://{}", self.accounts_addr);
+        let child = router_process::spawn(RouterLaunch {
+            binary: router_process::default_binary(),
+            base_config: router_process::DEV_CONFIG.to_owned(),
+            work_dir: dir.path(),
+            host: "127.0.0.1",
+            port,
+            subgraphs: vec![("accounts", format!("{accounts_url}/graphql"))],
+            keys: &self.infra.keys,
+            redis_url: &self.infra.redis_url,
+            accounts_url,
+        })
+        .await
+        .expect("router starts");
+        self.routers
+            .push((format!("http://127.0.0.1:{port}/graphql"), child, dir));
+        self.routers.len() - 1
+    }
+
+    /// The GraphQL URL of router `index`.
+    pub fn router_url(&self, index: usize) -> &str {
+        &self.routers[index].0
+    }
+
+    /// The accounts subgraph's GraphQL URL (bypassing the router).
+    pub fn accounts_url(&self) -> String {
+        format!("http://{}/graphql", self.accounts_addr)
+    }
+
+    /// Sends a GraphQL request through router 0.
+    pub async fn gql(&self, cred: Cred<'_>, query: &str, variables: Value) -> GqlResponse {
+        self.gql_at(self.router_url(0), cred, &[], query, variables)
+            .await
+    }
+
+    /// Sends a GraphQL request to `url` with a credential and extra headers.
+    pub async fn gql_at(
+        &self,
+        url: &str,
+        cred: Cred<'_>,
+        headers: &[(&str, &str)],
+        query: &str,
+        variables: Value,
+    ) -> GqlResponse {
+        let mut request = self
+            .http
+            .post(url)
+            .json(&json!({"query": query, "variables": variables}));
+        match cred {
+            Cred::None => {}
+            Cred::Bearer(token) => request = request.bearer_auth(token),
+            Cred::Key(key) => request = request.header("x-mediamagic-key", key),
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.expect("request sent");
+        let status = response.status().as_u16();
+        let body = response.json().await.expect("JSON body");
+        GqlResponse { status, body }
+    }
+
+    /// Signs up a new user with a unique email; returns (session token, user id, email).
+    pub async fn sign_up(&self, name: &str) -> (String, String, String) {
+        let email = format!("{name}-{}@example.com", uuid::Uuid::new_v4().simple());
+        let response = self
+            .gql(
+                Cred::None,
+                "mutation($email: String!, $name: String!) {
+                    signUp(input: {email: $email, password: \"correct horse 1\", name: $name}) {
+                        token user { id }
+                    }
+                }",
+                json!({"email": email, "name": name}),
+            )
+            .await;
+        (
+            response.data("/signUp/token").as_str().unwrap().to_owned(),
+            response
+                .data("/signUp/user/id")
+                .as_str()
+                .unwrap()
+                .to_owned(),
+            email,
+        )
+    }
+
+    /// Creates a team as `token`'s user; returns its id.
+    pub async fn create_team(&self, token: &str, name: &str) -> String {
+        let response = self
+            .gql(
+                Cred::Bearer(token),
+                "mutation($name: String!) { createTeam(name: $name) { id } }",
+                json!({"name": name}),
+            )
+            .await;
+        response.data("/createTeam/id").as_str().unwrap().to_owned()
+    }
+
+    /// Creates an API key (for `team` when given); returns (secret, key id).
+    pub async fn create_key(&self, token: &str, team: Option<&str>) -> (String, String) {
+        let response = self
+            .gql(
+                Cred::Bearer(token),
+                "mutation($team: ID) {
+                    createApiKey(input: {name: \"test key\", teamId: $team}) { secret apiKey { id } }
+                }",
+                json!({"team": team}),
+            )
+            .await;
+        (
+            response
+                .data("/createApiKey/secret")
+                .as_str()
+                .unwrap()
+                .to_owned(),
+            response
+                .data("/createApiKey/apiKey/id")
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        )
+    }
+}

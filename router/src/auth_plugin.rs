@@ -1,0 +1,181 @@
+//! The `mediamagic_auth` plugin: verifies the client's credential on every request and
+//! replaces it with an internal token for the subgraphs.
+//!
+//! The router config propagates only `x-mediamagic-internal` to subgraphs, and this plugin
+//! removes any value a client sent for it before doing anything else.
+
+use crate::{
+    config::{AuthPluginConfig, setting},
+    credentials::{CredentialChecker, CredentialError},
+};
+use hive_router::{
+    GraphQLError,
+    http::StatusCode,
+    plugins::{
+        hooks::{
+            on_http_request::{OnHttpRequestHookFuture, OnHttpRequestHookPayload},
+            on_plugin_init::{OnPluginInitPayload, OnPluginInitResult},
+        },
+        plugin_trait::{RouterPlugin, StartHookPayload},
+    },
+};
+use mediamagic_kit::{
+    auth::INTERNAL_TOKEN_HEADER,
+    tokens::{TokenIssuer, TokenVerifier},
+};
+use std::sync::Arc;
+
+/// Header carrying an API key (seed 000).
+pub const API_KEY_HEADER: &str = "x-mediamagic-key";
+
+/// The auth plugin.
+pub struct AuthPlugin {
+    checker: Arc<CredentialChecker>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("mediamagic_auth: {0}")]
+struct InitError(String);
+
+impl AuthPlugin {
+    /// Builds the plugin from its config, with environment fallbacks for secrets.
+    pub fn from_config(config: AuthPluginConfig) -> Result<Self, String> {
+        let need = |value: Option<String>, name: &str| {
+            value
+                .ok_or_else(|| format!("`{name}` is not configured (plugin config or environment)"))
+        };
+        let root_public = need(
+            setting(&config.root_public_key, "MEDIAMAGIC__AUTH__ROOT_PUBLIC_KEY"),
+            "root_public_key",
+        )?;
+        let internal_private = need(
+            setting(
+                &config.internal_private_key,
+                "MEDIAMAGIC__AUTH__INTERNAL_PRIVATE_KEY",
+            ),
+            "internal_private_key",
+        )?;
+        let internal_secret = need(
+            setting(&config.internal_secret, "MEDIAMAGIC__AUTH__INTERNAL_SECRET"),
+            "internal_secret",
+        )?;
+        let redis_url = need(
+            setting(&config.redis_url, "MEDIAMAGIC__REDIS__URL"),
+            "redis_url",
+        )?;
+        let accounts_url = need(
+            setting(&config.accounts_url, "MEDIAMAGIC__AUTH__ACCOUNTS_URL"),
+            "accounts_url",
+        )?;
+        let sessions = TokenVerifier::from_hex(&root_public).map_err(|e| e.to_string())?;
+        let internal = TokenIssuer::from_hex(&internal_private).map_err(|e| e.to_string())?;
+        Ok(Self {
+            checker: Arc::new(CredentialChecker::new(
+                sessions,
+                internal,
+                redis_url,
+                accounts_url,
+                internal_secret,
+                config.internal_token_ttl_seconds,
+                config.api_key_cache_seconds,
+                config.oidc,
+            )),
+        })
+    }
+}
+
+fn unauthenticated(message: &str) -> GraphQLError {
+    GraphQLError::from_message_and_code(message, "UNAUTHENTICATED")
+}
+
+impl RouterPlugin for AuthPlugin {
+    type Config = AuthPluginConfig;
+
+    fn plugin_name() -> &'static str {
+        "mediamagic_auth"
+    }
+
+    fn on_plugin_init(payload: OnPluginInitPayload<Self>) -> OnPluginInitResult<Self> {
+        let config = payload.config()?;
+        let plugin = Self::from_config(config).map_err(InitError)?;
+        payload.initialize_plugin(plugin)
+    }
+
+    fn on_http_request<'req>(
+        &'req self,
+        mut payload: OnHttpRequestHookPayload<'req>,
+    ) -> OnHttpRequestHookFuture<'req> {
+        Box::pin(async move {
+            let headers = payload.router_http_request.headers_mut();
+            // Only the router may speak for a caller.
+            headers.remove(INTERNAL_TOKEN_HEADER);
+            let api_key = headers
+                .get(API_KEY_HEADER)
+                .map(|v| v.to_str().map(str::to_owned));
+            let bearer = headers.get("authorization").map(|v| {
+                v.to_str().map(|raw| {
+                    let raw = raw.trim();
+                    match raw.split_once(' ') {
+                        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => {
+                            Some(token.trim().to_owned())
+                        }
+                        // Other schemes (Basic, for the converter surface) are not ours here.
+                        _ => None,
+                    }
+                })
+            });
+            let checked = match (api_key, bearer) {
+                (Some(Ok(key)), _) => self.checker.api_key(&key).await,
+                (Some(Err(_)), _) | (None, Some(Err(_))) => Err(CredentialError::Rejected(
+                    "credential headers must be ASCII",
+                )),
+                (None, Some(Ok(Some(token)))) => self.checker.bearer(&token).await,
+                (None, Some(Ok(None))) | (None, None) => return payload.proceed(),
+            };
+            let identity = match checked {
+                Ok(identity) => identity,
+                Err(CredentialError::Rejected(message)) => {
+                    return payload.end_with_graphql_error(
+                        unauthenticated(message),
+                        StatusCode::UNAUTHORIZED,
+                    );
+                }
+                Err(err @ CredentialError::Unavailable(_)) => {
+                    tracing::error!(error = %err, "credential check failed");
+                    return payload.end_with_graphql_error(
+                        GraphQLError::from_message_and_code(
+                            "credentials cannot be checked right now; try again",
+                            "INTERNAL",
+                        ),
+                        StatusCode::SERVICE_UNAVAILABLE,
+                    );
+                }
+            };
+            let token = match self.checker.internal_token(&identity) {
+                Ok(token) => token,
+                Err(err) => {
+                    tracing::error!(error = %err, "could not mint an internal token");
+                    return payload.end_with_graphql_error(
+                        GraphQLError::from_message_and_code("internal error", "INTERNAL"),
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                    );
+                }
+            };
+            match token.parse() {
+                Ok(value) => {
+                    payload.router_http_request.headers_mut().insert(
+                        hive_router::http::HeaderName::from_static(INTERNAL_TOKEN_HEADER),
+                        value,
+                    );
+                }
+                Err(_) => {
+                    return payload.end_with_graphql_error(
+                        GraphQLError::from_message_and_code("internal error", "INTERNAL"),
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                    );
+                }
+            }
+            payload.proceed()
+        })
+    }
+}

@@ -1,0 +1,337 @@
+//! Turning a presented credential into the identity the router vouches for.
+//!
+//! - `Authorization: Bearer <biscuit>`: a session token signed by the root key, not expired,
+//!   and not revoked (revocations live in Redis, published by the accounts service).
+//! - `x-mediamagic-key: <key>`: looked up in the Redis cache by SHA-256, else at the accounts
+//!   service; a revoked key's cache entry is a tombstone, so revocation is immediate.
+//! - `Authorization: Bearer <JWT>` from the configured OIDC issuer: verified against its JWKS;
+//!   the user is provisioned at the accounts service on first sight.
+
+use crate::config::OidcConfig;
+use chrono::{DateTime, Utc};
+use jsonwebtoken::{DecodingKey, Validation, jwk::JwkSet};
+use mediamagic_kit::{
+    AccountKind, Scope,
+    redis::{API_KEY_LAST_USED, ConnectionManager, api_key_cache_key, revoked_session_key},
+    tokens::{Claims, TokenIssuer, TokenVerifier},
+};
+use redis::AsyncCommands;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::time::{Duration, Instant};
+use tokio::sync::{Mutex, OnceCell};
+use uuid::Uuid;
+
+/// Why a credential was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum CredentialError {
+    /// Bad, expired, revoked or forged: the client's fault. The text is safe to show.
+    #[error("{0}")]
+    Rejected(&'static str),
+    /// A dependency failed (Redis, accounts service): logged, shown as a generic error.
+    #[error("credential check unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// The identity of an accepted credential.
+#[derive(Clone, Debug)]
+pub struct Identity {
+    /// Claims to put in the internal token (its expiry is set when minting).
+    pub claims: Claims,
+}
+
+#[derive(Deserialize)]
+struct KeyIdentity {
+    key_id: Uuid,
+    user_id: Option<Uuid>,
+    account_id: Uuid,
+    account_kind: AccountKind,
+    scopes: Vec<Scope>,
+    expires_at: Option<DateTime<Utc>>,
+}
+
+/// Checks credentials; shared by all router workers.
+pub struct CredentialChecker {
+    sessions: TokenVerifier,
+    internal: TokenIssuer,
+    redis_url: String,
+    redis: OnceCell<ConnectionManager>,
+    http: reqwest::Client,
+    accounts_url: String,
+    internal_secret: String,
+    internal_ttl: chrono::Duration,
+    key_cache_seconds: u64,
+    oidc: Option<OidcConfig>,
+    jwks: Mutex<Option<(Instant, JwkSet)>>,
+}
+
+impl CredentialChecker {
+    /// A checker with the given keys and endpoints.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        sessions: TokenVerifier,
+        internal: TokenIssuer,
+        redis_url: String,
+        accounts_url: String,
+        internal_secret: String,
+        internal_ttl_seconds: i64,
+        key_cache_seconds: u64,
+        oidc: Option<OidcConfig>,
+    ) -> Self {
+        Self {
+            sessions,
+            internal,
+            redis_url,
+            redis: OnceCell::new(),
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(5))
+                .build()
+                .unwrap_or_default(),
+            accounts_url: accounts_url.trim_end_matches('/').to_owned(),
+            internal_secret,
+            internal_ttl: chrono::Duration::seconds(internal_ttl_seconds),
+            key_cache_seconds,
+            oidc,
+            jwks: Mutex::new(None),
+        }
+    }
+
+    async fn redis(&self) -> Result<ConnectionManager, CredentialError> {
+        self.redis
+            .get_or_try_init(|| mediamagic_kit::redis::connect(&self.redis_url))
+            .await
+            .cloned()
+            .map_err(|e| CredentialError::Unavailable(e.to_string()))
+    }
+
+    /// Signs the internal token for `identity`.
+    pub fn internal_token(&self, identity: &Identity) -> Result<String, CredentialError> {
+        let mut claims = identity.claims.clone();
+        claims.expires_at = Utc::now() + self.internal_ttl;
+        self.internal
+            .mint(&claims)
+            .map(|m| m.token)
+            .map_err(|e| CredentialError::Unavailable(e.to_string()))
+    }
+
+    /// Checks a bearer token: a Biscuit session token, or an OIDC JWT when configured.
+    pub async fn bearer(&self, token: &str) -> Result<Identity, CredentialError> {
+        if self.oidc.is_some() && token.starts_with("eyJ") && token.matches('.').count() == 2 {
+            return self.oidc_token(token).await;
+        }
+        let verified = self
+            .sessions
+            .verify(token)
+            .map_err(|_| CredentialError::Rejected("invalid or expired session token"))?;
+        let mut redis = self.redis().await?;
+        let revoked: bool = redis
+            .exists(revoked_session_key(&verified.revocation_id))
+            .await
+            .map_err(|e| CredentialError::Unavailable(e.to_string()))?;
+        if revoked {
+            return Err(CredentialError::Rejected("this session token was revoked"));
+        }
+        let mut claims = verified.claims;
+        claims.session = Some(verified.revocation_id);
+        Ok(Identity { claims })
+    }
+
+    /// Checks an API key.
+    pub async fn api_key(&self, key: &str) -> Result<Identity, CredentialError> {
+        let key = key.trim();
+        if key.is_empty() || key.len() > 200 {
+            return Err(CredentialError::Rejected("invalid API key"));
+        }
+        let hash = hex::encode(Sha256::digest(key.as_bytes()));
+        let cache_key = api_key_cache_key(&hash);
+        let mut redis = self.redis().await?;
+        let cached: Option<String> = redis
+            .get(&cache_key)
+            .await
+            .map_err(|e| CredentialError::Unavailable(e.to_string()))?;
+        let identity: KeyIdentity = match cached.as_deref() {
+            Some("revoked") | Some("invalid") => {
+                return Err(CredentialError::Rejected(
+                    "invalid, expired or revoked API key",
+                ));
+            }
+            Some(json) => serde_json::from_str(json)
+                .map_err(|e| CredentialError::Unavailable(e.to_string()))?,
+            None => {
+                let looked_up = self.lookup_key(key).await?;
+                let value = match &looked_up {
+                    Some(json) => json.clone(),
+                    None => "invalid".to_owned(),
+                };
+                // NX: never overwrite a tombstone written by a concurrent revocation.
+                let ttl = if looked_up.is_some() {
+                    self.key_cache_seconds
+                } else {
+                    30
+                };
+                let _: Option<String> = redis::cmd("SET")
+                    .arg(&cache_key)
+                    .arg(value)
+                    .arg("NX")
+                    .arg("EX")
+                    .arg(ttl)
+                    .query_async(&mut redis)
+                    .await
+                    .map_err(|e| CredentialError::Unavailable(e.to_string()))?;
+                match looked_up {
+                    Some(json) => serde_json::from_str(&json)
+                        .map_err(|e| CredentialError::Unavailable(e.to_string()))?,
+                    None => {
+                        return Err(CredentialError::Rejected(
+                            "invalid, expired or revoked API key",
+                        ));
+                    }
+                }
+            }
+        };
+        let now = Utc::now();
+        if identity.expires_at.is_some_and(|at| at <= now) {
+            return Err(CredentialError::Rejected(
+                "invalid, expired or revoked API key",
+            ));
+        }
+        let _: () = redis
+            .hset(
+                API_KEY_LAST_USED,
+                identity.key_id.to_string(),
+                now.to_rfc3339(),
+            )
+            .await
+            .map_err(|e| CredentialError::Unavailable(e.to_string()))?;
+        Ok(Identity {
+            claims: Claims {
+                user_id: identity.user_id,
+                account_id: identity.account_id,
+                account_kind: identity.account_kind,
+                scopes: identity.scopes,
+                expires_at: now,
+                session: None,
+            },
+        })
+    }
+
+    /// Asks the accounts service about a key: its identity JSON, or `None` when invalid.
+    async fn lookup_key(&self, key: &str) -> Result<Option<String>, CredentialError> {
+        let response = self
+            .http
+            .post(format!("{}/internal/api-keys/verify", self.accounts_url))
+            .header("x-mediamagic-internal-secret", &self.internal_secret)
+            .json(&serde_json::json!({ "key": key }))
+            .send()
+            .await
+            .map_err(|e| CredentialError::Unavailable(e.to_string()))?;
+        match response.status() {
+            s if s.is_success() => response
+                .text()
+                .await
+                .map(Some)
+                .map_err(|e| CredentialError::Unavailable(e.to_string())),
+            reqwest::StatusCode::UNAUTHORIZED => Ok(None),
+            other => Err(CredentialError::Unavailable(format!(
+                "accounts answered {other}"
+            ))),
+        }
+    }
+
+    async fn oidc_token(&self, token: &str) -> Result<Identity, CredentialError> {
+        let Some(oidc) = &self.oidc else {
+            return Err(CredentialError::Rejected(
+                "invalid or expired session token",
+            ));
+        };
+        let header = jsonwebtoken::decode_header(token)
+            .map_err(|_| CredentialError::Rejected("malformed JWT"))?;
+        let jwks = self.jwks(oidc, false).await?;
+        let jwk = match header.kid.as_deref().and_then(|kid| jwks.find(kid)) {
+            Some(jwk) => jwk.clone(),
+            // Unknown kid: the issuer may have rotated keys; refetch once.
+            None => {
+                let fresh = self.jwks(oidc, true).await?;
+                header
+                    .kid
+                    .as_deref()
+                    .and_then(|kid| fresh.find(kid))
+                    .cloned()
+                    .ok_or(CredentialError::Rejected("JWT signed by an unknown key"))?
+            }
+        };
+        let key =
+            DecodingKey::from_jwk(&jwk).map_err(|_| CredentialError::Rejected("unusable JWK"))?;
+        let mut validation = Validation::new(header.alg);
+        validation.set_audience(&[&oidc.audience]);
+        validation.set_issuer(&[&oidc.issuer]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        #[derive(Deserialize)]
+        struct OidcClaims {
+            sub: String,
+            email: Option<String>,
+            name: Option<String>,
+            exp: i64,
+        }
+        let data = jsonwebtoken::decode::<OidcClaims>(token, &key, &validation)
+            .map_err(|_| CredentialError::Rejected("invalid or expired JWT"))?;
+        let claims = data.claims;
+        let email = claims
+            .email
+            .ok_or(CredentialError::Rejected("the JWT carries no email claim"))?;
+        let response = self
+            .http
+            .post(format!("{}/internal/oidc/provision", self.accounts_url))
+            .header("x-mediamagic-internal-secret", &self.internal_secret)
+            .json(&serde_json::json!({
+                "issuer": oidc.issuer, "subject": claims.sub, "email": email, "name": claims.name
+            }))
+            .send()
+            .await
+            .map_err(|e| CredentialError::Unavailable(e.to_string()))?;
+        if !response.status().is_success() {
+            return Err(CredentialError::Rejected(
+                "this identity cannot be provisioned",
+            ));
+        }
+        #[derive(Deserialize)]
+        struct Provisioned {
+            user_id: Uuid,
+        }
+        let provisioned: Provisioned = response
+            .json()
+            .await
+            .map_err(|e| CredentialError::Unavailable(e.to_string()))?;
+        Ok(Identity {
+            claims: Claims {
+                user_id: Some(provisioned.user_id),
+                account_id: provisioned.user_id,
+                account_kind: AccountKind::User,
+                scopes: Scope::user_defaults(),
+                expires_at: DateTime::<Utc>::from_timestamp(claims.exp, 0).unwrap_or_else(Utc::now),
+                session: None,
+            },
+        })
+    }
+
+    async fn jwks(&self, oidc: &OidcConfig, refresh: bool) -> Result<JwkSet, CredentialError> {
+        let mut cached = self.jwks.lock().await;
+        if let Some((fetched, set)) = cached.as_ref() {
+            if !refresh && fetched.elapsed() < Duration::from_secs(oidc.jwks_cache_seconds) {
+                return Ok(set.clone());
+            }
+        }
+        let set: JwkSet = self
+            .http
+            .get(&oidc.jwks_url)
+            .send()
+            .await
+            .and_then(|r| r.error_for_status())
+            .map_err(|e| CredentialError::Unavailable(e.to_string()))?
+            .json()
+            .await
+            .map_err(|e| CredentialError::Unavailable(e.to_string()))?;
+        *cached = Some((Instant::now(), set.clone()));
+        Ok(set)
+    }
+}

@@ -1,0 +1,17 @@
+//! The `mediamagic-router` binary: Hive Router with Media Magic's plugins registered.
+//! It reads its config from `ROUTER_CONFIG_FILE_PATH` (see `router/config/`).
+#![recursion_limit = "256"]
+
+use hive_router::{
+    PluginRegistry, RouterGlobalAllocator, configure_global_allocator, error::RouterInitError,
+    init_rustls_crypto_provider, ntex, router_entrypoint,
+};
+use mediamagic_router::AuthPlugin;
+
+configure_global_allocator!();
+
+#[hive_router::main]
+async fn main() -> Result<(), RouterInitError> {
+    init_rustls_crypto_provider();
+    router_entrypoint(PluginRegistry::new().register::<AuthPlugin>()).await
+}

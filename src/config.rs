@@ -1,0 +1,138 @@
+//! Platform configuration: embedded defaults (`config/defaults.toml`), an optional file
+//! (`--config` or `MEDIAMAGIC_CONFIG`), then `MEDIAMAGIC__SECTION__KEY` environment variables.
+//! `DATABASE_URL` and `REDIS_URL` are honoured too.
+
+use mediamagic_accounts::AccountsConfig;
+use mediamagic_kit::{config::Secret, telemetry::LogConfig};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// Built-in defaults: everything `mediamagic dev` needs.
+pub const DEFAULTS: &str = include_str!("../config/defaults.toml");
+
+/// The whole platform's settings.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformConfig {
+    /// Postgres.
+    pub database: DatabaseConfig,
+    /// Redis.
+    pub redis: RedisConfig,
+    /// Keys and secrets for tokens.
+    pub auth: AuthConfig,
+    /// Logging.
+    pub log: LogConfig,
+    /// Where services listen.
+    pub listen: ListenConfig,
+    /// Accounts subgraph.
+    #[serde(default)]
+    pub accounts: AccountsConfig,
+    /// Router process.
+    pub router: RouterConfig,
+    /// `mediamagic dev` settings.
+    pub dev: DevConfig,
+}
+
+/// Postgres settings.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// Connection URL; `dev` starts a private cluster when absent.
+    #[serde(default)]
+    pub url: Option<Secret<String>>,
+    /// Pool size per service.
+    pub max_connections: usize,
+}
+
+/// Redis settings.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedisConfig {
+    /// Connection URL; `dev` starts a private redis-server when absent.
+    #[serde(default)]
+    pub url: Option<Secret<String>>,
+}
+
+/// Token keys (hex Ed25519, from `mediamagic tokens keygen`) and the internal secret.
+/// `dev` generates and keeps them under the data directory when absent.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    /// Signs session tokens (accounts service).
+    #[serde(default)]
+    pub root_private_key: Option<Secret<String>>,
+    /// Verifies session tokens (router).
+    #[serde(default)]
+    pub root_public_key: Option<String>,
+    /// Signs internal tokens (router).
+    #[serde(default)]
+    pub internal_private_key: Option<Secret<String>>,
+    /// Verifies internal tokens (every subgraph).
+    #[serde(default)]
+    pub internal_public_key: Option<String>,
+    /// Shared secret between the router and the accounts service's `/internal` endpoints.
+    #[serde(default)]
+    pub internal_secret: Option<Secret<String>>,
+}
+
+/// Listening addresses.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListenConfig {
+    /// Interface for every service.
+    pub host: String,
+    /// The router's (public) port.
+    pub router_port: u16,
+    /// The accounts subgraph's port.
+    pub accounts_port: u16,
+}
+
+/// The router process.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouterConfig {
+    /// Path of the `mediamagic-router` binary; defaults to the one next to `mediamagic`.
+    #[serde(default)]
+    pub binary: Option<PathBuf>,
+    /// Router YAML used by `dev`; defaults to the embedded `router/config/dev.yaml`.
+    #[serde(default)]
+    pub config_file: Option<PathBuf>,
+}
+
+/// `mediamagic dev` settings.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DevConfig {
+    /// Where dev keeps Postgres, Redis, keys and objects.
+    pub data_dir: PathBuf,
+}
+
+/// Loads the config, with `DATABASE_URL` / `REDIS_URL` applied when set.
+pub fn load(file: Option<&Path>) -> anyhow::Result<PlatformConfig> {
+    let mut config: PlatformConfig = mediamagic_kit::config::load(DEFAULTS, file)?;
+    if config.database.url.is_none() {
+        config.database.url = std::env::var("DATABASE_URL")
+            .ok()
+            .filter(|v| !v.is_empty())
+            .map(Secret::new);
+    }
+    if config.redis.url.is_none() {
+        config.redis.url = std::env::var("REDIS_URL")
+            .ok()
+            .filter(|v| !v.is_empty())
+            .map(Secret::new);
+    }
+    Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_defaults_parse() {
+        let config: PlatformConfig = mediamagic_kit::config::load(DEFAULTS, None).unwrap();
+        assert_eq!(config.listen.router_port, 4000);
+        assert_eq!(config.accounts.session_ttl_hours, 72);
+    }
+}

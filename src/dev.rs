@@ -1,0 +1,154 @@
+//! `mediamagic dev`: the whole stack on one machine with embedded defaults.
+//!
+//! Starts (unless `DATABASE_URL` / `REDIS_URL` are set) a private Postgres cluster and
+//! redis-server under the data directory, applies migrations, serves every subgraph, runs the
+//! router, prints the GraphQL URL and a ready line, and on Ctrl-C stops everything it started.
+//! A second run reuses the data.
+
+use crate::{
+    config::PlatformConfig,
+    router_process::{self, RouterLaunch},
+    secrets::Keys,
+    stack::{Infra, accounts_app, spawn_service},
+};
+use diesel_async_free::ensure_database;
+use mediamagic_kit::{db, local_services, server::shutdown_signal};
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+/// Runs the stack until Ctrl-C or SIGTERM.
+pub async fn run(config: PlatformConfig) -> anyhow::Result<()> {
+    let data_dir = std::path::absolute(&config.dev.data_dir)?;
+    std::fs::create_dir_all(&data_dir)?;
+    let keys = Keys::for_dev(&config.auth, &data_dir)?;
+
+    let mut started = Vec::new();
+    let database_url = match &config.database.url {
+        Some(url) => url.expose().clone(),
+        None => {
+            let port = local_services::free_port()?;
+            let dir = data_dir.join("postgres");
+            let server = tokio::task::spawn_blocking(move || {
+                local_services::start_postgres(&dir, port, true)
+            })
+            .await??;
+            started.push(server);
+            let admin = format!("postgres://postgres@127.0.0.1:{port}/postgres");
+            ensure_database(&admin, "mediamagic").await?;
+            format!("postgres://postgres@127.0.0.1:{port}/mediamagic")
+        }
+    };
+    let redis_url = match &config.redis.url {
+        Some(url) => url.expose().clone(),
+        None => {
+            let port = local_services::free_port()?;
+            let dir = data_dir.join("redis");
+            let server =
+                tokio::task::spawn_blocking(move || local_services::start_redis(Some(&dir), port))
+                    .await??;
+            started.push(server);
+            format!("redis://127.0.0.1:{port}")
+        }
+    };
+
+    let applied = db::run_migrations(&database_url).await?;
+    tracing::info!(?applied, "migrations applied");
+    let infra = Infra {
+        database_url,
+        redis_url,
+        keys,
+    };
+    let host = config.listen.host.clone();
+    let shutdown = CancellationToken::new();
+
+    let accounts_listener = TcpListener::bind((host.as_str(), config.listen.accounts_port)).await?;
+    let accounts_addr = accounts_listener.local_addr()?;
+    let accounts = spawn_service(
+        "accounts",
+        accounts_listener,
+        accounts_app(&config, &infra).await?,
+        shutdown.clone(),
+    );
+
+    let base_config = match &config.router.config_file {
+        Some(path) => std::fs::read_to_string(path)?,
+        None => router_process::DEV_CONFIG.to_owned(),
+    };
+    let accounts_url = format!("http://{accounts_addr}");
+    let mut router = router_process::spawn(RouterLaunch {
+        binary: config
+            .router
+            .binary
+            .clone()
+            .unwrap_or_else(router_process::default_binary),
+        base_config,
+        work_dir: &data_dir.join("router"),
+        host: &host,
+        port: config.listen.router_port,
+        subgraphs: vec![("accounts", format!("{accounts_url}/graphql"))],
+        keys: &infra.keys,
+        redis_url: &infra.redis_url,
+        accounts_url,
+    })
+    .await?;
+
+    println!("Media Magic is running (data in {}).", data_dir.display());
+    println!(
+        "  GraphQL:    http://{host}:{}/graphql",
+        config.listen.router_port
+    );
+    println!(
+        "  Playground: open http://{host}:{}/graphql in a browser",
+        config.listen.router_port
+    );
+    println!("  Accounts subgraph: http://{accounts_addr}/graphql");
+    println!("ready");
+
+    tokio::select! {
+        () = shutdown_signal() => {}
+        status = router.wait() => tracing::error!(?status, "the router exited"),
+    }
+    println!("stopping");
+    if let Some(pid) = router.id() {
+        let _ = tokio::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .await;
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(10), router.wait()).await;
+    let _ = router.kill().await;
+    shutdown.cancel();
+    let _ = tokio::time::timeout(Duration::from_secs(10), accounts).await;
+    for server in started.into_iter().rev() {
+        tokio::task::spawn_blocking(move || server.stop()).await?;
+    }
+    println!("stopped");
+    Ok(())
+}
+
+mod diesel_async_free {
+    //! Creating the dev database on first run.
+    use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+
+    /// Creates database `name` on the server behind `admin_url` unless it exists.
+    pub async fn ensure_database(admin_url: &str, name: &str) -> anyhow::Result<()> {
+        use diesel::{QueryableByName, sql_types::BigInt};
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = BigInt)]
+            n: i64,
+        }
+        let mut conn = AsyncPgConnection::establish(admin_url).await?;
+        let found: Count =
+            diesel::sql_query("SELECT count(*) AS n FROM pg_database WHERE datname = $1")
+                .bind::<diesel::sql_types::Text, _>(name)
+                .get_result(&mut conn)
+                .await?;
+        if found.n == 0 {
+            conn.batch_execute(&format!("CREATE DATABASE \"{name}\""))
+                .await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,83 @@
+//! `mediamagic`: the all-in-one binary. Telemetry, config, then one command.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "mediamagic",
+    about = "Media Magic: media, models, GPU jobs and billing behind one GraphQL API"
+)]
+struct Cli {
+    /// Config file (TOML) layered over the built-in defaults; env: MEDIAMAGIC_CONFIG.
+    #[arg(long, env = "MEDIAMAGIC_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the whole stack locally (private Postgres and Redis unless configured).
+    Dev,
+    /// Run one service (for Kubernetes): `accounts`.
+    Serve {
+        /// The service to run.
+        role: String,
+    },
+    /// Apply database migrations.
+    Migrate,
+    /// Print a subgraph's SDL: `accounts`.
+    Sdl {
+        /// The subgraph.
+        subgraph: String,
+    },
+    /// Token utilities.
+    Tokens {
+        #[command(subcommand)]
+        command: TokensCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokensCommand {
+    /// Print a new Ed25519 key pair (hex) for `auth.*_private_key` / `auth.*_public_key`.
+    Keygen,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Sdl { subgraph } => {
+            print!("{}", mediamagic::stack::sdl(&subgraph)?);
+            Ok(())
+        }
+        Command::Tokens {
+            command: TokensCommand::Keygen,
+        } => {
+            let (private, public) = mediamagic_kit::tokens::generate_key_pair_hex();
+            println!("private_key = \"{private}\"\npublic_key = \"{public}\"");
+            Ok(())
+        }
+        command => {
+            let config = mediamagic::config::load(cli.config.as_deref())?;
+            mediamagic_kit::telemetry::init(&config.log);
+            match command {
+                Command::Dev => mediamagic::dev::run(config).await,
+                Command::Serve { role } => mediamagic::stack::serve(config, &role).await,
+                Command::Migrate => {
+                    let url = config
+                        .database
+                        .url
+                        .as_ref()
+                        .ok_or_else(|| anyhow::anyhow!("set DATABASE_URL or database.url"))?;
+                    let applied = mediamagic_kit::db::run_migrations(url.expose()).await?;
+                    println!("applied {} migration(s)", applied.len());
+                    Ok(())
+                }
+                Command::Sdl { .. } | Command::Tokens { .. } => Ok(()),
+            }
+        }
+    }
+}

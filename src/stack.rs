@@ -1,0 +1,122 @@
+//! Starting the platform's services: each subgraph on its own listener, sharing one
+//! shutdown signal. `dev`, `serve` and the end-to-end tests all go through here.
+
+use crate::{config::PlatformConfig, secrets::Keys};
+use mediamagic_accounts::AccountsDeps;
+use mediamagic_kit::{
+    db,
+    metrics::Metrics,
+    server,
+    tokens::{TokenIssuer, TokenVerifier},
+};
+use std::sync::Arc;
+use tokio::{net::TcpListener, task::JoinHandle};
+use tokio_util::sync::CancellationToken;
+
+/// Connection details shared by every service.
+#[derive(Clone, Debug)]
+pub struct Infra {
+    /// Postgres URL.
+    pub database_url: String,
+    /// Redis URL.
+    pub redis_url: String,
+    /// Key material.
+    pub keys: Keys,
+}
+
+/// Builds the accounts service's app.
+pub async fn accounts_app(config: &PlatformConfig, infra: &Infra) -> anyhow::Result<axum::Router> {
+    let pool = db::pool(&infra.database_url, config.database.max_connections)?;
+    let redis = mediamagic_kit::redis::connect(&infra.redis_url).await?;
+    let deps = AccountsDeps {
+        pool,
+        redis,
+        sessions: Arc::new(TokenIssuer::from_hex(&infra.keys.root_private_key)?),
+        internal: TokenVerifier::from_hex(&infra.keys.internal_public_key)?,
+        internal_secret: Arc::new(infra.keys.internal_secret.clone()),
+        config: Arc::new(config.accounts.clone()),
+    };
+    // Redis may have lost revocations (restart, flush): publish them again.
+    if let Err(err) = mediamagic_accounts::commands::auth::republish_revocations(&deps).await {
+        tracing::warn!(error = ?err, "could not republish session revocations");
+    }
+    Ok(mediamagic_accounts::app(deps, Metrics::new("accounts")?))
+}
+
+/// Serves `app` on `listener` in a task until `shutdown` is cancelled.
+pub fn spawn_service(
+    name: &'static str,
+    listener: TcpListener,
+    app: axum::Router,
+    shutdown: CancellationToken,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let addr = listener.local_addr().ok();
+        tracing::info!(service = name, ?addr, "listening");
+        if let Err(err) =
+            server::serve(listener, app, async move { shutdown.cancelled().await }).await
+        {
+            tracing::error!(service = name, error = %err, "service stopped with an error");
+        }
+    })
+}
+
+/// The SDL of a subgraph, from the same `build_schema` the service runs.
+pub fn sdl(subgraph: &str) -> anyhow::Result<String> {
+    match subgraph {
+        "accounts" => Ok(mediamagic_accounts::graphql::sdl()),
+        other => anyhow::bail!(
+            "unknown subgraph `{other}`; known: {}",
+            SUBGRAPHS.join(", ")
+        ),
+    }
+}
+
+/// Every subgraph, in composition order.
+pub const SUBGRAPHS: &[&str] = &["accounts"];
+
+/// `mediamagic serve <role>`: one service with configured keys, until SIGTERM.
+pub async fn serve(config: PlatformConfig, role: &str) -> anyhow::Result<()> {
+    let keys = Keys::from_config(&config.auth)?;
+    let infra = Infra {
+        database_url: config
+            .database
+            .url
+            .as_ref()
+            .map(|u| u.expose().clone())
+            .ok_or_else(|| anyhow::anyhow!("set DATABASE_URL or database.url"))?,
+        redis_url: config
+            .redis
+            .url
+            .as_ref()
+            .map(|u| u.expose().clone())
+            .ok_or_else(|| anyhow::anyhow!("set REDIS_URL or redis.url"))?,
+        keys,
+    };
+    let (app, port) = match role {
+        "accounts" => (
+            accounts_app(&config, &infra).await?,
+            config.listen.accounts_port,
+        ),
+        other => anyhow::bail!(
+            "unknown role `{other}`; known: {} (the router is the mediamagic-router binary)",
+            SUBGRAPHS.join(", ")
+        ),
+    };
+    let listener = TcpListener::bind((config.listen.host.as_str(), port)).await?;
+    let shutdown = CancellationToken::new();
+    let task = spawn_service(
+        if role == "accounts" {
+            "accounts"
+        } else {
+            "unknown"
+        },
+        listener,
+        app,
+        shutdown.clone(),
+    );
+    mediamagic_kit::server::shutdown_signal().await;
+    shutdown.cancel();
+    task.await?;
+    Ok(())
+}

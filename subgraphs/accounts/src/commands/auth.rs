@@ -1,0 +1,249 @@
+//! Sign up, log in, log out, and session tokens for users and teams.
+
+use crate::{
+    AccountsDeps,
+    db::{
+        self,
+        rows::{SessionRow, UserRow},
+    },
+    domain::{DisplayName, Email, Password, decoy_hash},
+};
+use chrono::{DateTime, Duration, Utc};
+use mediamagic_kit::{
+    AccountKind, Actor, ApiError, ApiResult, Scope, redis::revoked_session_key, tokens::Claims,
+};
+use redis::AsyncCommands;
+use uuid::Uuid;
+
+/// A session token handed to a client.
+#[derive(Clone, Debug)]
+pub struct IssuedSession {
+    /// The Biscuit token (send as `Authorization: Bearer <token>`).
+    pub token: String,
+    /// When it expires.
+    pub expires_at: DateTime<Utc>,
+    /// The account it acts as.
+    pub account_id: Uuid,
+    /// User or team.
+    pub account_kind: AccountKind,
+    /// The person it belongs to.
+    pub user: UserRow,
+}
+
+/// Creates a user with a password and returns a session for it.
+pub async fn sign_up(
+    deps: &AccountsDeps,
+    email: &str,
+    password: &str,
+    name: &str,
+) -> ApiResult<IssuedSession> {
+    let email = Email::parse(email)?;
+    let name = DisplayName::parse(name)?;
+    let password = Password::parse_new(password, deps.config.password_min_length, email.as_str())?;
+    let hash = password.hash()?;
+    let now = Utc::now();
+    let row = UserRow {
+        id: Uuid::now_v7(),
+        email: email.as_str().to_owned(),
+        name: name.as_str().to_owned(),
+        password_hash: Some(hash.0),
+        oidc_issuer: None,
+        oidc_subject: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let mut conn = deps.conn().await?;
+    match db::users::insert(&mut conn, &row).await {
+        Ok(()) => {}
+        Err(err) if db::is_unique_violation(&err) => {
+            return Err(ApiError::Conflict(
+                "an account with this email already exists; log in instead".into(),
+            ));
+        }
+        Err(err) => return Err(err.into()),
+    }
+    drop(conn);
+    issue_session(deps, &row, row.id, AccountKind::User).await
+}
+
+/// Checks email and password and returns a user session. A wrong email and a wrong password
+/// give the same answer, after the same amount of hashing work.
+pub async fn log_in(deps: &AccountsDeps, email: &str, password: &str) -> ApiResult<IssuedSession> {
+    let wrong = || ApiError::Unauthenticated("wrong email or password".into());
+    let email = Email::parse(email).map_err(|_| wrong())?;
+    let password = Password::for_login(password)?;
+    let failures_key = format!("mm:login-failures:{}", email.as_str());
+    let mut redis = deps.redis.clone();
+    let failures: Option<u32> = redis.get(&failures_key).await?;
+    if failures.unwrap_or(0) >= deps.config.login_max_failures {
+        return Err(ApiError::RateLimited(
+            "too many failed log-ins for this email; try again later".into(),
+        ));
+    }
+    let mut conn = deps.conn().await?;
+    let user = db::users::by_email(&mut conn, email.as_str()).await?;
+    drop(conn);
+    let hash = user
+        .as_ref()
+        .and_then(|u| u.password_hash.clone())
+        .unwrap_or_else(|| decoy_hash().to_owned());
+    // Argon2 is deliberately slow: keep it off the async workers.
+    let matches = tokio::task::spawn_blocking(move || password.matches(&hash))
+        .await
+        .map_err(ApiError::internal)?;
+    match user {
+        Some(user) if matches => {
+            let _: () = redis.del(&failures_key).await?;
+            issue_session(deps, &user, user.id, AccountKind::User).await
+        }
+        _ => {
+            let _: u32 = redis.incr(&failures_key, 1).await?;
+            let _: bool = redis
+                .expire(&failures_key, deps.config.login_window_seconds as i64)
+                .await?;
+            Err(wrong())
+        }
+    }
+}
+
+/// Revokes the session token the actor presented.
+pub async fn log_out(deps: &AccountsDeps, actor: &Actor) -> ApiResult<bool> {
+    let Some(session) = &actor.session else {
+        return Err(ApiError::bad_input(
+            "credential",
+            "log out applies to session tokens; revoke API keys with revokeApiKey",
+        ));
+    };
+    let mut conn = deps.conn().await?;
+    let revoked = db::sessions::revoke(&mut conn, session, Utc::now()).await?;
+    if let Some(row) = revoked {
+        mark_revoked(deps, &[row]).await?;
+    }
+    Ok(true)
+}
+
+/// A session token for the team `team_id`, for a member of it.
+pub async fn team_token(
+    deps: &AccountsDeps,
+    actor: &Actor,
+    team_id: Uuid,
+) -> ApiResult<IssuedSession> {
+    actor.require_scope(Scope::Write)?;
+    let user_id = actor.require_user()?;
+    let mut conn = deps.conn().await?;
+    if db::teams::membership(&mut conn, team_id, user_id)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::not_found("team"));
+    }
+    let user = db::users::by_ids(&mut conn, &[user_id])
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| ApiError::not_found("user"))?;
+    drop(conn);
+    issue_session(deps, &user, team_id, AccountKind::Team).await
+}
+
+/// Signs and records a session token of `user` acting as `account_id`.
+pub(crate) async fn issue_session(
+    deps: &AccountsDeps,
+    user: &UserRow,
+    account_id: Uuid,
+    account_kind: AccountKind,
+) -> ApiResult<IssuedSession> {
+    let now = Utc::now();
+    let expires_at = now + Duration::hours(deps.config.session_ttl_hours);
+    let minted = deps
+        .sessions
+        .mint(&Claims {
+            user_id: Some(user.id),
+            account_id,
+            account_kind,
+            scopes: Scope::user_defaults(),
+            expires_at,
+            session: None,
+        })
+        .map_err(ApiError::internal)?;
+    let mut conn = deps.conn().await?;
+    db::sessions::insert(
+        &mut conn,
+        &SessionRow {
+            revocation_id: minted.revocation_id,
+            user_id: user.id,
+            account_id,
+            account_kind: account_kind.as_str().to_owned(),
+            created_at: now,
+            expires_at,
+            revoked_at: None,
+        },
+    )
+    .await?;
+    Ok(IssuedSession {
+        token: minted.token,
+        expires_at,
+        account_id,
+        account_kind,
+        user: user.clone(),
+    })
+}
+
+/// Publishes revocations to Redis, where every router instance checks them.
+pub(crate) async fn mark_revoked(deps: &AccountsDeps, rows: &[SessionRow]) -> ApiResult<()> {
+    let mut redis = deps.redis.clone();
+    let now = Utc::now();
+    for row in rows {
+        let ttl = (row.expires_at - now).num_seconds().max(1) as u64;
+        let _: () = redis
+            .set_ex(revoked_session_key(&row.revocation_id), "1", ttl)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Re-publishes every unexpired revocation (after a Redis restart or flush).
+pub async fn republish_revocations(deps: &AccountsDeps) -> ApiResult<usize> {
+    let mut conn = deps.conn().await?;
+    let rows = db::sessions::revoked_unexpired(&mut conn, Utc::now()).await?;
+    mark_revoked(deps, &rows).await?;
+    Ok(rows.len())
+}
+
+/// The user for an external OIDC identity, created on first sight (no password).
+pub async fn provision_oidc_user(
+    deps: &AccountsDeps,
+    issuer: &str,
+    subject: &str,
+    email: &str,
+    name: Option<&str>,
+) -> ApiResult<Uuid> {
+    let mut conn = deps.conn().await?;
+    if let Some(user) = db::users::by_oidc(&mut conn, issuer, subject).await? {
+        return Ok(user.id);
+    }
+    let email = Email::parse(email)?;
+    let name = DisplayName::parse(
+        name.unwrap_or_else(|| email.as_str().split('@').next().unwrap_or("user")),
+    )?;
+    let now = Utc::now();
+    let row = UserRow {
+        id: Uuid::now_v7(),
+        email: email.as_str().to_owned(),
+        name: name.as_str().to_owned(),
+        password_hash: None,
+        oidc_issuer: Some(issuer.to_owned()),
+        oidc_subject: Some(subject.to_owned()),
+        created_at: now,
+        updated_at: now,
+    };
+    match db::users::insert(&mut conn, &row).await {
+        Ok(()) => Ok(row.id),
+        // A concurrent first request provisioned it, or the email has a password account.
+        Err(err) if db::is_unique_violation(&err) => db::users::by_oidc(&mut conn, issuer, subject)
+            .await?
+            .map(|u| u.id)
+            .ok_or_else(|| ApiError::Conflict("an account with this email already exists".into())),
+        Err(err) => Err(err.into()),
+    }
+}

@@ -1,0 +1,17 @@
+//! Persistence for the `accounts` schema. Functions take a connection and plain values;
+//! business rules live in `commands`.
+
+pub mod keys;
+pub mod rows;
+pub mod schema;
+pub mod sessions;
+pub mod teams;
+pub mod users;
+
+/// Whether `err` is a unique-constraint violation.
+pub fn is_unique_violation(err: &diesel::result::Error) -> bool {
+    matches!(
+        err,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}

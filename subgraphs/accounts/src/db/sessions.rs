@@ -1,0 +1,68 @@
+//! Issued session tokens and their revocation.
+
+use super::{rows::SessionRow, schema::sessions};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+/// Records an issued session token.
+pub async fn insert(conn: &mut AsyncPgConnection, row: &SessionRow) -> QueryResult<()> {
+    diesel::insert_into(sessions::table)
+        .values(row)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Revokes one session; returns it when it existed.
+pub async fn revoke(
+    conn: &mut AsyncPgConnection,
+    revocation_id: &str,
+    at: DateTime<Utc>,
+) -> QueryResult<Option<SessionRow>> {
+    diesel::update(sessions::table.find(revocation_id))
+        .set(sessions::revoked_at.eq(at))
+        .returning(SessionRow::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+/// Revokes every live session of `user` acting as `account`; returns them.
+pub async fn revoke_for(
+    conn: &mut AsyncPgConnection,
+    user: Uuid,
+    account: Uuid,
+    at: DateTime<Utc>,
+) -> QueryResult<Vec<SessionRow>> {
+    diesel::update(
+        sessions::table.filter(
+            sessions::user_id
+                .eq(user)
+                .and(sessions::account_id.eq(account))
+                .and(sessions::revoked_at.is_null())
+                .and(sessions::expires_at.gt(at)),
+        ),
+    )
+    .set(sessions::revoked_at.eq(at))
+    .returning(SessionRow::as_returning())
+    .get_results(conn)
+    .await
+}
+
+/// Revoked sessions that have not expired yet (to restore Redis after a flush).
+pub async fn revoked_unexpired(
+    conn: &mut AsyncPgConnection,
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<SessionRow>> {
+    sessions::table
+        .filter(
+            sessions::revoked_at
+                .is_not_null()
+                .and(sessions::expires_at.gt(now)),
+        )
+        .select(SessionRow::as_select())
+        .load(conn)
+        .await
+}

@@ -1,0 +1,56 @@
+//! The accounts GraphQL schema (a federation subgraph). [`build_schema`] is the one schema
+//! the service runs, the SDL export prints and the tests execute.
+
+mod loaders;
+mod mutation;
+mod query;
+mod types;
+
+pub use mutation::Mutation;
+pub use query::Query;
+pub use types::*;
+
+use crate::AccountsDeps;
+use async_graphql::{EmptySubscription, Schema, dataloader::DataLoader};
+use mediamagic_kit::metrics::Metrics;
+
+/// The accounts schema type.
+pub type AccountsSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// Builds the schema. Without `deps` it still prints its SDL (for `mediamagic sdl`), but
+/// resolvers answer INTERNAL.
+pub fn build_schema(deps: Option<AccountsDeps>, metrics: Option<&Metrics>) -> AccountsSchema {
+    let mut builder = Schema::build(Query, Mutation, EmptySubscription)
+        .enable_federation()
+        .limit_depth(16)
+        .limit_complexity(2_000);
+    if let Some(deps) = deps {
+        builder = builder
+            .data(DataLoader::new(
+                loaders::UserLoader(deps.clone()),
+                tokio::spawn,
+            ))
+            .data(DataLoader::new(
+                loaders::TeamLoader(deps.clone()),
+                tokio::spawn,
+            ))
+            .data(DataLoader::new(
+                loaders::MembersLoader(deps.clone()),
+                tokio::spawn,
+            ))
+            .data(DataLoader::new(
+                loaders::UserTeamsLoader(deps.clone()),
+                tokio::spawn,
+            ))
+            .data(deps);
+    }
+    if let Some(metrics) = metrics {
+        builder = builder.extension(metrics.graphql_extension());
+    }
+    builder.finish()
+}
+
+/// The SDL of this subgraph, as composition expects it.
+pub fn sdl() -> String {
+    build_schema(None, None).sdl_with_options(async_graphql::SDLExportOptions::new().federation())
+}

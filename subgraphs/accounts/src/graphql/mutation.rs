@@ -1,0 +1,201 @@
+//! Mutations: sign-up and sessions, teams and invites, API keys.
+
+use super::types::{AuthPayload, CreatedApiKey, InvitePayload, Team, parse_id};
+use crate::{AccountsDeps, commands, commands::auth::IssuedSession, domain::Role};
+use async_graphql::{Context, ID, InputObject, Object};
+use chrono::{DateTime, Utc};
+use mediamagic_kit::{ActorExt, Scope};
+
+/// Root mutation type.
+pub struct Mutation;
+
+/// Sign-up details.
+#[derive(InputObject)]
+pub struct SignUpInput {
+    /// Email address (normalised to lower case).
+    pub email: String,
+    /// At least 10 characters, mixing letters with digits or symbols.
+    pub password: String,
+    /// Display name.
+    pub name: String,
+}
+
+/// Log-in details.
+#[derive(InputObject)]
+pub struct LogInInput {
+    /// Email address.
+    pub email: String,
+    /// Password.
+    pub password: String,
+}
+
+/// A new API key.
+#[derive(InputObject)]
+pub struct CreateApiKeyInput {
+    /// A label to recognise the key by.
+    pub name: String,
+    /// Create the key for this team (you must be an owner or admin); omit for yourself.
+    pub team_id: Option<ID>,
+    /// What the key may do; defaults to read and write.
+    pub scopes: Option<Vec<Scope>>,
+    /// When the key stops working; omit for no expiry.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+fn payload(session: IssuedSession) -> AuthPayload {
+    AuthPayload {
+        token: session.token,
+        token_type: "Bearer".into(),
+        expires_at: session.expires_at,
+        account_id: ID(session.account_id.to_string()),
+        account_kind: session.account_kind,
+        user_row: session.user,
+    }
+}
+
+#[Object]
+impl Mutation {
+    /// Creates an account and returns a session token (valid three days).
+    async fn sign_up(
+        &self,
+        ctx: &Context<'_>,
+        input: SignUpInput,
+    ) -> async_graphql::Result<AuthPayload> {
+        let deps = ctx.data::<AccountsDeps>()?;
+        let session =
+            commands::auth::sign_up(deps, &input.email, &input.password, &input.name).await?;
+        Ok(payload(session))
+    }
+
+    /// Exchanges email and password for a session token (valid three days).
+    async fn log_in(
+        &self,
+        ctx: &Context<'_>,
+        input: LogInInput,
+    ) -> async_graphql::Result<AuthPayload> {
+        let deps = ctx.data::<AccountsDeps>()?;
+        Ok(payload(
+            commands::auth::log_in(deps, &input.email, &input.password).await?,
+        ))
+    }
+
+    /// Revokes the session token of this request; it fails from the next request on.
+    async fn log_out(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        let deps = ctx.data::<AccountsDeps>()?;
+        Ok(commands::auth::log_out(deps, ctx.actor()?).await?)
+    }
+
+    /// Creates a team with you as its owner.
+    async fn create_team(&self, ctx: &Context<'_>, name: String) -> async_graphql::Result<Team> {
+        let deps = ctx.data::<AccountsDeps>()?;
+        Ok(Team(
+            commands::teams::create_team(deps, ctx.actor()?, &name).await?,
+        ))
+    }
+
+    /// Invites an email address into a team (owners and admins). Returns the invite token to
+    /// hand to the invitee.
+    async fn invite_member(
+        &self,
+        ctx: &Context<'_>,
+        team_id: ID,
+        email: String,
+        #[graphql(default_with = "Role::Member")] role: Role,
+    ) -> async_graphql::Result<InvitePayload> {
+        let deps = ctx.data::<AccountsDeps>()?;
+        let team_id = parse_id("teamId", &team_id)?;
+        let created =
+            commands::teams::invite_member(deps, ctx.actor()?, team_id, &email, role).await?;
+        Ok(InvitePayload {
+            invite: created.invite,
+            token: created.token,
+        })
+    }
+
+    /// Joins the team of an invite addressed to your email.
+    async fn accept_invite(&self, ctx: &Context<'_>, token: String) -> async_graphql::Result<Team> {
+        let deps = ctx.data::<AccountsDeps>()?;
+        Ok(Team(
+            commands::teams::accept_invite(deps, ctx.actor()?, &token).await?,
+        ))
+    }
+
+    /// Removes a member (owners and admins; only owners remove admins and owners). The last
+    /// owner cannot be removed. The member's team tokens stop working.
+    async fn remove_member(
+        &self,
+        ctx: &Context<'_>,
+        team_id: ID,
+        user_id: ID,
+    ) -> async_graphql::Result<Team> {
+        let deps = ctx.data::<AccountsDeps>()?;
+        let team_id = parse_id("teamId", &team_id)?;
+        let user_id = parse_id("userId", &user_id)?;
+        Ok(Team(
+            commands::teams::remove_member(deps, ctx.actor()?, team_id, user_id).await?,
+        ))
+    }
+
+    /// Leaves a team. The last owner cannot leave.
+    async fn leave_team(&self, ctx: &Context<'_>, team_id: ID) -> async_graphql::Result<bool> {
+        let deps = ctx.data::<AccountsDeps>()?;
+        let actor = ctx.actor()?;
+        let team_id = parse_id("teamId", &team_id)?;
+        commands::teams::remove_member(deps, actor, team_id, actor.require_user()?).await?;
+        Ok(true)
+    }
+
+    /// A session token that acts as the team (for members). Resources it creates belong to
+    /// the team.
+    async fn create_team_token(
+        &self,
+        ctx: &Context<'_>,
+        team_id: ID,
+    ) -> async_graphql::Result<AuthPayload> {
+        let deps = ctx.data::<AccountsDeps>()?;
+        let team_id = parse_id("teamId", &team_id)?;
+        Ok(payload(
+            commands::auth::team_token(deps, ctx.actor()?, team_id).await?,
+        ))
+    }
+
+    /// Creates an API key for yourself or a team you administer. The secret is shown once.
+    async fn create_api_key(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateApiKeyInput,
+    ) -> async_graphql::Result<CreatedApiKey> {
+        let deps = ctx.data::<AccountsDeps>()?;
+        let team_id = input
+            .team_id
+            .as_ref()
+            .map(|id| parse_id("teamId", id))
+            .transpose()?;
+        let created = commands::keys::create_api_key(
+            deps,
+            ctx.actor()?,
+            &input.name,
+            team_id,
+            input.scopes,
+            input.expires_at,
+        )
+        .await?;
+        Ok(CreatedApiKey {
+            key: created.key,
+            secret: created.secret,
+        })
+    }
+
+    /// Revokes an API key of the acting account, effective on the next request.
+    async fn revoke_api_key(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<super::types::ApiKey> {
+        let deps = ctx.data::<AccountsDeps>()?;
+        let id = parse_id("id", &id)?;
+        Ok(super::types::ApiKey(
+            commands::keys::revoke_api_key(deps, ctx.actor()?, id).await?,
+        ))
+    }
+}

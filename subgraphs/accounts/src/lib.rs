@@ -1,0 +1,53 @@
+//! The accounts subgraph: users, teams (seed 000's organisations), memberships, invites,
+//! API keys and session tokens.
+//!
+//! Layers: `graphql` (schema, resolvers, loaders) and `internal` (HTTP endpoints the router
+//! calls) sit on `commands` (the operations and their rules), which use `db` (diesel
+//! queries on the `accounts` Postgres schema) and `domain` (parsed input types).
+
+pub mod commands;
+pub mod config;
+pub(crate) mod db;
+pub mod domain;
+pub mod graphql;
+pub mod internal;
+
+use mediamagic_kit::{
+    db::DbPool,
+    metrics::Metrics,
+    redis::ConnectionManager,
+    server::{KitState, service_app},
+    tokens::{TokenIssuer, TokenVerifier},
+};
+use std::sync::Arc;
+
+pub use config::AccountsConfig;
+pub use graphql::{AccountsSchema, build_schema};
+
+/// Everything the accounts subgraph needs at run time.
+#[derive(Clone)]
+pub struct AccountsDeps {
+    /// Postgres pool.
+    pub pool: DbPool,
+    /// Redis (revocations, API-key cache invalidation, log-in rate limits).
+    pub redis: ConnectionManager,
+    /// Signs session tokens with the platform root key.
+    pub sessions: Arc<TokenIssuer>,
+    /// Verifies the router's internal tokens.
+    pub internal: TokenVerifier,
+    /// Shared secret the router presents on `/internal/*`.
+    pub internal_secret: Arc<String>,
+    /// Settings.
+    pub config: Arc<AccountsConfig>,
+}
+
+/// The accounts service's HTTP app: GraphQL, probes, metrics and the router's endpoints.
+pub fn app(deps: AccountsDeps, metrics: Metrics) -> axum::Router {
+    let schema = build_schema(Some(deps.clone()), Some(&metrics));
+    let kit = KitState {
+        pool: deps.pool.clone(),
+        verifier: deps.internal.clone(),
+        metrics,
+    };
+    service_app(schema, kit).merge(internal::routes(deps))
+}

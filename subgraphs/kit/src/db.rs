@@ -1,0 +1,98 @@
+//! Postgres through diesel-async: a connection pool, and the migrations in the repository's
+//! `migrations/` folder, embedded in every binary and applied by `mediamagic migrate` / `dev`.
+
+use diesel::migration::MigrationSource;
+use diesel_async::{
+    AsyncPgConnection,
+    async_connection_wrapper::AsyncConnectionWrapper,
+    pooled_connection::{
+        AsyncDieselConnectionManager,
+        deadpool::{Object, Pool},
+    },
+};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+/// Every migration of the platform, one Postgres schema per subgraph plus `events`.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
+
+/// A pool of async Postgres connections.
+pub type DbPool = Pool<AsyncPgConnection>;
+/// A connection borrowed from a [`DbPool`].
+pub type DbConn = Object<AsyncPgConnection>;
+
+/// Database failures outside a request (start-up, migrations).
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// The pool could not be built.
+    #[error("could not build the connection pool: {0}")]
+    Pool(String),
+    /// Connecting or running a migration failed.
+    #[error("migration failed: {0}")]
+    Migration(String),
+}
+
+/// Builds a pool of at most `max_size` connections to `url`.
+pub fn pool(url: &str, max_size: usize) -> Result<DbPool, DbError> {
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
+    Pool::builder(manager)
+        .max_size(max_size)
+        .build()
+        .map_err(|err| DbError::Pool(err.to_string()))
+}
+
+/// Applies pending migrations; returns the versions it applied.
+pub async fn run_migrations(url: &str) -> Result<Vec<String>, DbError> {
+    let url = url.to_owned();
+    tokio::task::spawn_blocking(move || {
+        use diesel::Connection;
+        let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url)
+            .map_err(|err| DbError::Migration(err.to_string()))?;
+        let applied = conn
+            .run_pending_migrations(MIGRATIONS)
+            .map_err(|err| DbError::Migration(err.to_string()))?;
+        Ok(applied.iter().map(ToString::to_string).collect())
+    })
+    .await
+    .map_err(|err| DbError::Migration(err.to_string()))?
+}
+
+/// Whether every embedded migration has been applied to the database behind `conn`.
+pub async fn migrations_applied(conn: &mut AsyncPgConnection) -> Result<bool, DbError> {
+    use diesel::{QueryableByName, sql_types::Text};
+    use diesel_async::RunQueryDsl;
+
+    #[derive(QueryableByName)]
+    struct Version {
+        #[diesel(sql_type = Text)]
+        version: String,
+    }
+
+    let applied: Vec<Version> = diesel::sql_query("SELECT version FROM __diesel_schema_migrations")
+        .load(conn)
+        .await
+        .map_err(|err| DbError::Migration(err.to_string()))?;
+    let embedded = MigrationSource::<diesel::pg::Pg>::migrations(&MIGRATIONS)
+        .map_err(|err| DbError::Migration(err.to_string()))?;
+    Ok(embedded.iter().all(|m| {
+        let name = m.name().version().to_string();
+        applied.iter().any(|a| a.version == name)
+    }))
+}
+
+/// Runs `f` in a transaction on a pooled connection: committed when it returns `Ok`, rolled
+/// back on any error (client errors included).
+pub async fn transaction<'a, T, F>(pool: &DbPool, f: F) -> crate::ApiResult<T>
+where
+    T: Send + 'a,
+    F: for<'c> FnOnce(
+            &'c mut AsyncPgConnection,
+        )
+            -> diesel_async::scoped_futures::ScopedBoxFuture<'a, 'c, crate::ApiResult<T>>
+        + Send
+        + 'a,
+{
+    use diesel_async::AsyncConnection;
+    let mut pooled = pool.get().await?;
+    let conn: &mut AsyncPgConnection = &mut pooled;
+    conn.transaction::<T, crate::ApiError, _>(f).await
+}

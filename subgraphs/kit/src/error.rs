@@ -1,0 +1,161 @@
+//! One client-facing error type with stable `extensions.code` values.
+//!
+//! Variants other than [`ApiError::Internal`] carry a message written for the client.
+//! `Internal` keeps its detail for the log only; the client sees a generic message.
+
+use async_graphql::ErrorExtensions;
+
+/// Result alias for resolvers and domain operations.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// A client-safe error with a stable code.
+///
+/// It deliberately does not implement `Display`: async-graphql converts every `Display` type
+/// into an error without a code, and this type must go through its own conversion.
+#[derive(Debug)]
+pub enum ApiError {
+    /// No credential, or a credential that is not accepted.
+    Unauthenticated(String),
+    /// The credential is valid but may not do this.
+    Forbidden(String),
+    /// The resource does not exist for the acting account (never reveals existence).
+    NotFound(String),
+    /// Input that does not parse or breaks a rule; `field` names the input when known.
+    BadUserInput {
+        /// What is wrong, for the client.
+        message: String,
+        /// The input field at fault.
+        field: Option<String>,
+    },
+    /// The request collides with existing state (duplicate email, already a member...).
+    Conflict(String),
+    /// Too many requests; try again later.
+    RateLimited(String),
+    /// Anything unexpected. The detail is logged, never sent.
+    Internal(anyhow::Error),
+}
+
+impl ApiError {
+    /// The message for the client (generic for internal errors).
+    pub fn message(&self) -> String {
+        match self {
+            ApiError::Unauthenticated(m)
+            | ApiError::Forbidden(m)
+            | ApiError::NotFound(m)
+            | ApiError::Conflict(m)
+            | ApiError::RateLimited(m) => m.clone(),
+            ApiError::BadUserInput { message, .. } => message.clone(),
+            ApiError::Internal(_) => "internal error".to_owned(),
+        }
+    }
+
+    /// The stable code clients match on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Unauthenticated(_) => "UNAUTHENTICATED",
+            ApiError::Forbidden(_) => "FORBIDDEN",
+            ApiError::NotFound(_) => "NOT_FOUND",
+            ApiError::BadUserInput { .. } => "BAD_USER_INPUT",
+            ApiError::Conflict(_) => "CONFLICT",
+            ApiError::RateLimited(_) => "RATE_LIMITED",
+            ApiError::Internal(_) => "INTERNAL",
+        }
+    }
+
+    /// BAD_USER_INPUT about one named input.
+    pub fn bad_input(field: &str, message: impl Into<String>) -> Self {
+        ApiError::BadUserInput {
+            message: message.into(),
+            field: Some(field.to_owned()),
+        }
+    }
+
+    /// NOT_FOUND for a resource kind, without saying whether it exists elsewhere.
+    pub fn not_found(what: &str) -> Self {
+        ApiError::NotFound(format!("{what} not found"))
+    }
+
+    /// INTERNAL from anything that converts to `anyhow::Error`.
+    pub fn internal(err: impl Into<anyhow::Error>) -> Self {
+        ApiError::Internal(err.into())
+    }
+
+    /// The HTTP status that matches this error, for REST surfaces.
+    pub fn http_status(&self) -> http::StatusCode {
+        use http::StatusCode;
+        match self {
+            ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::BadUserInput { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(err: diesel::result::Error) -> Self {
+        ApiError::Internal(err.into())
+    }
+}
+
+impl From<diesel_async::pooled_connection::deadpool::PoolError> for ApiError {
+    fn from(err: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
+        ApiError::Internal(err.into())
+    }
+}
+
+impl From<redis::RedisError> for ApiError {
+    fn from(err: redis::RedisError) -> Self {
+        ApiError::Internal(err.into())
+    }
+}
+
+impl From<ApiError> for async_graphql::Error {
+    fn from(err: ApiError) -> Self {
+        if let ApiError::Internal(detail) = &err {
+            tracing::error!(error = ?detail, "internal error");
+        }
+        let code = err.code();
+        let field = match &err {
+            ApiError::BadUserInput { field, .. } => field.clone(),
+            _ => None,
+        };
+        async_graphql::Error::new(err.message()).extend_with(|_, ext| {
+            ext.set("code", code);
+            if let Some(field) = field {
+                ext.set("field", field);
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_hide_their_detail_from_clients() {
+        let err: async_graphql::Error =
+            ApiError::internal(anyhow::anyhow!("password=hunter2 connection refused")).into();
+        assert_eq!(err.message, "internal error");
+        let ext = err.extensions.unwrap();
+        assert_eq!(
+            ext.get("code"),
+            Some(&async_graphql::Value::from("INTERNAL"))
+        );
+    }
+
+    #[test]
+    fn bad_input_names_the_field() {
+        let err: async_graphql::Error = ApiError::bad_input("email", "not an email").into();
+        let ext = err.extensions.unwrap();
+        assert_eq!(ext.get("field"), Some(&async_graphql::Value::from("email")));
+        assert_eq!(
+            ext.get("code"),
+            Some(&async_graphql::Value::from("BAD_USER_INPUT"))
+        );
+    }
+}

@@ -1,0 +1,185 @@
+//! The HTTP app around a subgraph's GraphQL schema, and serving it with graceful shutdown.
+//!
+//! [`service_app`] mounts `POST/GET /graphql`, `GET /ws` (graphql-transport-ws), `/metrics`,
+//! `/healthz` and `/readyz`, with request ids and HTTP metrics on every route. A subgraph
+//! merges its own extra routes into the returned router.
+
+use crate::{
+    auth::{INTERNAL_TOKEN_HEADER, identity_from_headers},
+    db::DbPool,
+    error::ApiError,
+    health,
+    metrics::{Metrics, metrics_handler, track_http},
+    telemetry::request_context,
+    tokens::TokenVerifier,
+};
+use async_graphql::{
+    Data, Executor, ObjectType, Schema, SubscriptionType, http::ALL_WEBSOCKET_PROTOCOLS,
+};
+use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
+use axum::{
+    Router,
+    extract::{State, WebSocketUpgrade},
+    http::HeaderMap,
+    middleware,
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use std::future::Future;
+use tokio::net::TcpListener;
+
+/// What every service's HTTP app needs from the kit.
+#[derive(Clone)]
+pub struct KitState {
+    /// Database pool (for readiness).
+    pub pool: DbPool,
+    /// Verifier of the router's internal tokens.
+    pub verifier: TokenVerifier,
+    /// The service's metrics.
+    pub metrics: Metrics,
+}
+
+#[derive(Clone)]
+struct GraphqlState<E> {
+    executor: E,
+    verifier: TokenVerifier,
+}
+
+/// The standard app for a subgraph schema.
+pub fn service_app<Q, M, S>(schema: Schema<Q, M, S>, kit: KitState) -> Router
+where
+    Q: ObjectType + 'static,
+    M: ObjectType + 'static,
+    S: SubscriptionType + 'static,
+{
+    let graphql = GraphqlState {
+        executor: schema,
+        verifier: kit.verifier.clone(),
+    };
+    Router::new()
+        .route(
+            "/graphql",
+            get(graphql_handler::<Schema<Q, M, S>>).post(graphql_handler::<Schema<Q, M, S>>),
+        )
+        .route("/ws", get(ws_handler::<Q, M, S>))
+        .with_state(graphql)
+        .route(
+            "/metrics",
+            get(metrics_handler).with_state(kit.metrics.clone()),
+        )
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz).with_state(kit.pool.clone()))
+        .layer(middleware::from_fn_with_state(
+            kit.metrics.clone(),
+            track_http,
+        ))
+        .layer(middleware::from_fn(request_context))
+}
+
+async fn graphql_handler<E: Executor>(
+    State(state): State<GraphqlState<E>>,
+    headers: HeaderMap,
+    request: GraphQLRequest,
+) -> Response {
+    let identity = match identity_from_headers(&state.verifier, &headers) {
+        Ok(identity) => identity,
+        Err(err) => return error_response(err),
+    };
+    let response = state
+        .executor
+        .execute(request.into_inner().data(identity))
+        .await;
+    GraphQLResponse::from(response).into_response()
+}
+
+async fn ws_handler<Q, M, S>(
+    State(state): State<GraphqlState<Schema<Q, M, S>>>,
+    headers: HeaderMap,
+    protocol: GraphQLProtocol,
+    upgrade: WebSocketUpgrade,
+) -> Response
+where
+    Q: ObjectType + 'static,
+    M: ObjectType + 'static,
+    S: SubscriptionType + 'static,
+{
+    // The router may send the internal token as an upgrade header or in connection_init.
+    let from_headers = identity_from_headers(&state.verifier, &headers);
+    let identity = match from_headers {
+        Ok(identity) => identity,
+        Err(err) => return error_response(err),
+    };
+    let verifier = state.verifier.clone();
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| {
+            GraphQLWebSocket::new(socket, state.executor.clone(), protocol)
+                .on_connection_init(move |payload| async move {
+                    let mut data = Data::default();
+                    let token = payload
+                        .get(INTERNAL_TOKEN_HEADER)
+                        .or_else(|| {
+                            payload
+                                .get("headers")
+                                .and_then(|h| h.get(INTERNAL_TOKEN_HEADER))
+                        })
+                        .and_then(|v| v.as_str());
+                    match token {
+                        Some(token) => {
+                            let mut map = HeaderMap::new();
+                            let value = token.parse().map_err(|_| {
+                                async_graphql::Error::new("malformed internal token")
+                            })?;
+                            map.insert(INTERNAL_TOKEN_HEADER, value);
+                            let identity = identity_from_headers(&verifier, &map)
+                                .map_err(async_graphql::Error::from)?;
+                            data.insert(identity);
+                        }
+                        None => data.insert(identity),
+                    }
+                    Ok(data)
+                })
+                .serve()
+        })
+}
+
+fn error_response(err: ApiError) -> Response {
+    let status = err.http_status();
+    let body = serde_json::json!({
+        "errors": [{"message": err.message(), "extensions": {"code": err.code()}}]
+    });
+    (status, axum::Json(body)).into_response()
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, then drains in-flight requests.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,136 @@
+//! Test harness: a private Postgres cluster and redis-server per test binary (unless
+//! `DATABASE_URL` / `REDIS_URL` point at servers to use), and a fresh database per test,
+//! cloned from a template that has every migration applied.
+#![allow(clippy::expect_used, clippy::panic)]
+
+use crate::{db, local_services};
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use std::sync::OnceLock;
+use tokio::sync::{Mutex, OnceCell};
+
+struct Servers {
+    /// URL of a maintenance database with the right to create databases.
+    admin_url: String,
+    redis_url: String,
+    /// Keeps the private cluster's directory alive for the binary's lifetime.
+    _dir: Option<tempfile::TempDir>,
+}
+
+static SERVERS: OnceLock<Servers> = OnceLock::new();
+static TEMPLATE: OnceCell<String> = OnceCell::const_new();
+static CLONE_LOCK: Mutex<()> = Mutex::const_new(());
+
+fn servers() -> &'static Servers {
+    SERVERS.get_or_init(|| {
+        let database_url = std::env::var("DATABASE_URL").ok().filter(|v| !v.is_empty());
+        let redis_url = std::env::var("REDIS_URL").ok().filter(|v| !v.is_empty());
+        let mut dir = None;
+        let admin_url = match database_url {
+            Some(url) => url,
+            None => {
+                let tmp = tempfile::Builder::new()
+                    .prefix("mediamagic-test-pg-")
+                    .tempdir()
+                    .expect("temp dir for the test cluster");
+                let port = local_services::free_port().expect("free port");
+                let server = local_services::start_postgres(&tmp.path().join("data"), port, false)
+                    .unwrap_or_else(|e| panic!("could not start a private Postgres: {e}"));
+                // The watchdog stops it when this test binary exits.
+                std::mem::forget(server);
+                dir = Some(tmp);
+                format!("postgres://postgres@127.0.0.1:{port}/postgres")
+            }
+        };
+        let redis_url = match redis_url {
+            Some(url) => url,
+            None => {
+                let port = local_services::free_port().expect("free port");
+                let server = local_services::start_redis(None, port)
+                    .unwrap_or_else(|e| panic!("could not start a private redis-server: {e}"));
+                std::mem::forget(server);
+                format!("redis://127.0.0.1:{port}")
+            }
+        };
+        Servers {
+            admin_url,
+            redis_url,
+            _dir: dir,
+        }
+    })
+}
+
+/// `url` with its database name replaced by `name`.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let host_part = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{host_part}/{name}?{q}"),
+        None => format!("{host_part}/{name}"),
+    }
+}
+
+async fn template() -> &'static str {
+    TEMPLATE
+        .get_or_init(|| async {
+            let servers = servers();
+            let name = format!("mm_template_{}", std::process::id());
+            let mut admin = AsyncPgConnection::establish(&servers.admin_url)
+                .await
+                .expect("connect to the test server");
+            admin
+                .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+                .await
+                .expect("drop a stale template database");
+            admin
+                .batch_execute(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create the template database");
+            db::run_migrations(&with_database(&servers.admin_url, &name))
+                .await
+                .expect("migrate the template database");
+            name
+        })
+        .await
+}
+
+/// A database of its own for one test, with every migration applied. Returns its URL.
+pub async fn test_database() -> String {
+    let template = template().await;
+    let servers = servers();
+    let name = format!("mm_test_{}", uuid::Uuid::new_v4().simple());
+    let _guard = CLONE_LOCK.lock().await;
+    let mut admin = AsyncPgConnection::establish(&servers.admin_url)
+        .await
+        .expect("connect to the test server");
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
+        .await
+        .expect("clone the template database");
+    with_database(&servers.admin_url, &name)
+}
+
+/// URL of the Redis server for this test binary. Tests sharing it must use distinct keys.
+pub fn redis_url() -> String {
+    servers().redis_url.clone()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn with_database_replaces_only_the_name() {
+        assert_eq!(
+            with_database("postgres://u:p@h:5/a?sslmode=disable", "b"),
+            "postgres://u:p@h:5/b?sslmode=disable"
+        );
+        assert_eq!(with_database("postgres://h:5", "b"), "postgres://h:5/b");
+    }
+}
