@@ -231,3 +231,20 @@ impl TestStack {
         )
     }
 }
+
+/// Path of a binary of this workspace built next to the test executable
+/// (`target/<profile>/<name>`); build it first with `cargo build --bins`.
+pub fn workspace_binary(name: &str) -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let profile_dir = exe
+        .parent()
+        .and_then(std::path::Path::parent)
+        .expect("target/<profile>");
+    let path = profile_dir.join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo build --bins` first (the README's test command does)",
+        path.display()
+    );
+    path
+}

@@ -112,6 +112,14 @@ pub async fn track_http(State(metrics): State<Metrics>, request: Request, next: 
     response
 }
 
+/// The client's operation name from one the router forwarded (`<name>__<fetch node id>`).
+fn client_operation_name(forwarded: &str) -> &str {
+    match forwarded.rsplit_once("__") {
+        Some((name, node)) if !node.is_empty() && node.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => forwarded,
+    }
+}
+
 /// Extension factory counting GraphQL operations by name and outcome.
 pub struct GraphqlMetrics(IntCounterVec);
 
@@ -139,9 +147,22 @@ impl Extension for GraphqlMetricsExtension {
         };
         // Unnamed operations share one label so clients cannot blow up cardinality.
         let name = operation_name
-            .filter(|n| n.len() <= 64)
+            .map(client_operation_name)
+            .filter(|n| !n.is_empty() && n.len() <= 64)
             .unwrap_or("anonymous");
         self.0.with_label_values(&[name, outcome]).inc();
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_operation_name;
+
+    #[test]
+    fn the_router_fetch_node_suffix_is_dropped() {
+        assert_eq!(client_operation_name("WhoAmI__1"), "WhoAmI");
+        assert_eq!(client_operation_name("Who__Am"), "Who__Am");
+        assert_eq!(client_operation_name("Plain"), "Plain");
     }
 }
