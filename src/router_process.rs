@@ -101,10 +101,10 @@ pub async fn spawn(launch: RouterLaunch<'_>) -> anyhow::Result<Child> {
     let client = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        if let Ok(response) = client.get(&url).send().await {
-            if response.status().is_success() {
-                return Ok(child);
-            }
+        if let Ok(response) = client.get(&url).send().await
+            && response.status().is_success()
+        {
+            return Ok(child);
         }
         if let Ok(Some(status)) = child.try_wait() {
             let log = std::fs::read_to_string(&log_path).unwrap_or_default();

@@ -82,7 +82,7 @@ impl Keys {
         }
         let path = data_dir.join("secrets.toml");
         if let Ok(text) = std::fs::read_to_string(&path) {
-            return Ok(toml_from_str(&text)?);
+            return toml_from_str(&text);
         }
         let keys = Self::generate();
         std::fs::create_dir_all(data_dir)?;

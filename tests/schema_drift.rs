@@ -1,5 +1,5 @@
 //! The checked-in SDLs and supergraph must match the code.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use mediamagic::stack::{SUBGRAPHS, sdl};
 use std::{path::Path, process::Command};
@@ -21,16 +21,25 @@ fn checked_in_subgraph_sdls_match_the_code() {
 
 #[test]
 fn the_subgraph_list_for_composition_matches_the_code() {
-    let list = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/subgraphs.json")).unwrap();
+    let list = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/subgraphs.json"),
+    )
+    .unwrap();
     for subgraph in SUBGRAPHS {
-        assert!(list.contains(&format!("\"{subgraph}\"")), "schema/subgraphs.json lacks {subgraph}: {REGENERATE}");
+        assert!(
+            list.contains(&format!("\"{subgraph}\"")),
+            "schema/subgraphs.json lacks {subgraph}: {REGENERATE}"
+        );
     }
 }
 
 #[test]
 fn the_checked_in_supergraph_is_the_composition_of_the_sdls() {
     let schema_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema");
-    if !schema_dir.join("node_modules/@theguild/federation-composition").exists() {
+    if !schema_dir
+        .join("node_modules/@theguild/federation-composition")
+        .exists()
+    {
         let installed = Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund", "--silent"])
             .current_dir(&schema_dir)

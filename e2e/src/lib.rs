@@ -2,6 +2,8 @@
 //! binary runs) and the real router binary, on a database of the test's own.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+pub mod load;
+
 use mediamagic::{
     config::PlatformConfig,
     router_process::{self, RouterLaunch},

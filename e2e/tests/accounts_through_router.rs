@@ -1,5 +1,5 @@
 //! The foundation's acceptance tests, through the real router with real HTTP clients.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use biscuit_auth::{Biscuit, macros::block};
 use chrono::{Duration, Utc};

@@ -1,6 +1,6 @@
 //! `mediamagic dev` as the README runs it: it comes up, answers `me` through the router,
 //! stops on Ctrl-C, and a second run keeps the data.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use mediamagic_e2e::workspace_binary;
 use mediamagic_kit::local_services::free_port;
@@ -23,7 +23,10 @@ async fn start_dev(data_dir: &std::path::Path, router_port: u16, accounts_port: 
         .env_remove("REDIS_URL")
         .env("MEDIAMAGIC__DEV__DATA_DIR", data_dir)
         .env("MEDIAMAGIC__LISTEN__ROUTER_PORT", router_port.to_string())
-        .env("MEDIAMAGIC__LISTEN__ACCOUNTS_PORT", accounts_port.to_string())
+        .env(
+            "MEDIAMAGIC__LISTEN__ACCOUNTS_PORT",
+            accounts_port.to_string(),
+        )
         .env("MEDIAMAGIC__LOG__FORMAT", "json")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -44,7 +47,9 @@ async fn start_dev(data_dir: &std::path::Path, router_port: u16, accounts_port: 
     .await
     .expect("dev is ready within 120 s");
     assert!(
-        ready.iter().any(|l| l.contains(&format!("http://127.0.0.1:{router_port}/graphql"))),
+        ready
+            .iter()
+            .any(|l| l.contains(&format!("http://127.0.0.1:{router_port}/graphql"))),
         "dev prints the GraphQL URL: {ready:?}"
     );
     Dev { child, lines }
@@ -52,7 +57,11 @@ async fn start_dev(data_dir: &std::path::Path, router_port: u16, accounts_port: 
 
 async fn stop_dev(mut dev: Dev) {
     let pid = dev.child.id().unwrap().to_string();
-    Command::new("kill").args(["-INT", &pid]).status().await.unwrap();
+    Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .await
+        .unwrap();
     let status = tokio::time::timeout(Duration::from_secs(60), dev.child.wait())
         .await
         .expect("dev stops within 60 s of Ctrl-C")
@@ -89,7 +98,10 @@ async fn dev_runs_the_stack_and_a_second_run_keeps_the_account() {
         credentials.clone(),
     )
     .await;
-    let token = signed_up["data"]["signUp"]["token"].as_str().expect("token").to_owned();
+    let token = signed_up["data"]["signUp"]["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
     let user_id = signed_up["data"]["signUp"]["user"]["id"].clone();
     let me = gql(router_port, Some(&token), "{ me { id } }", json!({})).await;
     assert_eq!(me["data"]["me"]["id"], user_id);
@@ -107,6 +119,9 @@ async fn dev_runs_the_stack_and_a_second_run_keeps_the_account() {
         credentials,
     )
     .await;
-    assert_eq!(logged_in["data"]["logIn"]["user"]["id"], user_id, "{logged_in}");
+    assert_eq!(
+        logged_in["data"]["logIn"]["user"]["id"], user_id,
+        "{logged_in}"
+    );
     stop_dev(dev).await;
 }

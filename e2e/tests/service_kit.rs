@@ -1,5 +1,5 @@
 //! What every service gets from the kit: probes, metrics, request ids, clean errors.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use mediamagic_e2e::{Cred, spawn_stack};
 use serde_json::json;
@@ -12,15 +12,26 @@ async fn probes_answer_when_the_database_is_migrated() {
     assert_eq!(health.status(), 200);
     let ready = reqwest::get(format!("{base}/readyz")).await.unwrap();
     assert_eq!(ready.status(), 200);
-    assert_eq!(ready.json::<serde_json::Value>().await.unwrap()["status"], "ready");
+    assert_eq!(
+        ready.json::<serde_json::Value>().await.unwrap()["status"],
+        "ready"
+    );
 }
 
 #[tokio::test]
 async fn metrics_count_http_requests_by_route_and_graphql_operations_by_name() {
     let stack = spawn_stack().await;
     let (token, _, _) = stack.sign_up("mia").await;
-    stack.gql(Cred::Bearer(&token), "query WhoAmI { me { id } }", json!({})).await;
-    stack.gql(Cred::None, "query WhoAmI { me { id } }", json!({})).await;
+    stack
+        .gql(
+            Cred::Bearer(&token),
+            "query WhoAmI { me { id } }",
+            json!({}),
+        )
+        .await;
+    stack
+        .gql(Cred::None, "query WhoAmI { me { id } }", json!({}))
+        .await;
 
     let metrics = reqwest::get(format!("http://{}/metrics", stack.accounts_addr))
         .await
@@ -29,10 +40,28 @@ async fn metrics_count_http_requests_by_route_and_graphql_operations_by_name() {
         .await
         .unwrap();
     let has = |needle: &str| metrics.lines().any(|l| l.contains(needle));
-    assert!(has(r#"mediamagic_graphql_operations_total{operation="WhoAmI",outcome="ok",service="accounts"} 1"#), "{metrics}");
-    assert!(has(r#"mediamagic_graphql_operations_total{operation="WhoAmI",outcome="error",service="accounts"} 1"#), "{metrics}");
-    assert!(has(r#"mediamagic_http_requests_total{method="POST",route="/graphql",status="200",service="accounts"}"#), "{metrics}");
-    assert!(has("mediamagic_http_request_duration_seconds_bucket"), "{metrics}");
+    assert!(
+        has(
+            r#"mediamagic_graphql_operations_total{operation="WhoAmI",outcome="ok",service="accounts"} 1"#
+        ),
+        "{metrics}"
+    );
+    assert!(
+        has(
+            r#"mediamagic_graphql_operations_total{operation="WhoAmI",outcome="error",service="accounts"} 1"#
+        ),
+        "{metrics}"
+    );
+    assert!(
+        has(
+            r#"mediamagic_http_requests_total{method="POST",route="/graphql",status="200",service="accounts"}"#
+        ),
+        "{metrics}"
+    );
+    assert!(
+        has("mediamagic_http_request_duration_seconds_bucket"),
+        "{metrics}"
+    );
 }
 
 #[tokio::test]
@@ -40,7 +69,12 @@ async fn a_request_id_is_echoed_or_generated() {
     let stack = spawn_stack().await;
     let client = reqwest::Client::new();
     let url = format!("http://{}/healthz", stack.accounts_addr);
-    let echoed = client.get(&url).header("x-request-id", "abc-123").send().await.unwrap();
+    let echoed = client
+        .get(&url)
+        .header("x-request-id", "abc-123")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(echoed.headers()["x-request-id"], "abc-123");
     let generated = client.get(&url).send().await.unwrap();
     assert_eq!(generated.headers()["x-request-id"].len(), 36);
@@ -50,7 +84,11 @@ async fn a_request_id_is_echoed_or_generated() {
 async fn too_deep_queries_are_refused_by_the_router() {
     let stack = spawn_stack().await;
     let (token, _, _) = stack.sign_up("nico").await;
-    let deep = format!("{{ me {} id {} }}", "{ teams { team { members { user ".repeat(3), "} } } }".repeat(3));
+    let deep = format!(
+        "{{ me {} id {} }}",
+        "{ teams { team { members { user ".repeat(3),
+        "} } } }".repeat(3)
+    );
     let response = stack.gql(Cred::Bearer(&token), &deep, json!({})).await;
     assert!(response.body["errors"].is_array(), "{}", response.body);
     assert!(response.body["data"].is_null(), "{}", response.body);

@@ -316,10 +316,11 @@ impl CredentialChecker {
 
     async fn jwks(&self, oidc: &OidcConfig, refresh: bool) -> Result<JwkSet, CredentialError> {
         let mut cached = self.jwks.lock().await;
-        if let Some((fetched, set)) = cached.as_ref() {
-            if !refresh && fetched.elapsed() < Duration::from_secs(oidc.jwks_cache_seconds) {
-                return Ok(set.clone());
-            }
+        if let Some((fetched, set)) = cached.as_ref()
+            && !refresh
+            && fetched.elapsed() < Duration::from_secs(oidc.jwks_cache_seconds)
+        {
+            return Ok(set.clone());
         }
         let set: JwkSet = self
             .http

@@ -196,10 +196,10 @@ async fn merge_last_used(deps: &AccountsDeps, rows: &mut [ApiKeyRow]) -> ApiResu
         let used = used
             .and_then(|u| DateTime::parse_from_rfc3339(&u).ok())
             .map(|u| u.with_timezone(&Utc));
-        if let Some(used) = used {
-            if row.last_used_at.is_none_or(|old| old < used) {
-                row.last_used_at = Some(used);
-            }
+        if let Some(used) = used
+            && row.last_used_at.is_none_or(|old| old < used)
+        {
+            row.last_used_at = Some(used);
         }
     }
     Ok(())

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what Media Magic needs on a fresh Debian machine, skipping what is already there:
+# PostgreSQL server binaries, redis-server, ffmpeg, Node.js/npm (schema composition), and the
+# composition package in schema/node_modules. Needs root (or sudo) for apt-get.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+sudo_if_needed() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+missing=()
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  sudo_if_needed apt-get update -qq
+  sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Debian's postgresql package starts a system cluster; Media Magic runs its own.
+  if printf '%s\n' "${missing[@]}" | grep -qx postgresql; then
+    sudo_if_needed service postgresql stop >/dev/null 2>&1 || true
+  fi
+fi
+# The Debian redis-server package may start a system server on 6379; ours use other ports.
+
+if [ ! -d schema/node_modules/@theguild/federation-composition ]; then
+  (cd schema && npm ci --no-audit --no-fund --silent)
+fi

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The full test suite, from a fresh Debian machine with the Rust toolchain: installs what is
+# missing, builds every binary (the tests start the real router and `mediamagic dev`), then
+# runs every test. Tests start their own Postgres and Redis unless DATABASE_URL / REDIS_URL
+# are set. The build cache lives outside the checkout so every clone shares it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/mediamagic/target}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+scripts/install-deps.sh
+cargo fmt --all --check
+cargo clippy --locked --workspace --all-targets -- -D warnings
+cargo build --locked --workspace --bins
+cargo test --locked --workspace --no-fail-fast
