@@ -107,12 +107,17 @@ pub async fn spawn_stack() -> TestStack {
 impl TestStack {
     /// Starts another router instance on the same services and Redis; returns its index.
     pub async fn add_router(&mut self) -> usize {
+        self.add_router_with(router_process::DEV_CONFIG).await
+    }
+
+    /// Starts a router with another base config (for example `router/config/production.yaml`).
+    pub async fn add_router_with(&mut self, base_config: &str) -> usize {
         let dir = tempfile::tempdir().expect("router dir");
         let port = free_port().expect("port");
         let accounts_url = format!("http://{}", self.accounts_addr);
         let child = router_process::spawn(RouterLaunch {
             binary: router_process::default_binary(),
-            base_config: router_process::DEV_CONFIG.to_owned(),
+            base_config: base_config.to_owned(),
             work_dir: dir.path(),
             host: "127.0.0.1",
             port,

@@ -116,6 +116,20 @@ pub async fn test_database() -> String {
     with_database(&servers.admin_url, &name)
 }
 
+/// An empty database (no migrations), for tests of the migration path itself.
+pub async fn empty_database() -> String {
+    let servers = servers();
+    let name = format!("mm_empty_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = AsyncPgConnection::establish(&servers.admin_url)
+        .await
+        .expect("connect to the test server");
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create an empty database");
+    with_database(&servers.admin_url, &name)
+}
+
 /// URL of the Redis server for this test binary. Tests sharing it must use distinct keys.
 pub fn redis_url() -> String {
     servers().redis_url.clone()

@@ -1,0 +1,141 @@
+//! The `mediamagic` commands operators run: migrate, serve, sdl, tokens.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use mediamagic::secrets::Keys;
+use mediamagic_e2e::workspace_binary;
+use mediamagic_kit::{local_services::free_port, testing};
+use std::time::Duration;
+use tokio::process::Command;
+
+#[tokio::test]
+async fn migrate_applies_every_migration_to_an_empty_database_once() {
+    let url = testing::empty_database().await;
+    let first = Command::new(workspace_binary("mediamagic"))
+        .arg("migrate")
+        .env("DATABASE_URL", &url)
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(String::from_utf8_lossy(&first.stdout).contains("applied 1 migration"));
+    let second = Command::new(workspace_binary("mediamagic"))
+        .arg("migrate")
+        .env("DATABASE_URL", &url)
+        .output()
+        .await
+        .unwrap();
+    assert!(String::from_utf8_lossy(&second.stdout).contains("applied 0 migration"));
+}
+
+#[tokio::test]
+async fn serve_runs_one_service_until_sigterm() {
+    let keys = Keys::generate();
+    let port = free_port().unwrap();
+    let mut child = Command::new(workspace_binary("mediamagic"))
+        .args(["serve", "accounts"])
+        .env("DATABASE_URL", testing::test_database().await)
+        .env("REDIS_URL", testing::redis_url())
+        .env("MEDIAMAGIC__LISTEN__ACCOUNTS_PORT", port.to_string())
+        .env("MEDIAMAGIC__AUTH__ROOT_PRIVATE_KEY", &keys.root_private_key)
+        .env("MEDIAMAGIC__AUTH__ROOT_PUBLIC_KEY", &keys.root_public_key)
+        .env(
+            "MEDIAMAGIC__AUTH__INTERNAL_PRIVATE_KEY",
+            &keys.internal_private_key,
+        )
+        .env(
+            "MEDIAMAGIC__AUTH__INTERNAL_PUBLIC_KEY",
+            &keys.internal_public_key,
+        )
+        .env("MEDIAMAGIC__AUTH__INTERNAL_SECRET", &keys.internal_secret)
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let ready_url = format!("http://127.0.0.1:{port}/readyz");
+    let mut ready = false;
+    for _ in 0..100 {
+        if let Ok(response) = reqwest::get(&ready_url).await {
+            ready = response.status() == 200;
+            if ready {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(ready, "accounts became ready");
+    Command::new("kill")
+        .args(["-TERM", &child.id().unwrap().to_string()])
+        .status()
+        .await
+        .unwrap();
+    let status = tokio::time::timeout(Duration::from_secs(20), child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "{status}");
+}
+
+#[tokio::test]
+async fn serve_without_keys_explains_what_is_missing() {
+    let output = Command::new(workspace_binary("mediamagic"))
+        .args(["serve", "accounts"])
+        .env("DATABASE_URL", "postgres://unused@127.0.0.1:1/x")
+        .env("REDIS_URL", "redis://127.0.0.1:1")
+        .output()
+        .await
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("auth.root_private_key is not configured")
+    );
+}
+
+#[tokio::test]
+async fn sdl_prints_the_subgraph_and_rejects_unknown_names() {
+    let known = Command::new(workspace_binary("mediamagic"))
+        .args(["sdl", "accounts"])
+        .output()
+        .await
+        .unwrap();
+    assert!(String::from_utf8_lossy(&known.stdout).contains("type User @key(fields: \"id\")"));
+    let unknown = Command::new(workspace_binary("mediamagic"))
+        .args(["sdl", "nope"])
+        .output()
+        .await
+        .unwrap();
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("unknown subgraph `nope`"));
+}
+
+#[tokio::test]
+async fn keygen_prints_a_usable_key_pair() {
+    let output = Command::new(workspace_binary("mediamagic"))
+        .args(["tokens", "keygen"])
+        .output()
+        .await
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} = \"")))
+            .and_then(|v| v.strip_suffix('"'))
+            .unwrap()
+            .to_owned()
+    };
+    let issuer = mediamagic_kit::tokens::TokenIssuer::from_hex(&field("private_key")).unwrap();
+    let verifier = mediamagic_kit::tokens::TokenVerifier::from_hex(&field("public_key")).unwrap();
+    let token = issuer
+        .mint(&mediamagic_kit::tokens::Claims {
+            user_id: None,
+            account_id: uuid::Uuid::new_v4(),
+            account_kind: mediamagic_kit::AccountKind::Team,
+            scopes: vec![mediamagic_kit::Scope::Read],
+            expires_at: chrono::Utc::now() + chrono::Duration::minutes(1),
+            session: None,
+        })
+        .unwrap();
+    assert!(verifier.verify(&token.token).is_ok());
+}
