@@ -562,3 +562,68 @@ async fn api_keys_are_listed_with_cursor_pagination_and_shown_once() {
         .await;
     assert!(secret.body["errors"].is_array());
 }
+
+#[tokio::test]
+async fn an_api_key_records_its_last_use_and_stops_at_its_expiry() {
+    let stack = spawn_stack().await;
+    let (token, _, _) = stack.sign_up("uma").await;
+    let past = stack
+        .gql(
+            Cred::Bearer(&token),
+            "mutation($at: DateTime!) { createApiKey(input: {name: \"old\", expiresAt: $at}) { secret } }",
+            json!({"at": (Utc::now() - Duration::minutes(1)).to_rfc3339()}),
+        )
+        .await;
+    assert_eq!(past.error_code(), "BAD_USER_INPUT");
+
+    let created = stack
+        .gql(
+            Cred::Bearer(&token),
+            "mutation($at: DateTime!) { createApiKey(input: {name: \"short\", expiresAt: $at, scopes: [READ]}) { secret apiKey { id scopes lastUsedAt } } }",
+            json!({"at": (Utc::now() + Duration::seconds(3)).to_rfc3339()}),
+        )
+        .await;
+    assert!(
+        created
+            .data("/createApiKey/apiKey")
+            .get("lastUsedAt")
+            .unwrap()
+            .is_null()
+    );
+    assert_eq!(
+        created.data("/createApiKey/apiKey/scopes"),
+        &json!(["READ"])
+    );
+    let key = created
+        .data("/createApiKey/secret")
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let acting = stack.gql(Cred::Key(&key), ACTING, json!({})).await;
+    assert_eq!(acting.data("/actingAccount/scopes"), &json!(["READ"]));
+    let read_only = stack
+        .gql(
+            Cred::Key(&key),
+            "mutation { createTeam(name: \"X\") { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(read_only.error_code(), "FORBIDDEN");
+    let listed = stack
+        .gql(
+            Cred::Bearer(&token),
+            "{ apiKeys { nodes { lastUsedAt } } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        listed.data("/apiKeys/nodes/0/lastUsedAt").is_string(),
+        "{}",
+        listed.body
+    );
+
+    tokio::time::sleep(std::time::Duration::from_millis(3500)).await;
+    let expired = stack.gql(Cred::Key(&key), ACTING, json!({})).await;
+    assert_eq!(expired.error_code(), "UNAUTHENTICATED");
+}
