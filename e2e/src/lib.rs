@@ -213,6 +213,42 @@ impl TestStack {
         response.data("/createTeam/id").as_str().unwrap().to_owned()
     }
 
+    /// Invites `member_email` into `team` with `role` (`MEMBER` or `ADMIN`) as `owner`, and
+    /// accepts as `member`; returns the member's role as the team reports it.
+    pub async fn join_team(
+        &self,
+        owner: &str,
+        team: &str,
+        member: &str,
+        member_email: &str,
+        role: &str,
+    ) -> String {
+        let invite = self
+            .gql(
+                Cred::Bearer(owner),
+                "mutation($t: ID!, $e: String!, $r: Role!) { inviteMember(teamId: $t, email: $e, role: $r) { token } }",
+                json!({"t": team, "e": member_email, "r": role}),
+            )
+            .await;
+        let invite_token = invite
+            .data("/inviteMember/token")
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let accepted = self
+            .gql(
+                Cred::Bearer(member),
+                "mutation($k: String!) { acceptInvite(token: $k) { myRole } }",
+                json!({"k": invite_token}),
+            )
+            .await;
+        accepted
+            .data("/acceptInvite/myRole")
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
     /// Creates an API key (for `team` when given); returns (secret, key id).
     pub async fn create_key(&self, token: &str, team: Option<&str>) -> (String, String) {
         let response = self

@@ -410,23 +410,10 @@ async fn a_member_who_is_not_an_admin_cannot_create_team_keys() {
     let (owner, _, _) = stack.sign_up("nina").await;
     let (member, _, member_email) = stack.sign_up("oscar").await;
     let team = stack.create_team(&owner, "Acme").await;
-    let invite = stack
-        .gql(
-            Cred::Bearer(&owner),
-            "mutation($t: ID!, $e: String!) { inviteMember(teamId: $t, email: $e) { token role } }",
-            json!({"t": team, "e": member_email}),
-        )
+    let role = stack
+        .join_team(&owner, &team, &member, &member_email, "MEMBER")
         .await;
-    assert_eq!(invite.data("/inviteMember/role"), "MEMBER");
-    let invite_token = invite.data("/inviteMember/token").as_str().unwrap();
-    let accepted = stack
-        .gql(
-            Cred::Bearer(&member),
-            "mutation($k: String!) { acceptInvite(token: $k) { id myRole } }",
-            json!({"k": invite_token}),
-        )
-        .await;
-    assert_eq!(accepted.data("/acceptInvite/myRole"), "MEMBER");
+    assert_eq!(role, "MEMBER");
 
     let key = stack
         .gql(
@@ -477,22 +464,9 @@ async fn the_last_owner_cannot_leave_and_a_removed_member_loses_the_team_token()
         .await;
     assert_eq!(leave.error_code(), "CONFLICT");
 
-    let invite = stack
-        .gql(
-            Cred::Bearer(&owner),
-            "mutation($t: ID!, $e: String!) { inviteMember(teamId: $t, email: $e, role: ADMIN) { token } }",
-            json!({"t": team, "e": member_email}),
-        )
-        .await;
-    let invite_token = invite.data("/inviteMember/token").as_str().unwrap();
     stack
-        .gql(
-            Cred::Bearer(&member),
-            "mutation($k: String!) { acceptInvite(token: $k) { id } }",
-            json!({"k": invite_token}),
-        )
-        .await
-        .data("/acceptInvite/id");
+        .join_team(&owner, &team, &member, &member_email, "ADMIN")
+        .await;
     let team_token = stack
         .gql(
             Cred::Bearer(&member),
