@@ -27,10 +27,47 @@ pub struct PlatformConfig {
     /// Accounts subgraph.
     #[serde(default)]
     pub accounts: AccountsConfig,
+    /// Event triggers.
+    #[serde(default)]
+    pub events: EventsConfig,
     /// Router process.
     pub router: RouterConfig,
     /// `mediamagic dev` settings.
     pub dev: DevConfig,
+}
+
+/// Event-trigger delivery settings.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventsConfig {
+    /// Per-trigger delivery settings (retries, base_interval_ms, timeout_ms, concurrency),
+    /// by trigger name, e.g. `[events.triggers.api_key_revoked] retries = 10`.
+    #[serde(default)]
+    pub triggers: std::collections::HashMap<String, mediamagic_kit::events::TriggerConfig>,
+    /// Days delivered events and invocation logs are kept.
+    #[serde(default = "default_retention_days")]
+    pub retention_days: f64,
+    /// When the retention job runs (cron with seconds).
+    #[serde(default = "default_cleanup_schedule")]
+    pub cleanup_schedule: String,
+}
+
+impl Default for EventsConfig {
+    fn default() -> Self {
+        Self {
+            triggers: Default::default(),
+            retention_days: default_retention_days(),
+            cleanup_schedule: default_cleanup_schedule(),
+        }
+    }
+}
+
+fn default_retention_days() -> f64 {
+    7.0
+}
+
+fn default_cleanup_schedule() -> String {
+    "0 17 * * * *".into()
 }
 
 /// Postgres settings.
@@ -73,6 +110,9 @@ pub struct AuthConfig {
     /// Shared secret between the router and the accounts service's `/internal` endpoints.
     #[serde(default)]
     pub internal_secret: Option<Secret<String>>,
+    /// Secret Hasura (or anyone delivering events) sends in `x-mediamagic-event-secret`.
+    #[serde(default)]
+    pub events_secret: Option<Secret<String>>,
 }
 
 /// Listening addresses.

@@ -9,7 +9,7 @@ use crate::{
     config::PlatformConfig,
     router_process::{self, RouterLaunch},
     secrets::Keys,
-    stack::{Infra, accounts_app, spawn_service},
+    stack::{Infra, accounts_service, spawn_service},
 };
 use diesel_async_free::ensure_database;
 use mediamagic_kit::{db, local_services, server::shutdown_signal};
@@ -67,7 +67,7 @@ pub async fn run(config: PlatformConfig) -> anyhow::Result<()> {
     let accounts = spawn_service(
         "accounts",
         accounts_listener,
-        accounts_app(&config, &infra).await?,
+        accounts_service(&config, &infra).await?,
         shutdown.clone(),
     );
 

@@ -5,6 +5,7 @@ use crate::{config::PlatformConfig, secrets::Keys};
 use mediamagic_accounts::AccountsDeps;
 use mediamagic_kit::{
     db,
+    events::dispatcher::{Dispatcher, EventMetrics},
     metrics::Metrics,
     server,
     tokens::{TokenIssuer, TokenVerifier},
@@ -24,8 +25,16 @@ pub struct Infra {
     pub keys: Keys,
 }
 
-/// Builds the accounts service's app.
-pub async fn accounts_app(config: &PlatformConfig, infra: &Infra) -> anyhow::Result<axum::Router> {
+/// A service ready to run: its HTTP app and its event dispatcher.
+pub struct Service {
+    /// The HTTP app.
+    pub app: axum::Router,
+    /// Delivers the events of the triggers the service owns.
+    pub dispatcher: Dispatcher,
+}
+
+/// Builds the accounts service.
+pub async fn accounts_service(config: &PlatformConfig, infra: &Infra) -> anyhow::Result<Service> {
     let pool = db::pool(&infra.database_url, config.database.max_connections)?;
     let redis = mediamagic_kit::redis::connect(&infra.redis_url).await?;
     let deps = AccountsDeps {
@@ -40,17 +49,29 @@ pub async fn accounts_app(config: &PlatformConfig, infra: &Infra) -> anyhow::Res
     if let Err(err) = mediamagic_accounts::commands::auth::republish_revocations(&deps).await {
         tracing::warn!(error = ?err, "could not republish session revocations");
     }
-    Ok(mediamagic_accounts::app(deps, Metrics::new("accounts")?))
+    let metrics = Metrics::new("accounts")?;
+    let triggers = mediamagic_accounts::events::triggers(&deps, &config.events.triggers);
+    let dispatcher = Dispatcher::new(
+        deps.pool.clone(),
+        &infra.database_url,
+        triggers.clone(),
+        EventMetrics::new(&metrics.registry)?,
+    );
+    let app = mediamagic_accounts::app(deps, metrics, triggers, infra.keys.events_secret.clone());
+    Ok(Service { app, dispatcher })
 }
 
-/// Serves `app` on `listener` in a task until `shutdown` is cancelled.
+/// Serves `service` on `listener` and runs its dispatcher, until `shutdown` is cancelled.
 pub fn spawn_service(
     name: &'static str,
     listener: TcpListener,
-    app: axum::Router,
+    service: Service,
     shutdown: CancellationToken,
 ) -> JoinHandle<()> {
+    let Service { app, dispatcher } = service;
+    let dispatcher = tokio::spawn(dispatcher.run(shutdown.clone()));
     tokio::spawn(async move {
+        let _finish = DispatcherGuard(dispatcher);
         let addr = listener.local_addr().ok();
         tracing::info!(service = name, ?addr, "listening");
         if let Err(err) =
@@ -95,7 +116,7 @@ pub async fn serve(config: PlatformConfig, role: &str) -> anyhow::Result<()> {
     };
     let (app, port) = match role {
         "accounts" => (
-            accounts_app(&config, &infra).await?,
+            accounts_service(&config, &infra).await?,
             config.listen.accounts_port,
         ),
         other => anyhow::bail!(
@@ -119,4 +140,15 @@ pub async fn serve(config: PlatformConfig, role: &str) -> anyhow::Result<()> {
     shutdown.cancel();
     task.await?;
     Ok(())
+}
+
+/// Waits for nothing; aborts the dispatcher task if the service task is dropped.
+struct DispatcherGuard(JoinHandle<()>);
+
+impl Drop for DispatcherGuard {
+    fn drop(&mut self) {
+        if !self.0.is_finished() {
+            self.0.abort();
+        }
+    }
 }

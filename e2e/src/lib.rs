@@ -8,7 +8,7 @@ use mediamagic::{
     config::PlatformConfig,
     router_process::{self, RouterLaunch},
     secrets::Keys,
-    stack::{Infra, accounts_app, spawn_service},
+    stack::{Infra, accounts_service, spawn_service},
 };
 use mediamagic_kit::{local_services::free_port, testing};
 use serde_json::{Value, json};
@@ -91,7 +91,9 @@ pub async fn spawn_stack() -> TestStack {
     let shutdown = CancellationToken::new();
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let accounts_addr = listener.local_addr().expect("addr");
-    let app = accounts_app(&config, &infra).await.expect("accounts app");
+    let app = accounts_service(&config, &infra)
+        .await
+        .expect("accounts app");
     spawn_service("accounts", listener, app, shutdown.clone());
     let mut stack = TestStack {
         infra,

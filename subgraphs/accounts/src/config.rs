@@ -24,6 +24,9 @@ pub struct AccountsConfig {
     /// Most API keys one account may hold.
     #[serde(default = "default_max_api_keys")]
     pub max_api_keys: i64,
+    /// Emails of platform administrators: their user sessions carry the `admin` scope.
+    #[serde(default)]
+    pub admin_emails: Vec<String>,
 }
 
 impl Default for AccountsConfig {
@@ -35,6 +38,7 @@ impl Default for AccountsConfig {
             login_max_failures: default_login_max_failures(),
             login_window_seconds: default_login_window_seconds(),
             max_api_keys: default_max_api_keys(),
+            admin_emails: Vec::new(),
         }
     }
 }

@@ -9,11 +9,13 @@ pub mod commands;
 pub mod config;
 pub(crate) mod db;
 pub mod domain;
+pub mod events;
 pub mod graphql;
 pub mod internal;
 
 use mediamagic_kit::{
     db::DbPool,
+    events::{Trigger, webhook},
     metrics::Metrics,
     redis::ConnectionManager,
     server::{KitState, service_app},
@@ -41,13 +43,21 @@ pub struct AccountsDeps {
     pub config: Arc<AccountsConfig>,
 }
 
-/// The accounts service's HTTP app: GraphQL, probes, metrics and the router's endpoints.
-pub fn app(deps: AccountsDeps, metrics: Metrics) -> axum::Router {
+/// The accounts service's HTTP app: GraphQL, probes, metrics, the router's endpoints and the
+/// event webhooks (`POST /events/<trigger>`, guarded by `webhook_secret`).
+pub fn app(
+    deps: AccountsDeps,
+    metrics: Metrics,
+    triggers: Vec<Trigger>,
+    webhook_secret: String,
+) -> axum::Router {
     let schema = build_schema(Some(deps.clone()), Some(&metrics));
     let kit = KitState {
         pool: deps.pool.clone(),
         verifier: deps.internal.clone(),
         metrics,
     };
-    service_app(schema, kit).merge(internal::routes(deps))
+    service_app(schema, kit)
+        .merge(internal::routes(deps))
+        .merge(webhook::routes(triggers, webhook_secret))
 }

@@ -96,3 +96,26 @@ where
     let conn: &mut AsyncPgConnection = &mut pooled;
     conn.transaction::<T, crate::ApiError, _>(f).await
 }
+
+/// Hasura-style session variables of `actor`, recorded on events its changes trigger.
+pub fn session_variables(actor: &crate::Actor) -> serde_json::Value {
+    serde_json::json!({
+        "x-hasura-role": actor.account_kind.as_str(),
+        "x-hasura-user-id": actor.user_id.map(|u| u.to_string()),
+        "x-mediamagic-account-id": actor.account_id.to_string(),
+    })
+}
+
+/// Sets the session variables for the rest of the current transaction, where the event
+/// capture trigger reads them.
+pub async fn set_session_variables(
+    conn: &mut AsyncPgConnection,
+    variables: &serde_json::Value,
+) -> crate::ApiResult<()> {
+    use diesel_async::RunQueryDsl;
+    diesel::sql_query("SELECT set_config('mediamagic.session_variables', $1, true)")
+        .bind::<diesel::sql_types::Text, _>(variables.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -155,13 +155,22 @@ pub(crate) async fn issue_session(
 ) -> ApiResult<IssuedSession> {
     let now = Utc::now();
     let expires_at = now + Duration::hours(deps.config.session_ttl_hours);
+    let mut scopes = Scope::user_defaults();
+    let is_admin = deps
+        .config
+        .admin_emails
+        .iter()
+        .any(|e| e.trim().eq_ignore_ascii_case(&user.email));
+    if is_admin && account_kind == AccountKind::User {
+        scopes.push(Scope::Admin);
+    }
     let minted = deps
         .sessions
         .mint(&Claims {
             user_id: Some(user.id),
             account_id,
             account_kind,
-            scopes: Scope::user_defaults(),
+            scopes,
             expires_at,
             session: None,
         })

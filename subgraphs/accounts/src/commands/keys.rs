@@ -8,8 +8,10 @@ use crate::{
     domain::KeyName,
 };
 use chrono::{DateTime, Utc};
+use diesel_async::scoped_futures::ScopedFutureExt;
 use mediamagic_kit::{
     AccountKind, Actor, ApiError, ApiResult, Scope,
+    db::{session_variables, set_session_variables, transaction},
     redis::{API_KEY_LAST_USED, api_key_cache_key},
 };
 use redis::AsyncCommands;
@@ -137,18 +139,38 @@ pub async fn revoke_api_key(deps: &AccountsDeps, actor: &Actor, id: Uuid) -> Api
     if key.owner_kind == AccountKind::Team.as_str() {
         require_admin(&mut conn, actor, key.owner_id).await?;
     }
-    db::keys::revoke(&mut conn, id, Utc::now()).await?;
+    drop(conn);
+    let session = session_variables(actor);
+    transaction(&deps.pool, move |conn| {
+        async move {
+            set_session_variables(conn, &session).await?;
+            db::keys::revoke(conn, id, Utc::now()).await?;
+            Ok(())
+        }
+        .scope_boxed()
+    })
+    .await?;
+    // The `api_key_revoked` event handler writes it again if this fails.
+    if let Err(err) = write_tombstone(deps, &key.key_hash).await {
+        tracing::warn!(error = ?err, "tombstone write failed; the event handler will retry");
+    }
+    let mut conn = deps.conn().await?;
+    db::keys::owned(&mut conn, id, actor.account_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("API key"))
+}
+
+/// Replaces the router's cache entry of a key with a tombstone no router will overwrite.
+pub async fn write_tombstone(deps: &AccountsDeps, key_hash: &str) -> ApiResult<()> {
     let mut redis = deps.redis.clone();
     let _: () = redis
         .set_ex(
-            api_key_cache_key(&key.key_hash),
+            api_key_cache_key(key_hash),
             TOMBSTONE,
             TOMBSTONE_TTL_SECONDS,
         )
         .await?;
-    db::keys::owned(&mut conn, id, actor.account_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("API key"))
+    Ok(())
 }
 
 /// Cache value marking a revoked key.

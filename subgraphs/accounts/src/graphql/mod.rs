@@ -6,13 +6,24 @@ mod mutation;
 mod query;
 mod types;
 
-pub use mutation::Mutation;
-pub use query::Query;
+pub use mutation::AccountsMutation;
+pub use query::AccountsQuery;
 pub use types::*;
 
 use crate::AccountsDeps;
-use async_graphql::{EmptySubscription, Schema, dataloader::DataLoader};
-use mediamagic_kit::metrics::Metrics;
+use async_graphql::{EmptySubscription, MergedObject, Schema, dataloader::DataLoader};
+use mediamagic_kit::{
+    events::admin::{EventsAdmin, EventsAdminMutation, EventsAdminQuery},
+    metrics::Metrics,
+};
+
+/// Root query: the accounts queries plus the kit's admin fields for events.
+#[derive(MergedObject, Default)]
+pub struct Query(AccountsQuery, EventsAdminQuery);
+
+/// Root mutation: the accounts mutations plus the kit's admin fields for events.
+#[derive(MergedObject, Default)]
+pub struct Mutation(AccountsMutation, EventsAdminMutation);
 
 /// The accounts schema type.
 pub type AccountsSchema = Schema<Query, Mutation, EmptySubscription>;
@@ -20,7 +31,7 @@ pub type AccountsSchema = Schema<Query, Mutation, EmptySubscription>;
 /// Builds the schema. Without `deps` it still prints its SDL (for `mediamagic sdl`), but
 /// resolvers answer INTERNAL.
 pub fn build_schema(deps: Option<AccountsDeps>, metrics: Option<&Metrics>) -> AccountsSchema {
-    let mut builder = Schema::build(Query, Mutation, EmptySubscription)
+    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .enable_federation()
         .limit_depth(16)
         .limit_complexity(2_000);
@@ -42,6 +53,9 @@ pub fn build_schema(deps: Option<AccountsDeps>, metrics: Option<&Metrics>) -> Ac
                 loaders::UserTeamsLoader(deps.clone()),
                 tokio::spawn,
             ))
+            .data(EventsAdmin {
+                pool: deps.pool.clone(),
+            })
             .data(deps);
     }
     if let Some(metrics) = metrics {

@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 use mediamagic_kit::{ActorExt, Scope};
 
 /// Root mutation type.
-pub struct Mutation;
+#[derive(Default)]
+pub struct AccountsMutation;
 
 /// Sign-up details.
 #[derive(InputObject)]
@@ -54,7 +55,7 @@ fn payload(session: IssuedSession) -> AuthPayload {
 }
 
 #[Object]
-impl Mutation {
+impl AccountsMutation {
     /// Creates an account and returns a session token (valid three days).
     async fn sign_up(
         &self,

@@ -12,10 +12,11 @@ use mediamagic_kit::{
 };
 
 /// Root query type.
-pub struct Query;
+#[derive(Default)]
+pub struct AccountsQuery;
 
 #[Object]
-impl Query {
+impl AccountsQuery {
     /// The signed-in person (with a team credential: the person behind it).
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
         let actor = ctx.actor()?;

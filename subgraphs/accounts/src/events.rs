@@ -1,0 +1,41 @@
+//! The accounts subgraph's event handlers.
+//!
+//! `api_key_revoked` (accounts.api_keys, UPDATE of `revoked_at`): writes the revoked key's
+//! tombstone into the router's Redis cache. The revocation writes it too; this handler makes
+//! sure it lands even when that write failed, retried until done. Idempotent.
+
+use crate::{AccountsDeps, commands::keys::write_tombstone};
+use mediamagic_kit::events::{HandlerResult, HasuraEvent, Trigger, TriggerConfig};
+use std::collections::HashMap;
+
+/// Name of the revoked-key trigger (attached in the `events` migration).
+pub const API_KEY_REVOKED: &str = "api_key_revoked";
+
+/// Every trigger this subgraph owns, with settings from `configs` (by name) or defaults.
+pub fn triggers(deps: &AccountsDeps, configs: &HashMap<String, TriggerConfig>) -> Vec<Trigger> {
+    let config = |name: &str| configs.get(name).cloned().unwrap_or_default();
+    let deps = deps.clone();
+    vec![Trigger::new(
+        API_KEY_REVOKED,
+        config(API_KEY_REVOKED),
+        move |event| {
+            let deps = deps.clone();
+            async move { api_key_revoked(&deps, event).await }
+        },
+    )]
+}
+
+async fn api_key_revoked(deps: &AccountsDeps, event: HasuraEvent) -> HandlerResult {
+    let Some(row) = event.event.data.new else {
+        return Ok(());
+    };
+    if row.get("revoked_at").is_none_or(serde_json::Value::is_null) {
+        return Ok(());
+    }
+    let Some(hash) = row.get("key_hash").and_then(|h| h.as_str()) else {
+        return Err("the event row has no key_hash".into());
+    };
+    write_tombstone(deps, hash)
+        .await
+        .map_err(|e| format!("{e:?}"))
+}
