@@ -172,7 +172,8 @@ impl Dispatcher {
             if room == 0 {
                 continue;
             }
-            let lease = owned.trigger.config.timeout().as_secs_f64() + 30.0;
+            let config = &owned.trigger.config;
+            let lease = (config.timeout_ms + config.lease_margin_ms) as f64 / 1000.0;
             let events =
                 match store::claim(&self.pool, name, &self.worker, room as i64, lease).await {
                     Ok(events) => events,

@@ -103,6 +103,10 @@ pub struct TriggerConfig {
     /// Deliveries of this trigger running at once in one dispatcher.
     #[serde(default = "default_concurrency")]
     pub concurrency: usize,
+    /// How long a claim outlives the timeout before another dispatcher may take the event
+    /// over (a dispatcher that died), in milliseconds.
+    #[serde(default = "default_lease_margin_ms")]
+    pub lease_margin_ms: u64,
 }
 
 impl Default for TriggerConfig {
@@ -112,6 +116,7 @@ impl Default for TriggerConfig {
             base_interval_ms: default_base_interval_ms(),
             timeout_ms: default_timeout_ms(),
             concurrency: default_concurrency(),
+            lease_margin_ms: default_lease_margin_ms(),
         }
     }
 }
@@ -127,6 +132,9 @@ fn default_timeout_ms() -> u64 {
 }
 fn default_concurrency() -> usize {
     8
+}
+fn default_lease_margin_ms() -> u64 {
+    30_000
 }
 
 impl TriggerConfig {
