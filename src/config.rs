@@ -40,6 +40,10 @@ pub struct PlatformConfig {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EventsConfig {
+    /// Run the dispatchers. Turn off when a Hasura instance configured from `hasura/`
+    /// delivers the events to the webhooks instead.
+    #[serde(default = "default_dispatch")]
+    pub dispatch: bool,
     /// Per-trigger delivery settings (retries, base_interval_ms, timeout_ms, concurrency),
     /// by trigger name, e.g. `[events.triggers.api_key_revoked] retries = 10`.
     #[serde(default)]
@@ -55,11 +59,16 @@ pub struct EventsConfig {
 impl Default for EventsConfig {
     fn default() -> Self {
         Self {
+            dispatch: default_dispatch(),
             triggers: Default::default(),
             retention_days: default_retention_days(),
             cleanup_schedule: default_cleanup_schedule(),
         }
     }
+}
+
+fn default_dispatch() -> bool {
+    true
 }
 
 fn default_retention_days() -> f64 {

@@ -31,6 +31,8 @@ pub struct Service {
     pub app: axum::Router,
     /// Delivers the events of the triggers the service owns.
     pub dispatcher: Dispatcher,
+    /// Whether to run the dispatcher (off when Hasura delivers the events).
+    pub dispatch: bool,
 }
 
 /// Builds the accounts service.
@@ -58,7 +60,7 @@ pub async fn accounts_service(config: &PlatformConfig, infra: &Infra) -> anyhow:
         EventMetrics::new(&metrics.registry)?,
     );
     let app = mediamagic_accounts::app(deps, metrics, triggers, infra.keys.events_secret.clone());
-    Ok(Service { app, dispatcher })
+    Ok(Service { app, dispatcher, dispatch: config.events.dispatch })
 }
 
 /// Serves `service` on `listener` and runs its dispatcher, until `shutdown` is cancelled.
@@ -68,8 +70,12 @@ pub fn spawn_service(
     service: Service,
     shutdown: CancellationToken,
 ) -> JoinHandle<()> {
-    let Service { app, dispatcher } = service;
-    let dispatcher = tokio::spawn(dispatcher.run(shutdown.clone()));
+    let Service { app, dispatcher, dispatch } = service;
+    let dispatcher = if dispatch {
+        tokio::spawn(dispatcher.run(shutdown.clone()))
+    } else {
+        tokio::spawn(async {})
+    };
     tokio::spawn(async move {
         let _finish = DispatcherGuard(dispatcher);
         let addr = listener.local_addr().ok();
@@ -92,6 +98,9 @@ pub fn sdl(subgraph: &str) -> anyhow::Result<String> {
         ),
     }
 }
+
+/// The event triggers each subgraph handles (its webhooks are `/events/<trigger>`).
+pub const TRIGGERS: &[(&str, &[&str])] = &[("accounts", mediamagic_accounts::events::TRIGGERS)];
 
 /// Every subgraph, in composition order.
 pub const SUBGRAPHS: &[&str] = &["accounts"];

@@ -11,6 +11,9 @@ use std::collections::HashMap;
 /// Name of the revoked-key trigger (attached in the `events` migration).
 pub const API_KEY_REVOKED: &str = "api_key_revoked";
 
+/// Every trigger this subgraph handles.
+pub const TRIGGERS: &[&str] = &[API_KEY_REVOKED];
+
 /// Every trigger this subgraph owns, with settings from `configs` (by name) or defaults.
 pub fn triggers(deps: &AccountsDeps, configs: &HashMap<String, TriggerConfig>) -> Vec<Trigger> {
     let config = |name: &str| configs.get(name).cloned().unwrap_or_default();
