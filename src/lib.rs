@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod dev;
+pub mod events_cli;
 pub mod router_process;
 pub mod secrets;
 pub mod stack;

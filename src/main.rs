@@ -32,10 +32,40 @@ enum Command {
         /// The subgraph.
         subgraph: String,
     },
+    /// Operate event triggers: list dead events, redeliver, invoke by hand.
+    Events {
+        #[command(subcommand)]
+        command: EventsCommand,
+    },
     /// Token utilities.
     Tokens {
         #[command(subcommand)]
         command: TokensCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum EventsCommand {
+    /// Print dead events as JSON lines.
+    Dead {
+        /// Only this trigger.
+        #[arg(long)]
+        trigger: Option<String>,
+    },
+    /// Queue an event again (by id), or every dead event of a trigger (--trigger).
+    Redeliver {
+        /// The event id.
+        id: Option<String>,
+        /// Every dead event of this trigger.
+        #[arg(long)]
+        trigger: Option<String>,
+    },
+    /// Invoke a trigger by hand (op MANUAL) with a JSON payload as the new row.
+    Invoke {
+        /// The trigger.
+        trigger: String,
+        /// The payload, e.g. '{"id": "..."}'.
+        payload: String,
     },
 }
 
@@ -75,6 +105,30 @@ async fn main() -> anyhow::Result<()> {
                     let applied = mediamagic_kit::db::run_migrations(url.expose()).await?;
                     println!("applied {} migration(s)", applied.len());
                     Ok(())
+                }
+                Command::Events { command } => {
+                    let url = config
+                        .database
+                        .url
+                        .as_ref()
+                        .ok_or_else(|| anyhow::anyhow!("set DATABASE_URL or database.url"))?;
+                    let url = url.expose();
+                    match command {
+                        EventsCommand::Dead { trigger } => {
+                            mediamagic::events_cli::dead(url, trigger.as_deref()).await
+                        }
+                        EventsCommand::Redeliver { id, trigger } => {
+                            mediamagic::events_cli::redeliver(
+                                url,
+                                id.as_deref(),
+                                trigger.as_deref(),
+                            )
+                            .await
+                        }
+                        EventsCommand::Invoke { trigger, payload } => {
+                            mediamagic::events_cli::invoke(url, &trigger, &payload).await
+                        }
+                    }
                 }
                 Command::Sdl { .. } | Command::Tokens { .. } => Ok(()),
             }

@@ -60,7 +60,11 @@ pub async fn accounts_service(config: &PlatformConfig, infra: &Infra) -> anyhow:
         EventMetrics::new(&metrics.registry)?,
     );
     let app = mediamagic_accounts::app(deps, metrics, triggers, infra.keys.events_secret.clone());
-    Ok(Service { app, dispatcher, dispatch: config.events.dispatch })
+    Ok(Service {
+        app,
+        dispatcher,
+        dispatch: config.events.dispatch,
+    })
 }
 
 /// Serves `service` on `listener` and runs its dispatcher, until `shutdown` is cancelled.
@@ -70,7 +74,11 @@ pub fn spawn_service(
     service: Service,
     shutdown: CancellationToken,
 ) -> JoinHandle<()> {
-    let Service { app, dispatcher, dispatch } = service;
+    let Service {
+        app,
+        dispatcher,
+        dispatch,
+    } = service;
     let dispatcher = if dispatch {
         tokio::spawn(dispatcher.run(shutdown.clone()))
     } else {

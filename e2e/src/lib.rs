@@ -81,13 +81,19 @@ pub enum Cred<'a> {
 
 /// Starts the accounts service and a router on a fresh database.
 pub async fn spawn_stack() -> TestStack {
+    spawn_stack_with(|_| {}).await
+}
+
+/// [`spawn_stack`] with the platform config adjusted first.
+pub async fn spawn_stack_with(adjust: impl FnOnce(&mut PlatformConfig)) -> TestStack {
     let infra = Infra {
         database_url: testing::test_database().await,
         redis_url: testing::redis_url(),
         keys: Keys::generate(),
     };
-    let config: PlatformConfig =
+    let mut config: PlatformConfig =
         mediamagic_kit::config::load(mediamagic::config::DEFAULTS, None).expect("default config");
+    adjust(&mut config);
     let shutdown = CancellationToken::new();
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let accounts_addr = listener.local_addr().expect("addr");

@@ -2,7 +2,10 @@
 //! webhook route on one side exists on the other.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use diesel::{QueryableByName, sql_types::{Array, Nullable, Text}};
+use diesel::{
+    QueryableByName,
+    sql_types::{Array, Nullable, Text},
+};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use mediamagic_kit::testing;
 use serde_yaml::Value;
@@ -13,14 +16,25 @@ fn tables_dir() -> PathBuf {
 }
 
 /// (schema.table, [triggers with (ops, columns, webhook)]) from the metadata files.
-fn metadata() -> Vec<(String, Vec<(String, BTreeSet<String>, Option<Vec<String>>, String)>)> {
-    let index: Vec<String> = serde_yaml::from_str(&std::fs::read_to_string(tables_dir().join("tables.yaml")).unwrap()).unwrap();
+fn metadata() -> Vec<(
+    String,
+    Vec<(String, BTreeSet<String>, Option<Vec<String>>, String)>,
+)> {
+    let index: Vec<String> =
+        serde_yaml::from_str(&std::fs::read_to_string(tables_dir().join("tables.yaml")).unwrap())
+            .unwrap();
     index
         .iter()
         .map(|entry| {
             let file = entry.trim_start_matches("!include ").trim();
-            let doc: Value = serde_yaml::from_str(&std::fs::read_to_string(tables_dir().join(file)).unwrap()).unwrap();
-            let table = format!("{}.{}", doc["table"]["schema"].as_str().unwrap(), doc["table"]["name"].as_str().unwrap());
+            let doc: Value =
+                serde_yaml::from_str(&std::fs::read_to_string(tables_dir().join(file)).unwrap())
+                    .unwrap();
+            let table = format!(
+                "{}.{}",
+                doc["table"]["schema"].as_str().unwrap(),
+                doc["table"]["name"].as_str().unwrap()
+            );
             let triggers = doc["event_triggers"]
                 .as_sequence()
                 .cloned()
@@ -33,10 +47,17 @@ fn metadata() -> Vec<(String, Vec<(String, BTreeSet<String>, Option<Vec<String>>
                         .filter(|op| !def[**op].is_null())
                         .map(|op| op.to_uppercase())
                         .collect();
-                    let columns = def["update"]["columns"]
-                        .as_sequence()
-                        .map(|cols| cols.iter().map(|c| c.as_str().unwrap().to_owned()).collect());
-                    (t["name"].as_str().unwrap().to_owned(), ops, columns, t["webhook"].as_str().unwrap().to_owned())
+                    let columns = def["update"]["columns"].as_sequence().map(|cols| {
+                        cols.iter()
+                            .map(|c| c.as_str().unwrap().to_owned())
+                            .collect()
+                    });
+                    (
+                        t["name"].as_str().unwrap().to_owned(),
+                        ops,
+                        columns,
+                        t["webhook"].as_str().unwrap().to_owned(),
+                    )
                 })
                 .collect();
             (table, triggers)
@@ -64,7 +85,9 @@ struct DbTable {
 
 #[tokio::test]
 async fn hasura_metadata_matches_the_migrations_and_the_webhook_routes() {
-    let mut conn = AsyncPgConnection::establish(&testing::test_database().await).await.unwrap();
+    let mut conn = AsyncPgConnection::establish(&testing::test_database().await)
+        .await
+        .unwrap();
     let db_triggers: Vec<DbTrigger> = diesel::sql_query(
         "SELECT name, schema_name || '.' || table_name AS target, operations, columns FROM events.triggers ORDER BY name",
     )
@@ -86,7 +109,10 @@ async fn hasura_metadata_matches_the_migrations_and_the_webhook_routes() {
 
     let metadata = metadata();
     let tracked: BTreeSet<String> = metadata.iter().map(|(t, _)| t.clone()).collect();
-    assert_eq!(tracked, db_tables, "tracked tables in hasura/ differ from the subgraphs' tables");
+    assert_eq!(
+        tracked, db_tables,
+        "tracked tables in hasura/ differ from the subgraphs' tables"
+    );
 
     let mut in_metadata = BTreeSet::new();
     for (table, triggers) in &metadata {
@@ -96,8 +122,15 @@ async fn hasura_metadata_matches_the_migrations_and_the_webhook_routes() {
                 .iter()
                 .find(|t| &t.name == name)
                 .unwrap_or_else(|| panic!("hasura/ has trigger {name} that no migration attaches"));
-            assert_eq!(&db.target, table, "trigger {name} is on another table in hasura/");
-            assert_eq!(&db.operations.iter().cloned().collect::<BTreeSet<_>>(), ops, "operations of {name}");
+            assert_eq!(
+                &db.target, table,
+                "trigger {name} is on another table in hasura/"
+            );
+            assert_eq!(
+                &db.operations.iter().cloned().collect::<BTreeSet<_>>(),
+                ops,
+                "operations of {name}"
+            );
             assert_eq!(&db.columns, columns, "update columns of {name}");
             let (owner, _) = mediamagic::stack::TRIGGERS
                 .iter()
@@ -105,13 +138,25 @@ async fn hasura_metadata_matches_the_migrations_and_the_webhook_routes() {
                 .unwrap_or_else(|| panic!("no service handles trigger {name}"));
             assert_eq!(
                 webhook,
-                &format!("{{{{MEDIAMAGIC_{}_URL}}}}/events/{name}", owner.to_uppercase()),
+                &format!(
+                    "{{{{MEDIAMAGIC_{}_URL}}}}/events/{name}",
+                    owner.to_uppercase()
+                ),
                 "webhook of {name} must route to its service"
             );
         }
     }
     let in_db: BTreeSet<String> = db_triggers.iter().map(|t| t.name.clone()).collect();
-    assert_eq!(in_metadata, in_db, "triggers attached by migrations but missing from hasura/ (or the reverse)");
-    let handled: BTreeSet<String> = mediamagic::stack::TRIGGERS.iter().flat_map(|(_, n)| n.iter().map(|s| s.to_string())).collect();
-    assert_eq!(handled, in_db, "every attached trigger needs a handler (and every handler a trigger)");
+    assert_eq!(
+        in_metadata, in_db,
+        "triggers attached by migrations but missing from hasura/ (or the reverse)"
+    );
+    let handled: BTreeSet<String> = mediamagic::stack::TRIGGERS
+        .iter()
+        .flat_map(|(_, n)| n.iter().map(|s| s.to_string()))
+        .collect();
+    assert_eq!(
+        handled, in_db,
+        "every attached trigger needs a handler (and every handler a trigger)"
+    );
 }
