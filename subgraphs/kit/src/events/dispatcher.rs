@@ -168,10 +168,13 @@ impl Dispatcher {
     async fn claim_and_deliver(self: Arc<Self>) -> usize {
         let mut claimed = 0;
         for (name, owned) in &self.triggers {
-            let room = owned.permits.available_permits().min(MAX_BATCH);
-            if room == 0 {
+            let concurrency = owned.trigger.config.concurrency.max(1);
+            let free = owned.permits.available_permits();
+            // While deliveries run, claim in batches (half the slots free), not one by one.
+            if free == 0 || (free < concurrency && free < concurrency.div_ceil(2)) {
                 continue;
             }
+            let room = free.min(MAX_BATCH);
             let config = &owned.trigger.config;
             let lease = (config.timeout_ms + config.lease_margin_ms) as f64 / 1000.0;
             let events =
@@ -226,47 +229,35 @@ impl Dispatcher {
                 Some(format!("handler timed out after {} ms", config.timeout_ms)),
             ),
         };
-        if let Err(err) = store::record_invocation(
-            &self.pool,
-            stored.id,
-            &name,
-            stored.tries,
+        if let Some(message) = &error {
+            self.metrics
+                .failures
+                .with_label_values(&[name.as_str()])
+                .inc();
+            tracing::warn!(trigger = %name, event = %stored.id, attempt = stored.tries, error = %message, "event delivery failed");
+        }
+        let outcome = store::Outcome {
+            attempt: stored.tries,
             status,
             duration_ms,
-            error.as_deref(),
-        )
-        .await
-        {
-            tracing::warn!(error = ?err, "recording an invocation failed");
-        }
-        let result = match &error {
-            None => store::mark_delivered(&self.pool, stored.id, &self.worker)
-                .await
-                .map(|_| {
-                    self.metrics
-                        .delivered
-                        .with_label_values(&[name.as_str()])
-                        .inc();
-                }),
-            Some(message) => {
+            error: error.as_deref(),
+            retries: config.retries,
+            retry_in_seconds: backoff(config.base_interval_ms, stored.tries),
+        };
+        match store::finish(&self.pool, stored.id, &name, &self.worker, &outcome).await {
+            Ok(Some(state)) if state == "delivered" => {
                 self.metrics
-                    .failures
+                    .delivered
                     .with_label_values(&[name.as_str()])
                     .inc();
-                tracing::warn!(trigger = %name, event = %stored.id, attempt = stored.tries, error = %message, "event delivery failed");
-                store::mark_failed(&self.pool, stored.id, &self.worker, config.retries, backoff(config.base_interval_ms, stored.tries), message)
-                    .await
-                    .map(|dead| {
-                        if dead {
-                            self.metrics.dead.with_label_values(&[name.as_str()]).inc();
-                            tracing::error!(trigger = %name, event = %stored.id, "event parked as dead");
-                        }
-                    })
             }
-        };
-        if let Err(err) = result {
+            Ok(Some(state)) if state == "dead" => {
+                self.metrics.dead.with_label_values(&[name.as_str()]).inc();
+                tracing::error!(trigger = %name, event = %stored.id, "event parked as dead");
+            }
+            Ok(_) => {}
             // The lease will expire and the event will be delivered again.
-            tracing::warn!(error = ?err, "recording a delivery outcome failed");
+            Err(err) => tracing::warn!(error = ?err, "recording a delivery outcome failed"),
         }
     }
 

@@ -92,31 +92,32 @@ pub async fn claim(
     Ok(events)
 }
 
-/// Marks a claimed event delivered (no-op when the claim was lost to another dispatcher).
-pub async fn mark_delivered(pool: &DbPool, id: Uuid, worker: &str) -> ApiResult<bool> {
-    let mut conn = pool.get().await?;
-    let updated = diesel::sql_query(
-        "UPDATE events.event_log SET status = 'delivered', delivered_at = clock_timestamp(),
-                locked_until = NULL, last_error = NULL
-         WHERE id = $1 AND locked_by = $2 AND status = 'processing'",
-    )
-    .bind::<SqlUuid, _>(id)
-    .bind::<Text, _>(worker)
-    .execute(&mut conn)
-    .await?;
-    Ok(updated == 1)
+/// How one delivery ended.
+pub struct Outcome<'a> {
+    /// Which delivery this was (1-based).
+    pub attempt: i32,
+    /// `ok`, `error` or `timeout`.
+    pub status: &'a str,
+    /// How long the handler ran.
+    pub duration_ms: i32,
+    /// The failure message, if any.
+    pub error: Option<&'a str>,
+    /// Retries the trigger allows.
+    pub retries: i32,
+    /// Delay before the next try when it failed.
+    pub retry_in_seconds: f64,
 }
 
-/// Records a failed delivery: back to pending after `retry_in_seconds`, or dead when the
-/// event has used up `retries`. Returns whether it is now dead.
-pub async fn mark_failed(
+/// Records a delivery in one statement: appends the invocation log and moves the event to
+/// `delivered`, back to `pending` (failed, retries left) or `dead`. An event whose claim was
+/// taken over by another dispatcher keeps its state. Returns the new status, if it moved.
+pub async fn finish(
     pool: &DbPool,
     id: Uuid,
+    trigger: &str,
     worker: &str,
-    retries: i32,
-    retry_in_seconds: f64,
-    error: &str,
-) -> ApiResult<bool> {
+    outcome: &Outcome<'_>,
+) -> ApiResult<Option<String>> {
     #[derive(QueryableByName)]
     struct Status {
         #[diesel(sql_type = Text)]
@@ -124,47 +125,33 @@ pub async fn mark_failed(
     }
     let mut conn = pool.get().await?;
     let rows: Vec<Status> = diesel::sql_query(
-        "UPDATE events.event_log
-         SET status = CASE WHEN tries > $3 THEN 'dead' ELSE 'pending' END,
-             next_attempt_at = clock_timestamp() + make_interval(secs => $4),
-             locked_until = NULL, last_error = $5
-         WHERE id = $1 AND locked_by = $2 AND status = 'processing'
-         RETURNING status",
+        "WITH moved AS (
+            UPDATE events.event_log
+            SET status = CASE WHEN $4 = 'ok' THEN 'delivered' WHEN tries > $7 THEN 'dead' ELSE 'pending' END,
+                delivered_at = CASE WHEN $4 = 'ok' THEN clock_timestamp() END,
+                next_attempt_at = CASE WHEN $4 = 'ok' THEN next_attempt_at
+                                       ELSE clock_timestamp() + make_interval(secs => $8) END,
+                locked_until = NULL, last_error = $6
+            WHERE id = $1 AND locked_by = $9 AND status = 'processing'
+            RETURNING status
+        ), logged AS (
+            INSERT INTO events.invocation_log (event_id, trigger_name, attempt, status, duration_ms, error)
+            VALUES ($1, $2, $3, $4, $5, $6)
+        )
+        SELECT status FROM moved",
     )
     .bind::<SqlUuid, _>(id)
+    .bind::<Text, _>(trigger)
+    .bind::<Integer, _>(outcome.attempt)
+    .bind::<Text, _>(outcome.status)
+    .bind::<Integer, _>(outcome.duration_ms)
+    .bind::<Nullable<Text>, _>(outcome.error)
+    .bind::<Integer, _>(outcome.retries)
+    .bind::<Double, _>(outcome.retry_in_seconds)
     .bind::<Text, _>(worker)
-    .bind::<Integer, _>(retries)
-    .bind::<Double, _>(retry_in_seconds)
-    .bind::<Text, _>(error)
     .load(&mut conn)
     .await?;
-    Ok(rows.iter().any(|r| r.status == "dead"))
-}
-
-/// Appends to the invocation log.
-pub async fn record_invocation(
-    pool: &DbPool,
-    event: Uuid,
-    trigger: &str,
-    attempt: i32,
-    status: &str,
-    duration_ms: i32,
-    error: Option<&str>,
-) -> ApiResult<()> {
-    let mut conn = pool.get().await?;
-    diesel::sql_query(
-        "INSERT INTO events.invocation_log (event_id, trigger_name, attempt, status, duration_ms, error)
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind::<SqlUuid, _>(event)
-    .bind::<Text, _>(trigger)
-    .bind::<Integer, _>(attempt)
-    .bind::<Text, _>(status)
-    .bind::<Integer, _>(duration_ms)
-    .bind::<Nullable<Text>, _>(error)
-    .execute(&mut conn)
-    .await?;
-    Ok(())
+    Ok(rows.into_iter().next().map(|r| r.status))
 }
 
 /// Undelivered events per trigger (pending or processing).
