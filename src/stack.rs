@@ -33,6 +33,8 @@ pub struct Service {
     pub dispatcher: Dispatcher,
     /// Whether to run the dispatcher (off when Hasura delivers the events).
     pub dispatch: bool,
+    /// The retention job (deletes old delivered events), when this service runs it.
+    pub retention: Option<tokio_cron_scheduler::JobScheduler>,
 }
 
 /// Builds the accounts service.
@@ -59,11 +61,20 @@ pub async fn accounts_service(config: &PlatformConfig, infra: &Infra) -> anyhow:
         triggers.clone(),
         EventMetrics::new(&metrics.registry)?,
     );
+    let deps_pool = deps.pool.clone();
     let app = mediamagic_accounts::app(deps, metrics, triggers, infra.keys.events_secret.clone());
+    // The events tables are shared: one service (accounts) runs the retention job.
+    let retention = mediamagic_kit::events::cleanup::schedule(
+        deps_pool,
+        &config.events.cleanup_schedule,
+        config.events.retention_days,
+    )
+    .await?;
     Ok(Service {
         app,
         dispatcher,
         dispatch: config.events.dispatch,
+        retention: Some(retention),
     })
 }
 
@@ -78,6 +89,7 @@ pub fn spawn_service(
         app,
         dispatcher,
         dispatch,
+        retention,
     } = service;
     let dispatcher = if dispatch {
         tokio::spawn(dispatcher.run(shutdown.clone()))
@@ -86,6 +98,7 @@ pub fn spawn_service(
     };
     tokio::spawn(async move {
         let _finish = DispatcherGuard(dispatcher);
+        let _retention = RetentionGuard(retention);
         let addr = listener.local_addr().ok();
         tracing::info!(service = name, ?addr, "listening");
         if let Err(err) =
@@ -166,6 +179,19 @@ impl Drop for DispatcherGuard {
     fn drop(&mut self) {
         if !self.0.is_finished() {
             self.0.abort();
+        }
+    }
+}
+
+/// Stops the retention job with the service.
+struct RetentionGuard(Option<tokio_cron_scheduler::JobScheduler>);
+
+impl Drop for RetentionGuard {
+    fn drop(&mut self) {
+        if let Some(mut scheduler) = self.0.take() {
+            tokio::spawn(async move {
+                let _ = scheduler.shutdown().await;
+            });
         }
     }
 }

@@ -527,3 +527,35 @@ async fn retention_deletes_old_delivered_events_and_keeps_dead_ones() {
     assert_eq!(store::dead(&pool, None, 0, 10).await.unwrap().len(), 1);
     shutdown.cancel();
 }
+
+#[tokio::test]
+async fn the_retention_job_runs_on_its_schedule() {
+    let (url, pool) = setup().await;
+    let (trigger, mut rx) = collecting("thing_changed", fast(3));
+    let (shutdown, _) = start(&url, &pool, vec![trigger]);
+    sql(
+        &url,
+        &format!(
+            "INSERT INTO public.things VALUES ('{}', 'a', 'x')",
+            uuid::Uuid::new_v4()
+        ),
+    )
+    .await;
+    let event = next(&mut rx).await;
+    wait_for_status(&pool, event.id, "delivered").await;
+
+    let mut scheduler = mediamagic_kit::events::cleanup::schedule(pool.clone(), "* * * * * *", 0.0)
+        .await
+        .unwrap();
+    let mut gone = false;
+    for _ in 0..60 {
+        if store::get(&pool, event.id).await.is_err() {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    scheduler.shutdown().await.unwrap();
+    assert!(gone, "the scheduled job deleted the delivered event");
+    shutdown.cancel();
+}

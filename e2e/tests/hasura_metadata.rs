@@ -16,10 +16,10 @@ fn tables_dir() -> PathBuf {
 }
 
 /// (schema.table, [triggers with (ops, columns, webhook)]) from the metadata files.
-fn metadata() -> Vec<(
-    String,
-    Vec<(String, BTreeSet<String>, Option<Vec<String>>, String)>,
-)> {
+/// A trigger in the metadata: name, operations, UPDATE columns, webhook.
+type MetaTrigger = (String, BTreeSet<String>, Option<Vec<String>>, String);
+
+fn metadata() -> Vec<(String, Vec<MetaTrigger>)> {
     let index: Vec<String> =
         serde_yaml::from_str(&std::fs::read_to_string(tables_dir().join("tables.yaml")).unwrap())
             .unwrap();
