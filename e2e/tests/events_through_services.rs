@@ -12,9 +12,15 @@ const FIXTURE: &str = include_str!("fixtures/hasura_event.json");
 async fn revoked_key_event(stack: &mediamagic_e2e::TestStack) -> (String, store::StoredEvent) {
     let (token, _, _) = stack.sign_up("vera").await;
     let (_, key_id) = stack.create_key(&token, None).await;
+    let traceparent = [(
+        "traceparent",
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+    )];
     stack
-        .gql(
+        .gql_at(
+            stack.router_url(0),
             Cred::Bearer(&token),
+            &traceparent,
             "mutation($id: ID!) { revokeApiKey(id: $id) { id } }",
             json!({"id": key_id}),
         )
@@ -53,6 +59,11 @@ async fn revoking_a_key_fires_api_key_revoked_with_the_actors_session_variables(
     assert!(event.event["data"]["old"]["revoked_at"].is_null());
     assert_eq!(event.event["session_variables"]["x-hasura-role"], "user");
     assert!(event.event["session_variables"]["x-hasura-user-id"].is_string());
+    // The router propagates the caller's trace context to the subgraph and into the event.
+    assert_eq!(
+        event.event["trace_context"]["trace_id"],
+        "4bf92f3577b34da6a3ce929d0e0e4736"
+    );
 }
 
 #[tokio::test]

@@ -106,16 +106,25 @@ pub fn session_variables(actor: &crate::Actor) -> serde_json::Value {
     })
 }
 
-/// Sets the session variables for the rest of the current transaction, where the event
-/// capture trigger reads them.
+/// Sets the session variables, and the request's trace context when it has one, for the
+/// rest of the current transaction, where the event capture trigger reads them.
 pub async fn set_session_variables(
     conn: &mut AsyncPgConnection,
     variables: &serde_json::Value,
 ) -> crate::ApiResult<()> {
     use diesel_async::RunQueryDsl;
-    diesel::sql_query("SELECT set_config('mediamagic.session_variables', $1, true)")
-        .bind::<diesel::sql_types::Text, _>(variables.to_string())
-        .execute(conn)
-        .await?;
+    let trace = crate::telemetry::current_trace()
+        .map(|(trace_id, span_id)| {
+            serde_json::json!({"trace_id": trace_id, "span_id": span_id}).to_string()
+        })
+        .unwrap_or_default();
+    diesel::sql_query(
+        "SELECT set_config('mediamagic.session_variables', $1, true),
+                set_config('mediamagic.trace_context', $2, true)",
+    )
+    .bind::<diesel::sql_types::Text, _>(variables.to_string())
+    .bind::<diesel::sql_types::Text, _>(trace)
+    .execute(conn)
+    .await?;
     Ok(())
 }

@@ -71,6 +71,24 @@ pub fn trace_id_from_traceparent(value: &str) -> Option<&str> {
     (trace_id.len() == 32 && trace_id.bytes().all(|b| b.is_ascii_hexdigit())).then_some(trace_id)
 }
 
+tokio::task_local! {
+    /// The W3C trace context of the request being served: (trace id, parent span id).
+    static TRACE: Option<(String, String)>;
+}
+
+/// The trace context of the current request, if the caller sent a `traceparent`.
+pub fn current_trace() -> Option<(String, String)> {
+    TRACE.try_with(Clone::clone).ok().flatten()
+}
+
+/// Trace id and span id of a W3C `traceparent`.
+pub fn parse_traceparent(value: &str) -> Option<(String, String)> {
+    let trace_id = trace_id_from_traceparent(value)?;
+    let span_id = value.split('-').nth(2)?;
+    (span_id.len() == 16 && span_id.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| (trace_id.to_owned(), span_id.to_owned()))
+}
+
 /// Middleware: gives each request an id (the caller's when it sent a sane one), runs the
 /// request inside a span carrying the id and the trace id, and echoes the id back.
 pub async fn request_context(mut request: Request, next: Next) -> Response {
@@ -81,13 +99,12 @@ pub async fn request_context(mut request: Request, next: Next) -> Response {
         .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
-    let trace_id = request
+    let trace = request
         .headers()
         .get("traceparent")
         .and_then(|v| v.to_str().ok())
-        .and_then(trace_id_from_traceparent)
-        .unwrap_or("")
-        .to_owned();
+        .and_then(parse_traceparent);
+    let trace_id = trace.as_ref().map(|(t, _)| t.clone()).unwrap_or_default();
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         request.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
@@ -98,7 +115,7 @@ pub async fn request_context(mut request: Request, next: Next) -> Response {
         method = %request.method(),
         path = %request.uri().path(),
     );
-    let mut response = next.run(request).instrument(span).await;
+    let mut response = TRACE.scope(trace, next.run(request).instrument(span)).await;
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
@@ -116,5 +133,12 @@ mod tests {
             Some("4bf92f3577b34da6a3ce929d0e0e4736")
         );
         assert_eq!(trace_id_from_traceparent("garbage"), None);
+        assert_eq!(
+            parse_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+            Some((
+                "4bf92f3577b34da6a3ce929d0e0e4736".into(),
+                "00f067aa0ba902b7".into()
+            ))
+        );
     }
 }
