@@ -1,0 +1,4 @@
+//! Model domain types.
+
+pub mod args;
+pub mod render;
