@@ -205,13 +205,13 @@ impl ArgValue {
 
 impl ArgSpec {
     fn check(&self, name: &str) -> Result<(), ArgError> {
-        if let (Some(min), Some(max)) = (self.min, self.max) {
-            if min > max {
-                return Err(err(
-                    name,
-                    format!("min ({min}) is greater than max ({max})"),
-                ));
-            }
+        if let (Some(min), Some(max)) = (self.min, self.max)
+            && min > max
+        {
+            return Err(err(
+                name,
+                format!("min ({min}) is greater than max ({max})"),
+            ));
         }
         match self.kind {
             ArgType::Enum => match &self.choices {
@@ -226,18 +226,18 @@ impl ArgSpec {
         if self.kind != ArgType::File && (self.kinds.is_some() || self.tags.is_some()) {
             return Err(err(name, "`kinds` and `tags` apply to file arguments only"));
         }
-        if let Some(kinds) = &self.kinds {
-            if let Some(bad) = kinds.iter().find(|k| !MEDIA_KINDS.contains(&k.as_str())) {
-                return Err(err(
-                    name,
-                    format!("unknown media kind `{bad}` (use image, video or audio)"),
-                ));
-            }
+        if let Some(kinds) = &self.kinds
+            && let Some(bad) = kinds.iter().find(|k| !MEDIA_KINDS.contains(&k.as_str()))
+        {
+            return Err(err(
+                name,
+                format!("unknown media kind `{bad}` (use image, video or audio)"),
+            ));
         }
-        if let Some(format) = &self.format {
-            if !format.contains(":value") {
-                return Err(err(name, "`format` must contain the `:value` placeholder"));
-            }
+        if let Some(format) = &self.format
+            && !format.contains(":value")
+        {
+            return Err(err(name, "`format` must contain the `:value` placeholder"));
         }
         if let Some(default) = &self.default {
             self.accept(name, default)
@@ -248,15 +248,15 @@ impl ArgSpec {
 
     fn accept(&self, name: &str, value: &Value) -> Result<ArgValue, ArgError> {
         let in_range = |n: f64, what: &str| -> Result<(), ArgError> {
-            if let Some(min) = self.min {
-                if n < min {
-                    return Err(err(name, format!("{what} {n} is below the minimum {min}")));
-                }
+            if let Some(min) = self.min
+                && n < min
+            {
+                return Err(err(name, format!("{what} {n} is below the minimum {min}")));
             }
-            if let Some(max) = self.max {
-                if n > max {
-                    return Err(err(name, format!("{what} {n} is above the maximum {max}")));
-                }
+            if let Some(max) = self.max
+                && n > max
+            {
+                return Err(err(name, format!("{what} {n} is above the maximum {max}")));
             }
             Ok(())
         };
