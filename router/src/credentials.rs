@@ -63,6 +63,11 @@ pub struct CredentialChecker {
     key_cache_seconds: u64,
     oidc: Option<OidcConfig>,
     jwks: Mutex<Option<(Instant, JwkSet)>>,
+    /// Session tokens whose signature and expiry were checked recently (revocation is still
+    /// checked on every request).
+    verified_sessions: moka::sync::Cache<String, Claims>,
+    /// Internal tokens minted recently, by identity, reused for half their lifetime.
+    minted: moka::sync::Cache<String, String>,
 }
 
 impl CredentialChecker {
@@ -93,6 +98,16 @@ impl CredentialChecker {
             key_cache_seconds,
             oidc,
             jwks: Mutex::new(None),
+            verified_sessions: moka::sync::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(Duration::from_secs(30))
+                .build(),
+            minted: moka::sync::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(Duration::from_secs(
+                    (internal_ttl_seconds.max(2) / 2) as u64,
+                ))
+                .build(),
         }
     }
 
@@ -104,14 +119,33 @@ impl CredentialChecker {
             .map_err(|e| CredentialError::Unavailable(e.to_string()))
     }
 
-    /// Signs the internal token for `identity`.
+    /// The internal token for `identity`: signed now, or reused while at least half of its
+    /// lifetime is left.
     pub fn internal_token(&self, identity: &Identity) -> Result<String, CredentialError> {
-        let mut claims = identity.claims.clone();
+        let claims = &identity.claims;
+        let mut key = format!(
+            "{}|{}|{}|{}|",
+            claims.user_id.map(|u| u.to_string()).unwrap_or_default(),
+            claims.account_id,
+            claims.account_kind,
+            claims.session.as_deref().unwrap_or("")
+        );
+        for scope in &claims.scopes {
+            key.push_str(scope.as_str());
+            key.push(',');
+        }
+        if let Some(token) = self.minted.get(&key) {
+            return Ok(token);
+        }
+        let mut claims = claims.clone();
         claims.expires_at = Utc::now() + self.internal_ttl;
-        self.internal
+        let token = self
+            .internal
             .mint(&claims)
             .map(|m| m.token)
-            .map_err(|e| CredentialError::Unavailable(e.to_string()))
+            .map_err(|e| CredentialError::Unavailable(e.to_string()))?;
+        self.minted.insert(key, token.clone());
+        Ok(token)
     }
 
     /// Checks a bearer token: a Biscuit session token, or an OIDC JWT when configured.
@@ -119,20 +153,29 @@ impl CredentialChecker {
         if self.oidc.is_some() && token.starts_with("eyJ") && token.matches('.').count() == 2 {
             return self.oidc_token(token).await;
         }
-        let verified = self
-            .sessions
-            .verify(token)
-            .map_err(|_| CredentialError::Rejected("invalid or expired session token"))?;
+        let claims = match self.verified_sessions.get(token) {
+            Some(claims) if claims.expires_at > Utc::now() => claims,
+            _ => {
+                let verified = self
+                    .sessions
+                    .verify(token)
+                    .map_err(|_| CredentialError::Rejected("invalid or expired session token"))?;
+                let mut claims = verified.claims;
+                claims.session = Some(verified.revocation_id);
+                self.verified_sessions
+                    .insert(token.to_owned(), claims.clone());
+                claims
+            }
+        };
+        let revocation_id = claims.session.clone().unwrap_or_default();
         let mut redis = self.redis().await?;
         let revoked: bool = redis
-            .exists(revoked_session_key(&verified.revocation_id))
+            .exists(revoked_session_key(&revocation_id))
             .await
             .map_err(|e| CredentialError::Unavailable(e.to_string()))?;
         if revoked {
             return Err(CredentialError::Rejected("this session token was revoked"));
         }
-        let mut claims = verified.claims;
-        claims.session = Some(verified.revocation_id);
         Ok(Identity { claims })
     }
 

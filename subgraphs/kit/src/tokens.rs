@@ -173,21 +173,11 @@ impl TokenVerifier {
         let token =
             Biscuit::from_base64(token.trim(), self.public).map_err(|_| TokenError::Malformed)?;
         let now = SystemTime::now();
-        // A client's attenuation blocks may restrict operations: probe which ones pass.
-        let may_write = authorize(&token, now, "write").is_ok();
-        let may_read = may_write || authorize(&token, now, "read").is_ok();
-        if !may_read {
-            return Err(TokenError::Rejected);
-        }
-        let mut authorizer = authorizer!(
-            r#"time({now}); operation("read"); allow if true;"#,
-            now = now
-        )
-        .set_limits(limits())
-        .build(&token)
-        .map_err(|_| TokenError::Rejected)?;
-        authorizer.authorize().map_err(|_| TokenError::Rejected)?;
-
+        // A client's attenuation blocks may restrict operations: try write, then read-only.
+        let (mut authorizer, may_write) = match authorizer_for(&token, now, "write") {
+            Ok(authorizer) => (authorizer, true),
+            Err(_) => (authorizer_for(&token, now, "read")?, false),
+        };
         let accounts: Vec<(String, String)> = authorizer
             .query("data($id, $kind) <- account($id, $kind)")
             .map_err(|_| TokenError::Malformed)?;
@@ -247,17 +237,22 @@ fn limits() -> AuthorizerLimits {
     }
 }
 
-fn authorize(token: &Biscuit, now: SystemTime, operation: &str) -> Result<(), TokenError> {
-    authorizer!(
+/// An authorizer that passed for `operation` at `now`, ready to be queried.
+fn authorizer_for(
+    token: &Biscuit,
+    now: SystemTime,
+    operation: &str,
+) -> Result<biscuit_auth::Authorizer, TokenError> {
+    let mut authorizer = authorizer!(
         r#"time({now}); operation({op}); allow if true;"#,
         now = now,
         op = operation
     )
     .set_limits(limits())
     .build(token)
-    .and_then(|mut a| a.authorize())
-    .map(|_| ())
-    .map_err(|_| TokenError::Rejected)
+    .map_err(|_| TokenError::Rejected)?;
+    authorizer.authorize().map_err(|_| TokenError::Rejected)?;
+    Ok(authorizer)
 }
 
 fn revocation_id(token: &Biscuit) -> String {
