@@ -48,12 +48,27 @@ pub async fn run(
                 }
                 let sent = Instant::now();
                 let ok = match request.send().await {
-                    Ok(response) if response.status().is_success() => response
-                        .json::<serde_json::Value>()
-                        .await
-                        .map(|v| v.get("errors").is_none())
-                        .unwrap_or(false),
-                    _ => false,
+                    Ok(response) if response.status().is_success() => {
+                        match response.json::<serde_json::Value>().await {
+                            Ok(v) if v.get("errors").is_none() => true,
+                            Ok(v) => {
+                                eprintln!("GraphQL error: {v}");
+                                false
+                            }
+                            Err(e) => {
+                                eprintln!("unreadable answer: {e}");
+                                false
+                            }
+                        }
+                    }
+                    Ok(response) => {
+                        eprintln!("HTTP {}", response.status());
+                        false
+                    }
+                    Err(e) => {
+                        eprintln!("transport error: {e}");
+                        false
+                    }
                 };
                 if ok {
                     latencies.push(sent.elapsed());

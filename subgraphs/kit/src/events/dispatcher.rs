@@ -17,7 +17,7 @@ use std::{
     sync::Arc,
     time::{Duration, Instant},
 };
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 /// Longest pause between polls when no NOTIFY arrives.
@@ -94,6 +94,10 @@ pub struct Dispatcher {
     triggers: HashMap<String, Owned>,
     wake: Arc<Notify>,
     metrics: EventMetrics,
+    outcomes: tokio::sync::mpsc::UnboundedSender<(store::Outcome, OwnedSemaphorePermit)>,
+    recorder: std::sync::Mutex<
+        Option<tokio::sync::mpsc::UnboundedReceiver<(store::Outcome, OwnedSemaphorePermit)>>,
+    >,
 }
 
 impl Dispatcher {
@@ -117,6 +121,7 @@ impl Dispatcher {
                 )
             })
             .collect();
+        let (outcomes, recorder) = tokio::sync::mpsc::unbounded_channel();
         Self {
             pool,
             database_url: database_url.to_owned(),
@@ -124,6 +129,8 @@ impl Dispatcher {
             triggers,
             wake: Arc::new(Notify::new()),
             metrics,
+            outcomes,
+            recorder: std::sync::Mutex::new(Some(recorder)),
         }
     }
 
@@ -138,7 +145,9 @@ impl Dispatcher {
             self.wake.clone(),
             shutdown.clone(),
         ));
+        let recorder = self.recorder.lock().ok().and_then(|mut r| r.take());
         let this = Arc::new(self);
+        let recorder = recorder.map(|r| tokio::spawn(this.clone().record_outcomes(r)));
         let mut last_gauge = Instant::now() - POLL_INTERVAL;
         while !shutdown.is_cancelled() {
             let claimed = this.clone().claim_and_deliver().await;
@@ -155,12 +164,15 @@ impl Dispatcher {
             }
         }
         listener.abort();
-        // Wait for in-flight deliveries: each holds a permit.
+        // Wait for in-flight deliveries: each holds a permit until its outcome is recorded.
         for owned in this.triggers.values() {
             let _ = owned
                 .permits
                 .acquire_many(owned.trigger.config.concurrency.max(1) as u32)
                 .await;
+        }
+        if let Some(recorder) = recorder {
+            recorder.abort();
         }
     }
 
@@ -193,20 +205,19 @@ impl Dispatcher {
                 };
                 let this = self.clone();
                 tokio::spawn(async move {
-                    this.deliver(event).await;
-                    drop(permit);
-                    // A finished delivery may unblock the next event of an ordered row.
-                    this.wake.notify_one();
+                    // The permit travels with the outcome until it is recorded.
+                    if let Some(outcome) = this.deliver(event).await {
+                        let _ = this.outcomes.send((outcome, permit));
+                    }
                 });
             }
         }
         claimed
     }
 
-    async fn deliver(&self, stored: store::StoredEvent) {
-        let Some(owned) = self.triggers.get(&stored.trigger_name) else {
-            return;
-        };
+    /// Runs the handler; returns the outcome to record.
+    async fn deliver(&self, stored: store::StoredEvent) -> Option<store::Outcome> {
+        let owned = self.triggers.get(&stored.trigger_name)?;
         let config = &owned.trigger.config;
         let name = stored.trigger_name.clone();
         let latency = (chrono::Utc::now() - stored.created_at)
@@ -236,28 +247,58 @@ impl Dispatcher {
                 .inc();
             tracing::warn!(trigger = %name, event = %stored.id, attempt = stored.tries, error = %message, "event delivery failed");
         }
-        let outcome = store::Outcome {
+        Some(store::Outcome {
+            event_id: stored.id,
+            trigger: name,
             attempt: stored.tries,
             status,
             duration_ms,
-            error: error.as_deref(),
+            error,
             retries: config.retries,
             retry_in_seconds: backoff(config.base_interval_ms, stored.tries),
-        };
-        match store::finish(&self.pool, stored.id, &name, &self.worker, &outcome).await {
-            Ok(Some(state)) if state == "delivered" => {
-                self.metrics
-                    .delivered
-                    .with_label_values(&[name.as_str()])
-                    .inc();
+        })
+    }
+
+    /// Writes outcomes in batches (one statement each), then frees their slots and wakes the
+    /// claim loop (a finished delivery may unblock the next event of an ordered row).
+    async fn record_outcomes(
+        self: Arc<Self>,
+        mut outcomes: tokio::sync::mpsc::UnboundedReceiver<(store::Outcome, OwnedSemaphorePermit)>,
+    ) {
+        while let Some(first) = outcomes.recv().await {
+            let mut batch = vec![first];
+            while batch.len() < 500 {
+                match outcomes.try_recv() {
+                    Ok(next) => batch.push(next),
+                    Err(_) => break,
+                }
             }
-            Ok(Some(state)) if state == "dead" => {
-                self.metrics.dead.with_label_values(&[name.as_str()]).inc();
-                tracing::error!(trigger = %name, event = %stored.id, "event parked as dead");
+            let (records, permits): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
+            match store::finish(&self.pool, &self.worker, &records).await {
+                Ok(moved) => {
+                    for (id, trigger, state) in moved {
+                        match state.as_str() {
+                            "delivered" => self
+                                .metrics
+                                .delivered
+                                .with_label_values(&[trigger.as_str()])
+                                .inc(),
+                            "dead" => {
+                                self.metrics
+                                    .dead
+                                    .with_label_values(&[trigger.as_str()])
+                                    .inc();
+                                tracing::error!(trigger = %trigger, event = %id, "event parked as dead");
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                // The leases will expire and the events will be delivered again.
+                Err(err) => tracing::warn!(error = ?err, "recording delivery outcomes failed"),
             }
-            Ok(_) => {}
-            // The lease will expire and the event will be delivered again.
-            Err(err) => tracing::warn!(error = ?err, "recording a delivery outcome failed"),
+            drop(permits);
+            self.wake.notify_one();
         }
     }
 

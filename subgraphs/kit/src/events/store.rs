@@ -93,65 +93,81 @@ pub async fn claim(
 }
 
 /// How one delivery ended.
-pub struct Outcome<'a> {
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// The event.
+    pub event_id: Uuid,
+    /// Its trigger.
+    pub trigger: String,
     /// Which delivery this was (1-based).
     pub attempt: i32,
     /// `ok`, `error` or `timeout`.
-    pub status: &'a str,
+    pub status: &'static str,
     /// How long the handler ran.
     pub duration_ms: i32,
     /// The failure message, if any.
-    pub error: Option<&'a str>,
+    pub error: Option<String>,
     /// Retries the trigger allows.
     pub retries: i32,
     /// Delay before the next try when it failed.
     pub retry_in_seconds: f64,
 }
 
-/// Records a delivery in one statement: appends the invocation log and moves the event to
-/// `delivered`, back to `pending` (failed, retries left) or `dead`. An event whose claim was
-/// taken over by another dispatcher keeps its state. Returns the new status, if it moved.
+/// Records deliveries in one statement: appends them to the invocation log and moves each
+/// event to `delivered`, back to `pending` (failed, retries left) or `dead`. Events whose claim
+/// another dispatcher took over keep their state. Returns `(event, trigger, new status)` of
+/// the events that moved.
 pub async fn finish(
     pool: &DbPool,
-    id: Uuid,
-    trigger: &str,
     worker: &str,
-    outcome: &Outcome<'_>,
-) -> ApiResult<Option<String>> {
+    outcomes: &[Outcome],
+) -> ApiResult<Vec<(Uuid, String, String)>> {
     #[derive(QueryableByName)]
-    struct Status {
+    struct Moved {
+        #[diesel(sql_type = SqlUuid)]
+        id: Uuid,
+        #[diesel(sql_type = Text)]
+        trigger_name: String,
         #[diesel(sql_type = Text)]
         status: String,
     }
+    use diesel::sql_types::Array;
     let mut conn = pool.get().await?;
-    let rows: Vec<Status> = diesel::sql_query(
-        "WITH moved AS (
-            UPDATE events.event_log
-            SET status = CASE WHEN $4 = 'ok' THEN 'delivered' WHEN tries > $7 THEN 'dead' ELSE 'pending' END,
-                delivered_at = CASE WHEN $4 = 'ok' THEN clock_timestamp() END,
-                next_attempt_at = CASE WHEN $4 = 'ok' THEN next_attempt_at
-                                       ELSE clock_timestamp() + make_interval(secs => $8) END,
-                locked_until = NULL, last_error = $6
-            WHERE id = $1 AND locked_by = $9 AND status = 'processing'
-            RETURNING status
+    let rows: Vec<Moved> = diesel::sql_query(
+        "WITH input AS (
+            SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::int[], $6::text[], $7::int[], $8::float8[])
+                AS t(id, trigger_name, attempt, status, duration_ms, error, retries, delay)
+        ), moved AS (
+            UPDATE events.event_log e
+            SET status = CASE WHEN i.status = 'ok' THEN 'delivered' WHEN e.tries > i.retries THEN 'dead' ELSE 'pending' END,
+                delivered_at = CASE WHEN i.status = 'ok' THEN clock_timestamp() END,
+                next_attempt_at = CASE WHEN i.status = 'ok' THEN e.next_attempt_at
+                                       ELSE clock_timestamp() + make_interval(secs => i.delay) END,
+                locked_until = NULL, last_error = i.error
+            FROM input i
+            WHERE e.id = i.id AND e.locked_by = $9 AND e.status = 'processing'
+            RETURNING e.id, e.trigger_name, e.status
         ), logged AS (
             INSERT INTO events.invocation_log (event_id, trigger_name, attempt, status, duration_ms, error)
-            VALUES ($1, $2, $3, $4, $5, $6)
+            SELECT id, trigger_name, attempt, status, duration_ms, error FROM input
         )
-        SELECT status FROM moved",
+        SELECT id, trigger_name, status FROM moved",
     )
-    .bind::<SqlUuid, _>(id)
-    .bind::<Text, _>(trigger)
-    .bind::<Integer, _>(outcome.attempt)
-    .bind::<Text, _>(outcome.status)
-    .bind::<Integer, _>(outcome.duration_ms)
-    .bind::<Nullable<Text>, _>(outcome.error)
-    .bind::<Integer, _>(outcome.retries)
-    .bind::<Double, _>(outcome.retry_in_seconds)
+    .bind::<Array<SqlUuid>, _>(outcomes.iter().map(|o| o.event_id).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(outcomes.iter().map(|o| o.trigger.clone()).collect::<Vec<_>>())
+    .bind::<Array<Integer>, _>(outcomes.iter().map(|o| o.attempt).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(outcomes.iter().map(|o| o.status.to_owned()).collect::<Vec<_>>())
+    .bind::<Array<Integer>, _>(outcomes.iter().map(|o| o.duration_ms).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(outcomes.iter().map(|o| o.error.clone()).collect::<Vec<_>>())
+    .bind::<Array<Integer>, _>(outcomes.iter().map(|o| o.retries).collect::<Vec<_>>())
+    .bind::<Array<Double>, _>(outcomes.iter().map(|o| o.retry_in_seconds).collect::<Vec<_>>())
     .bind::<Text, _>(worker)
     .load(&mut conn)
     .await?;
-    Ok(rows.into_iter().next().map(|r| r.status))
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.id, r.trigger_name, r.status))
+        .collect())
 }
 
 /// Undelivered events per trigger (pending or processing).
