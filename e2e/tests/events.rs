@@ -89,6 +89,18 @@ async fn next(rx: &mut mpsc::UnboundedReceiver<HasuraEvent>) -> HasuraEvent {
         .unwrap()
 }
 
+/// Inserts one row into `public.things`.
+async fn insert_thing(url: &str) {
+    sql(
+        url,
+        &format!(
+            "INSERT INTO public.things VALUES ('{}', 'a', 'draft')",
+            uuid::Uuid::new_v4()
+        ),
+    )
+    .await;
+}
+
 async fn sql(url: &str, statements: &str) {
     let mut conn = AsyncPgConnection::establish(url).await.unwrap();
     conn.batch_execute(statements).await.unwrap();
@@ -221,14 +233,7 @@ async fn a_handler_that_fails_twice_then_succeeds_is_delivered_three_times() {
         }
     });
     let (shutdown, metrics) = start(&url, &pool, vec![trigger]);
-    sql(
-        &url,
-        &format!(
-            "INSERT INTO public.things VALUES ('{}', 'a', 'draft')",
-            uuid::Uuid::new_v4()
-        ),
-    )
-    .await;
+    insert_thing(&url).await;
 
     let id = wait_for_event_id(&pool, "thing_changed").await;
     let event = wait_for_status(&pool, id, "delivered").await;
@@ -290,14 +295,7 @@ async fn an_always_failing_handler_ends_dead_after_its_retry_limit_and_redeliver
         }
     });
     let (shutdown, metrics) = start(&url, &pool, vec![trigger]);
-    sql(
-        &url,
-        &format!(
-            "INSERT INTO public.things VALUES ('{}', 'a', 'draft')",
-            uuid::Uuid::new_v4()
-        ),
-    )
-    .await;
+    insert_thing(&url).await;
     let id = wait_for_event_id(&pool, "thing_changed").await;
 
     let dead = wait_for_status(&pool, id, "dead").await;

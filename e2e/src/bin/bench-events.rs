@@ -3,7 +3,7 @@
 //! Burst: inserts `BENCH_EVENTS` rows (default 20,000) into a triggered table in transactions
 //! of 100 and reports events delivered per second. Paced: then commits one row every 5 ms for
 //! 3 s and reports commit-to-handler latency p50/p99 (a burst measures queueing instead).
-//! Targets: at least 1,000 events/s; p50 under 20 ms. Run with `e2e/bench/events.sh`.
+//! Targets: at least 1,000 events/s; p50 under 20 ms. Run with `e2e/bench/run.sh events`.
 
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use mediamagic_kit::{

@@ -1,6 +1,6 @@
 //! Benchmark: the `me` query through the router versus straight at the accounts subgraph.
 //!
-//! Run with `e2e/bench/me.sh` (release build). Prints requests/s, p50 and p99 for both and
+//! Run with `e2e/bench/run.sh me` (release build). Prints requests/s, p50 and p99 for both and
 //! checks the target: the router keeps at least 70% of the direct throughput.
 
 use chrono::{Duration as ChronoDuration, Utc};

@@ -81,17 +81,8 @@ async fn template() -> &'static str {
         .get_or_init(|| async {
             let servers = servers();
             let name = format!("mm_template_{}", std::process::id());
-            let mut admin = AsyncPgConnection::establish(&servers.admin_url)
-                .await
-                .expect("connect to the test server");
-            admin
-                .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
-                .await
-                .expect("drop a stale template database");
-            admin
-                .batch_execute(&format!("CREATE DATABASE {name}"))
-                .await
-                .expect("create the template database");
+            admin(&format!("DROP DATABASE IF EXISTS {name}")).await;
+            admin(&format!("CREATE DATABASE {name}")).await;
             db::run_migrations(&with_database(&servers.admin_url, &name))
                 .await
                 .expect("migrate the template database");
@@ -106,13 +97,7 @@ pub async fn test_database() -> String {
     let servers = servers();
     let name = format!("mm_test_{}", uuid::Uuid::new_v4().simple());
     let _guard = CLONE_LOCK.lock().await;
-    let mut admin = AsyncPgConnection::establish(&servers.admin_url)
-        .await
-        .expect("connect to the test server");
-    admin
-        .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
-        .await
-        .expect("clone the template database");
+    admin(&format!("CREATE DATABASE {name} TEMPLATE {template}")).await;
     with_database(&servers.admin_url, &name)
 }
 
@@ -120,14 +105,18 @@ pub async fn test_database() -> String {
 pub async fn empty_database() -> String {
     let servers = servers();
     let name = format!("mm_empty_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = AsyncPgConnection::establish(&servers.admin_url)
+    admin(&format!("CREATE DATABASE {name}")).await;
+    with_database(&servers.admin_url, &name)
+}
+
+/// Runs one statement on the test server's maintenance database.
+async fn admin(statement: &str) {
+    let mut conn = AsyncPgConnection::establish(&servers().admin_url)
         .await
         .expect("connect to the test server");
-    admin
-        .batch_execute(&format!("CREATE DATABASE {name}"))
+    conn.batch_execute(statement)
         .await
-        .expect("create an empty database");
-    with_database(&servers.admin_url, &name)
+        .unwrap_or_else(|e| panic!("`{statement}` failed: {e}"));
 }
 
 /// URL of the Redis server for this test binary. Tests sharing it must use distinct keys.

@@ -81,6 +81,9 @@ impl EventMetrics {
     }
 }
 
+/// Where deliveries send their outcome, with the slot it holds until recorded.
+type Outcomes = tokio::sync::mpsc::UnboundedSender<(store::Outcome, OwnedSemaphorePermit)>;
+
 struct Owned {
     trigger: Trigger,
     permits: Arc<Semaphore>,
@@ -94,10 +97,6 @@ pub struct Dispatcher {
     triggers: HashMap<String, Owned>,
     wake: Arc<Notify>,
     metrics: EventMetrics,
-    outcomes: tokio::sync::mpsc::UnboundedSender<(store::Outcome, OwnedSemaphorePermit)>,
-    recorder: std::sync::Mutex<
-        Option<tokio::sync::mpsc::UnboundedReceiver<(store::Outcome, OwnedSemaphorePermit)>>,
-    >,
 }
 
 impl Dispatcher {
@@ -121,7 +120,6 @@ impl Dispatcher {
                 )
             })
             .collect();
-        let (outcomes, recorder) = tokio::sync::mpsc::unbounded_channel();
         Self {
             pool,
             database_url: database_url.to_owned(),
@@ -129,8 +127,6 @@ impl Dispatcher {
             triggers,
             wake: Arc::new(Notify::new()),
             metrics,
-            outcomes,
-            recorder: std::sync::Mutex::new(Some(recorder)),
         }
     }
 
@@ -145,12 +141,12 @@ impl Dispatcher {
             self.wake.clone(),
             shutdown.clone(),
         ));
-        let recorder = self.recorder.lock().ok().and_then(|mut r| r.take());
         let this = Arc::new(self);
-        let recorder = recorder.map(|r| tokio::spawn(this.clone().record_outcomes(r)));
+        let (outcomes, recorded) = tokio::sync::mpsc::unbounded_channel();
+        let recorder = tokio::spawn(this.clone().record_outcomes(recorded));
         let mut last_gauge = Instant::now() - POLL_INTERVAL;
         while !shutdown.is_cancelled() {
-            let claimed = this.clone().claim_and_deliver().await;
+            let claimed = this.clone().claim_and_deliver(&outcomes).await;
             if last_gauge.elapsed() >= POLL_INTERVAL {
                 this.update_pending_gauge().await;
                 last_gauge = Instant::now();
@@ -171,13 +167,11 @@ impl Dispatcher {
                 .acquire_many(owned.trigger.config.concurrency.max(1) as u32)
                 .await;
         }
-        if let Some(recorder) = recorder {
-            recorder.abort();
-        }
+        recorder.abort();
     }
 
     /// One round: claims what each trigger has room for and starts the deliveries.
-    async fn claim_and_deliver(self: Arc<Self>) -> usize {
+    async fn claim_and_deliver(self: Arc<Self>, outcomes: &Outcomes) -> usize {
         let mut claimed = 0;
         for (name, owned) in &self.triggers {
             let concurrency = owned.trigger.config.concurrency.max(1);
@@ -204,10 +198,11 @@ impl Dispatcher {
                     break;
                 };
                 let this = self.clone();
+                let outcomes = outcomes.clone();
                 tokio::spawn(async move {
                     // The permit travels with the outcome until it is recorded.
                     if let Some(outcome) = this.deliver(event).await {
-                        let _ = this.outcomes.send((outcome, permit));
+                        let _ = outcomes.send((outcome, permit));
                     }
                 });
             }

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs one benchmark in a release build: `e2e/bench/run.sh me` or `e2e/bench/run.sh events`.
+# Knobs: me: BENCH_SECONDS (10), BENCH_CONCURRENCY (32); events: BENCH_EVENTS (20000).
+set -euo pipefail
+name="${1:?usage: e2e/bench/run.sh me|events}"
+cd "$(dirname "$0")/../.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/mediamagic/target}"
+scripts/install-deps.sh
+cargo build --locked --release --workspace --bins
+exec "$CARGO_TARGET_DIR/release/bench-$name"
