@@ -4,6 +4,7 @@
 
 use mediamagic_accounts::AccountsConfig;
 use mediamagic_kit::{config::Secret, telemetry::LogConfig};
+use mediamagic_models::ModelsConfig;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -27,6 +28,9 @@ pub struct PlatformConfig {
     /// Accounts subgraph.
     #[serde(default)]
     pub accounts: AccountsConfig,
+    /// Models subgraph.
+    #[serde(default)]
+    pub models: ModelsConfig,
     /// Event triggers.
     #[serde(default)]
     pub events: EventsConfig,
@@ -134,6 +138,8 @@ pub struct ListenConfig {
     pub router_port: u16,
     /// The accounts subgraph's port.
     pub accounts_port: u16,
+    /// The models subgraph's port.
+    pub models_port: u16,
 }
 
 /// The router process.

@@ -9,12 +9,11 @@ use crate::{
     config::PlatformConfig,
     router_process::{self, RouterLaunch},
     secrets::Keys,
-    stack::{Infra, accounts_service, spawn_service},
+    stack::{self, Infra},
 };
 use diesel_async_free::ensure_database;
 use mediamagic_kit::{db, local_services, server::shutdown_signal};
 use std::time::Duration;
-use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 /// Runs the stack until Ctrl-C or SIGTERM.
@@ -62,20 +61,24 @@ pub async fn run(config: PlatformConfig) -> anyhow::Result<()> {
     let host = config.listen.host.clone();
     let shutdown = CancellationToken::new();
 
-    let accounts_listener = TcpListener::bind((host.as_str(), config.listen.accounts_port)).await?;
-    let accounts_addr = accounts_listener.local_addr()?;
-    let accounts = spawn_service(
-        "accounts",
-        accounts_listener,
-        accounts_service(&config, &infra).await?,
-        shutdown.clone(),
-    );
+    let subgraphs = stack::start_subgraphs(
+        &config,
+        &infra,
+        &host,
+        |name| stack::configured_port(&config, name).unwrap_or_default(),
+        &shutdown,
+    )
+    .await?;
+    let accounts_url = subgraphs
+        .iter()
+        .find(|s| s.name == "accounts")
+        .map(|s| s.url())
+        .ok_or_else(|| anyhow::anyhow!("the accounts subgraph did not start"))?;
 
     let base_config = match &config.router.config_file {
         Some(path) => std::fs::read_to_string(path)?,
         None => router_process::DEV_CONFIG.to_owned(),
     };
-    let accounts_url = format!("http://{accounts_addr}");
     let mut router = router_process::spawn(RouterLaunch {
         binary: config
             .router
@@ -86,7 +89,7 @@ pub async fn run(config: PlatformConfig) -> anyhow::Result<()> {
         work_dir: &data_dir.join("router"),
         host: &host,
         port: config.listen.router_port,
-        subgraphs: vec![("accounts", format!("{accounts_url}/graphql"))],
+        subgraphs: stack::graphql_urls(&subgraphs),
         keys: &infra.keys,
         redis_url: &infra.redis_url,
         accounts_url,
@@ -102,7 +105,9 @@ pub async fn run(config: PlatformConfig) -> anyhow::Result<()> {
         "  Playground: open http://{host}:{}/graphql in a browser",
         config.listen.router_port
     );
-    println!("  Accounts subgraph: http://{accounts_addr}/graphql");
+    for subgraph in &subgraphs {
+        println!("  {} subgraph: {}/graphql", subgraph.name, subgraph.url());
+    }
     println!("ready");
 
     tokio::select! {
@@ -119,7 +124,9 @@ pub async fn run(config: PlatformConfig) -> anyhow::Result<()> {
     let _ = tokio::time::timeout(Duration::from_secs(10), router.wait()).await;
     let _ = router.kill().await;
     shutdown.cancel();
-    let _ = tokio::time::timeout(Duration::from_secs(10), accounts).await;
+    for subgraph in subgraphs {
+        let _ = tokio::time::timeout(Duration::from_secs(10), subgraph.task).await;
+    }
     for server in started.into_iter().rev() {
         tokio::task::spawn_blocking(move || server.stop()).await?;
     }

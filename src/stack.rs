@@ -10,7 +10,8 @@ use mediamagic_kit::{
     server,
     tokens::{TokenIssuer, TokenVerifier},
 };
-use std::sync::Arc;
+use mediamagic_models::ModelsDeps;
+use std::{net::SocketAddr, sync::Arc};
 use tokio::{net::TcpListener, task::JoinHandle};
 use tokio_util::sync::CancellationToken;
 
@@ -29,8 +30,8 @@ pub struct Infra {
 pub struct Service {
     /// The HTTP app.
     pub app: axum::Router,
-    /// Delivers the events of the triggers the service owns.
-    pub dispatcher: Dispatcher,
+    /// Delivers the events of the triggers the service owns (if it owns any).
+    pub dispatcher: Option<Dispatcher>,
     /// Whether to run the dispatcher (off when Hasura delivers the events).
     pub dispatch: bool,
     /// The retention job (deletes old delivered events), when this service runs it.
@@ -72,10 +73,101 @@ pub async fn accounts_service(config: &PlatformConfig, infra: &Infra) -> anyhow:
     .await?;
     Ok(Service {
         app,
-        dispatcher,
+        dispatcher: Some(dispatcher),
         dispatch: config.events.dispatch,
         retention: Some(retention),
     })
+}
+
+/// Builds the models service and loads the built-in catalogue.
+pub async fn models_service(config: &PlatformConfig, infra: &Infra) -> anyhow::Result<Service> {
+    let deps = ModelsDeps {
+        pool: db::pool(&infra.database_url, config.database.max_connections)?,
+        internal: TokenVerifier::from_hex(&infra.keys.internal_public_key)?,
+        config: Arc::new(config.models.clone()),
+    };
+    mediamagic_models::start(&deps).await?;
+    let metrics = Metrics::new("models")?;
+    Ok(Service {
+        app: mediamagic_models::app(deps, metrics),
+        dispatcher: None,
+        dispatch: false,
+        retention: None,
+    })
+}
+
+/// Builds the service of subgraph `name`.
+pub async fn service(
+    name: &str,
+    config: &PlatformConfig,
+    infra: &Infra,
+) -> anyhow::Result<Service> {
+    match name {
+        "accounts" => accounts_service(config, infra).await,
+        "models" => models_service(config, infra).await,
+        other => anyhow::bail!(
+            "unknown subgraph `{other}`; known: {}",
+            SUBGRAPHS.join(", ")
+        ),
+    }
+}
+
+/// The configured port of subgraph `name`.
+pub fn configured_port(config: &PlatformConfig, name: &str) -> Option<u16> {
+    match name {
+        "accounts" => Some(config.listen.accounts_port),
+        "models" => Some(config.listen.models_port),
+        _ => None,
+    }
+}
+
+/// A subgraph serving in this process.
+pub struct RunningSubgraph {
+    /// Its name (one of [`SUBGRAPHS`]).
+    pub name: &'static str,
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// Its task; ends after shutdown.
+    pub task: JoinHandle<()>,
+}
+
+impl RunningSubgraph {
+    /// Its base URL.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+/// Starts every subgraph on `host`, each on the port `port_of` gives it (0: any free port),
+/// until `shutdown` is cancelled.
+pub async fn start_subgraphs(
+    config: &PlatformConfig,
+    infra: &Infra,
+    host: &str,
+    port_of: impl Fn(&str) -> u16,
+    shutdown: &CancellationToken,
+) -> anyhow::Result<Vec<RunningSubgraph>> {
+    let mut running = Vec::new();
+    for &name in SUBGRAPHS {
+        let listener = TcpListener::bind((host, port_of(name)))
+            .await
+            .map_err(|e| {
+                anyhow::anyhow!("{name}: cannot listen on {host}:{}: {e}", port_of(name))
+            })?;
+        let addr = listener.local_addr()?;
+        let built = service(name, config, infra).await?;
+        let task = spawn_service(name, listener, built, shutdown.clone());
+        running.push(RunningSubgraph { name, addr, task });
+    }
+    Ok(running)
+}
+
+/// `(name, GraphQL URL)` of running subgraphs, as the router's config wants them.
+pub fn graphql_urls(running: &[RunningSubgraph]) -> Vec<(&'static str, String)> {
+    running
+        .iter()
+        .map(|s| (s.name, format!("{}/graphql", s.url())))
+        .collect()
 }
 
 /// Serves `service` on `listener` and runs its dispatcher, until `shutdown` is cancelled.
@@ -91,10 +183,9 @@ pub fn spawn_service(
         dispatch,
         retention,
     } = service;
-    let dispatcher = if dispatch {
-        tokio::spawn(dispatcher.run(shutdown.clone()))
-    } else {
-        tokio::spawn(async {})
+    let dispatcher = match dispatcher {
+        Some(dispatcher) if dispatch => tokio::spawn(dispatcher.run(shutdown.clone())),
+        _ => tokio::spawn(async {}),
     };
     tokio::spawn(async move {
         let _finish = DispatcherGuard(dispatcher);
@@ -113,6 +204,7 @@ pub fn spawn_service(
 pub fn sdl(subgraph: &str) -> anyhow::Result<String> {
     match subgraph {
         "accounts" => Ok(mediamagic_accounts::graphql::sdl()),
+        "models" => Ok(mediamagic_models::graphql::sdl()),
         other => anyhow::bail!(
             "unknown subgraph `{other}`; known: {}",
             SUBGRAPHS.join(", ")
@@ -124,7 +216,7 @@ pub fn sdl(subgraph: &str) -> anyhow::Result<String> {
 pub const TRIGGERS: &[(&str, &[&str])] = &[("accounts", mediamagic_accounts::events::TRIGGERS)];
 
 /// Every subgraph, in composition order.
-pub const SUBGRAPHS: &[&str] = &["accounts"];
+pub const SUBGRAPHS: &[&str] = &["accounts", "models"];
 
 /// `mediamagic serve <role>`: one service with configured keys, until SIGTERM.
 pub async fn serve(config: PlatformConfig, role: &str) -> anyhow::Result<()> {
@@ -144,28 +236,21 @@ pub async fn serve(config: PlatformConfig, role: &str) -> anyhow::Result<()> {
             .ok_or_else(|| anyhow::anyhow!("set REDIS_URL or redis.url"))?,
         keys,
     };
-    let (app, port) = match role {
-        "accounts" => (
-            accounts_service(&config, &infra).await?,
-            config.listen.accounts_port,
-        ),
-        other => anyhow::bail!(
-            "unknown role `{other}`; known: {} (the router is the mediamagic-router binary)",
-            SUBGRAPHS.join(", ")
-        ),
-    };
+    let name = SUBGRAPHS
+        .iter()
+        .copied()
+        .find(|s| *s == role)
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "unknown role `{role}`; known: {} (the router is the mediamagic-router binary)",
+                SUBGRAPHS.join(", ")
+            )
+        })?;
+    let port = configured_port(&config, name).unwrap_or_default();
+    let built = service(name, &config, &infra).await?;
     let listener = TcpListener::bind((config.listen.host.as_str(), port)).await?;
     let shutdown = CancellationToken::new();
-    let task = spawn_service(
-        if role == "accounts" {
-            "accounts"
-        } else {
-            "unknown"
-        },
-        listener,
-        app,
-        shutdown.clone(),
-    );
+    let task = spawn_service(name, listener, built, shutdown.clone());
     mediamagic_kit::server::shutdown_signal().await;
     shutdown.cancel();
     task.await?;

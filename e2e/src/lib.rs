@@ -8,12 +8,12 @@ use mediamagic::{
     config::PlatformConfig,
     router_process::{self, RouterLaunch},
     secrets::Keys,
-    stack::{Infra, accounts_service, spawn_service},
+    stack::{self, Infra},
 };
 use mediamagic_kit::{local_services::free_port, testing};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
-use tokio::{net::TcpListener, process::Child};
+use tokio::process::Child;
 use tokio_util::sync::CancellationToken;
 
 /// A running stack: subgraphs plus one or more routers.
@@ -22,6 +22,8 @@ pub struct TestStack {
     pub infra: Infra,
     /// The accounts service's address.
     pub accounts_addr: SocketAddr,
+    /// `(name, GraphQL URL)` of every subgraph.
+    pub subgraph_urls: Vec<(&'static str, String)>,
     routers: Vec<(String, Child, tempfile::TempDir)>,
     shutdown: CancellationToken,
     http: reqwest::Client,
@@ -79,7 +81,7 @@ pub enum Cred<'a> {
     Key(&'a str),
 }
 
-/// Starts the accounts service and a router on a fresh database.
+/// Starts every subgraph and a router on a fresh database.
 pub async fn spawn_stack() -> TestStack {
     spawn_stack_with(|_| {}).await
 }
@@ -95,15 +97,18 @@ pub async fn spawn_stack_with(adjust: impl FnOnce(&mut PlatformConfig)) -> TestS
         mediamagic_kit::config::load(mediamagic::config::DEFAULTS, None).expect("default config");
     adjust(&mut config);
     let shutdown = CancellationToken::new();
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let accounts_addr = listener.local_addr().expect("addr");
-    let app = accounts_service(&config, &infra)
+    let subgraphs = stack::start_subgraphs(&config, &infra, "127.0.0.1", |_| 0, &shutdown)
         .await
-        .expect("accounts app");
-    spawn_service("accounts", listener, app, shutdown.clone());
+        .expect("subgraphs start");
+    let accounts_addr = subgraphs
+        .iter()
+        .find(|s| s.name == "accounts")
+        .map(|s| s.addr)
+        .expect("accounts subgraph");
     let mut stack = TestStack {
         infra,
         accounts_addr,
+        subgraph_urls: stack::graphql_urls(&subgraphs),
         routers: Vec::new(),
         shutdown,
         http: reqwest::Client::new(),
@@ -129,7 +134,7 @@ impl TestStack {
             work_dir: dir.path(),
             host: "127.0.0.1",
             port,
-            subgraphs: vec![("accounts", format!("{accounts_url}/graphql"))],
+            subgraphs: self.subgraph_urls.clone(),
             keys: &self.infra.keys,
             redis_url: &self.infra.redis_url,
             accounts_url,
@@ -149,6 +154,15 @@ impl TestStack {
     /// The accounts subgraph's GraphQL URL (bypassing the router).
     pub fn accounts_url(&self) -> String {
         format!("http://{}/graphql", self.accounts_addr)
+    }
+
+    /// The GraphQL URL of subgraph `name` (bypassing the router).
+    pub fn subgraph_url(&self, name: &str) -> &str {
+        self.subgraph_urls
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, url)| url.as_str())
+            .expect("known subgraph")
     }
 
     /// Sends a GraphQL request through router 0.

@@ -170,6 +170,40 @@ impl ArgSchema {
     }
 }
 
+impl ArgSchema {
+    /// The schema as seed 000's `GET /models/<id>` shows it: every declaration with
+    /// `optional` and `example` filled in (`false` and `""` when not declared).
+    pub fn documented(&self) -> Value {
+        let mut out = Map::new();
+        for (name, spec) in &self.0 {
+            let mut object = match serde_json::to_value(spec) {
+                Ok(Value::Object(object)) => object,
+                _ => Map::new(),
+            };
+            object.insert("optional".into(), Value::Bool(spec.optional));
+            // Whole bounds print as integers (`"max": 100`), as the seed shows them.
+            for (key, bound) in [("min", spec.min), ("max", spec.max)] {
+                if let Some(n) = bound.filter(|n| n.fract() == 0.0 && n.abs() < 9e15) {
+                    object.insert(key.into(), Value::from(n as i64));
+                }
+            }
+            object
+                .entry("example")
+                .or_insert_with(|| Value::String(String::new()));
+            out.insert(name.clone(), Value::Object(object));
+        }
+        Value::Object(out)
+    }
+
+    /// The names of the `file` arguments.
+    pub fn file_arguments(&self) -> impl Iterator<Item = &str> {
+        self.0
+            .iter()
+            .filter(|(_, spec)| spec.kind == ArgType::File)
+            .map(|(name, _)| name.as_str())
+    }
+}
+
 /// A validated argument value.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ArgValue {
@@ -338,6 +372,22 @@ mod tests {
 
     fn values(v: Value) -> Map<String, Value> {
         v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn documented_schema_fills_in_optional_and_example_like_seed_000() {
+        let schema = ArgSchema::parse(&json!({
+            "alpha": {"type": "number", "format": "--form alpha=@:value", "min": 0, "max": 100},
+            "image": {"type": "file", "optional": true, "tags": ["mask"]}
+        }))
+        .unwrap();
+        assert_eq!(
+            schema.documented(),
+            json!({
+                "alpha": {"type": "number", "format": "--form alpha=@:value", "min": 0, "max": 100, "optional": false, "example": ""},
+                "image": {"type": "file", "optional": true, "tags": ["mask"], "example": ""}
+            })
+        );
     }
 
     #[test]

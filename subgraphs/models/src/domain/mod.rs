@@ -1,4 +1,6 @@
-//! Model domain types.
+//! Model domain types: argument schemas, command rendering, definitions, the catalogue.
 
 pub mod args;
+pub mod catalogue;
+pub mod model;
 pub mod render;

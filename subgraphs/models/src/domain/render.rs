@@ -165,6 +165,26 @@ pub fn render(
     }
 }
 
+/// Checks a command template against its schema when a model is saved: every `{name}`
+/// placeholder names an argument and, for `http`, every token after the URL is a form field.
+pub fn check_template(
+    kind: InvocationKind,
+    template: &str,
+    schema: &ArgSchema,
+) -> Result<(), RenderError> {
+    let mut values = BTreeMap::new();
+    let mut files = HashMap::new();
+    for (name, spec) in &schema.0 {
+        if spec.kind == ArgType::File {
+            values.insert(name.clone(), ArgValue::File(name.clone()));
+            files.insert(name.clone(), format!("/inputs/{name}"));
+        } else {
+            values.insert(name.clone(), ArgValue::Text("value".into()));
+        }
+    }
+    render(kind, template, schema, &values, &files).map(|_| ())
+}
+
 /// Replaces every `{name}` in `token` with that argument's value (empty when left out).
 fn substitute_placeholders(
     token: &str,
