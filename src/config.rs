@@ -4,6 +4,7 @@
 
 use mediamagic_accounts::AccountsConfig;
 use mediamagic_kit::{config::Secret, telemetry::LogConfig};
+use mediamagic_media::MediaConfig;
 use mediamagic_models::ModelsConfig;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -31,6 +32,9 @@ pub struct PlatformConfig {
     /// Models subgraph.
     #[serde(default)]
     pub models: ModelsConfig,
+    /// Media subgraph.
+    #[serde(default)]
+    pub media: MediaConfig,
     /// Event triggers.
     #[serde(default)]
     pub events: EventsConfig,
@@ -140,6 +144,8 @@ pub struct ListenConfig {
     pub accounts_port: u16,
     /// The models subgraph's port.
     pub models_port: u16,
+    /// The media subgraph's port (also serves local-storage object URLs).
+    pub media_port: u16,
 }
 
 /// The router process.

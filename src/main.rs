@@ -20,14 +20,14 @@ struct Cli {
 enum Command {
     /// Run the whole stack locally (private Postgres and Redis unless configured).
     Dev,
-    /// Run one service (for Kubernetes): `accounts` or `models`.
+    /// Run one service (for Kubernetes): `accounts`, `models` or `media`.
     Serve {
         /// The service to run.
         role: String,
     },
     /// Apply database migrations.
     Migrate,
-    /// Print a subgraph's SDL: `accounts` or `models`.
+    /// Print a subgraph's SDL: `accounts`, `models` or `media`.
     Sdl {
         /// The subgraph.
         subgraph: String,

@@ -10,6 +10,7 @@ use mediamagic_kit::{
     server,
     tokens::{TokenIssuer, TokenVerifier},
 };
+use mediamagic_media::MediaDeps;
 use mediamagic_models::ModelsDeps;
 use std::{net::SocketAddr, sync::Arc};
 use tokio::{net::TcpListener, task::JoinHandle};
@@ -34,7 +35,7 @@ pub struct Service {
     pub dispatcher: Option<Dispatcher>,
     /// Whether to run the dispatcher (off when Hasura delivers the events).
     pub dispatch: bool,
-    /// The retention job (deletes old delivered events), when this service runs it.
+    /// The service's scheduled jobs (event retention, upload clean-up), if any.
     pub retention: Option<tokio_cron_scheduler::JobScheduler>,
 }
 
@@ -96,15 +97,60 @@ pub async fn models_service(config: &PlatformConfig, infra: &Infra) -> anyhow::R
     })
 }
 
-/// Builds the service of subgraph `name`.
+/// Builds the media service; `addr` is where it listens (its public URL unless
+/// `media.public_url` says otherwise).
+pub async fn media_service(
+    config: &PlatformConfig,
+    infra: &Infra,
+    addr: SocketAddr,
+) -> anyhow::Result<Service> {
+    let public_url = config
+        .media
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
+    let storage = mediamagic_media::Storage::from_config(
+        &config.media.storage,
+        &config.dev.data_dir.join("objects"),
+        infra.keys.internal_secret.as_bytes(),
+        &public_url,
+    )?;
+    let deps = MediaDeps {
+        pool: db::pool(&infra.database_url, config.database.max_connections)?,
+        internal: TokenVerifier::from_hex(&infra.keys.internal_public_key)?,
+        storage,
+        public_url: Arc::new(public_url),
+        config: Arc::new(config.media.clone()),
+    };
+    let metrics = Metrics::new("media")?;
+    let triggers = mediamagic_media::events::triggers(&deps, &config.events.triggers);
+    let dispatcher = Dispatcher::new(
+        deps.pool.clone(),
+        &infra.database_url,
+        triggers.clone(),
+        EventMetrics::new(&metrics.registry)?,
+    );
+    let cleanup = mediamagic_media::commands::cleanup::schedule(deps.clone()).await?;
+    let app = mediamagic_media::app(deps, metrics, triggers, infra.keys.events_secret.clone());
+    Ok(Service {
+        app,
+        dispatcher: Some(dispatcher),
+        dispatch: config.events.dispatch,
+        retention: Some(cleanup),
+    })
+}
+
+/// Builds the service of subgraph `name`, listening at `addr`.
 pub async fn service(
     name: &str,
     config: &PlatformConfig,
     infra: &Infra,
+    addr: SocketAddr,
 ) -> anyhow::Result<Service> {
     match name {
         "accounts" => accounts_service(config, infra).await,
         "models" => models_service(config, infra).await,
+        "media" => media_service(config, infra, addr).await,
         other => anyhow::bail!(
             "unknown subgraph `{other}`; known: {}",
             SUBGRAPHS.join(", ")
@@ -117,6 +163,7 @@ pub fn configured_port(config: &PlatformConfig, name: &str) -> Option<u16> {
     match name {
         "accounts" => Some(config.listen.accounts_port),
         "models" => Some(config.listen.models_port),
+        "media" => Some(config.listen.media_port),
         _ => None,
     }
 }
@@ -155,7 +202,7 @@ pub async fn start_subgraphs(
                 anyhow::anyhow!("{name}: cannot listen on {host}:{}: {e}", port_of(name))
             })?;
         let addr = listener.local_addr()?;
-        let built = service(name, config, infra).await?;
+        let built = service(name, config, infra, addr).await?;
         let task = spawn_service(name, listener, built, shutdown.clone());
         running.push(RunningSubgraph { name, addr, task });
     }
@@ -205,6 +252,7 @@ pub fn sdl(subgraph: &str) -> anyhow::Result<String> {
     match subgraph {
         "accounts" => Ok(mediamagic_accounts::graphql::sdl()),
         "models" => Ok(mediamagic_models::graphql::sdl()),
+        "media" => Ok(mediamagic_media::graphql::sdl()),
         other => anyhow::bail!(
             "unknown subgraph `{other}`; known: {}",
             SUBGRAPHS.join(", ")
@@ -213,10 +261,13 @@ pub fn sdl(subgraph: &str) -> anyhow::Result<String> {
 }
 
 /// The event triggers each subgraph handles (its webhooks are `/events/<trigger>`).
-pub const TRIGGERS: &[(&str, &[&str])] = &[("accounts", mediamagic_accounts::events::TRIGGERS)];
+pub const TRIGGERS: &[(&str, &[&str])] = &[
+    ("accounts", mediamagic_accounts::events::TRIGGERS),
+    ("media", mediamagic_media::events::TRIGGERS),
+];
 
 /// Every subgraph, in composition order.
-pub const SUBGRAPHS: &[&str] = &["accounts", "models"];
+pub const SUBGRAPHS: &[&str] = &["accounts", "models", "media"];
 
 /// `mediamagic serve <role>`: one service with configured keys, until SIGTERM.
 pub async fn serve(config: PlatformConfig, role: &str) -> anyhow::Result<()> {
@@ -247,8 +298,8 @@ pub async fn serve(config: PlatformConfig, role: &str) -> anyhow::Result<()> {
             )
         })?;
     let port = configured_port(&config, name).unwrap_or_default();
-    let built = service(name, &config, &infra).await?;
     let listener = TcpListener::bind((config.listen.host.as_str(), port)).await?;
+    let built = service(name, &config, &infra, listener.local_addr()?).await?;
     let shutdown = CancellationToken::new();
     let task = spawn_service(name, listener, built, shutdown.clone());
     mediamagic_kit::server::shutdown_signal().await;

@@ -25,6 +25,8 @@ pub struct TestStack {
     /// `(name, GraphQL URL)` of every subgraph.
     pub subgraph_urls: Vec<(&'static str, String)>,
     routers: Vec<(String, Child, tempfile::TempDir)>,
+    /// Local object storage of this stack.
+    pub objects: tempfile::TempDir,
     shutdown: CancellationToken,
     http: reqwest::Client,
 }
@@ -95,6 +97,10 @@ pub async fn spawn_stack_with(adjust: impl FnOnce(&mut PlatformConfig)) -> TestS
     };
     let mut config: PlatformConfig =
         mediamagic_kit::config::load(mediamagic::config::DEFAULTS, None).expect("default config");
+    let objects = tempfile::tempdir().expect("objects dir");
+    config.media.storage = mediamagic_media::config::StorageConfig::Directory {
+        path: objects.path().to_path_buf(),
+    };
     adjust(&mut config);
     let shutdown = CancellationToken::new();
     let subgraphs = stack::start_subgraphs(&config, &infra, "127.0.0.1", |_| 0, &shutdown)
@@ -110,6 +116,7 @@ pub async fn spawn_stack_with(adjust: impl FnOnce(&mut PlatformConfig)) -> TestS
         accounts_addr,
         subgraph_urls: stack::graphql_urls(&subgraphs),
         routers: Vec::new(),
+        objects,
         shutdown,
         http: reqwest::Client::new(),
     };

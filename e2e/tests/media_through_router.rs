@@ -1,0 +1,741 @@
+//! The media issue's acceptance tests, through the real router and real HTTP: presigned
+//! uploads of a real image, video and mp3 made with ffmpeg, finalize checks, metadata and
+//! thumbnails from the event handlers, signed downloads with Range, seed 000's tag filters,
+//! seed 000's multipart upload, and tenancy.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use chrono::{Duration, Utc};
+use mediamagic_e2e::{Cred, GqlResponse, TestStack, spawn_stack, spawn_stack_with};
+use mediamagic_kit::{
+    AccountKind, Scope,
+    auth::INTERNAL_TOKEN_HEADER,
+    tokens::{Claims, TokenIssuer},
+};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::process::Command;
+
+const MEDIA_FIELDS: &str = "id name kind status failure size sha256 tags contentType
+    metadata { width height durationSeconds videoCodec audioCodec frameRate }";
+
+fn ffmpeg_file(args: &[&str], name: &str) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join(name);
+    let status = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-y"])
+        .args(args)
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::read(out).unwrap()
+}
+
+fn png() -> Vec<u8> {
+    ffmpeg_file(
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=640x480",
+            "-frames:v",
+            "1",
+        ],
+        "image.png",
+    )
+}
+
+fn mp4() -> Vec<u8> {
+    ffmpeg_file(
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=320x240:rate=25",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440",
+            "-t",
+            "2",
+            "-pix_fmt",
+            "yuv420p",
+            "-shortest",
+        ],
+        "video.mp4",
+    )
+}
+
+fn mp3() -> Vec<u8> {
+    ffmpeg_file(
+        &["-f", "lavfi", "-i", "sine=frequency=440", "-t", "2"],
+        "audio.mp3",
+    )
+}
+
+fn sha(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+async fn create_upload(
+    stack: &TestStack,
+    token: &str,
+    name: &str,
+    content_type: &str,
+    size: usize,
+    sha256: &str,
+    tags: &[&str],
+) -> GqlResponse {
+    stack
+        .gql(
+            Cred::Bearer(token),
+            &format!(
+                "mutation($i: CreateUploadInput!) {{ createUpload(input: $i) {{
+                    url method expiresAt headers {{ name value }} media {{ {MEDIA_FIELDS} }} }} }}"
+            ),
+            json!({"i": {"filename": name, "contentType": content_type, "size": size, "sha256": sha256, "tags": tags}}),
+        )
+        .await
+}
+
+async fn put(url: &str, headers: &Value, bytes: Vec<u8>) -> reqwest::Response {
+    let mut request = reqwest::Client::new().put(url).body(bytes);
+    for header in headers.as_array().unwrap() {
+        request = request.header(
+            header["name"].as_str().unwrap(),
+            header["value"].as_str().unwrap(),
+        );
+    }
+    request.send().await.unwrap()
+}
+
+async fn finalize(stack: &TestStack, token: &str, id: &str) -> GqlResponse {
+    stack
+        .gql(
+            Cred::Bearer(token),
+            &format!("mutation($id: ID!) {{ finalizeUpload(id: $id) {{ {MEDIA_FIELDS} }} }}"),
+            json!({"id": id}),
+        )
+        .await
+}
+
+/// The presigned flow end to end; returns the media id.
+async fn upload(
+    stack: &TestStack,
+    token: &str,
+    name: &str,
+    content_type: &str,
+    bytes: &[u8],
+    tags: &[&str],
+) -> String {
+    let ticket = create_upload(
+        stack,
+        token,
+        name,
+        content_type,
+        bytes.len(),
+        &sha(bytes),
+        tags,
+    )
+    .await;
+    let id = ticket
+        .data("/createUpload/media/id")
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(ticket.data("/createUpload/media/status"), "PENDING");
+    let response = put(
+        ticket.data("/createUpload/url").as_str().unwrap(),
+        ticket.data("/createUpload/headers"),
+        bytes.to_vec(),
+    )
+    .await;
+    assert!(
+        response.status().is_success(),
+        "{}",
+        response.text().await.unwrap()
+    );
+    let live = finalize(stack, token, &id).await;
+    assert_eq!(live.data("/finalizeUpload/status"), "LIVE", "{}", live.body);
+    id
+}
+
+async fn get(stack: &TestStack, token: &str, id: &str) -> GqlResponse {
+    stack
+        .gql(
+            Cred::Bearer(token),
+            &format!("query($id: ID!) {{ media(id: $id) {{ {MEDIA_FIELDS} url thumbnailUrl }} }}"),
+            json!({"id": id}),
+        )
+        .await
+}
+
+/// Waits until the `media_live` handler has stored metadata (or failed the media).
+async fn processed(stack: &TestStack, token: &str, id: &str) -> GqlResponse {
+    for _ in 0..200 {
+        let media = get(stack, token, id).await;
+        if !media.body["data"]["media"]["metadata"].is_null()
+            || media.body["data"]["media"]["status"] == "FAILED"
+        {
+            return media;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("media {id} was not processed in 20 s");
+}
+
+fn object_files(stack: &TestStack) -> usize {
+    fn walk(dir: &std::path::Path) -> usize {
+        std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .map(|e| {
+                        let path = e.unwrap().path();
+                        if path.is_dir() { walk(&path) } else { 1 }
+                    })
+                    .sum()
+            })
+            .unwrap_or(0)
+    }
+    walk(stack.objects.path())
+}
+
+#[tokio::test]
+async fn image_video_and_mp3_go_through_presigned_upload_processing_and_download() {
+    let stack = spawn_stack().await;
+    let (token, _, _) = stack.sign_up("uploader").await;
+    let http = reqwest::Client::new();
+
+    for (name, content_type, bytes, kind) in [
+        ("image.png", "image/png", png(), "IMAGE"),
+        ("video.mp4", "video/mp4", mp4(), "VIDEO"),
+        ("audio.mp3", "audio/mpeg", mp3(), "AUDIO"),
+    ] {
+        let id = upload(&stack, &token, name, content_type, &bytes, &["test"]).await;
+        let media = processed(&stack, &token, &id).await;
+        assert_eq!(media.data("/media/status"), "LIVE", "{}", media.body);
+        assert_eq!(media.data("/media/kind"), kind);
+        assert_eq!(
+            media.data("/media/size").as_f64().unwrap() as usize,
+            bytes.len()
+        );
+        let metadata = media.data("/media/metadata");
+        match kind {
+            "IMAGE" => assert_eq!(
+                (metadata["width"].as_i64(), metadata["height"].as_i64()),
+                (Some(640), Some(480))
+            ),
+            "VIDEO" => {
+                assert_eq!(metadata["width"], 320);
+                assert_eq!(metadata["videoCodec"], "h264");
+                assert_eq!(metadata["frameRate"], 25.0);
+                assert!((metadata["durationSeconds"].as_f64().unwrap() - 2.0).abs() < 0.2);
+            }
+            _ => {
+                assert_eq!(metadata["audioCodec"], "mp3");
+                assert!(metadata["width"].is_null());
+            }
+        }
+
+        // Byte-for-byte download with the right content type.
+        let url = media.data("/media/url").as_str().unwrap();
+        let downloaded = http.get(url).send().await.unwrap();
+        assert_eq!(downloaded.status(), 200);
+        assert_eq!(downloaded.headers()["content-type"], content_type);
+        assert_eq!(downloaded.bytes().await.unwrap().to_vec(), bytes);
+        // HTTP Range.
+        let partial = http
+            .get(url)
+            .header("range", "bytes=10-19")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(partial.status(), 206);
+        assert_eq!(
+            partial.headers()["content-range"].to_str().unwrap(),
+            format!("bytes 10-19/{}", bytes.len())
+        );
+        assert_eq!(
+            partial.bytes().await.unwrap().to_vec(),
+            bytes[10..20].to_vec()
+        );
+
+        // Thumbnails for images and videos only.
+        let thumbnail = &media.body["data"]["media"]["thumbnailUrl"];
+        if kind == "AUDIO" {
+            assert!(thumbnail.is_null());
+        } else {
+            let jpeg = http.get(thumbnail.as_str().unwrap()).send().await.unwrap();
+            assert_eq!(jpeg.headers()["content-type"], "image/jpeg");
+            assert_eq!(&jpeg.bytes().await.unwrap()[..2], &[0xFF, 0xD8]);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_sha256_or_size_fails_the_upload_and_removes_the_bytes() {
+    let stack = spawn_stack().await;
+    let (token, _, _) = stack.sign_up("mismatch").await;
+    let bytes = png();
+
+    let wrong_sha = create_upload(
+        &stack,
+        &token,
+        "a.png",
+        "image/png",
+        bytes.len(),
+        &"0".repeat(64),
+        &[],
+    )
+    .await;
+    let id = wrong_sha
+        .data("/createUpload/media/id")
+        .as_str()
+        .unwrap()
+        .to_owned();
+    put(
+        wrong_sha.data("/createUpload/url").as_str().unwrap(),
+        wrong_sha.data("/createUpload/headers"),
+        bytes.clone(),
+    )
+    .await;
+    let refused = finalize(&stack, &token, &id).await;
+    assert_eq!(refused.error_code(), "BAD_USER_INPUT");
+    assert!(
+        refused.error_message().contains("sha256"),
+        "{}",
+        refused.error_message()
+    );
+    let media = get(&stack, &token, &id).await;
+    assert_eq!(media.data("/media/status"), "FAILED");
+    assert!(
+        media
+            .data("/media/failure")
+            .as_str()
+            .unwrap()
+            .contains("sha256")
+    );
+    assert_eq!(object_files(&stack), 0, "the bytes were removed");
+
+    let wrong_size = create_upload(
+        &stack,
+        &token,
+        "b.png",
+        "image/png",
+        bytes.len() + 1,
+        &sha(&bytes),
+        &[],
+    )
+    .await;
+    let id = wrong_size
+        .data("/createUpload/media/id")
+        .as_str()
+        .unwrap()
+        .to_owned();
+    put(
+        wrong_size.data("/createUpload/url").as_str().unwrap(),
+        wrong_size.data("/createUpload/headers"),
+        bytes.clone(),
+    )
+    .await;
+    let refused = finalize(&stack, &token, &id).await;
+    assert_eq!(refused.error_code(), "BAD_USER_INPUT");
+    assert!(
+        refused.error_message().contains("bytes"),
+        "{}",
+        refused.error_message()
+    );
+    assert_eq!(object_files(&stack), 0);
+    // Finalizing again says it failed, and never turns it live.
+    assert_eq!(finalize(&stack, &token, &id).await.error_code(), "CONFLICT");
+}
+
+#[tokio::test]
+async fn tampered_and_expired_urls_are_refused_with_403() {
+    let stack = spawn_stack().await;
+    let (token, _, _) = stack.sign_up("tamperer").await;
+    let bytes = mp3();
+    let id = upload(&stack, &token, "a.mp3", "audio/mpeg", &bytes, &[]).await;
+    let http = reqwest::Client::new();
+
+    let url = get(&stack, &token, &id)
+        .await
+        .data("/media/url")
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let tampered = url.replace("type=audio/mpeg", "type=text/html");
+    assert_eq!(http.get(&tampered).send().await.unwrap().status(), 403);
+    let unsigned = url.split('?').next().unwrap().to_owned();
+    assert_eq!(http.get(&unsigned).send().await.unwrap().status(), 403);
+    // A GET URL does not allow PUT.
+    assert_eq!(http.put(&url).body("x").send().await.unwrap().status(), 403);
+
+    let short = stack
+        .gql(
+            Cred::Bearer(&token),
+            "query($id: ID!) { media(id: $id) { url(expiresIn: 1) } }",
+            json!({"id": id}),
+        )
+        .await;
+    let short_url = short.data("/media/url").as_str().unwrap().to_owned();
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let expired = http.get(&short_url).send().await.unwrap();
+    assert_eq!(expired.status(), 403);
+    assert_eq!(expired.text().await.unwrap(), "the URL has expired");
+    let too_long = stack
+        .gql(
+            Cred::Bearer(&token),
+            "query($id: ID!) { media(id: $id) { url(expiresIn: 999999) } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(too_long.error_code(), "BAD_USER_INPUT");
+}
+
+#[tokio::test]
+async fn a_disallowed_content_type_is_refused_before_anything_is_stored() {
+    let stack = spawn_stack().await;
+    let (token, _, _) = stack.sign_up("pdf").await;
+    for content_type in ["application/pdf", "image/x-photoshop"] {
+        let refused = create_upload(
+            &stack,
+            &token,
+            "doc",
+            content_type,
+            10,
+            &"a".repeat(64),
+            &[],
+        )
+        .await;
+        assert_eq!(refused.error_code(), "BAD_USER_INPUT");
+        assert_eq!(
+            refused.body["errors"][0]["extensions"]["field"],
+            "contentType"
+        );
+    }
+    let list = stack
+        .gql(
+            Cred::Bearer(&token),
+            "{ mediaList { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(list.data("/mediaList/totalCount"), 0);
+}
+
+async fn names(stack: &TestStack, token: &str, filter: Value) -> Vec<String> {
+    let response = stack
+        .gql(
+            Cred::Bearer(token),
+            "query($f: MediaFilter) { mediaList(filter: $f) { totalCount nodes { name } } }",
+            json!({"f": filter}),
+        )
+        .await;
+    let mut names: Vec<String> = response
+        .data("/mediaList/nodes")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["name"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn seed_000s_tag_filters_give_the_documented_results() {
+    let stack = spawn_stack().await;
+    let (token, _, _) = stack.sign_up("tagger").await;
+    let bytes = png();
+    upload(
+        &stack,
+        &token,
+        "download.jpeg",
+        "image/png",
+        &bytes,
+        &["hair", "face"],
+    )
+    .await;
+    upload(
+        &stack,
+        &token,
+        "images.jpeg",
+        "image/png",
+        &bytes,
+        &["face", "tags2", "hair"],
+    )
+    .await;
+    upload(&stack, &token, "other.jpeg", "image/png", &bytes, &["hair"]).await;
+    upload(
+        &stack,
+        &token,
+        "test.jpeg",
+        "image/png",
+        &bytes,
+        &["hair", "test"],
+    )
+    .await;
+
+    assert_eq!(
+        names(&stack, &token, json!({"tags": ["face"]})).await,
+        ["download.jpeg", "images.jpeg"]
+    );
+    assert_eq!(
+        names(&stack, &token, json!({"excludeTags": ["face"]})).await,
+        ["other.jpeg", "test.jpeg"]
+    );
+    assert_eq!(
+        names(
+            &stack,
+            &token,
+            json!({"tags": ["hair"], "excludeTags": ["test"]})
+        )
+        .await,
+        ["download.jpeg", "images.jpeg", "other.jpeg"]
+    );
+    assert_eq!(
+        names(&stack, &token, json!({"tags": ["FACE", "tags2"]})).await,
+        ["images.jpeg"]
+    );
+    assert_eq!(
+        names(&stack, &token, json!({"search": "IMAGES"})).await,
+        ["images.jpeg"]
+    );
+
+    let tags = stack
+        .gql(
+            Cred::Bearer(&token),
+            "{ tags { name mediaCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        tags.data("/tags"),
+        &json!([
+            {"name": "face", "mediaCount": 2}, {"name": "hair", "mediaCount": 4},
+            {"name": "tags2", "mediaCount": 1}, {"name": "test", "mediaCount": 1}
+        ])
+    );
+    // Renaming into an existing tag merges; deleting removes it everywhere.
+    let renamed = stack
+        .gql(
+            Cred::Bearer(&token),
+            "mutation { renameTag(name: \"tags2\", newName: \"Face\") { name mediaCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        renamed.data("/renameTag"),
+        &json!({"name": "face", "mediaCount": 2})
+    );
+    stack
+        .gql(
+            Cred::Bearer(&token),
+            "mutation { deleteTag(name: \"hair\") }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        names(&stack, &token, json!({"tags": ["hair"]})).await,
+        Vec::<String>::new()
+    );
+    let tags = stack
+        .gql(Cred::Bearer(&token), "{ tags { name } }", json!({}))
+        .await;
+    assert_eq!(
+        tags.data("/tags"),
+        &json!([{"name": "face"}, {"name": "test"}])
+    );
+}
+
+#[tokio::test]
+async fn another_accounts_media_is_not_found_everywhere() {
+    let stack = spawn_stack().await;
+    let (owner, _, _) = stack.sign_up("owner").await;
+    let (other, _, _) = stack.sign_up("other").await;
+    let id = upload(
+        &stack,
+        &owner,
+        "mine.mp3",
+        "audio/mpeg",
+        &mp3(),
+        &["private"],
+    )
+    .await;
+
+    assert_eq!(get(&stack, &other, &id).await.error_code(), "NOT_FOUND");
+    let update = stack
+        .gql(
+            Cred::Bearer(&other),
+            "mutation($id: ID!) { updateMedia(id: $id, input: {name: \"x\"}) { id } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(update.error_code(), "NOT_FOUND");
+    let delete = stack
+        .gql(
+            Cred::Bearer(&other),
+            "mutation($id: ID!) { deleteMedia(id: $id) }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(delete.error_code(), "NOT_FOUND");
+    assert_eq!(
+        finalize(&stack, &other, &id).await.error_code(),
+        "NOT_FOUND"
+    );
+    assert_eq!(names(&stack, &other, json!({})).await, Vec::<String>::new());
+    assert_eq!(
+        get(&stack, &owner, &id).await.data("/media/name"),
+        "mine.mp3"
+    );
+}
+
+#[tokio::test]
+async fn deleting_media_removes_it_at_once_and_its_bytes_soon_after() {
+    let stack = spawn_stack().await;
+    let (token, _, _) = stack.sign_up("deleter").await;
+    let id = upload(&stack, &token, "a.png", "image/png", &png(), &[]).await;
+    processed(&stack, &token, &id).await;
+    assert_eq!(object_files(&stack), 2, "the image and its thumbnail");
+
+    let deleted = stack
+        .gql(
+            Cred::Bearer(&token),
+            "mutation($id: ID!) { deleteMedia(id: $id) }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(deleted.data("/deleteMedia"), id.as_str());
+    assert_eq!(get(&stack, &token, &id).await.error_code(), "NOT_FOUND");
+    for _ in 0..100 {
+        if object_files(&stack) == 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the stored objects were not removed");
+}
+
+#[tokio::test]
+async fn a_corrupt_file_fails_with_a_reason_instead_of_retrying() {
+    let stack = spawn_stack().await;
+    let (token, _, _) = stack.sign_up("corrupt").await;
+    let garbage = b"this is not a video at all".repeat(100);
+    let id = upload(&stack, &token, "broken.mp4", "video/mp4", &garbage, &[]).await;
+    let media = processed(&stack, &token, &id).await;
+    assert_eq!(media.data("/media/status"), "FAILED");
+    assert!(
+        media
+            .data("/media/failure")
+            .as_str()
+            .unwrap()
+            .contains("could not be read")
+    );
+}
+
+fn internal_token(stack: &TestStack, account: &str) -> String {
+    let account = account.parse().unwrap();
+    TokenIssuer::from_hex(&stack.infra.keys.internal_private_key)
+        .unwrap()
+        .mint(&Claims {
+            user_id: Some(account),
+            account_id: account,
+            account_kind: AccountKind::User,
+            scopes: vec![Scope::Read, Scope::Write],
+            expires_at: Utc::now() + Duration::seconds(60),
+            session: None,
+        })
+        .unwrap()
+        .token
+}
+
+fn multipart(file: &[u8], content_type: &str, tags: &str) -> (String, Vec<u8>) {
+    let boundary = "mediamagic-test-boundary";
+    let mut body = Vec::new();
+    body.extend(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"tags\"\r\n\r\n{tags}\r\n")
+            .as_bytes(),
+    );
+    body.extend(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"media\"; filename=\"download.jpeg\"\r\nContent-Type: {content_type}\r\n\r\n")
+            .as_bytes(),
+    );
+    body.extend(file);
+    body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test]
+async fn seed_000s_multipart_upload_streams_into_storage_within_the_limit() {
+    let stack = spawn_stack_with(|config| config.media.max_upload_bytes = 100_000).await;
+    let (token, user_id, _) = stack.sign_up("multipart").await;
+    let media_url = stack
+        .subgraph_url("media")
+        .trim_end_matches("/graphql")
+        .to_owned();
+    let http = reqwest::Client::new();
+    let image = png();
+
+    let (content_type, body) = multipart(&image, "image/png", "\"hair\",\"face\"");
+    let response = http
+        .post(format!("{media_url}/upload"))
+        .header(INTERNAL_TOKEN_HEADER, internal_token(&stack, &user_id))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let created: Value = response.json().await.unwrap();
+    let id = created["media"]["id"].as_str().unwrap();
+    assert_eq!(created["media"]["tags"], json!(["hair", "face"]));
+    assert_eq!(created["base_url"], media_url.as_str());
+    let downloaded = http
+        .get(created["media"]["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(downloaded.bytes().await.unwrap().to_vec(), image);
+    let media = get(&stack, &token, id).await;
+    assert_eq!(media.data("/media/sha256"), sha(&image).as_str());
+    assert_eq!(media.data("/media/name"), "download.jpeg");
+    let files_before = object_files(&stack);
+
+    // Over the limit: refused, nothing registered, nothing stored.
+    let (content_type, body) = multipart(&vec![7u8; 150_000], "video/mp4", "big");
+    let response = http
+        .post(format!("{media_url}/uploads/upload"))
+        .header(INTERNAL_TOKEN_HEADER, internal_token(&stack, &user_id))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let error: Value = response.json().await.unwrap();
+    assert_eq!(error["error"]["code"], "BAD_USER_INPUT");
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("limit")
+    );
+    assert_eq!(
+        names(&stack, &token, json!({"tags": ["big"]})).await,
+        Vec::<String>::new()
+    );
+    assert_eq!(object_files(&stack), files_before);
+
+    // Without the router's token: refused.
+    let (content_type, body) = multipart(&image, "image/png", "");
+    let anonymous = http
+        .post(format!("{media_url}/upload"))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+}

@@ -1,0 +1,222 @@
+//! Uploads: presigned (create, the client PUTs to storage, finalize verifies size and
+//! sha256) and direct (streamed through this service, hashed on the way).
+
+use super::storage_error;
+use crate::{
+    MediaDeps,
+    db::{self, rows::MediaRow},
+    domain::{MediaStatus, UploadRequest},
+    storage::{StorageError, media_key},
+};
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use diesel_async::scoped_futures::ScopedFutureExt;
+use futures::Stream;
+use mediamagic_kit::{Actor, ApiError, ApiResult, Scope, db::transaction};
+use std::time::Duration;
+use uuid::Uuid;
+
+/// Where and how the client sends the bytes of a presigned upload.
+#[derive(Clone, Debug)]
+pub struct UploadTicket {
+    /// The pending media.
+    pub media: MediaRow,
+    /// The URL to PUT the bytes to.
+    pub url: String,
+    /// Headers the client must send with the PUT.
+    pub headers: Vec<(String, String)>,
+    /// When the URL stops working.
+    pub expires_at: DateTime<Utc>,
+}
+
+fn new_row(actor: &Actor, id: Uuid, request: &UploadRequest, status: MediaStatus) -> MediaRow {
+    let now = Utc::now();
+    MediaRow {
+        id,
+        owner_id: actor.account_id,
+        owner_kind: actor.account_kind.as_str().to_owned(),
+        name: request.name.clone(),
+        content_type: request.content_type.clone(),
+        kind: request.kind.as_str().to_owned(),
+        size_bytes: request.size.unwrap_or(0) as i64,
+        sha256: request.sha256.clone(),
+        status: status.as_str().to_owned(),
+        tags: request.tags.clone(),
+        metadata: None,
+        failure: None,
+        job_id: None,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+async fn insert(deps: &MediaDeps, row: MediaRow) -> ApiResult<MediaRow> {
+    let inserted = row.clone();
+    transaction(&deps.pool, move |conn| {
+        async move {
+            db::tags::ensure(conn, inserted.owner_id, &inserted.tags).await?;
+            db::media::insert(conn, &inserted).await?;
+            Ok(())
+        }
+        .scope_boxed()
+    })
+    .await?;
+    Ok(row)
+}
+
+/// Creates a pending media and a presigned PUT URL for its bytes.
+pub async fn create_upload(
+    deps: &MediaDeps,
+    actor: &Actor,
+    request: UploadRequest,
+) -> ApiResult<UploadTicket> {
+    actor.require_scope(Scope::Write)?;
+    if request.size.is_none() {
+        return Err(ApiError::bad_input("size", "give the file's size in bytes"));
+    }
+    if request.sha256.is_none() {
+        return Err(ApiError::bad_input("sha256", "give the file's sha256"));
+    }
+    let id = Uuid::now_v7();
+    let ttl = Duration::from_secs(deps.config.upload_url_ttl_seconds);
+    let url = deps
+        .storage
+        .upload_url(&media_key(actor.account_id, id), &request.content_type, ttl)
+        .await
+        .map_err(storage_error)?;
+    let media = insert(deps, new_row(actor, id, &request, MediaStatus::Pending)).await?;
+    Ok(UploadTicket {
+        headers: vec![("Content-Type".into(), request.content_type.clone())],
+        media,
+        url,
+        expires_at: Utc::now() + ttl,
+    })
+}
+
+/// Verifies a presigned upload: the object exists with the declared size and sha256. Then the
+/// media is live; on a mismatch it is failed, the object removed, and the error says why.
+/// Finalizing a live media again returns it unchanged.
+pub async fn finalize_upload(deps: &MediaDeps, actor: &Actor, id: Uuid) -> ApiResult<MediaRow> {
+    actor.require_scope(Scope::Write)?;
+    let mut conn = deps.conn().await?;
+    let media = db::media::owned_by_ids(&mut conn, actor.account_id, &[id])
+        .await?
+        .into_iter()
+        .next()
+        .filter(|m| m.status != MediaStatus::Deleted.as_str())
+        .ok_or_else(|| ApiError::not_found("media"))?;
+    drop(conn);
+    match MediaStatus::parse(&media.status) {
+        Some(MediaStatus::Live) => return Ok(media),
+        Some(MediaStatus::Failed) => {
+            return Err(ApiError::Conflict(format!(
+                "this upload failed ({}); create a new one",
+                media.failure.as_deref().unwrap_or("unknown reason")
+            )));
+        }
+        _ => {}
+    }
+    let key = media_key(media.owner_id, media.id);
+    let size = deps.storage.size(&key).await.map_err(storage_error)?;
+    let Some(size) = size else {
+        return Err(ApiError::bad_input(
+            "id",
+            "nothing has been uploaded to this media's upload URL yet",
+        ));
+    };
+    let mismatch = if size != media.size_bytes as u64 {
+        Some(format!(
+            "the uploaded file has {size} bytes, not the declared {}",
+            media.size_bytes
+        ))
+    } else {
+        let actual = deps.storage.sha256(&key).await.map_err(storage_error)?;
+        (Some(actual.as_str()) != media.sha256.as_deref()).then(|| {
+            format!(
+                "the uploaded file's sha256 is {actual}, not the declared {}",
+                media.sha256.as_deref().unwrap_or("")
+            )
+        })
+    };
+    let mut conn = deps.conn().await?;
+    match mismatch {
+        None => Ok(
+            db::media::set_status(&mut conn, id, MediaStatus::Live.as_str(), None, None).await?,
+        ),
+        Some(reason) => {
+            db::media::set_status(
+                &mut conn,
+                id,
+                MediaStatus::Failed.as_str(),
+                Some(&reason),
+                None,
+            )
+            .await?;
+            deps.storage.delete(&key).await.map_err(storage_error)?;
+            Err(ApiError::bad_input("id", reason))
+        }
+    }
+}
+
+/// Streams a file through this service into storage and registers it as live media. The
+/// size limit applies while streaming; on any failure nothing is stored or registered.
+pub async fn upload_direct<S, E>(
+    deps: &MediaDeps,
+    actor: &Actor,
+    request: UploadRequest,
+    body: S,
+) -> ApiResult<MediaRow>
+where
+    S: Stream<Item = Result<Bytes, E>> + Send,
+    E: std::fmt::Display,
+{
+    actor.require_scope(Scope::Write)?;
+    let id = Uuid::now_v7();
+    let key = media_key(actor.account_id, id);
+    let written = match deps
+        .storage
+        .put_stream(&key, body, deps.config.max_upload_bytes)
+        .await
+    {
+        Ok(written) => written,
+        Err(StorageError::TooLarge(limit)) => {
+            return Err(ApiError::bad_input(
+                "media",
+                format!("the file is over the upload limit of {limit} bytes"),
+            ));
+        }
+        Err(StorageError::Body(e)) => {
+            return Err(ApiError::bad_input(
+                "media",
+                format!("reading the upload failed: {e}"),
+            ));
+        }
+        Err(e) => return Err(storage_error(e)),
+    };
+    if written.size == 0 {
+        let _ = deps.storage.delete(&key).await;
+        return Err(ApiError::bad_input("media", "the file is empty"));
+    }
+    if let Some(declared) = &request.sha256
+        && declared != &written.sha256
+    {
+        let _ = deps.storage.delete(&key).await;
+        return Err(ApiError::bad_input(
+            "sha256",
+            format!(
+                "the file's sha256 is {}, not the declared {declared}",
+                written.sha256
+            ),
+        ));
+    }
+    let mut row = new_row(actor, id, &request, MediaStatus::Live);
+    row.size_bytes = written.size as i64;
+    row.sha256 = Some(written.sha256);
+    match insert(deps, row).await {
+        Ok(row) => Ok(row),
+        Err(e) => {
+            let _ = deps.storage.delete(&key).await;
+            Err(e)
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! The media GraphQL schema (a federation subgraph). [`build_schema`] is the one schema the
+//! service runs, the SDL export prints and the tests execute.
+
+mod mutation;
+mod query;
+mod types;
+
+pub use mutation::MediaMutation;
+pub use query::MediaQuery;
+pub use types::*;
+
+use crate::MediaDeps;
+use async_graphql::{EmptySubscription, Schema};
+use mediamagic_kit::metrics::Metrics;
+
+/// The media schema type.
+pub type MediaSchema = Schema<MediaQuery, MediaMutation, EmptySubscription>;
+
+/// Builds the schema. Without `deps` it still prints its SDL.
+pub fn build_schema(deps: Option<MediaDeps>, metrics: Option<&Metrics>) -> MediaSchema {
+    let mut builder = Schema::build(MediaQuery, MediaMutation, EmptySubscription)
+        .enable_federation()
+        .limit_depth(16)
+        .limit_complexity(2_000);
+    if let Some(deps) = deps {
+        builder = builder.data(deps);
+    }
+    if let Some(metrics) = metrics {
+        builder = builder.extension(metrics.graphql_extension());
+    }
+    builder.finish()
+}
+
+/// The SDL of this subgraph, as composition expects it.
+pub fn sdl() -> String {
+    build_schema(None, None).sdl_with_options(async_graphql::SDLExportOptions::new().federation())
+}

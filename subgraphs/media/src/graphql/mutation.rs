@@ -1,0 +1,106 @@
+//! Mutations: uploads, updates, deletes, and tag management.
+
+use super::types::{
+    CreateUploadInput, Header, Media, Tag, UpdateMediaInput, UploadTicket, parse_id,
+};
+use crate::{MediaDeps, commands, domain::UploadRequest};
+use async_graphql::{Context, ID, Object};
+use mediamagic_kit::{ActorExt, ApiError};
+
+/// Root mutation type.
+#[derive(Default)]
+pub struct MediaMutation;
+
+#[Object(name = "Mutation")]
+impl MediaMutation {
+    /// Starts a presigned upload: returns the pending media and where to PUT the bytes
+    /// (straight to storage). Then call `finalizeUpload`.
+    async fn create_upload(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateUploadInput,
+    ) -> async_graphql::Result<UploadTicket> {
+        let actor = ctx.writer()?;
+        let deps = ctx.data::<MediaDeps>()?;
+        if !(input.size.is_finite() && input.size >= 0.0 && input.size.fract() == 0.0) {
+            return Err(ApiError::bad_input("size", "size must be a whole number of bytes").into());
+        }
+        let request = UploadRequest::parse(
+            &deps.config,
+            &input.filename,
+            &input.content_type,
+            Some(input.size as u64),
+            Some(&input.sha256),
+            input.tags.unwrap_or_default(),
+        )?;
+        let ticket = commands::uploads::create_upload(deps, actor, request).await?;
+        Ok(UploadTicket {
+            media: Media(ticket.media),
+            url: ticket.url,
+            method: "PUT".into(),
+            headers: ticket
+                .headers
+                .into_iter()
+                .map(|(name, value)| Header { name, value })
+                .collect(),
+            expires_at: ticket.expires_at,
+        })
+    }
+
+    /// Verifies a presigned upload (size and sha256) and makes the media live. A mismatch
+    /// fails the media, removes the bytes and says why (BAD_USER_INPUT).
+    async fn finalize_upload(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Media> {
+        let actor = ctx.writer()?;
+        let deps = ctx.data::<MediaDeps>()?;
+        let id = parse_id("id", &id)?;
+        Ok(Media(
+            commands::uploads::finalize_upload(deps, actor, id).await?,
+        ))
+    }
+
+    /// Renames and/or retags a media.
+    async fn update_media(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateMediaInput,
+    ) -> async_graphql::Result<Media> {
+        let actor = ctx.writer()?;
+        let deps = ctx.data::<MediaDeps>()?;
+        let id = parse_id("id", &id)?;
+        Ok(Media(
+            commands::media::update_media(deps, actor, id, input.name, input.tags).await?,
+        ))
+    }
+
+    /// Deletes a media at once; its stored bytes are removed in the background.
+    async fn delete_media(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ID> {
+        let actor = ctx.writer()?;
+        let deps = ctx.data::<MediaDeps>()?;
+        let uuid = parse_id("id", &id)?;
+        commands::media::delete_media(deps, actor, uuid).await?;
+        Ok(id)
+    }
+
+    /// Renames a tag on every media (merging into `newName` when it exists).
+    async fn rename_tag(
+        &self,
+        ctx: &Context<'_>,
+        name: String,
+        new_name: String,
+    ) -> async_graphql::Result<Tag> {
+        let actor = ctx.writer()?;
+        let deps = ctx.data::<MediaDeps>()?;
+        Ok(commands::tags::rename_tag(deps, actor, &name, &new_name)
+            .await?
+            .into())
+    }
+
+    /// Deletes a tag from the vocabulary and from every media.
+    async fn delete_tag(&self, ctx: &Context<'_>, name: String) -> async_graphql::Result<bool> {
+        let actor = ctx.writer()?;
+        let deps = ctx.data::<MediaDeps>()?;
+        commands::tags::delete_tag(deps, actor, &name).await?;
+        Ok(true)
+    }
+}

@@ -1,0 +1,97 @@
+//! Queries: `media(id)`, `mediaList(filter, first, after)`, `tags`, and the `Media` entity.
+
+use super::types::{Media, MediaFilter, Tag, parse_id};
+use crate::{
+    MediaDeps,
+    commands::{self, media::FilterInput},
+};
+use async_graphql::{
+    Context, ID, Object,
+    connection::{Connection, Edge, EmptyFields},
+};
+use mediamagic_kit::{
+    ActorExt,
+    pagination::{TotalCount, decode_cursor, encode_cursor, page_size},
+};
+
+/// Root query type.
+#[derive(Default)]
+pub struct MediaQuery;
+
+// Named like every subgraph's root type, so composition merges them.
+#[Object(name = "Query")]
+impl MediaQuery {
+    /// One of the acting account's media (NOT_FOUND otherwise).
+    async fn media(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Media> {
+        let actor = ctx.actor()?;
+        let deps = ctx.data::<MediaDeps>()?;
+        let id = parse_id("id", &id)?;
+        Ok(Media(commands::media::get_media(deps, actor, id).await?))
+    }
+
+    /// The acting account's media, newest first.
+    async fn media_list(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Filters; all given ones apply.")] filter: Option<MediaFilter>,
+        #[graphql(desc = "Page size (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last item of the previous page.")] after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Media, TotalCount, EmptyFields>> {
+        let actor = ctx.actor()?;
+        let deps = ctx.data::<MediaDeps>()?;
+        let filter = filter.unwrap_or_default();
+        let input = FilterInput {
+            tags: filter.tags.unwrap_or_default(),
+            exclude_tags: filter.exclude_tags.unwrap_or_default(),
+            kind: filter.kind,
+            status: filter.status,
+            search: filter.search,
+            created_after: filter.created_after,
+            created_before: filter.created_before,
+        };
+        let limit = page_size(first)?;
+        let after = after.as_deref().map(decode_cursor).transpose()?;
+        let (mut rows, total) =
+            commands::media::list_media(deps, actor, input, after, limit + 1).await?;
+        let has_next = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+        let mut connection = Connection::with_additional_fields(
+            after.is_some(),
+            has_next,
+            TotalCount { total_count: total },
+        );
+        connection.edges.extend(
+            rows.into_iter()
+                .map(|row| Edge::new(encode_cursor(row.created_at, row.id), Media(row))),
+        );
+        Ok(connection)
+    }
+
+    /// The acting account's tags with usage counts, by name.
+    async fn tags(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Tag>> {
+        let actor = ctx.actor()?;
+        let deps = ctx.data::<MediaDeps>()?;
+        Ok(commands::tags::list_tags(deps, actor)
+            .await?
+            .into_iter()
+            .map(Tag::from)
+            .collect())
+    }
+
+    /// Federation: a `Media` by id, for its owner.
+    #[graphql(entity)]
+    async fn find_media_by_id(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Option<Media>> {
+        let deps = ctx.data::<MediaDeps>()?;
+        let (Ok(actor), Ok(id)) = (ctx.actor(), parse_id("id", &id)) else {
+            return Ok(None);
+        };
+        Ok(commands::media::get_media(deps, actor, id)
+            .await
+            .ok()
+            .map(Media))
+    }
+}

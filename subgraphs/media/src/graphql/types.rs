@@ -1,0 +1,231 @@
+//! GraphQL object and input types of the media subgraph.
+
+use crate::{
+    MediaDeps, commands,
+    db::{rows::MediaRow, tags::TagUsage},
+    domain::{MediaKind, MediaStatus},
+};
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use mediamagic_kit::{AccountKind, ApiError};
+use serde_json::Value;
+use std::str::FromStr;
+use uuid::Uuid;
+
+/// A media file (image, video or audio) of the acting account.
+pub struct Media(pub MediaRow);
+
+/// What ffprobe found in a media file.
+#[derive(SimpleObject, Clone, Debug, Default)]
+pub struct MediaMetadata {
+    /// Width in pixels (images, videos).
+    pub width: Option<i64>,
+    /// Height in pixels (images, videos).
+    pub height: Option<i64>,
+    /// Duration in seconds (audio, video).
+    pub duration_seconds: Option<f64>,
+    /// Video codec (`h264`, `mjpeg` for JPEG images, ...).
+    pub video_codec: Option<String>,
+    /// Audio codec (`mp3`, `aac`, ...).
+    pub audio_codec: Option<String>,
+    /// Overall bitrate in bits per second.
+    pub bitrate: Option<i64>,
+    /// Frames per second (videos).
+    pub frame_rate: Option<f64>,
+    /// Container format as ffprobe names it.
+    pub format: Option<String>,
+}
+
+impl MediaMetadata {
+    fn from_json(v: &Value) -> Self {
+        Self {
+            width: v["width"].as_i64(),
+            height: v["height"].as_i64(),
+            duration_seconds: v["duration_seconds"].as_f64(),
+            video_codec: v["video_codec"].as_str().map(str::to_owned),
+            audio_codec: v["audio_codec"].as_str().map(str::to_owned),
+            bitrate: v["bitrate"].as_i64(),
+            frame_rate: v["frame_rate"].as_f64(),
+            format: v["format"].as_str().map(str::to_owned),
+        }
+    }
+}
+
+#[Object]
+impl Media {
+    /// The media's id.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// Original file name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Content type.
+    async fn content_type(&self) -> &str {
+        &self.0.content_type
+    }
+    /// Image, video or audio.
+    async fn kind(&self) -> Option<MediaKind> {
+        MediaKind::parse(&self.0.kind)
+    }
+    /// Size in bytes (a Float, so sizes past 2 GiB fit).
+    async fn size(&self) -> f64 {
+        self.0.size_bytes as f64
+    }
+    /// SHA-256 of the bytes, lower-case hex.
+    async fn sha256(&self) -> Option<&str> {
+        self.0.sha256.as_deref()
+    }
+    /// PENDING until verified, then LIVE; FAILED with `failure`; DELETED.
+    async fn status(&self) -> Option<MediaStatus> {
+        MediaStatus::parse(&self.0.status)
+    }
+    /// Why it failed.
+    async fn failure(&self) -> Option<&str> {
+        self.0.failure.as_deref()
+    }
+    /// Tags (lower-case).
+    async fn tags(&self) -> &[String] {
+        &self.0.tags
+    }
+    /// The owning account.
+    async fn owner_id(&self) -> ID {
+        ID(self.0.owner_id.to_string())
+    }
+    /// Whether the owner is a user or a team.
+    async fn owner_kind(&self) -> Option<AccountKind> {
+        AccountKind::from_str(&self.0.owner_kind).ok()
+    }
+    /// Metadata, once processed after the media went live.
+    async fn metadata(&self) -> Option<MediaMetadata> {
+        self.0.metadata.as_ref().map(MediaMetadata::from_json)
+    }
+    /// The job that produced this media, when a job did.
+    async fn job_id(&self) -> Option<ID> {
+        self.0.job_id.map(|id| ID(id.to_string()))
+    }
+    /// When it was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When it last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// A presigned GET URL of the bytes (LIVE media only), valid `expiresIn` seconds
+    /// (default 300, at most 86400). Supports HTTP Range.
+    async fn url(
+        &self,
+        ctx: &Context<'_>,
+        expires_in: Option<i32>,
+    ) -> async_graphql::Result<Option<String>> {
+        let deps = ctx.data::<MediaDeps>()?;
+        let ttl = commands::media::download_ttl(deps, expires_in)?;
+        Ok(commands::media::download_url(deps, &self.0, ttl).await?)
+    }
+    /// A presigned GET URL of the JPEG thumbnail (images and videos, once processed).
+    async fn thumbnail_url(
+        &self,
+        ctx: &Context<'_>,
+        expires_in: Option<i32>,
+    ) -> async_graphql::Result<Option<String>> {
+        let deps = ctx.data::<MediaDeps>()?;
+        let ttl = commands::media::download_ttl(deps, expires_in)?;
+        Ok(commands::media::thumbnail_url(deps, &self.0, ttl).await?)
+    }
+}
+
+/// An HTTP header to send.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct Header {
+    /// Header name.
+    pub name: String,
+    /// Header value.
+    pub value: String,
+}
+
+/// Where to send a presigned upload's bytes.
+#[derive(SimpleObject)]
+pub struct UploadTicket {
+    /// The pending media; call `finalizeUpload(id)` after the PUT.
+    pub media: Media,
+    /// The URL to send the bytes to.
+    pub url: String,
+    /// The HTTP method (PUT).
+    pub method: String,
+    /// Headers to send with it.
+    pub headers: Vec<Header>,
+    /// When the URL stops working.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A tag of the acting account's vocabulary.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct Tag {
+    /// The tag (lower-case).
+    pub name: String,
+    /// How many media carry it (deleted ones excluded).
+    pub media_count: i64,
+    /// When it was first used.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<TagUsage> for Tag {
+    fn from(t: TagUsage) -> Self {
+        Self {
+            name: t.name,
+            media_count: t.media_count,
+            created_at: t.created_at,
+        }
+    }
+}
+
+/// A presigned upload to create.
+#[derive(InputObject, Clone, Debug)]
+pub struct CreateUploadInput {
+    /// Original file name.
+    pub filename: String,
+    /// Content type (`image/jpeg`, `video/mp4`, `audio/mpeg`, ...).
+    pub content_type: String,
+    /// Exact size in bytes.
+    pub size: f64,
+    /// SHA-256 of the bytes, hex.
+    pub sha256: String,
+    /// Tags.
+    pub tags: Option<Vec<String>>,
+}
+
+/// Changes to a media.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct UpdateMediaInput {
+    /// New name.
+    pub name: Option<String>,
+    /// New tags (replace the current ones).
+    pub tags: Option<Vec<String>>,
+}
+
+/// Which media `mediaList` returns (all given filters apply).
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct MediaFilter {
+    /// Media carrying every one of these tags (seed 000's `tags`).
+    pub tags: Option<Vec<String>>,
+    /// Media carrying none of these tags (seed 000's `excludeTags`).
+    pub exclude_tags: Option<Vec<String>>,
+    /// Of this kind.
+    pub kind: Option<MediaKind>,
+    /// In this status (default: all but DELETED).
+    pub status: Option<MediaStatus>,
+    /// Text in the name (case-insensitive).
+    pub search: Option<String>,
+    /// Created at or after.
+    pub created_after: Option<DateTime<Utc>>,
+    /// Created before.
+    pub created_before: Option<DateTime<Utc>>,
+}
+
+/// Parses a UUID argument, naming it on failure.
+pub(crate) fn parse_id(field: &str, id: &ID) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(id.as_str())
+        .map_err(|_| ApiError::bad_input(field, format!("{field} must be a UUID")))
+}

@@ -1,0 +1,70 @@
+//! The media subgraph: media files of each account (images, videos, audio) with tags,
+//! presigned and direct uploads, streaming downloads, metadata and thumbnails, on local files
+//! or any S3-compatible store.
+//!
+//! Layers: `graphql` and `rest` (seed 000's multipart upload) sit on `commands`, which use
+//! `db` (the `media` Postgres schema), `storage` (object_store, signed URLs and the local
+//! object routes) and `domain`. `events` processes live media and removes deleted ones;
+//! `processing` runs ffprobe and ffmpeg.
+
+pub mod commands;
+pub mod config;
+pub(crate) mod db;
+pub mod domain;
+pub mod events;
+pub mod graphql;
+pub mod processing;
+pub mod rest;
+pub mod storage;
+
+use mediamagic_kit::{
+    db::DbPool,
+    events::{Trigger, webhook},
+    metrics::Metrics,
+    server::{KitState, service_app},
+    tokens::TokenVerifier,
+};
+use std::sync::Arc;
+
+pub use config::MediaConfig;
+pub use graphql::{MediaSchema, build_schema};
+pub use storage::Storage;
+
+/// Everything the media subgraph needs at run time.
+#[derive(Clone)]
+pub struct MediaDeps {
+    /// Postgres pool.
+    pub pool: DbPool,
+    /// Verifies the router's internal tokens.
+    pub internal: TokenVerifier,
+    /// Object storage.
+    pub storage: Storage,
+    /// The base URL clients reach this service at.
+    pub public_url: Arc<String>,
+    /// Settings.
+    pub config: Arc<MediaConfig>,
+}
+
+/// The media service's HTTP app: GraphQL, probes, metrics, the local object routes, the
+/// multipart upload and the event webhooks.
+pub fn app(
+    deps: MediaDeps,
+    metrics: Metrics,
+    triggers: Vec<Trigger>,
+    webhook_secret: String,
+) -> axum::Router {
+    let schema = build_schema(Some(deps.clone()), Some(&metrics));
+    let kit = KitState {
+        pool: deps.pool.clone(),
+        verifier: deps.internal.clone(),
+        metrics,
+    };
+    let objects = storage::routes::ObjectRoutes {
+        storage: deps.storage.clone(),
+        max_upload_bytes: deps.config.max_upload_bytes,
+    };
+    service_app(schema, kit)
+        .merge(storage::routes::routes(objects))
+        .merge(rest::routes(deps))
+        .merge(webhook::routes(triggers, webhook_secret))
+}
