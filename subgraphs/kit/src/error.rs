@@ -70,6 +70,12 @@ impl ApiError {
         }
     }
 
+    /// A UUID argument, or BAD_USER_INPUT naming `field`.
+    pub fn parse_uuid(field: &str, id: &str) -> Result<uuid::Uuid, Self> {
+        uuid::Uuid::parse_str(id.trim())
+            .map_err(|_| Self::bad_input(field, format!("{field} must be a UUID")))
+    }
+
     /// NOT_FOUND for a resource kind, without saying whether it exists elsewhere.
     pub fn not_found(what: &str) -> Self {
         ApiError::NotFound(format!("{what} not found"))

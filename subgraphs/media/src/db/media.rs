@@ -43,14 +43,7 @@ fn listed(owner: Uuid, filter: &ListFilter) -> media::BoxedQuery<'static, Pg> {
         query = query.filter(media::kind.eq(kind.clone()));
     }
     if let Some(text) = &filter.search {
-        let escaped: String = text
-            .chars()
-            .flat_map(|c| {
-                let escape = matches!(c, '%' | '_' | '\\').then_some('\\');
-                escape.into_iter().chain(std::iter::once(c))
-            })
-            .collect();
-        query = query.filter(media::name.ilike(format!("%{escaped}%")));
+        query = query.filter(media::name.ilike(mediamagic_kit::db::contains_pattern(text)));
     }
     if let Some(after) = filter.created_after {
         query = query.filter(media::created_at.ge(after));

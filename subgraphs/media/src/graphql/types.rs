@@ -226,6 +226,5 @@ pub struct MediaFilter {
 
 /// Parses a UUID argument, naming it on failure.
 pub(crate) fn parse_id(field: &str, id: &ID) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(id.as_str())
-        .map_err(|_| ApiError::bad_input(field, format!("{field} must be a UUID")))
+    ApiError::parse_uuid(field, id.as_str())
 }

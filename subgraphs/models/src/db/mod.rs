@@ -6,10 +6,4 @@ pub mod rows;
 pub mod schema;
 pub mod versions;
 
-/// Whether `err` is a unique-constraint violation.
-pub fn is_unique_violation(err: &diesel::result::Error) -> bool {
-    matches!(
-        err,
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
-    )
-}
+pub use mediamagic_kit::db::is_unique_violation;

@@ -54,7 +54,7 @@ fn listed(account: Uuid, filter: &ListFilter) -> models::BoxedQuery<'static, Pg>
         ));
     }
     if let Some(text) = &filter.search {
-        let pattern = format!("%{}%", escape_like(text));
+        let pattern = mediamagic_kit::db::contains_pattern(text);
         query = query.filter(
             models::name
                 .ilike(pattern.clone())
@@ -62,18 +62,6 @@ fn listed(account: Uuid, filter: &ListFilter) -> models::BoxedQuery<'static, Pg>
         );
     }
     query
-}
-
-/// Escapes `%`, `_` and `\` so the text matches literally inside a LIKE pattern.
-fn escape_like(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// A page of listed models, newest first, strictly after the `(created_at, id)` cursor.

@@ -22,6 +22,11 @@ pub struct VersionLoader(pub ModelsDeps);
 
 type LoadError = Arc<ApiError>;
 
+/// A loader failure as a client error (INTERNAL; the detail goes to the log).
+pub(crate) fn load_failed(err: LoadError) -> ApiError {
+    ApiError::internal(anyhow::anyhow!("loading: {err:?}"))
+}
+
 impl Loader<Uuid> for ModelLoader {
     type Value = ModelRow;
     type Error = LoadError;

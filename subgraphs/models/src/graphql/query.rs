@@ -34,7 +34,7 @@ async fn load_model(
     Ok(loader
         .load_one(id)
         .await
-        .map_err(|e| ApiError::internal(anyhow::anyhow!("{}", e.message())))?
+        .map_err(super::loaders::load_failed)?
         .filter(|m| readable(actor, m)))
 }
 
@@ -47,7 +47,7 @@ async fn load_version(
     let Some(version) = loader
         .load_one(id)
         .await
-        .map_err(|e| ApiError::internal(anyhow::anyhow!("{}", e.message())))?
+        .map_err(super::loaders::load_failed)?
     else {
         return Ok(None);
     };

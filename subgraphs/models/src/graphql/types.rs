@@ -86,7 +86,7 @@ async fn latest_version(ctx: &Context<'_>, model: &ModelRow) -> async_graphql::R
     loader
         .load_one((model.id, model.latest_version))
         .await
-        .map_err(|e| ApiError::internal(anyhow::anyhow!("{}", e.message())))?
+        .map_err(super::loaders::load_failed)?
         .ok_or_else(|| {
             ApiError::internal(anyhow::anyhow!("model {} has no latest version", model.id)).into()
         })
@@ -306,7 +306,7 @@ impl ModelVersion {
         loader
             .load_one(self.0.model_id)
             .await
-            .map_err(|e| ApiError::internal(anyhow::anyhow!("{}", e.message())))?
+            .map_err(super::loaders::load_failed)?
             .map(Model)
             .ok_or_else(|| ApiError::not_found("model").into())
     }
@@ -523,6 +523,5 @@ impl From<UpdateModelInput> for ModelDefinition {
 
 /// Parses a UUID argument, naming it on failure.
 pub(crate) fn parse_id(field: &str, id: &ID) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(id.as_str())
-        .map_err(|_| ApiError::bad_input(field, format!("{field} must be a UUID")))
+    ApiError::parse_uuid(field, id.as_str())
 }
