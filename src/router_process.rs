@@ -67,7 +67,15 @@ pub async fn spawn(launch: RouterLaunch<'_>) -> anyhow::Result<Child> {
     std::fs::write(&config_path, config)?;
     let log_path = launch.work_dir.join("router.log");
     let log = std::fs::File::create(&log_path)?;
-    let mut child = Command::new(&launch.binary)
+    let mut command = Command::new(&launch.binary);
+    // The forward plugin reaches each service at its base URL.
+    for (name, url) in &launch.subgraphs {
+        command.env(
+            format!("MEDIAMAGIC__SERVICES__{}", name.to_ascii_uppercase()),
+            url.trim_end_matches("/graphql"),
+        );
+    }
+    let mut child = command
         .env("ROUTER_CONFIG_FILE_PATH", &config_path)
         .env("SUPERGRAPH_FILE_PATH", &supergraph_path)
         .env("HOST", launch.host)

@@ -3,6 +3,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 pub mod load;
+pub mod media;
 
 use mediamagic::{
     config::PlatformConfig,

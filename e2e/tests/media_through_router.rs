@@ -1,81 +1,19 @@
 //! The media issue's acceptance tests, through the real router and real HTTP: presigned
 //! uploads of a real image, video and mp3 made with ffmpeg, finalize checks, metadata and
-//! thumbnails from the event handlers, signed downloads with Range, seed 000's tag filters,
-//! seed 000's multipart upload, and tenancy.
+//! thumbnails from the event handlers, signed downloads with Range, seed 000's tag filters and
+//! tenancy. Direct uploads (multipart) are in `uploads_through_router.rs`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use chrono::{Duration, Utc};
-use mediamagic_e2e::{Cred, GqlResponse, TestStack, spawn_stack, spawn_stack_with};
-use mediamagic_kit::{
-    AccountKind, Scope,
-    auth::INTERNAL_TOKEN_HEADER,
-    tokens::{Claims, TokenIssuer},
+use mediamagic_e2e::{
+    Cred, GqlResponse, TestStack,
+    media::{mp3, mp4, object_files, png, sha},
+    spawn_stack, spawn_stack_with,
 };
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use std::process::Command;
 
 const MEDIA_FIELDS: &str = "id name kind status failure size sha256 tags contentType
     metadata { width height durationSeconds videoCodec audioCodec frameRate }";
-
-fn ffmpeg_file(args: &[&str], name: &str) -> Vec<u8> {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join(name);
-    let status = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-y"])
-        .args(args)
-        .arg(&out)
-        .status()
-        .unwrap();
-    assert!(status.success());
-    std::fs::read(out).unwrap()
-}
-
-fn png() -> Vec<u8> {
-    ffmpeg_file(
-        &[
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc=size=640x480",
-            "-frames:v",
-            "1",
-        ],
-        "image.png",
-    )
-}
-
-fn mp4() -> Vec<u8> {
-    ffmpeg_file(
-        &[
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc=size=320x240:rate=25",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=frequency=440",
-            "-t",
-            "2",
-            "-pix_fmt",
-            "yuv420p",
-            "-shortest",
-        ],
-        "video.mp4",
-    )
-}
-
-fn mp3() -> Vec<u8> {
-    ffmpeg_file(
-        &["-f", "lavfi", "-i", "sine=frequency=440", "-t", "2"],
-        "audio.mp3",
-    )
-}
-
-fn sha(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
 
 async fn create_upload(
     stack: &TestStack,
@@ -182,22 +120,6 @@ async fn processed(stack: &TestStack, token: &str, id: &str) -> GqlResponse {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     panic!("media {id} was not processed in 20 s");
-}
-
-fn object_files(stack: &TestStack) -> usize {
-    fn walk(dir: &std::path::Path) -> usize {
-        std::fs::read_dir(dir)
-            .map(|entries| {
-                entries
-                    .map(|e| {
-                        let path = e.unwrap().path();
-                        if path.is_dir() { walk(&path) } else { 1 }
-                    })
-                    .sum()
-            })
-            .unwrap_or(0)
-    }
-    walk(stack.objects.path())
 }
 
 #[tokio::test]
@@ -633,111 +555,6 @@ async fn a_corrupt_file_fails_with_a_reason_instead_of_retrying() {
             .unwrap()
             .contains("could not be read")
     );
-}
-
-fn internal_token(stack: &TestStack, account: &str) -> String {
-    let account = account.parse().unwrap();
-    TokenIssuer::from_hex(&stack.infra.keys.internal_private_key)
-        .unwrap()
-        .mint(&Claims {
-            user_id: Some(account),
-            account_id: account,
-            account_kind: AccountKind::User,
-            scopes: vec![Scope::Read, Scope::Write],
-            expires_at: Utc::now() + Duration::seconds(60),
-            session: None,
-        })
-        .unwrap()
-        .token
-}
-
-fn multipart(file: &[u8], content_type: &str, tags: &str) -> (String, Vec<u8>) {
-    let boundary = "mediamagic-test-boundary";
-    let mut body = Vec::new();
-    body.extend(
-        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"tags\"\r\n\r\n{tags}\r\n")
-            .as_bytes(),
-    );
-    body.extend(
-        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"media\"; filename=\"download.jpeg\"\r\nContent-Type: {content_type}\r\n\r\n")
-            .as_bytes(),
-    );
-    body.extend(file);
-    body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
-#[tokio::test]
-async fn seed_000s_multipart_upload_streams_into_storage_within_the_limit() {
-    let stack = spawn_stack_with(|config| config.media.max_upload_bytes = 100_000).await;
-    let (token, user_id, _) = stack.sign_up("multipart").await;
-    let media_url = stack
-        .subgraph_url("media")
-        .trim_end_matches("/graphql")
-        .to_owned();
-    let http = reqwest::Client::new();
-    let image = png();
-
-    let (content_type, body) = multipart(&image, "image/png", "\"hair\",\"face\"");
-    let response = http
-        .post(format!("{media_url}/upload"))
-        .header(INTERNAL_TOKEN_HEADER, internal_token(&stack, &user_id))
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let created: Value = response.json().await.unwrap();
-    let id = created["media"]["id"].as_str().unwrap();
-    assert_eq!(created["media"]["tags"], json!(["hair", "face"]));
-    assert_eq!(created["base_url"], media_url.as_str());
-    let downloaded = http
-        .get(created["media"]["url"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(downloaded.bytes().await.unwrap().to_vec(), image);
-    let media = get(&stack, &token, id).await;
-    assert_eq!(media.data("/media/sha256"), sha(&image).as_str());
-    assert_eq!(media.data("/media/name"), "download.jpeg");
-    let files_before = object_files(&stack);
-
-    // Over the limit: refused, nothing registered, nothing stored.
-    let (content_type, body) = multipart(&vec![7u8; 150_000], "video/mp4", "big");
-    let response = http
-        .post(format!("{media_url}/uploads/upload"))
-        .header(INTERNAL_TOKEN_HEADER, internal_token(&stack, &user_id))
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 400);
-    let error: Value = response.json().await.unwrap();
-    assert_eq!(error["error"]["code"], "BAD_USER_INPUT");
-    assert!(
-        error["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("limit")
-    );
-    assert_eq!(
-        names(&stack, &token, json!({"tags": ["big"]})).await,
-        Vec::<String>::new()
-    );
-    assert_eq!(object_files(&stack), files_before);
-
-    // Without the router's token: refused.
-    let (content_type, body) = multipart(&image, "image/png", "");
-    let anonymous = http
-        .post(format!("{media_url}/upload"))
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(anonymous.status(), 401);
 }
 
 /// A SeaweedFS server (`weed server -s3`) with a `media` bucket, stopped on drop.

@@ -1,11 +1,16 @@
 //! Media Magic's Hive Router build.
 //!
-//! [`auth_plugin`] is the one plugin: it accepts session tokens, API keys and (optionally) OIDC
+//! [`auth_plugin`] accepts session tokens, API keys and (optionally) OIDC
 //! JWTs ([`credentials`] does the checking), drops any client-sent internal header, and
 //! forwards a short-lived internal Biscuit that subgraphs verify.
+//!
+//! [`forward_plugin`] runs after it and serves some HTTP routes (multipart GraphQL uploads,
+//! REST surfaces, signed object URLs) from a service, streaming both ways.
 
 pub mod auth_plugin;
 pub mod config;
 pub mod credentials;
+pub mod forward_plugin;
 
 pub use auth_plugin::AuthPlugin;
+pub use forward_plugin::ForwardPlugin;

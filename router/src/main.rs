@@ -6,12 +6,18 @@ use hive_router::{
     PluginRegistry, RouterGlobalAllocator, configure_global_allocator, error::RouterInitError,
     init_rustls_crypto_provider, ntex, router_entrypoint,
 };
-use mediamagic_router::AuthPlugin;
+use mediamagic_router::{AuthPlugin, ForwardPlugin};
 
 configure_global_allocator!();
 
 #[hive_router::main]
 async fn main() -> Result<(), RouterInitError> {
     init_rustls_crypto_provider();
-    router_entrypoint(PluginRegistry::new().register::<AuthPlugin>()).await
+    // Order matters: the forward plugin sends the internal token the auth plugin minted.
+    router_entrypoint(
+        PluginRegistry::new()
+            .register::<AuthPlugin>()
+            .register::<ForwardPlugin>(),
+    )
+    .await
 }

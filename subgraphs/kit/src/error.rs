@@ -31,6 +31,8 @@ pub enum ApiError {
     Conflict(String),
     /// Too many requests; try again later.
     RateLimited(String),
+    /// The request body (an uploaded file) is over a configured size limit.
+    PayloadTooLarge(String),
     /// Anything unexpected. The detail is logged, never sent.
     Internal(anyhow::Error),
 }
@@ -43,7 +45,8 @@ impl ApiError {
             | ApiError::Forbidden(m)
             | ApiError::NotFound(m)
             | ApiError::Conflict(m)
-            | ApiError::RateLimited(m) => m.clone(),
+            | ApiError::RateLimited(m)
+            | ApiError::PayloadTooLarge(m) => m.clone(),
             ApiError::BadUserInput { message, .. } => message.clone(),
             ApiError::Internal(_) => "internal error".to_owned(),
         }
@@ -58,6 +61,7 @@ impl ApiError {
             ApiError::BadUserInput { .. } => "BAD_USER_INPUT",
             ApiError::Conflict(_) => "CONFLICT",
             ApiError::RateLimited(_) => "RATE_LIMITED",
+            ApiError::PayloadTooLarge(_) => "PAYLOAD_TOO_LARGE",
             ApiError::Internal(_) => "INTERNAL",
         }
     }
@@ -96,6 +100,7 @@ impl ApiError {
             ApiError::BadUserInput { .. } => StatusCode::BAD_REQUEST,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

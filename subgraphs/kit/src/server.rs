@@ -83,7 +83,7 @@ async fn graphql_handler<E: Executor>(
 ) -> Response {
     let identity = match identity_from_headers(&state.verifier, &headers) {
         Ok(identity) => identity,
-        Err(err) => return error_response(err),
+        Err(err) => return graphql_error_response(err),
     };
     let response = state
         .executor
@@ -107,7 +107,7 @@ where
     let from_headers = identity_from_headers(&state.verifier, &headers);
     let identity = match from_headers {
         Ok(identity) => identity,
-        Err(err) => return error_response(err),
+        Err(err) => return graphql_error_response(err),
     };
     let verifier = state.verifier.clone();
     upgrade
@@ -143,10 +143,22 @@ where
         })
 }
 
-fn error_response(err: ApiError) -> Response {
+/// An error refused before a GraphQL operation runs, as a GraphQL response with the matching
+/// HTTP status (internal detail logged, never sent).
+pub fn graphql_error_response(err: ApiError) -> Response {
+    if let ApiError::Internal(detail) = &err {
+        tracing::error!(error = ?detail, "internal error");
+    }
     let status = err.http_status();
+    let mut extensions = serde_json::json!({"code": err.code()});
+    if let ApiError::BadUserInput {
+        field: Some(field), ..
+    } = &err
+    {
+        extensions["field"] = serde_json::Value::from(field.as_str());
+    }
     let body = serde_json::json!({
-        "errors": [{"message": err.message(), "extensions": {"code": err.code()}}]
+        "errors": [{"message": err.message(), "extensions": extensions}]
     });
     (status, axum::Json(body)).into_response()
 }

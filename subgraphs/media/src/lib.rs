@@ -2,7 +2,8 @@
 //! presigned and direct uploads, streaming downloads, metadata and thumbnails, on local files
 //! or any S3-compatible store.
 //!
-//! Layers: `graphql` and `rest` (seed 000's multipart upload) sit on `commands`, which use
+//! Layers: `graphql`, `multipart_graphql` (uploads by the GraphQL multipart request spec)
+//! and `rest` (seed 000's multipart upload) sit on `commands`, which use
 //! `db` (the `media` Postgres schema), `storage` (object_store, signed URLs and the local
 //! object routes) and `domain`. `events` processes live media and removes deleted ones;
 //! `processing` runs ffprobe and ffmpeg.
@@ -13,6 +14,7 @@ pub(crate) mod db;
 pub mod domain;
 pub mod events;
 pub mod graphql;
+pub mod multipart_graphql;
 pub mod processing;
 pub mod rest;
 pub mod storage;
@@ -63,7 +65,8 @@ pub fn app(
         storage: deps.storage.clone(),
         max_upload_bytes: deps.config.max_upload_bytes,
     };
-    service_app(schema, kit)
+    service_app(schema.clone(), kit)
+        .merge(multipart_graphql::routes(deps.clone(), schema))
         .merge(storage::routes::routes(objects))
         .merge(rest::routes(deps))
         .merge(webhook::routes(triggers, webhook_secret))

@@ -5,7 +5,7 @@ use super::storage_error;
 use crate::{
     MediaDeps,
     db::{self, rows::MediaRow},
-    domain::{MediaStatus, UploadRequest},
+    domain::{MediaStatus, UploadRequest, normalise_tags},
     storage::{StorageError, media_key},
 };
 use bytes::Bytes;
@@ -158,6 +158,21 @@ pub async fn finalize_upload(deps: &MediaDeps, actor: &Actor, id: Uuid) -> ApiRe
     }
 }
 
+/// A file streamed into storage by this service and not yet registered as media.
+#[derive(Clone, Debug)]
+pub struct StoredUpload {
+    /// The media id it will get.
+    pub id: Uuid,
+    /// Its storage key.
+    pub key: String,
+    /// What the client said about it.
+    pub request: UploadRequest,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its sha256, lower-case hex.
+    pub sha256: String,
+}
+
 /// Streams a file through this service into storage and registers it as live media. The
 /// size limit applies while streaming; on any failure nothing is stored or registered.
 pub async fn upload_direct<S, E>(
@@ -166,6 +181,22 @@ pub async fn upload_direct<S, E>(
     request: UploadRequest,
     body: S,
 ) -> ApiResult<MediaRow>
+where
+    S: Stream<Item = Result<Bytes, E>> + Send,
+    E: std::fmt::Display,
+{
+    let stored = store_stream(deps, actor, request, body).await?;
+    register_stored(deps, actor, stored, None).await
+}
+
+/// Streams a file into storage (size-limited, hashed on the way) without registering it:
+/// the first half of a direct upload. Nothing is left behind when it fails.
+pub async fn store_stream<S, E>(
+    deps: &MediaDeps,
+    actor: &Actor,
+    request: UploadRequest,
+    body: S,
+) -> ApiResult<StoredUpload>
 where
     S: Stream<Item = Result<Bytes, E>> + Send,
     E: std::fmt::Display,
@@ -180,10 +211,9 @@ where
     {
         Ok(written) => written,
         Err(StorageError::TooLarge(limit)) => {
-            return Err(ApiError::bad_input(
-                "media",
-                format!("the file is over the upload limit of {limit} bytes"),
-            ));
+            return Err(ApiError::PayloadTooLarge(format!(
+                "the file is over the upload limit of {limit} bytes"
+            )));
         }
         Err(StorageError::Body(e)) => {
             return Err(ApiError::bad_input(
@@ -193,30 +223,64 @@ where
         }
         Err(e) => return Err(storage_error(e)),
     };
-    if written.size == 0 {
-        let _ = deps.storage.delete(&key).await;
+    let stored = StoredUpload {
+        id,
+        key,
+        request,
+        size: written.size,
+        sha256: written.sha256,
+    };
+    if stored.size == 0 {
+        discard_stored(deps, &stored).await;
         return Err(ApiError::bad_input("media", "the file is empty"));
     }
-    if let Some(declared) = &request.sha256
-        && declared != &written.sha256
+    if let Some(declared) = &stored.request.sha256
+        && declared != &stored.sha256
     {
-        let _ = deps.storage.delete(&key).await;
-        return Err(ApiError::bad_input(
-            "sha256",
-            format!(
-                "the file's sha256 is {}, not the declared {declared}",
-                written.sha256
-            ),
-        ));
+        let message = format!(
+            "the file's sha256 is {}, not the declared {declared}",
+            stored.sha256
+        );
+        discard_stored(deps, &stored).await;
+        return Err(ApiError::bad_input("sha256", message));
     }
-    let mut row = new_row(actor, id, &request, MediaStatus::Live);
-    row.size_bytes = written.size as i64;
-    row.sha256 = Some(written.sha256);
+    Ok(stored)
+}
+
+/// Registers a stored file as live media of `actor`, with `tags` instead of the request's
+/// when given. The object is removed when registering fails.
+pub async fn register_stored(
+    deps: &MediaDeps,
+    actor: &Actor,
+    stored: StoredUpload,
+    tags: Option<Vec<String>>,
+) -> ApiResult<MediaRow> {
+    let mut request = stored.request.clone();
+    if let Some(tags) = tags {
+        request.tags = match normalise_tags(&deps.config, tags) {
+            Ok(tags) => tags,
+            Err(e) => {
+                discard_stored(deps, &stored).await;
+                return Err(e);
+            }
+        };
+    }
+    let mut row = new_row(actor, stored.id, &request, MediaStatus::Live);
+    row.size_bytes = stored.size as i64;
+    row.sha256 = Some(stored.sha256.clone());
     match insert(deps, row).await {
         Ok(row) => Ok(row),
         Err(e) => {
-            let _ = deps.storage.delete(&key).await;
+            discard_stored(deps, &stored).await;
             Err(e)
         }
+    }
+}
+
+/// Removes a stored file that will not become media (best effort: the object is not
+/// registered anywhere, so a leftover is only wasted space, and it is logged).
+pub async fn discard_stored(deps: &MediaDeps, stored: &StoredUpload) {
+    if let Err(e) = deps.storage.delete(&stored.key).await {
+        tracing::warn!(key = %stored.key, error = %e, "could not remove an unregistered upload");
     }
 }

@@ -4,6 +4,7 @@
 mod mutation;
 mod query;
 mod types;
+pub mod upload;
 
 pub use mutation::MediaMutation;
 pub use query::MediaQuery;

@@ -1,11 +1,13 @@
 //! Mutations: uploads, updates, deletes, and tag management.
 
-use super::types::{
-    CreateUploadInput, Header, Media, Tag, UpdateMediaInput, UploadTicket, parse_id,
+use super::{
+    types::{CreateUploadInput, Header, Media, Tag, UpdateMediaInput, UploadTicket, parse_id},
+    upload::{FileUpload, StagedUploads},
 };
 use crate::{MediaDeps, commands, domain::UploadRequest};
 use async_graphql::{Context, ID, Object};
 use mediamagic_kit::{ActorExt, ApiError};
+use std::sync::Arc;
 
 /// Root mutation type.
 #[derive(Default)]
@@ -55,6 +57,37 @@ impl MediaMutation {
         let id = parse_id("id", &id)?;
         Ok(Media(
             commands::uploads::finalize_upload(deps, actor, id).await?,
+        ))
+    }
+
+    /// Uploads a file in this request, as a `multipart/form-data` request that follows the
+    /// GraphQL multipart request spec (send it to the router's GraphQL endpoint). The bytes are
+    /// streamed into storage and hashed on the way; the media is live at once. Such a request
+    /// runs in the media service alone, so select only media fields.
+    async fn upload_media(
+        &self,
+        ctx: &Context<'_>,
+        file: FileUpload,
+        tags: Option<Vec<String>>,
+    ) -> async_graphql::Result<Media> {
+        let actor = ctx.writer()?;
+        let deps = ctx.data::<MediaDeps>()?;
+        let Some(staged) = ctx.data_opt::<Arc<StagedUploads>>() else {
+            return Err(ApiError::bad_input(
+                "file",
+                "send uploadMedia as a multipart request (GraphQL multipart request spec)",
+            )
+            .into());
+        };
+        let Some(stored) = staged.take(&file) else {
+            return Err(ApiError::bad_input(
+                "file",
+                "this file part is missing or already used by another field",
+            )
+            .into());
+        };
+        Ok(Media(
+            commands::uploads::register_stored(deps, actor, stored, tags).await?,
         ))
     }
 

@@ -1,0 +1,284 @@
+//! The `mediamagic_forward` plugin: serves some HTTP routes from a service instead of the
+//! GraphQL pipeline, so clients need only the router's public address. Multipart requests to
+//! the GraphQL endpoint (file uploads) go to the media service, and configured paths (seed
+//! 000's `/upload`, signed object URLs) to theirs.
+//!
+//! It runs after `mediamagic_auth`, so the forwarded request carries the internal token and
+//! never the client's credential. Bodies stream both ways through a small bounded channel:
+//! a 1 GiB upload never sits in the router's memory.
+
+use crate::config::{ForwardPluginConfig, ForwardRoute, ForwardTarget, setting};
+use futures::StreamExt;
+use hive_router::{
+    http::StatusCode,
+    ntex::{
+        http::{
+            Response,
+            body::{Body, BoxedBodyStream, SizedStream},
+            header::{self, HeaderName, HeaderValue},
+        },
+        web::{DefaultError, WebRequest},
+    },
+    plugins::{
+        hooks::{
+            on_http_request::{OnHttpRequestHookFuture, OnHttpRequestHookPayload},
+            on_plugin_init::{OnPluginInitPayload, OnPluginInitResult},
+        },
+        plugin_trait::{RouterPlugin, StartHookPayload},
+    },
+};
+use std::{collections::BTreeMap, error::Error, rc::Rc, time::Duration};
+
+/// Request chunks in flight between the client and the service.
+const CHANNEL_CHUNKS: usize = 8;
+
+/// Headers that belong to one connection, never forwarded (RFC 9110 §7.6.1), plus the
+/// client's credentials, which stop at the router.
+const NOT_FORWARDED: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "host",
+    "authorization",
+    "x-mediamagic-key",
+];
+
+/// The forward plugin.
+pub struct ForwardPlugin {
+    services: BTreeMap<String, String>,
+    graphql_path: String,
+    multipart_graphql: Option<ForwardTarget>,
+    routes: Vec<ForwardRoute>,
+    client: reqwest::Client,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("mediamagic_forward: {0}")]
+struct InitError(String);
+
+/// Where one request goes.
+struct Destination {
+    service: String,
+    url: String,
+}
+
+impl ForwardPlugin {
+    /// Builds the plugin; every service a route names must have a base URL.
+    pub fn from_config(config: ForwardPluginConfig) -> Result<Self, String> {
+        let mut services = BTreeMap::new();
+        let named = config
+            .routes
+            .iter()
+            .map(|route| route.service.clone())
+            .chain(config.multipart_graphql.iter().map(|t| t.service.clone()));
+        for name in named {
+            let env = format!("MEDIAMAGIC__SERVICES__{}", name.to_ascii_uppercase());
+            let Some(url) = setting(&config.services.get(&name).cloned(), &env) else {
+                return Err(format!(
+                    "service `{name}` has no base URL (set `services.{name}` or {env})"
+                ));
+            };
+            services.insert(name, url.trim_end_matches('/').to_owned());
+        }
+        let client = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(config.connect_timeout_seconds))
+            // Redirects are the client's business, not the router's.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(Self {
+            services,
+            graphql_path: config.graphql_path,
+            multipart_graphql: config.multipart_graphql,
+            routes: config.routes,
+            client,
+        })
+    }
+
+    fn destination(&self, request: &WebRequest<DefaultError>) -> Option<Destination> {
+        let path = request.path();
+        let query = match request.query_string() {
+            "" => String::new(),
+            q => format!("?{q}"),
+        };
+        if path == self.graphql_path
+            && let Some(target) = &self.multipart_graphql
+            && is_multipart(request)
+        {
+            let base = self.services.get(&target.service)?;
+            return Some(Destination {
+                service: target.service.clone(),
+                url: format!("{base}{}{query}", target.path),
+            });
+        }
+        let method = request.method().as_str();
+        let route = self.routes.iter().find(|route| {
+            let path_matches = if route.path.ends_with('/') {
+                path.starts_with(&route.path)
+            } else {
+                path == route.path
+            };
+            path_matches && (route.methods.is_empty() || route.methods.iter().any(|m| m == method))
+        })?;
+        let base = self.services.get(&route.service)?;
+        Some(Destination {
+            service: route.service.clone(),
+            url: format!("{base}{path}{query}"),
+        })
+    }
+
+    async fn forward(
+        &self,
+        request: &mut WebRequest<DefaultError>,
+        destination: Destination,
+    ) -> Response {
+        let Ok(method) = reqwest::Method::from_bytes(request.method().as_str().as_bytes()) else {
+            return error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "BAD_USER_INPUT",
+                "unknown method",
+            );
+        };
+        let mut headers = reqwest::header::HeaderMap::new();
+        for (name, value) in request.headers().iter() {
+            if NOT_FORWARDED.contains(&name.as_str()) {
+                continue;
+            }
+            if let Ok(value) = reqwest::header::HeaderValue::from_bytes(value.as_bytes()) {
+                headers.append(name.clone(), value);
+            }
+        }
+        let has_body = request.headers().contains_key(header::TRANSFER_ENCODING)
+            || request
+                .headers()
+                .get(header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.trim() != "0");
+        let outgoing = self
+            .client
+            .request(method, &destination.url)
+            .headers(headers);
+        let sent = if has_body {
+            let mut payload = request.take_payload();
+            let (tx, rx) =
+                tokio::sync::mpsc::channel::<Result<bytes::Bytes, std::io::Error>>(CHANNEL_CHUNKS);
+            let body = futures::stream::unfold(rx, |mut rx| async move {
+                rx.recv().await.map(|item| (item, rx))
+            });
+            // The payload is tied to this worker thread; the pump runs here, next to the send.
+            let pump = async move {
+                while let Some(chunk) = payload.next().await {
+                    let item = chunk
+                        .map(|c| bytes::Bytes::copy_from_slice(&c))
+                        .map_err(|e| std::io::Error::other(e.to_string()));
+                    let failed = item.is_err();
+                    if tx.send(item).await.is_err() || failed {
+                        break;
+                    }
+                }
+            };
+            let send = outgoing.body(reqwest::Body::wrap_stream(body)).send();
+            futures::join!(send, pump).0
+        } else {
+            outgoing.send().await
+        };
+        match sent {
+            Ok(answer) => relay(answer),
+            Err(e) => {
+                tracing::error!(service = %destination.service, error = %e, "forwarding failed");
+                error(
+                    StatusCode::BAD_GATEWAY,
+                    "INTERNAL",
+                    &format!(
+                        "the {} service is unavailable; try again",
+                        destination.service
+                    ),
+                )
+            }
+        }
+    }
+}
+
+fn is_multipart(request: &WebRequest<DefaultError>) -> bool {
+    request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+        })
+}
+
+/// The service's answer, streamed back.
+fn relay(answer: reqwest::Response) -> Response {
+    let status = StatusCode::from_u16(answer.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+    let mut response = Response::build(status);
+    for (name, value) in answer.headers() {
+        if NOT_FORWARDED.contains(&name.as_str()) || name == header::CONTENT_LENGTH {
+            continue;
+        }
+        if let Ok(value) = HeaderValue::from_bytes(value.as_bytes()) {
+            response.header(HeaderName::from(name), value);
+        }
+    }
+    let length = answer
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let stream = answer.bytes_stream().map(|chunk| {
+        chunk
+            .map(|c| hive_router::ntex::util::Bytes::copy_from_slice(&c))
+            .map_err(|e| Rc::new(e) as Rc<dyn Error>)
+    });
+    let stream = Box::pin(stream);
+    match length {
+        Some(length) => response.body(Body::from_message(SizedStream::new(length, stream))),
+        None => response.body(Body::from_message(BoxedBodyStream::new(stream))),
+    }
+}
+
+/// A GraphQL-shaped error, as the auth plugin and the services answer.
+fn error(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = serde_json::json!({"errors": [{"message": message, "extensions": {"code": code}}]});
+    Response::build(status)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(body.to_string())
+}
+
+impl RouterPlugin for ForwardPlugin {
+    type Config = ForwardPluginConfig;
+
+    fn plugin_name() -> &'static str {
+        "mediamagic_forward"
+    }
+
+    fn on_plugin_init(payload: OnPluginInitPayload<Self>) -> OnPluginInitResult<Self> {
+        let config = payload.config()?;
+        let plugin = Self::from_config(config).map_err(InitError)?;
+        payload.initialize_plugin(plugin)
+    }
+
+    fn on_http_request<'req>(
+        &'req self,
+        mut payload: OnHttpRequestHookPayload<'req>,
+    ) -> OnHttpRequestHookFuture<'req> {
+        Box::pin(async move {
+            let Some(destination) = self.destination(&payload.router_http_request) else {
+                return payload.proceed();
+            };
+            let response = self
+                .forward(&mut payload.router_http_request, destination)
+                .await;
+            payload.end_with_response(response)
+        })
+    }
+}
