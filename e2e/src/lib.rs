@@ -164,6 +164,28 @@ impl TestStack {
         format!("http://{}/graphql", self.accounts_addr)
     }
 
+    /// An internal token for a user account with read and write scopes, as the router would
+    /// mint it (to call a subgraph directly).
+    pub fn internal_token(&self, user_id: &str) -> String {
+        use mediamagic_kit::{
+            AccountKind, Scope,
+            tokens::{Claims, TokenIssuer},
+        };
+        let account = user_id.parse().expect("a user id");
+        TokenIssuer::from_hex(&self.infra.keys.internal_private_key)
+            .expect("internal key")
+            .mint(&Claims {
+                user_id: Some(account),
+                account_id: account,
+                account_kind: AccountKind::User,
+                scopes: vec![Scope::Read, Scope::Write],
+                expires_at: chrono::Utc::now() + chrono::Duration::seconds(60),
+                session: None,
+            })
+            .expect("minted")
+            .token
+    }
+
     /// The GraphQL URL of subgraph `name` (bypassing the router).
     pub fn subgraph_url(&self, name: &str) -> &str {
         self.subgraph_urls

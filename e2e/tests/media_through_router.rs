@@ -515,6 +515,53 @@ async fn another_accounts_media_is_not_found_everywhere() {
 }
 
 #[tokio::test]
+async fn the_media_entity_resolves_a_batch_for_its_owner_only() {
+    let stack = spawn_stack().await;
+    let (owner, owner_id, _) = stack.sign_up("entity-owner").await;
+    let (other, _, _) = stack.sign_up("entity-other").await;
+    let image = png();
+    let mine = upload(&stack, &owner, "a.png", "image/png", &image, &[]).await;
+    let also_mine = upload(&stack, &owner, "b.png", "image/png", &image, &[]).await;
+    let gone = upload(&stack, &owner, "c.png", "image/png", &image, &[]).await;
+    let theirs = upload(&stack, &other, "d.png", "image/png", &image, &[]).await;
+    stack
+        .gql(
+            Cred::Bearer(&owner),
+            "mutation($id: ID!) { deleteMedia(id: $id) }",
+            json!({"id": gone}),
+        )
+        .await;
+
+    // What the router sends when another subgraph's type refers to media (job outputs).
+    let representations: Vec<Value> = [&mine, &theirs, &also_mine, &gone]
+        .iter()
+        .map(|id| json!({"__typename": "Media", "id": id}))
+        .collect();
+    let response: Value = reqwest::Client::new()
+        .post(stack.subgraph_url("media"))
+        .header(
+            mediamagic_kit::auth::INTERNAL_TOKEN_HEADER,
+            stack.internal_token(&owner_id),
+        )
+        .json(&json!({
+            "query": "query($r: [_Any!]!) { _entities(representations: $r) { ... on Media { id name } } }",
+            "variables": {"r": representations},
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+
+    assert!(response["errors"].is_null(), "{response}");
+    assert_eq!(
+        response["data"]["_entities"],
+        json!([{"id": mine, "name": "a.png"}, null, {"id": also_mine, "name": "b.png"}, null])
+    );
+}
+
+#[tokio::test]
 async fn deleting_media_removes_it_at_once_and_its_bytes_soon_after() {
     let stack = spawn_stack().await;
     let (token, _, _) = stack.sign_up("deleter").await;

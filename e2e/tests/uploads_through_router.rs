@@ -4,17 +4,12 @@
 //! served through the router; and refused uploads leaving nothing behind.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use chrono::{Duration, Utc};
 use mediamagic_e2e::{
     Cred, TestStack,
     media::{graphql_multipart, object_files, png, seed_upload_form, sha},
     spawn_stack_with,
 };
-use mediamagic_kit::{
-    AccountKind, Scope,
-    auth::INTERNAL_TOKEN_HEADER,
-    tokens::{Claims, TokenIssuer},
-};
+use mediamagic_kit::auth::INTERNAL_TOKEN_HEADER;
 use serde_json::{Value, json};
 
 const LIMIT: u64 = 100_000;
@@ -31,21 +26,6 @@ fn router_base(stack: &TestStack) -> String {
     stack.router_url(0).trim_end_matches("/graphql").to_owned()
 }
 
-fn internal_token(stack: &TestStack, account: &str) -> String {
-    let account = account.parse().unwrap();
-    TokenIssuer::from_hex(&stack.infra.keys.internal_private_key)
-        .unwrap()
-        .mint(&Claims {
-            user_id: Some(account),
-            account_id: account,
-            account_kind: AccountKind::User,
-            scopes: vec![Scope::Read, Scope::Write],
-            expires_at: Utc::now() + Duration::seconds(60),
-            session: None,
-        })
-        .unwrap()
-        .token
-}
 
 /// POSTs a multipart body to `url` with a credential; returns (status, JSON body).
 async fn post_multipart(
@@ -149,7 +129,7 @@ async fn seed_000s_multipart_upload_through_the_router_streams_into_storage_with
     // ...and a client-sent internal token is dropped by the router, so it does not help.
     let forged = reqwest::Client::new()
         .post(format!("{base}/upload"))
-        .header(INTERNAL_TOKEN_HEADER, internal_token(&stack, &user_id))
+        .header(INTERNAL_TOKEN_HEADER, stack.internal_token(&user_id))
         .header("content-type", seed_upload_form(&image, "image/png", "").0)
         .body(seed_upload_form(&image, "image/png", "").1)
         .send()

@@ -1,6 +1,7 @@
 //! The media GraphQL schema (a federation subgraph). [`build_schema`] is the one schema the
 //! service runs, the SDL export prints and the tests execute.
 
+mod loaders;
 mod mutation;
 mod query;
 mod types;
@@ -11,7 +12,7 @@ pub use query::MediaQuery;
 pub use types::*;
 
 use crate::MediaDeps;
-use async_graphql::{EmptySubscription, Schema};
+use async_graphql::{EmptySubscription, Schema, dataloader::DataLoader};
 use mediamagic_kit::metrics::Metrics;
 
 /// The media schema type.
@@ -24,7 +25,12 @@ pub fn build_schema(deps: Option<MediaDeps>, metrics: Option<&Metrics>) -> Media
         .limit_depth(16)
         .limit_complexity(2_000);
     if let Some(deps) = deps {
-        builder = builder.data(deps);
+        builder = builder
+            .data(DataLoader::new(
+                loaders::MediaLoader(deps.clone()),
+                tokio::spawn,
+            ))
+            .data(deps);
     }
     if let Some(metrics) = metrics {
         builder = builder.extension(metrics.graphql_extension());

@@ -1,13 +1,18 @@
 //! Queries: `media(id)`, `mediaList(filter, first, after)`, `tags`, and the `Media` entity.
 
-use super::types::{Media, MediaFilter, Tag, parse_id};
+use super::{
+    loaders::{MediaLoader, load_failed},
+    types::{Media, MediaFilter, Tag, parse_id},
+};
 use crate::{
     MediaDeps,
     commands::{self, media::FilterInput},
+    domain::MediaStatus,
 };
 use async_graphql::{
     Context, ID, Object,
     connection::{Connection, Edge, EmptyFields},
+    dataloader::DataLoader,
 };
 use mediamagic_kit::{
     ActorExt,
@@ -78,20 +83,23 @@ impl MediaQuery {
             .collect())
     }
 
-    /// Federation: a `Media` by id, for its owner.
+    /// Federation: a `Media` by id, for its owner (others' and deleted media resolve to null).
     #[graphql(entity)]
     async fn find_media_by_id(
         &self,
         ctx: &Context<'_>,
         id: ID,
     ) -> async_graphql::Result<Option<Media>> {
-        let deps = ctx.data::<MediaDeps>()?;
+        let loader = ctx.data::<DataLoader<MediaLoader>>()?;
         let (Ok(actor), Ok(id)) = (ctx.actor(), parse_id("id", &id)) else {
             return Ok(None);
         };
-        Ok(commands::media::get_media(deps, actor, id)
-            .await
-            .ok()
+        // Batched with the other representations of the same request.
+        let row = loader.load_one(id).await.map_err(load_failed)?;
+        Ok(row
+            .filter(|row| {
+                row.owner_id == actor.account_id && row.status != MediaStatus::Deleted.as_str()
+            })
             .map(Media))
     }
 }
