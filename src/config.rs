@@ -3,6 +3,7 @@
 //! `DATABASE_URL` and `REDIS_URL` are honoured too.
 
 use mediamagic_accounts::AccountsConfig;
+use mediamagic_jobs::JobsConfig;
 use mediamagic_kit::{config::Secret, telemetry::LogConfig};
 use mediamagic_media::MediaConfig;
 use mediamagic_models::ModelsConfig;
@@ -35,6 +36,9 @@ pub struct PlatformConfig {
     /// Media subgraph.
     #[serde(default)]
     pub media: MediaConfig,
+    /// Jobs subgraph.
+    #[serde(default)]
+    pub jobs: JobsConfig,
     /// Event triggers.
     #[serde(default)]
     pub events: EventsConfig,
@@ -146,6 +150,8 @@ pub struct ListenConfig {
     pub models_port: u16,
     /// The media subgraph's port (also serves local-storage object URLs).
     pub media_port: u16,
+    /// The jobs subgraph's port.
+    pub jobs_port: u16,
 }
 
 /// The router process.

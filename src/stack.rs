@@ -3,6 +3,7 @@
 
 use crate::{config::PlatformConfig, secrets::Keys};
 use mediamagic_accounts::AccountsDeps;
+use mediamagic_jobs::JobsDeps;
 use mediamagic_kit::{
     db,
     events::dispatcher::{Dispatcher, EventMetrics},
@@ -37,7 +38,12 @@ pub struct Service {
     pub dispatch: bool,
     /// The service's scheduled jobs (event retention, upload clean-up), if any.
     pub retention: Option<tokio_cron_scheduler::JobScheduler>,
+    /// A background loop to run with the service (the jobs sweeper), if any.
+    pub background: Option<Background>,
 }
+
+/// Starts a background loop that ends when the token is cancelled.
+pub type Background = Box<dyn FnOnce(CancellationToken) -> JoinHandle<()> + Send>;
 
 /// Builds the accounts service.
 pub async fn accounts_service(config: &PlatformConfig, infra: &Infra) -> anyhow::Result<Service> {
@@ -77,6 +83,7 @@ pub async fn accounts_service(config: &PlatformConfig, infra: &Infra) -> anyhow:
         dispatcher: Some(dispatcher),
         dispatch: config.events.dispatch,
         retention: Some(retention),
+        background: None,
     })
 }
 
@@ -94,6 +101,7 @@ pub async fn models_service(config: &PlatformConfig, infra: &Infra) -> anyhow::R
         dispatcher: None,
         dispatch: false,
         retention: None,
+        background: None,
     })
 }
 
@@ -137,6 +145,60 @@ pub async fn media_service(
         dispatcher: Some(dispatcher),
         dispatch: config.events.dispatch,
         retention: Some(cleanup),
+        background: None,
+    })
+}
+
+/// The jobs subgraph's dependencies (also what a worker or a test uses to drive the
+/// queue); file arguments are checked with the media subgraph at `jobs.media_url`.
+pub async fn jobs_deps(config: &PlatformConfig, infra: &Infra) -> anyhow::Result<JobsDeps> {
+    let pool = db::pool(&infra.database_url, config.database.max_connections)?;
+    let internal = TokenVerifier::from_hex(&infra.keys.internal_public_key)?;
+    let redis = mediamagic_kit::redis::connect(&infra.redis_url).await?;
+    let hub = mediamagic_jobs::Hub::start(redis, infra.redis_url.clone()).await?;
+    let media_url = config.jobs.media_url.clone().unwrap_or_else(|| {
+        format!(
+            "http://{}:{}/graphql",
+            config.listen.host, config.listen.media_port
+        )
+    });
+    Ok(JobsDeps {
+        models: ModelsDeps {
+            pool: pool.clone(),
+            internal: internal.clone(),
+            config: Arc::new(config.models.clone()),
+        },
+        pool,
+        internal,
+        hub,
+        http: reqwest::Client::new(),
+        callbacks: JobsDeps::callback_client(&config.jobs)?,
+        media_url: Arc::new(media_url),
+        config: Arc::new(config.jobs.clone()),
+    })
+}
+
+/// Builds the jobs service: GraphQL, the `job_status` handler and the sweeper.
+pub async fn jobs_service(config: &PlatformConfig, infra: &Infra) -> anyhow::Result<Service> {
+    let deps = jobs_deps(config, infra).await?;
+    let metrics = Metrics::new("jobs")?;
+    let triggers = mediamagic_jobs::events::triggers(&deps, &config.events.triggers);
+    let dispatcher = Dispatcher::new(
+        deps.pool.clone(),
+        &infra.database_url,
+        triggers.clone(),
+        EventMetrics::new(&metrics.registry)?,
+    );
+    let sweeper = deps.clone();
+    let app = mediamagic_jobs::app(deps, metrics, triggers, infra.keys.events_secret.clone());
+    Ok(Service {
+        app,
+        dispatcher: Some(dispatcher),
+        dispatch: config.events.dispatch,
+        retention: None,
+        background: Some(Box::new(move |shutdown| {
+            tokio::spawn(mediamagic_jobs::run_sweeper(sweeper, shutdown))
+        })),
     })
 }
 
@@ -151,6 +213,7 @@ pub async fn service(
         "accounts" => accounts_service(config, infra).await,
         "models" => models_service(config, infra).await,
         "media" => media_service(config, infra, addr).await,
+        "jobs" => jobs_service(config, infra).await,
         other => anyhow::bail!(
             "unknown subgraph `{other}`; known: {}",
             SUBGRAPHS.join(", ")
@@ -164,6 +227,7 @@ pub fn configured_port(config: &PlatformConfig, name: &str) -> Option<u16> {
         "accounts" => Some(config.listen.accounts_port),
         "models" => Some(config.listen.models_port),
         "media" => Some(config.listen.media_port),
+        "jobs" => Some(config.listen.jobs_port),
         _ => None,
     }
 }
@@ -202,7 +266,16 @@ pub async fn start_subgraphs(
                 anyhow::anyhow!("{name}: cannot listen on {host}:{}: {e}", port_of(name))
             })?;
         let addr = listener.local_addr()?;
-        let built = service(name, config, infra, addr).await?;
+        let mut config = config.clone();
+        // The jobs subgraph checks file arguments with the media service started here.
+        if let Some(media) = running
+            .iter()
+            .find(|s: &&RunningSubgraph| s.name == "media")
+            && config.jobs.media_url.is_none()
+        {
+            config.jobs.media_url = Some(format!("{}/graphql", media.url()));
+        }
+        let built = service(name, &config, infra, addr).await?;
         let task = spawn_service(name, listener, built, shutdown.clone());
         running.push(RunningSubgraph { name, addr, task });
     }
@@ -229,13 +302,16 @@ pub fn spawn_service(
         dispatcher,
         dispatch,
         retention,
+        background,
     } = service;
+    let background = background.map(|start| start(shutdown.clone()));
     let dispatcher = match dispatcher {
         Some(dispatcher) if dispatch => tokio::spawn(dispatcher.run(shutdown.clone())),
         _ => tokio::spawn(async {}),
     };
     tokio::spawn(async move {
         let _finish = DispatcherGuard(dispatcher);
+        let _background = background.map(DispatcherGuard);
         let _retention = RetentionGuard(retention);
         let addr = listener.local_addr().ok();
         tracing::info!(service = name, ?addr, "listening");
@@ -253,6 +329,7 @@ pub fn sdl(subgraph: &str) -> anyhow::Result<String> {
         "accounts" => Ok(mediamagic_accounts::graphql::sdl()),
         "models" => Ok(mediamagic_models::graphql::sdl()),
         "media" => Ok(mediamagic_media::graphql::sdl()),
+        "jobs" => Ok(mediamagic_jobs::graphql::sdl()),
         other => anyhow::bail!(
             "unknown subgraph `{other}`; known: {}",
             SUBGRAPHS.join(", ")
@@ -264,10 +341,11 @@ pub fn sdl(subgraph: &str) -> anyhow::Result<String> {
 pub const TRIGGERS: &[(&str, &[&str])] = &[
     ("accounts", mediamagic_accounts::events::TRIGGERS),
     ("media", mediamagic_media::events::TRIGGERS),
+    ("jobs", mediamagic_jobs::events::TRIGGERS),
 ];
 
 /// Every subgraph, in composition order.
-pub const SUBGRAPHS: &[&str] = &["accounts", "models", "media"];
+pub const SUBGRAPHS: &[&str] = &["accounts", "models", "media", "jobs"];
 
 /// `mediamagic serve <role>`: one service with configured keys, until SIGTERM.
 pub async fn serve(config: PlatformConfig, role: &str) -> anyhow::Result<()> {

@@ -4,6 +4,7 @@
 
 pub mod load;
 pub mod media;
+pub mod subscriptions;
 
 use mediamagic::{
     config::PlatformConfig,
@@ -19,6 +20,8 @@ use tokio_util::sync::CancellationToken;
 
 /// A running stack: subgraphs plus one or more routers.
 pub struct TestStack {
+    /// The platform config the services run with.
+    pub config: PlatformConfig,
     /// Connection details the services use.
     pub infra: Infra,
     /// The accounts service's address.
@@ -112,7 +115,14 @@ pub async fn spawn_stack_with(adjust: impl FnOnce(&mut PlatformConfig)) -> TestS
         .find(|s| s.name == "accounts")
         .map(|s| s.addr)
         .expect("accounts subgraph");
+    if config.jobs.media_url.is_none() {
+        config.jobs.media_url = stack::graphql_urls(&subgraphs)
+            .into_iter()
+            .find(|(name, _)| *name == "media")
+            .map(|(_, url)| url);
+    }
     let mut stack = TestStack {
+        config,
         infra,
         accounts_addr,
         subgraph_urls: stack::graphql_urls(&subgraphs),
@@ -327,19 +337,21 @@ impl TestStack {
     }
 }
 
-/// Path of a binary of this workspace built next to the test executable
-/// (`target/<profile>/<name>`); build it first with `cargo build --bins`.
+/// Path of a binary of this workspace built next to this executable (a benchmark in
+/// `target/<profile>/`) or next to its directory (a test in `target/<profile>/deps/`); build
+/// it first with `cargo build --bins`.
 pub fn workspace_binary(name: &str) -> std::path::PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    let profile_dir = exe
-        .parent()
-        .and_then(std::path::Path::parent)
-        .expect("target/<profile>");
-    let path = profile_dir.join(name);
-    assert!(
-        path.exists(),
-        "{} is missing: run `cargo build --bins` first (the README's test command does)",
-        path.display()
-    );
-    path
+    let exe = std::env::current_exe().expect("executable path");
+    let here = exe.parent().expect("executable directory");
+    let candidates = [here.join(name), here.parent().unwrap_or(here).join(name)];
+    candidates
+        .iter()
+        .find(|path| path.exists())
+        .cloned()
+        .unwrap_or_else(|| {
+            panic!(
+                "{name} is missing next to {}: run `cargo build --bins` first (the README's test command does)",
+                exe.display()
+            )
+        })
 }

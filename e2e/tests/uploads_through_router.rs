@@ -26,7 +26,6 @@ fn router_base(stack: &TestStack) -> String {
     stack.router_url(0).trim_end_matches("/graphql").to_owned()
 }
 
-
 /// POSTs a multipart body to `url` with a credential; returns (status, JSON body).
 async fn post_multipart(
     url: &str,

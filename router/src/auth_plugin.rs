@@ -31,6 +31,8 @@ pub const API_KEY_HEADER: &str = "x-mediamagic-key";
 /// The auth plugin.
 pub struct AuthPlugin {
     checker: Arc<CredentialChecker>,
+    subscription_token_path: String,
+    internal_token_ttl_seconds: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +72,8 @@ impl AuthPlugin {
         let sessions = TokenVerifier::from_hex(&root_public).map_err(|e| e.to_string())?;
         let internal = TokenIssuer::from_hex(&internal_private).map_err(|e| e.to_string())?;
         Ok(Self {
+            subscription_token_path: config.subscription_token_path.clone(),
+            internal_token_ttl_seconds: config.internal_token_ttl_seconds,
             checker: Arc::new(CredentialChecker::new(
                 sessions,
                 internal,
@@ -86,6 +90,30 @@ impl AuthPlugin {
 
 fn unauthenticated(message: &str) -> GraphQLError {
     GraphQLError::from_message_and_code(message, "UNAUTHENTICATED")
+}
+
+impl AuthPlugin {
+    fn is_token_request(&self, payload: &OnHttpRequestHookPayload<'_>) -> bool {
+        let request = &payload.router_http_request;
+        request.path() == self.subscription_token_path
+            && request.method() == hive_router::http::Method::POST
+    }
+}
+
+/// The subscription token answer: `{"token", "header", "expiresInSeconds"}`.
+fn token_response(token: &str, ttl: i64) -> hive_router::ntex::http::Response {
+    let body = serde_json::json!({
+        "token": token,
+        "header": INTERNAL_TOKEN_HEADER,
+        "expiresInSeconds": ttl,
+    });
+    hive_router::ntex::http::Response::build(StatusCode::OK)
+        .header(
+            hive_router::ntex::http::header::CONTENT_TYPE,
+            "application/json",
+        )
+        .header(hive_router::ntex::http::header::CACHE_CONTROL, "no-store")
+        .body(body.to_string())
 }
 
 impl RouterPlugin for AuthPlugin {
@@ -130,7 +158,15 @@ impl RouterPlugin for AuthPlugin {
                     "credential headers must be ASCII",
                 )),
                 (None, Some(Ok(Some(token)))) => self.checker.bearer(&token).await,
-                (None, Some(Ok(None))) | (None, None) => return payload.proceed(),
+                (None, Some(Ok(None))) | (None, None) => {
+                    if self.is_token_request(&payload) {
+                        return payload.end_with_graphql_error(
+                            unauthenticated("send a session token or an API key"),
+                            StatusCode::UNAUTHORIZED,
+                        );
+                    }
+                    return payload.proceed();
+                }
             };
             let identity = match checked {
                 Ok(identity) => identity,
@@ -161,6 +197,10 @@ impl RouterPlugin for AuthPlugin {
                     );
                 }
             };
+            if self.is_token_request(&payload) {
+                return payload
+                    .end_with_response(token_response(&token, self.internal_token_ttl_seconds));
+            }
             match token.parse() {
                 Ok(value) => {
                     payload.router_http_request.headers_mut().insert(

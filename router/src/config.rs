@@ -37,6 +37,15 @@ pub struct AuthPluginConfig {
     /// Optional external OIDC provider (Auth0-style).
     #[serde(default)]
     pub oidc: Option<OidcConfig>,
+    /// `POST` here with a credential to get a short-lived internal token for WebSocket
+    /// subscriptions (send it as `x-mediamagic-internal` in `connection_init`): the router
+    /// reads WebSocket credentials from `connection_init`, where this plugin cannot check them.
+    #[serde(default = "default_subscription_token_path")]
+    pub subscription_token_path: String,
+}
+
+fn default_subscription_token_path() -> String {
+    "/auth/subscription-token".into()
 }
 
 /// An external OIDC issuer whose JWTs are accepted as user credentials.

@@ -163,6 +163,20 @@ impl From<Claims> for Actor {
 #[derive(Clone, Debug)]
 pub struct RequestIdentity(pub Option<Actor>);
 
+/// The verified internal token of the request, for a subgraph that calls another one on the
+/// caller's behalf (it expires within a minute, like every internal token).
+#[derive(Clone, Debug)]
+pub struct ForwardedToken(pub String);
+
+/// The internal token header's value, when present and readable (verify it with
+/// [`identity_from_headers`] first).
+pub fn forwarded_token(headers: &http::HeaderMap) -> Option<ForwardedToken> {
+    headers
+        .get(INTERNAL_TOKEN_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| ForwardedToken(v.to_owned()))
+}
+
 /// Reads the internal token header, if any, into the request's identity.
 ///
 /// A header that is present but does not verify is an error: only the router sets it.

@@ -5,7 +5,7 @@
 //! merges its own extra routes into the returned router.
 
 use crate::{
-    auth::{INTERNAL_TOKEN_HEADER, identity_from_headers},
+    auth::{INTERNAL_TOKEN_HEADER, forwarded_token, identity_from_headers},
     db::DbPool,
     error::ApiError,
     health,
@@ -85,10 +85,11 @@ async fn graphql_handler<E: Executor>(
         Ok(identity) => identity,
         Err(err) => return graphql_error_response(err),
     };
-    let response = state
-        .executor
-        .execute(request.into_inner().data(identity))
-        .await;
+    let mut request = request.into_inner().data(identity);
+    if let Some(token) = forwarded_token(&headers) {
+        request = request.data(token);
+    }
+    let response = state.executor.execute(request).await;
     GraphQLResponse::from(response).into_response()
 }
 

@@ -13,7 +13,7 @@ use crate::{
         models::ListFilter,
         rows::{ModelChanges, ModelRow, VersionRow},
     },
-    domain::model::{ModelDefinition, parse_tags},
+    domain::model::{ModelDefinition, RunSpec, parse_tags},
 };
 use chrono::{DateTime, Utc};
 use diesel_async::{AsyncPgConnection, scoped_futures::ScopedFutureExt};
@@ -295,4 +295,68 @@ pub async fn record_job(deps: &ModelsDeps, version_id: Uuid) -> ApiResult<()> {
     } else {
         Err(ApiError::not_found("model version"))
     }
+}
+
+/// A model version pinned for a run: what the jobs subgraph and the worker need.
+#[derive(Clone, Debug)]
+pub struct PinnedVersion {
+    /// The model's id.
+    pub model_id: Uuid,
+    /// The version's id.
+    pub version_id: Uuid,
+    /// The version number.
+    pub version: i32,
+    /// What runs.
+    pub run: RunSpec,
+}
+
+impl PinnedVersion {
+    fn from_row(row: &VersionRow) -> ApiResult<Self> {
+        Ok(Self {
+            model_id: row.model_id,
+            version_id: row.id,
+            version: row.version,
+            run: row.run_spec().map_err(ApiError::internal)?,
+        })
+    }
+}
+
+/// The version a new deployment pins: `version` of the model (its latest when `None`), when
+/// the acting account may read the model and it is not deleted; NOT_FOUND otherwise.
+pub async fn pin_version(
+    deps: &ModelsDeps,
+    actor: &Actor,
+    id_or_slug: &str,
+    version: Option<i32>,
+) -> ApiResult<PinnedVersion> {
+    let model = get_model(deps, actor, id_or_slug).await?;
+    if model.deleted_at.is_some() {
+        return Err(ApiError::not_found("model"));
+    }
+    let number = version.unwrap_or(model.latest_version);
+    let mut conn = deps.conn().await?;
+    let row = db::versions::by_numbers(&mut conn, &[(model.id, number)])
+        .await?
+        .into_iter()
+        .find(|v| v.model_id == model.id && v.version == number)
+        .ok_or_else(|| ApiError::not_found("model version"))?;
+    PinnedVersion::from_row(&row)
+}
+
+/// A version by id, whoever owns it (for the worker, which runs what a job pinned).
+pub async fn version_by_id(deps: &ModelsDeps, version_id: Uuid) -> ApiResult<PinnedVersion> {
+    let mut conn = deps.conn().await?;
+    let row = db::versions::by_ids(&mut conn, &[version_id])
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| ApiError::not_found("model version"))?;
+    PinnedVersion::from_row(&row)
+}
+
+/// Records how long a successful run of `version_id` took; classification uses it.
+pub async fn record_runtime(deps: &ModelsDeps, version_id: Uuid, seconds: i32) -> ApiResult<()> {
+    let mut conn = deps.conn().await?;
+    db::versions::record_runtime(&mut conn, version_id, seconds.max(0)).await?;
+    Ok(())
 }

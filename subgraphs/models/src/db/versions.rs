@@ -77,3 +77,23 @@ pub async fn record_job(conn: &mut AsyncPgConnection, version_id: Uuid) -> Query
         .await
         .map(|n| n == 1)
 }
+
+/// Folds a successful run's duration into the version's observed runtime (an exponential
+/// moving average, weight 1/5 for the new run; the first run sets it).
+pub async fn record_runtime(
+    conn: &mut AsyncPgConnection,
+    version_id: Uuid,
+    seconds: i32,
+) -> QueryResult<bool> {
+    diesel::sql_query(
+        "UPDATE models.model_versions SET observed_runtime_seconds = \
+         CASE WHEN observed_runtime_seconds IS NULL THEN $2 \
+         ELSE round((observed_runtime_seconds * 4 + $2) / 5.0)::int END \
+         WHERE id = $1",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(version_id)
+    .bind::<diesel::sql_types::Integer, _>(seconds)
+    .execute(conn)
+    .await
+    .map(|n| n == 1)
+}

@@ -1,0 +1,753 @@
+//! The jobs issue's acceptance tests, through the real router with real clients: deployments
+//! of catalogue models on owned media, argument errors, idempotency, subscriptions over
+//! WebSocket (graphql-transport-ws) and SSE, log cursors, signed callbacks with retries,
+//! cancel, retry, deadlines, fair share and lost workers. Until the worker lands, the tests
+//! play the worker through the jobs library's queue API (`commands::queue`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use mediamagic_e2e::{
+    Cred, GqlResponse, TestStack,
+    media::{graphql_multipart, mp4},
+    spawn_stack, spawn_stack_with,
+    subscriptions::{SseSubscription, WsSubscription},
+};
+use mediamagic_jobs::{
+    JobsDeps,
+    commands::queue::{self, Heartbeat, RunOutcome},
+    domain::signing,
+};
+use mediamagic_kit::events::TriggerConfig;
+use serde_json::{Value, json};
+use std::{
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+use uuid::Uuid;
+
+const DEPLOY: &str = "mutation($i: CreateDeploymentInput!, $k: String) {
+    createDeployment(input: $i, idempotencyKey: $k) {
+        id name version args callbackUrl
+        job { id status queuePosition attempts machineType error { code message } }
+    }
+}";
+
+const JOB_FIELDS: &str =
+    "id status progress message attempts cancelRequested error { code message } outputs { id }";
+
+/// A stack whose callbacks may reach the test's loopback receiver, with quick retries and
+/// sweeps.
+async fn stack() -> TestStack {
+    spawn_stack_with(|config| {
+        config.jobs.allow_private_callbacks = true;
+        config.jobs.sweep_interval_ms = 100;
+        config.events.triggers.insert(
+            "job_status".into(),
+            TriggerConfig {
+                retries: 5,
+                base_interval_ms: 100,
+                ..TriggerConfig::default()
+            },
+        );
+    })
+    .await
+}
+
+async fn worker(stack: &TestStack) -> JobsDeps {
+    mediamagic::stack::jobs_deps(&stack.config, &stack.infra)
+        .await
+        .unwrap()
+}
+
+/// Uploads a short real video through the router; returns its media id.
+async fn upload_video(stack: &TestStack, token: &str) -> String {
+    let video = mp4();
+    let (content_type, body) = graphql_multipart(
+        &json!({"query": "mutation($f: Upload!) { uploadMedia(file: $f) { id } }", "variables": {"f": null}}),
+        &json!({"0": ["variables.f"]}),
+        &[("0", "clip.mp4", "video/mp4", &video)],
+    );
+    let response: Value = reqwest::Client::new()
+        .post(stack.router_url(0))
+        .bearer_auth(token)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    response["data"]["uploadMedia"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("upload failed: {response}"))
+        .to_owned()
+}
+
+async fn deploy(stack: &TestStack, token: &str, input: Value, key: Option<&str>) -> GqlResponse {
+    stack
+        .gql(Cred::Bearer(token), DEPLOY, json!({"i": input, "k": key}))
+        .await
+}
+
+/// Deploys `audio-extract` on a fresh upload; returns (deployment id, job id).
+async fn deploy_audio_extract(stack: &TestStack, token: &str, extra: Value) -> (String, String) {
+    let video = upload_video(stack, token).await;
+    let mut input = json!({"model": "audio-extract", "args": {"video": video, "bitrate": 128}});
+    if let (Some(input), Some(extra)) = (input.as_object_mut(), extra.as_object()) {
+        input.extend(extra.clone());
+    }
+    let created = deploy(stack, token, input, None).await;
+    assert!(created.body["errors"].is_null(), "{}", created.body);
+    (
+        created
+            .data("/createDeployment/id")
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        created
+            .data("/createDeployment/job/id")
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    )
+}
+
+async fn job(stack: &TestStack, token: &str, id: &str) -> Value {
+    stack
+        .gql(
+            Cred::Bearer(token),
+            &format!("query($id: ID!) {{ job(id: $id) {{ {JOB_FIELDS} }} }}"),
+            json!({"id": id}),
+        )
+        .await
+        .body["data"]["job"]
+        .clone()
+}
+
+async fn job_count(stack: &TestStack, token: &str) -> u64 {
+    stack
+        .gql(Cred::Bearer(token), "{ jobs { totalCount } }", json!({}))
+        .await
+        .data("/jobs/totalCount")
+        .as_u64()
+        .unwrap()
+}
+
+fn ws_url(stack: &TestStack) -> String {
+    // The router takes WebSocket upgrades on its GraphQL endpoint.
+    stack.router_url(0).replace("http://", "ws://")
+}
+
+fn uuid(id: &str) -> Uuid {
+    id.parse().unwrap()
+}
+
+#[tokio::test]
+async fn a_deployment_of_a_catalogue_model_on_owned_media_queues_a_job_with_its_version_and_args() {
+    let stack = stack().await;
+    let (token, _, _) = stack.sign_up("deployer").await;
+    let video = upload_video(&stack, &token).await;
+
+    let created = deploy(
+        &stack,
+        &token,
+        json!({"name": "extract", "model": "audio-extract", "args": {"video": video}}),
+        None,
+    )
+    .await;
+
+    let deployment = created.data("/createDeployment");
+    assert_eq!(deployment["name"], "extract");
+    assert_eq!(deployment["version"], 1);
+    // Defaults are filled in.
+    assert_eq!(deployment["args"], json!({"video": video, "bitrate": 192}));
+    assert_eq!(deployment["job"]["status"], "QUEUED");
+    assert_eq!(deployment["job"]["queuePosition"], 0);
+    assert_eq!(deployment["job"]["attempts"], 0);
+    assert_eq!(deployment["job"]["machineType"], "cpu");
+    let listed = stack
+        .gql(
+            Cred::Bearer(&token),
+            "{ deployments { totalCount nodes { id } } jobs(filter: {status: [QUEUED]}) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(listed.data("/deployments/totalCount"), 1);
+    assert_eq!(listed.data("/jobs/totalCount"), 1);
+}
+
+#[tokio::test]
+async fn invalid_args_give_one_error_per_argument_and_queue_nothing() {
+    let stack = stack().await;
+    let (token, _, _) = stack.sign_up("invalid").await;
+
+    let refused = deploy(
+        &stack,
+        &token,
+        json!({"model": "audio-extract", "args": {"bitrate": 5000, "colour": "red"}}),
+        None,
+    )
+    .await;
+
+    let mut fields: Vec<&str> = refused.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            assert_eq!(e["extensions"]["code"], "BAD_USER_INPUT");
+            e["extensions"]["field"].as_str().unwrap()
+        })
+        .collect();
+    fields.sort();
+    assert_eq!(fields, ["args.bitrate", "args.colour", "args.video"]);
+    assert_eq!(job_count(&stack, &token).await, 0);
+}
+
+#[tokio::test]
+async fn another_accounts_media_as_a_file_argument_is_not_found() {
+    let stack = stack().await;
+    let (owner, _, _) = stack.sign_up("media-owner").await;
+    let (other, _, _) = stack.sign_up("media-thief").await;
+    let video = upload_video(&stack, &owner).await;
+
+    let refused = deploy(
+        &stack,
+        &other,
+        json!({"model": "audio-extract", "args": {"video": video}}),
+        None,
+    )
+    .await;
+
+    assert_eq!(refused.error_code(), "NOT_FOUND");
+    assert_eq!(job_count(&stack, &other).await, 0);
+}
+
+#[tokio::test]
+async fn the_same_idempotency_key_gives_one_deployment() {
+    let stack = stack().await;
+    let (token, _, _) = stack.sign_up("idempotent").await;
+    let video = upload_video(&stack, &token).await;
+    let input = json!({"model": "audio-extract", "args": {"video": video}});
+
+    let first = deploy(&stack, &token, input.clone(), Some("order-42")).await;
+    let second = deploy(&stack, &token, input, Some("order-42")).await;
+    let different = deploy(
+        &stack,
+        &token,
+        json!({"model": "audio-extract", "args": {"video": video, "bitrate": 64}}),
+        Some("order-42"),
+    )
+    .await;
+
+    assert_eq!(
+        first.data("/createDeployment/id"),
+        second.data("/createDeployment/id")
+    );
+    assert_eq!(different.error_code(), "CONFLICT");
+    assert_eq!(job_count(&stack, &token).await, 1);
+}
+
+#[tokio::test]
+async fn callback_urls_to_internal_addresses_are_refused_by_default() {
+    let stack = spawn_stack().await;
+    let (token, _, _) = stack.sign_up("ssrf").await;
+    let video = upload_video(&stack, &token).await;
+
+    let refused = deploy(
+        &stack,
+        &token,
+        json!({"model": "audio-extract", "args": {"video": video}, "callbackUrl": "http://169.254.169.254/latest"}),
+        None,
+    )
+    .await;
+
+    assert_eq!(refused.error_code(), "BAD_USER_INPUT");
+    assert_eq!(
+        refused.body["errors"][0]["extensions"]["field"],
+        "callbackUrl"
+    );
+    assert_eq!(job_count(&stack, &token).await, 0);
+}
+
+fn statuses(messages: &[Value]) -> Vec<(String, f64)> {
+    messages
+        .iter()
+        .map(|m| {
+            let job = &m["data"]["jobUpdated"];
+            (
+                job["status"].as_str().unwrap().to_owned(),
+                job["progress"].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn subscribers_see_queued_running_progress_succeeded_in_order_over_websocket_and_sse() {
+    let stack = stack().await;
+    let (token, _, _) = stack.sign_up("watcher").await;
+    let (_, job_id) = deploy_audio_extract(&stack, &token, json!({})).await;
+    let query = "subscription($id: ID!) { jobUpdated(id: $id) { id status progress message } }";
+    let mut ws = WsSubscription::start(&ws_url(&stack), &token, query, json!({"id": job_id})).await;
+    let mut sse =
+        SseSubscription::start(stack.router_url(0), &token, query, json!({"id": job_id})).await;
+    let deps = worker(&stack).await;
+    let id = uuid(&job_id);
+    let mut seen = vec![ws.next().await.unwrap()];
+
+    queue::claim(&deps, "cpu", "worker-1")
+        .await
+        .unwrap()
+        .unwrap();
+    seen.push(ws.next().await.unwrap());
+    queue::start(&deps, id, "worker-1").await.unwrap();
+    seen.push(ws.next().await.unwrap());
+    queue::progress(&deps, id, "worker-1", 0.5, Some("half way".into()))
+        .await
+        .unwrap();
+    seen.push(ws.next().await.unwrap());
+    queue::finish(
+        &deps,
+        id,
+        "worker-1",
+        RunOutcome::Succeeded { outputs: vec![] },
+    )
+    .await
+    .unwrap();
+    seen.push(ws.next().await.unwrap());
+
+    let expected: Vec<(String, f64)> = [
+        ("QUEUED", 0.0),
+        ("SCHEDULED", 0.0),
+        ("RUNNING", 0.0),
+        ("RUNNING", 0.5),
+        ("SUCCEEDED", 1.0),
+    ]
+    .iter()
+    .map(|(s, p)| (s.to_string(), *p))
+    .collect();
+    assert_eq!(statuses(&seen), expected);
+    assert_eq!(seen[3]["data"]["jobUpdated"]["message"], "half way");
+    assert!(
+        ws.next().await.is_none(),
+        "completes after the terminal state"
+    );
+
+    // SSE clients get the same story (states may coalesce, never reorder).
+    let mut over_sse = Vec::new();
+    while let Some(message) = sse.next().await {
+        over_sse.push(message);
+    }
+    let sse_statuses = statuses(&over_sse);
+    assert_eq!(sse_statuses.first().unwrap().0, "QUEUED");
+    assert_eq!(sse_statuses.last().unwrap().0, "SUCCEEDED");
+    let order = ["QUEUED", "SCHEDULED", "RUNNING", "SUCCEEDED"];
+    let ranks: Vec<usize> = sse_statuses
+        .iter()
+        .map(|(s, _)| order.iter().position(|o| o == s).unwrap())
+        .collect();
+    assert!(ranks.windows(2).all(|w| w[0] <= w[1]), "{sse_statuses:?}");
+}
+
+#[tokio::test]
+async fn a_log_subscriber_that_reconnects_with_its_cursor_gets_exactly_the_missing_lines() {
+    let stack = stack().await;
+    let (token, _, _) = stack.sign_up("logger").await;
+    let (_, job_id) = deploy_audio_extract(&stack, &token, json!({})).await;
+    let deps = worker(&stack).await;
+    let id = uuid(&job_id);
+    queue::claim(&deps, "cpu", "worker-1")
+        .await
+        .unwrap()
+        .unwrap();
+    queue::start(&deps, id, "worker-1").await.unwrap();
+    let lines = |range: std::ops::Range<i32>| {
+        range
+            .map(|n| ("stdout".to_owned(), format!("line {n}")))
+            .collect::<Vec<_>>()
+    };
+    queue::append_logs(&deps, id, 1, lines(1..4)).await.unwrap();
+    let query = "subscription($id: ID!, $after: String) { jobLogs(id: $id, after: $after) { cursor line } }";
+
+    let mut first =
+        WsSubscription::start(&ws_url(&stack), &token, query, json!({"id": job_id})).await;
+    let mut received = Vec::new();
+    let mut cursor = String::new();
+    for _ in 0..3 {
+        let line = first.next().await.unwrap()["data"]["jobLogs"].clone();
+        cursor = line["cursor"].as_str().unwrap().to_owned();
+        received.push(line["line"].as_str().unwrap().to_owned());
+    }
+    first.close().await;
+    queue::append_logs(&deps, id, 1, lines(4..7)).await.unwrap();
+
+    let mut second = WsSubscription::start(
+        &ws_url(&stack),
+        &token,
+        query,
+        json!({"id": job_id, "after": cursor}),
+    )
+    .await;
+    for _ in 0..3 {
+        received.push(
+            second.next().await.unwrap()["data"]["jobLogs"]["line"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    queue::finish(
+        &deps,
+        id,
+        "worker-1",
+        RunOutcome::Succeeded { outputs: vec![] },
+    )
+    .await
+    .unwrap();
+
+    assert_eq!(
+        received,
+        (1..7).map(|n| format!("line {n}")).collect::<Vec<_>>()
+    );
+    assert!(
+        second.next().await.is_none(),
+        "completes once the job finished"
+    );
+}
+
+#[tokio::test]
+async fn my_jobs_streams_changes_to_the_acting_accounts_jobs_only() {
+    let stack = stack().await;
+    let (token, _, _) = stack.sign_up("mine").await;
+    let (other, _, _) = stack.sign_up("theirs").await;
+    let mut mine = WsSubscription::start(
+        &ws_url(&stack),
+        &token,
+        "subscription { myJobs { id status } }",
+        json!({}),
+    )
+    .await;
+
+    let _theirs = deploy_audio_extract(&stack, &other, json!({})).await;
+    let (_, job_id) = deploy_audio_extract(&stack, &token, json!({})).await;
+
+    let first = mine.next().await.unwrap();
+    assert_eq!(first["data"]["myJobs"]["id"], job_id.as_str());
+    assert_eq!(first["data"]["myJobs"]["status"], "QUEUED");
+}
+
+type Received = Arc<Mutex<Vec<(axum::http::HeaderMap, String)>>>;
+
+/// A callback receiver that answers 500 `failures` times, then 200.
+async fn receiver(failures: usize) -> (String, Received) {
+    let received: Received = Arc::default();
+    let seen = received.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+            let seen = seen.clone();
+            async move {
+                let mut seen = seen.lock().unwrap();
+                seen.push((headers, body));
+                if seen.len() <= failures {
+                    axum::http::StatusCode::INTERNAL_SERVER_ERROR
+                } else {
+                    axum::http::StatusCode::OK
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, received)
+}
+
+#[tokio::test]
+async fn a_callback_is_signed_and_retried_until_the_receiver_accepts_it() {
+    let stack = stack().await;
+    let (token, _, _) = stack.sign_up("callee").await;
+    let (url, received) = receiver(2).await;
+    let (_, job_id) = deploy_audio_extract(&stack, &token, json!({"callbackUrl": url})).await;
+    let deps = worker(&stack).await;
+    let id = uuid(&job_id);
+    queue::claim(&deps, "cpu", "worker-1")
+        .await
+        .unwrap()
+        .unwrap();
+    queue::start(&deps, id, "worker-1").await.unwrap();
+    queue::finish(
+        &deps,
+        id,
+        "worker-1",
+        RunOutcome::Succeeded { outputs: vec![] },
+    )
+    .await
+    .unwrap();
+
+    for _ in 0..100 {
+        if received.lock().unwrap().len() >= 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let deliveries = received.lock().unwrap().clone();
+    assert_eq!(
+        deliveries.len(),
+        3,
+        "two failures, then the accepted delivery"
+    );
+    let (headers, body) = &deliveries[2];
+    let secret = stack
+        .gql(Cred::Bearer(&token), "{ webhookSecret }", json!({}))
+        .await
+        .data("/webhookSecret")
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let header = |name: &str| headers[name].to_str().unwrap().to_owned();
+    let expected = signing::sign(
+        &secret,
+        &header("webhook-id"),
+        header("webhook-timestamp").parse().unwrap(),
+        body.as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(header("webhook-signature"), expected);
+    assert_eq!(
+        header("webhook-id"),
+        deliveries[0].0["webhook-id"].to_str().unwrap()
+    );
+    let payload: Value = serde_json::from_str(body).unwrap();
+    assert_eq!(payload["type"], "job.finished");
+    assert_eq!(payload["data"]["id"], job_id.as_str());
+    assert_eq!(payload["data"]["status"], "SUCCEEDED");
+
+    let mut attempts = Value::Null;
+    for _ in 0..50 {
+        attempts = stack
+            .gql(
+                Cred::Bearer(&token),
+                "query($id: ID!) { job(id: $id) { callbackAttempts { statusCode succeeded event } } }",
+                json!({"id": job_id}),
+            )
+            .await
+            .data("/job/callbackAttempts")
+            .clone();
+        if attempts.as_array().unwrap().len() == 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        attempts,
+        json!([
+            {"statusCode": 500, "succeeded": false, "event": "job.finished"},
+            {"statusCode": 500, "succeeded": false, "event": "job.finished"},
+            {"statusCode": 200, "succeeded": true, "event": "job.finished"},
+        ])
+    );
+}
+
+#[tokio::test]
+async fn cancel_a_queued_job_cancel_a_running_one_and_retry_a_failed_one() {
+    let stack = stack().await;
+    let (token, _, _) = stack.sign_up("canceller").await;
+    let deps = worker(&stack).await;
+    let cancel = |id: String| {
+        let stack = &stack;
+        let token = token.clone();
+        async move {
+            stack
+                .gql(
+                    Cred::Bearer(&token),
+                    &format!("mutation($id: ID!) {{ cancelJob(id: $id) {{ {JOB_FIELDS} }} }}"),
+                    json!({"id": id}),
+                )
+                .await
+        }
+    };
+
+    // Queued: cancelled at once.
+    let (_, queued) = deploy_audio_extract(&stack, &token, json!({})).await;
+    let cancelled = cancel(queued.clone()).await;
+    assert_eq!(cancelled.data("/cancelJob/status"), "CANCELLED");
+    assert_eq!(cancelled.data("/cancelJob/error/code"), "CANCELLED");
+    assert_eq!(cancel(queued).await.error_code(), "CONFLICT");
+
+    // Running: the worker is told, stops, and reports it.
+    let (_, running) = deploy_audio_extract(&stack, &token, json!({})).await;
+    let id = uuid(&running);
+    queue::claim(&deps, "cpu", "worker-1")
+        .await
+        .unwrap()
+        .unwrap();
+    queue::start(&deps, id, "worker-1").await.unwrap();
+    let requested = cancel(running.clone()).await;
+    assert_eq!(requested.data("/cancelJob/status"), "RUNNING");
+    assert_eq!(requested.data("/cancelJob/cancelRequested"), true);
+    assert!(matches!(
+        queue::heartbeat(&deps, id, "worker-1").await.unwrap(),
+        Heartbeat::Cancel(_)
+    ));
+    queue::finish(&deps, id, "worker-1", RunOutcome::Cancelled)
+        .await
+        .unwrap();
+    let stopped = job(&stack, &token, &running).await;
+    assert_eq!(stopped["status"], "CANCELLED");
+    assert_eq!(stopped["cancelRequested"], false);
+
+    // Failed: retried as a new attempt.
+    let (_, failing) = deploy_audio_extract(&stack, &token, json!({})).await;
+    let id = uuid(&failing);
+    queue::claim(&deps, "cpu", "worker-1")
+        .await
+        .unwrap()
+        .unwrap();
+    queue::start(&deps, id, "worker-1").await.unwrap();
+    queue::finish(
+        &deps,
+        id,
+        "worker-1",
+        RunOutcome::Failed {
+            code: "EXIT_STATUS".into(),
+            message: "ffmpeg exited with status 1".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let failed = job(&stack, &token, &failing).await;
+    assert_eq!(failed["error"]["code"], "EXIT_STATUS");
+    let retried = stack
+        .gql(
+            Cred::Bearer(&token),
+            &format!("mutation($id: ID!) {{ retryJob(id: $id) {{ {JOB_FIELDS} }} }}"),
+            json!({"id": failing}),
+        )
+        .await;
+    assert_eq!(retried.data("/retryJob/status"), "QUEUED");
+    assert!(retried.body["data"]["retryJob"]["error"].is_null());
+    let again = queue::claim(&deps, "cpu", "worker-2")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.job.id, id);
+    assert_eq!(again.job.attempts, 2);
+}
+
+#[tokio::test]
+async fn a_job_past_its_deadline_is_cancelled_with_the_reason() {
+    let stack = stack().await;
+    let (token, _, _) = stack.sign_up("late").await;
+    let (_, job_id) = deploy_audio_extract(&stack, &token, json!({"cancelAfter": "1s"})).await;
+
+    let mut state = Value::Null;
+    for _ in 0..50 {
+        state = job(&stack, &token, &job_id).await;
+        if state["status"] == "CANCELLED" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    assert_eq!(state["status"], "CANCELLED");
+    assert_eq!(state["error"]["code"], "DEADLINE_EXCEEDED");
+    assert!(
+        state["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cancelAfter")
+    );
+}
+
+#[tokio::test]
+async fn claims_share_workers_fairly_and_jobs_of_lost_workers_return_to_the_queue() {
+    let stack = spawn_stack_with(|config| {
+        config.jobs.max_running_per_account = 2;
+        config.jobs.lease_seconds = 1;
+        config.jobs.max_attempts = 2;
+        config.jobs.sweep_interval_ms = 100;
+    })
+    .await;
+    let (busy, _, _) = stack.sign_up("busy").await;
+    let (quiet, _, _) = stack.sign_up("quiet").await;
+    let mut busy_jobs = Vec::new();
+    for _ in 0..3 {
+        busy_jobs.push(deploy_audio_extract(&stack, &busy, json!({})).await.1);
+    }
+    let (_, quiet_job) = deploy_audio_extract(&stack, &quiet, json!({})).await;
+    let deps = worker(&stack).await;
+    let next = || async { queue::claim(&deps, "cpu", "worker-1").await.unwrap() };
+
+    // The oldest job first, then the account with nothing running, then the busy one up to
+    // its limit of 2; its third job waits.
+    assert_eq!(next().await.unwrap().job.id, uuid(&busy_jobs[0]));
+    assert_eq!(next().await.unwrap().job.id, uuid(&quiet_job));
+    assert_eq!(next().await.unwrap().job.id, uuid(&busy_jobs[1]));
+    assert!(next().await.is_none());
+
+    // The worker dies: no heartbeat. Its jobs come back to the queue as their leases expire.
+    let mut state = Value::Null;
+    for _ in 0..50 {
+        state = job(&stack, &quiet, &quiet_job).await;
+        if state["status"] == "QUEUED" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(state["status"], "QUEUED");
+    assert_eq!(state["attempts"], 1);
+    assert!(state["message"].as_str().unwrap().contains("worker"));
+
+    // After the last attempt it fails for good.
+    let mut second_attempt = None;
+    for _ in 0..4 {
+        match next().await {
+            Some(claimed) if claimed.job.attempts == 2 => {
+                second_attempt = Some(claimed);
+                break;
+            }
+            _ => continue,
+        }
+    }
+    let lost = second_attempt.expect("a second attempt").job.id.to_string();
+    let owner = if lost == quiet_job { &quiet } else { &busy };
+    for _ in 0..50 {
+        state = job(&stack, owner, &lost).await;
+        if state["status"] == "FAILED" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(state["status"], "FAILED");
+    assert_eq!(state["error"]["code"], "WORKER_LOST");
+}
+
+#[tokio::test]
+async fn subscriptions_need_a_credential() {
+    let stack = stack().await;
+    let (token, _, _) = stack.sign_up("anonymous").await;
+    let (_, job_id) = deploy_audio_extract(&stack, &token, json!({})).await;
+    let base = stack.router_url(0).trim_end_matches("/graphql").to_owned();
+
+    // No credential, no subscription token.
+    let refused = reqwest::Client::new()
+        .post(format!("{base}/auth/subscription-token"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+
+    // Over SSE without a credential the subgraph answers UNAUTHENTICATED.
+    let response: String = reqwest::Client::new()
+        .post(stack.router_url(0))
+        .header("accept", "text/event-stream")
+        .json(&json!({"query": "subscription($id: ID!) { jobUpdated(id: $id) { id } }", "variables": {"id": job_id}}))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(response.contains("UNAUTHENTICATED"), "{response}");
+}

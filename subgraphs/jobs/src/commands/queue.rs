@@ -1,0 +1,427 @@
+//! The worker's side of the queue: claim, start, heartbeat, progress, logs, finish; and the
+//! sweeper that returns jobs of lost workers and enforces deadlines and timeouts. The worker
+//! subgraph calls these; until it exists, tests drive jobs through them.
+
+use super::jobs::job_error;
+use crate::{
+    JobsDeps,
+    db::{
+        self,
+        rows::{ControlRow, JobRow, NewLogRow},
+    },
+    domain::JobStatus,
+    pubsub::{CANCEL_CHANNEL, logs_channel},
+};
+use chrono::Utc;
+use diesel_async::scoped_futures::ScopedFutureExt;
+use mediamagic_kit::{ApiError, ApiResult, db::transaction};
+use uuid::Uuid;
+
+/// How a run ended, as the worker reports it.
+#[derive(Clone, Debug)]
+pub enum RunOutcome {
+    /// The program succeeded with these outputs (media ids).
+    Succeeded {
+        /// Registered output media.
+        outputs: Vec<Uuid>,
+    },
+    /// The program failed (no retry: running it again would fail the same way).
+    Failed {
+        /// Stable code (`EXIT_STATUS`, `OUTPUT_MISSING`, ...).
+        code: String,
+        /// For the client.
+        message: String,
+    },
+    /// The infrastructure failed (node lost, storage down): retried up to the attempt limit.
+    InfrastructureFailed {
+        /// For the client, if it is the last attempt.
+        message: String,
+    },
+    /// The run was stopped after a cancel request or a deadline.
+    Cancelled,
+}
+
+/// What `heartbeat` tells the worker.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Heartbeat {
+    /// Keep going.
+    Continue,
+    /// Stop the run and report it cancelled; the reason is for the log.
+    Cancel(String),
+}
+
+/// A job claimed by a worker.
+#[derive(Clone, Debug)]
+pub struct ClaimedJob {
+    /// The job (status `scheduled`).
+    pub job: JobRow,
+    /// Its control row (lease, timeout).
+    pub control: ControlRow,
+}
+
+fn lease_lost() -> ApiError {
+    ApiError::Conflict("this worker no longer holds the job (its lease expired)".into())
+}
+
+/// Claims the next queued job of `machine_type` for `worker` (fair share between accounts,
+/// at most `jobs.max_running_per_account` per account on workers).
+pub async fn claim(
+    deps: &JobsDeps,
+    machine_type: &str,
+    worker: &str,
+) -> ApiResult<Option<ClaimedJob>> {
+    let (machine_type, worker) = (machine_type.to_owned(), worker.to_owned());
+    let config = deps.config.clone();
+    let claimed = transaction(&deps.pool, move |conn| {
+        async move {
+            let Some(id) = db::jobs::claim(
+                conn,
+                &machine_type,
+                &worker,
+                config.lease_seconds,
+                config.max_running_per_account,
+            )
+            .await?
+            else {
+                return Ok(None);
+            };
+            let job = db::jobs::by_ids(conn, &[id]).await?.into_iter().next();
+            let control = db::jobs::controls(conn, &[id]).await?.into_iter().next();
+            Ok(job
+                .zip(control)
+                .map(|(job, control)| ClaimedJob { job, control }))
+        }
+        .scope_boxed()
+    })
+    .await?;
+    if let Some(claimed) = &claimed {
+        deps.hub
+            .job_changed(claimed.job.id, claimed.job.owner_id)
+            .await;
+    }
+    Ok(claimed)
+}
+
+/// Runs `change` on a job `worker` holds, then tells subscribers.
+async fn with_held_job<F>(deps: &JobsDeps, id: Uuid, worker: &str, change: F) -> ApiResult<JobRow>
+where
+    F: FnOnce(&mut JobRow, &mut ControlRow) -> ApiResult<()> + Send + 'static,
+{
+    let worker = worker.to_owned();
+    let job = transaction(&deps.pool, move |conn| {
+        async move {
+            let (mut job, mut control) = db::jobs::lock(conn, id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("job"))?;
+            let active = JobStatus::parse(&job.status).is_some_and(JobStatus::is_active);
+            if !active || control.worker_id.as_deref() != Some(worker.as_str()) {
+                return Err(lease_lost());
+            }
+            change(&mut job, &mut control)?;
+            db::jobs::save(conn, &job).await?;
+            db::jobs::save_control(conn, &control).await?;
+            Ok(job)
+        }
+        .scope_boxed()
+    })
+    .await?;
+    deps.hub.job_changed(job.id, job.owner_id).await;
+    Ok(job)
+}
+
+/// The run started: the job is `running`.
+pub async fn start(deps: &JobsDeps, id: Uuid, worker: &str) -> ApiResult<JobRow> {
+    with_held_job(deps, id, worker, |job, _| {
+        job.status = JobStatus::Running.as_str().to_owned();
+        job.started_at = Some(Utc::now());
+        Ok(())
+    })
+    .await
+}
+
+/// Renews the lease; says whether to stop (a cancel request, a deadline, a timeout).
+pub async fn heartbeat(deps: &JobsDeps, id: Uuid, worker: &str) -> ApiResult<Heartbeat> {
+    let mut conn = deps.conn().await?;
+    if !db::jobs::renew_lease(&mut conn, id, worker, deps.config.lease_seconds).await? {
+        return Err(lease_lost());
+    }
+    let control = db::jobs::controls(&mut conn, &[id])
+        .await?
+        .into_iter()
+        .next();
+    Ok(
+        match control.and_then(|c| c.cancel_requested_at.map(|_| c.cancel_reason)) {
+            Some(reason) => Heartbeat::Cancel(reason.unwrap_or_else(|| "cancelled".into())),
+            None => Heartbeat::Continue,
+        },
+    )
+}
+
+/// Reports progress (0..1, clamped) and an optional message.
+pub async fn progress(
+    deps: &JobsDeps,
+    id: Uuid,
+    worker: &str,
+    fraction: f64,
+    message: Option<String>,
+) -> ApiResult<JobRow> {
+    if !fraction.is_finite() {
+        return Err(ApiError::bad_input(
+            "progress",
+            "progress must be a number in 0..1",
+        ));
+    }
+    with_held_job(deps, id, worker, move |job, _| {
+        job.progress = fraction.clamp(0.0, 1.0);
+        job.message = message;
+        Ok(())
+    })
+    .await
+}
+
+/// Appends log lines of the current attempt (each cut to `jobs.max_log_line_bytes`).
+pub async fn append_logs(
+    deps: &JobsDeps,
+    id: Uuid,
+    attempt: i32,
+    lines: Vec<(String, String)>,
+) -> ApiResult<()> {
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let limit = deps.config.max_log_line_bytes;
+    let rows: Vec<NewLogRow> = lines
+        .into_iter()
+        .map(|(stream, line)| NewLogRow {
+            job_id: id,
+            attempt,
+            stream,
+            line: cut(line, limit),
+        })
+        .collect();
+    let mut conn = deps.conn().await?;
+    if let Some(last) = db::logs::append(&mut conn, &rows).await? {
+        deps.hub.publish(&logs_channel(id), &last.to_string()).await;
+    }
+    Ok(())
+}
+
+fn cut(mut line: String, limit: usize) -> String {
+    if line.len() > limit {
+        let mut end = limit;
+        while !line.is_char_boundary(end) {
+            end -= 1;
+        }
+        line.truncate(end);
+    }
+    line
+}
+
+/// Ends a run. Infrastructure failures go back to the queue while attempts remain.
+pub async fn finish(
+    deps: &JobsDeps,
+    id: Uuid,
+    worker: &str,
+    outcome: RunOutcome,
+) -> ApiResult<JobRow> {
+    let job = with_held_job(deps, id, worker, move |job, control| {
+        let now = Utc::now();
+        control.worker_id = None;
+        control.lease_expires_at = None;
+        match outcome {
+            RunOutcome::Succeeded { outputs } => {
+                job.status = JobStatus::Succeeded.as_str().to_owned();
+                job.progress = 1.0;
+                job.outputs = outputs;
+                job.finished_at = Some(now);
+            }
+            RunOutcome::Failed { code, message } => {
+                job.status = JobStatus::Failed.as_str().to_owned();
+                job.error = Some(job_error(&code, &message));
+                job.finished_at = Some(now);
+            }
+            RunOutcome::InfrastructureFailed { message } => {
+                if job.attempts < control.max_attempts && control.cancel_requested_at.is_none() {
+                    requeue(job, control, &format!("retrying after: {message}"));
+                } else {
+                    job.status = JobStatus::Failed.as_str().to_owned();
+                    job.error = Some(job_error("INFRASTRUCTURE", &message));
+                    job.finished_at = Some(now);
+                }
+            }
+            RunOutcome::Cancelled => {
+                let reason = control
+                    .cancel_reason
+                    .clone()
+                    .unwrap_or_else(|| "cancelled".into());
+                job.status = JobStatus::Cancelled.as_str().to_owned();
+                job.error = Some(job_error(cancel_code(&reason), &reason));
+                job.finished_at = Some(now);
+            }
+        }
+        Ok(())
+    })
+    .await?;
+    if job.status == JobStatus::Succeeded.as_str()
+        && let Some(started) = job.started_at
+    {
+        let seconds = (Utc::now() - started)
+            .num_seconds()
+            .clamp(0, i64::from(i32::MAX)) as i32;
+        if let Err(e) = mediamagic_models::commands::models::record_runtime(
+            &deps.models,
+            job.model_version_id,
+            seconds,
+        )
+        .await
+        {
+            tracing::warn!(error = ?e, "could not record a run's duration");
+        }
+    }
+    Ok(job)
+}
+
+const DEADLINE_REASON: &str = "the deadline (cancelAfter) passed";
+
+fn cancel_code(reason: &str) -> &'static str {
+    if reason == DEADLINE_REASON {
+        "DEADLINE_EXCEEDED"
+    } else if reason.starts_with("the model's timeout") {
+        "TIMEOUT"
+    } else {
+        "CANCELLED"
+    }
+}
+
+fn requeue(job: &mut JobRow, control: &mut ControlRow, message: &str) {
+    job.status = JobStatus::Queued.as_str().to_owned();
+    job.progress = 0.0;
+    job.message = Some(message.to_owned());
+    job.started_at = None;
+    control.queued_at = Utc::now();
+    control.worker_id = None;
+    control.lease_expires_at = None;
+}
+
+/// Returns jobs of lost workers to the queue (or fails them after the last attempt), and
+/// cancels jobs past their deadline or their model's timeout. Returns how many it changed.
+pub async fn sweep(deps: &JobsDeps) -> ApiResult<usize> {
+    let mut conn = deps.conn().await?;
+    let expired = db::jobs::expired_leases(&mut conn, 100).await?;
+    let overdue = db::jobs::overdue(&mut conn, 100).await?;
+    drop(conn);
+    let mut changed = 0;
+    for id in expired {
+        if let Some(job) = return_lost(deps, id).await? {
+            deps.hub.job_changed(job.id, job.owner_id).await;
+            changed += 1;
+        }
+    }
+    for id in overdue {
+        if let Some((job, tell_worker)) = sweep_overdue(deps, id).await? {
+            if tell_worker {
+                deps.hub.publish(CANCEL_CHANNEL, &id.to_string()).await;
+            }
+            deps.hub.job_changed(job.id, job.owner_id).await;
+            changed += 1;
+        }
+    }
+    Ok(changed)
+}
+
+/// A job whose worker's lease expired: queued again while attempts remain (cancelled when a
+/// cancel was pending), failed after the last.
+async fn return_lost(deps: &JobsDeps, id: Uuid) -> ApiResult<Option<JobRow>> {
+    transaction(&deps.pool, move |conn| {
+        async move {
+            let Some((mut job, mut control)) = db::jobs::lock(conn, id).await? else {
+                return Ok(None);
+            };
+            let active = JobStatus::parse(&job.status).is_some_and(JobStatus::is_active);
+            let expired = control.lease_expires_at.is_some_and(|at| at < Utc::now());
+            if !active || !expired {
+                return Ok(None);
+            }
+            if control.cancel_requested_at.is_some() {
+                let reason = control
+                    .cancel_reason
+                    .clone()
+                    .unwrap_or_else(|| "cancelled".into());
+                job.status = JobStatus::Cancelled.as_str().to_owned();
+                job.error = Some(job_error(cancel_code(&reason), &reason));
+                job.finished_at = Some(Utc::now());
+                control.worker_id = None;
+                control.lease_expires_at = None;
+            } else if job.attempts < control.max_attempts {
+                requeue(
+                    &mut job,
+                    &mut control,
+                    "requeued: its worker stopped responding",
+                );
+            } else {
+                job.status = JobStatus::Failed.as_str().to_owned();
+                job.error = Some(job_error(
+                    "WORKER_LOST",
+                    &format!(
+                        "its worker stopped responding on each of {} attempts",
+                        job.attempts
+                    ),
+                ));
+                job.finished_at = Some(Utc::now());
+                control.worker_id = None;
+                control.lease_expires_at = None;
+            }
+            db::jobs::save(conn, &job).await?;
+            db::jobs::save_control(conn, &control).await?;
+            Ok(Some(job))
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// Cancels a queued job past its deadline at once; asks the worker of a running one to stop.
+async fn sweep_overdue(deps: &JobsDeps, id: Uuid) -> ApiResult<Option<(JobRow, bool)>> {
+    transaction(&deps.pool, move |conn| {
+        async move {
+            let Some((mut job, mut control)) = db::jobs::lock(conn, id).await? else {
+                return Ok(None);
+            };
+            let Some(status) = JobStatus::parse(&job.status).filter(|s| !s.is_terminal()) else {
+                return Ok(None);
+            };
+            let now = Utc::now();
+            let past_deadline = job.cancel_after.is_some_and(|at| at < now);
+            let past_timeout = status == JobStatus::Running
+                && job.started_at.is_some_and(|at| {
+                    at + chrono::Duration::seconds(i64::from(control.timeout_seconds)) < now
+                });
+            let reason = if past_deadline {
+                DEADLINE_REASON.to_owned()
+            } else if past_timeout {
+                format!(
+                    "the model's timeout of {} s was reached",
+                    control.timeout_seconds
+                )
+            } else {
+                return Ok(None);
+            };
+            if status == JobStatus::Queued {
+                job.status = JobStatus::Cancelled.as_str().to_owned();
+                job.error = Some(job_error(cancel_code(&reason), &reason));
+                job.finished_at = Some(now);
+                db::jobs::save(conn, &job).await?;
+                return Ok(Some((job, false)));
+            }
+            if control.cancel_requested_at.is_some() {
+                return Ok(None);
+            }
+            control.cancel_requested_at = Some(now);
+            control.cancel_reason = Some(reason);
+            db::jobs::save_control(conn, &control).await?;
+            Ok(Some((job, true)))
+        }
+        .scope_boxed()
+    })
+    .await
+}

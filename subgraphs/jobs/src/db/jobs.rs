@@ -1,0 +1,311 @@
+//! `jobs.jobs` and `jobs.job_control`: job state, and the queue (claims with
+//! `FOR UPDATE SKIP LOCKED`, fair share between accounts, leases).
+
+use super::{
+    rows::{ControlRow, JobRow},
+    schema::{deployments, job_control, jobs},
+};
+use chrono::{DateTime, Utc};
+use diesel::{
+    prelude::*,
+    sql_types::{BigInt, Integer, Text, Uuid as SqlUuid},
+};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+/// Inserts a job and its control row.
+pub async fn insert(
+    conn: &mut AsyncPgConnection,
+    job: &JobRow,
+    control: &ControlRow,
+) -> QueryResult<()> {
+    diesel::insert_into(jobs::table)
+        .values(job)
+        .execute(conn)
+        .await?;
+    diesel::insert_into(job_control::table)
+        .values(control)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Jobs by id, any owner (loaders check ownership).
+pub async fn by_ids(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult<Vec<JobRow>> {
+    jobs::table
+        .filter(jobs::id.eq_any(ids.to_vec()))
+        .select(JobRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// Control rows by job id.
+pub async fn controls(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult<Vec<ControlRow>> {
+    job_control::table
+        .filter(job_control::job_id.eq_any(ids.to_vec()))
+        .select(ControlRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// A job and its control row, locked for a change.
+pub async fn lock(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> QueryResult<Option<(JobRow, ControlRow)>> {
+    jobs::table
+        .inner_join(job_control::table)
+        .filter(jobs::id.eq(id))
+        .select((JobRow::as_select(), ControlRow::as_select()))
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Jobs of deployments, newest first.
+pub async fn of_deployments(
+    conn: &mut AsyncPgConnection,
+    deployment_ids: &[Uuid],
+) -> QueryResult<Vec<JobRow>> {
+    jobs::table
+        .filter(jobs::deployment_id.eq_any(deployment_ids.to_vec()))
+        .order(jobs::created_at.desc())
+        .select(JobRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// Filters of the jobs list; all given ones apply.
+#[derive(Clone, Debug, Default)]
+pub struct JobFilter {
+    /// In one of these statuses (any when empty).
+    pub statuses: Vec<String>,
+    /// Of deployments of this model.
+    pub model_id: Option<Uuid>,
+    /// Of this deployment.
+    pub deployment_id: Option<Uuid>,
+    /// Created at or after.
+    pub created_after: Option<DateTime<Utc>>,
+    /// Created before.
+    pub created_before: Option<DateTime<Utc>>,
+}
+
+fn filtered<'a>(owner: Uuid, filter: &JobFilter) -> jobs::BoxedQuery<'a, diesel::pg::Pg> {
+    let mut query = jobs::table.filter(jobs::owner_id.eq(owner)).into_boxed();
+    if !filter.statuses.is_empty() {
+        query = query.filter(jobs::status.eq_any(filter.statuses.clone()));
+    }
+    if let Some(model) = filter.model_id {
+        query = query.filter(
+            jobs::deployment_id.eq_any(
+                deployments::table
+                    .filter(deployments::owner_id.eq(owner))
+                    .filter(deployments::model_id.eq(model))
+                    .select(deployments::id),
+            ),
+        );
+    }
+    if let Some(deployment) = filter.deployment_id {
+        query = query.filter(jobs::deployment_id.eq(deployment));
+    }
+    if let Some(at) = filter.created_after {
+        query = query.filter(jobs::created_at.ge(at));
+    }
+    if let Some(at) = filter.created_before {
+        query = query.filter(jobs::created_at.lt(at));
+    }
+    query
+}
+
+/// One page of the owner's jobs, newest first, after the cursor.
+pub async fn page(
+    conn: &mut AsyncPgConnection,
+    owner: Uuid,
+    filter: &JobFilter,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> QueryResult<Vec<JobRow>> {
+    let mut query = filtered(owner, filter)
+        .select(JobRow::as_select())
+        .order((jobs::created_at.desc(), jobs::id.desc()))
+        .limit(limit);
+    if let Some((at, id)) = after {
+        query = query.filter(
+            jobs::created_at
+                .lt(at)
+                .or(jobs::created_at.eq(at).and(jobs::id.lt(id))),
+        );
+    }
+    query.load(conn).await
+}
+
+/// How many of the owner's jobs match.
+pub async fn count(
+    conn: &mut AsyncPgConnection,
+    owner: Uuid,
+    filter: &JobFilter,
+) -> QueryResult<i64> {
+    filtered(owner, filter).count().get_result(conn).await
+}
+
+#[derive(QueryableByName)]
+struct Counted {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// Queued jobs of the same machine type ahead of `id` (0 when it is next).
+pub async fn queue_position(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<i64> {
+    diesel::sql_query(
+        "SELECT count(*) AS n FROM jobs.jobs j JOIN jobs.job_control c ON c.job_id = j.id, \
+         (SELECT j2.machine_type, c2.queued_at FROM jobs.jobs j2 \
+          JOIN jobs.job_control c2 ON c2.job_id = j2.id WHERE j2.id = $1) me \
+         WHERE j.status = 'queued' AND j.machine_type = me.machine_type \
+         AND (c.queued_at, j.id) < (me.queued_at, $1)",
+    )
+    .bind::<SqlUuid, _>(id)
+    .get_result::<Counted>(conn)
+    .await
+    .map(|c| c.n)
+}
+
+#[derive(QueryableByName)]
+struct Claimed {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+}
+
+/// Claims the next queued job of `machine_type` for `worker`: accounts with fewer jobs on
+/// workers go first (fair share), then the oldest; accounts at `max_running` wait. The job
+/// becomes `scheduled` with one more attempt and a lease of `lease_seconds`.
+pub async fn claim(
+    conn: &mut AsyncPgConnection,
+    machine_type: &str,
+    worker: &str,
+    lease_seconds: i64,
+    max_running: i64,
+) -> QueryResult<Option<Uuid>> {
+    let claimed = diesel::sql_query(
+        "WITH active AS ( \
+           SELECT owner_id, count(*) AS n FROM jobs.jobs \
+           WHERE status IN ('scheduled', 'running') GROUP BY owner_id \
+         ), candidate AS ( \
+           SELECT j.id FROM jobs.jobs j \
+           JOIN jobs.job_control c ON c.job_id = j.id \
+           LEFT JOIN active a ON a.owner_id = j.owner_id \
+           WHERE j.status = 'queued' AND j.machine_type = $1 AND coalesce(a.n, 0) < $2 \
+           ORDER BY coalesce(a.n, 0), c.queued_at, j.id \
+           LIMIT 1 FOR UPDATE OF j SKIP LOCKED \
+         ) \
+         UPDATE jobs.jobs j SET status = 'scheduled', attempts = j.attempts + 1, \
+           progress = 0, message = NULL, error = NULL \
+         FROM candidate WHERE j.id = candidate.id RETURNING j.id",
+    )
+    .bind::<Text, _>(machine_type)
+    .bind::<BigInt, _>(max_running)
+    .get_result::<Claimed>(conn)
+    .await
+    .optional()?;
+    let Some(Claimed { id }) = claimed else {
+        return Ok(None);
+    };
+    diesel::sql_query(
+        "UPDATE jobs.job_control SET worker_id = $2, \
+         lease_expires_at = now() + make_interval(secs => $3), updated_at = now() \
+         WHERE job_id = $1",
+    )
+    .bind::<SqlUuid, _>(id)
+    .bind::<Text, _>(worker)
+    .bind::<Integer, _>(lease_seconds as i32)
+    .execute(conn)
+    .await?;
+    Ok(Some(id))
+}
+
+/// Extends `worker`'s lease on a job; false when the worker no longer holds it.
+pub async fn renew_lease(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    worker: &str,
+    lease_seconds: i64,
+) -> QueryResult<bool> {
+    diesel::sql_query(
+        "UPDATE jobs.job_control SET lease_expires_at = now() + make_interval(secs => $3), \
+         updated_at = now() WHERE job_id = $1 AND worker_id = $2",
+    )
+    .bind::<SqlUuid, _>(id)
+    .bind::<Text, _>(worker)
+    .bind::<Integer, _>(lease_seconds as i32)
+    .execute(conn)
+    .await
+    .map(|n| n == 1)
+}
+
+/// Saves a job's changed state.
+pub async fn save(conn: &mut AsyncPgConnection, job: &JobRow) -> QueryResult<()> {
+    diesel::update(jobs::table.filter(jobs::id.eq(job.id)))
+        .set((
+            jobs::status.eq(&job.status),
+            jobs::progress.eq(job.progress),
+            jobs::message.eq(&job.message),
+            jobs::attempts.eq(job.attempts),
+            jobs::error.eq(&job.error),
+            jobs::outputs.eq(&job.outputs),
+            jobs::started_at.eq(job.started_at),
+            jobs::finished_at.eq(job.finished_at),
+        ))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Saves a job's changed control row.
+pub async fn save_control(conn: &mut AsyncPgConnection, control: &ControlRow) -> QueryResult<()> {
+    diesel::update(job_control::table.filter(job_control::job_id.eq(control.job_id)))
+        .set((
+            job_control::queued_at.eq(control.queued_at),
+            job_control::worker_id.eq(&control.worker_id),
+            job_control::lease_expires_at.eq(control.lease_expires_at),
+            job_control::cancel_requested_at.eq(control.cancel_requested_at),
+            job_control::cancel_reason.eq(&control.cancel_reason),
+            job_control::updated_at.eq(Utc::now()),
+        ))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Jobs on workers whose lease has expired (their worker is gone).
+pub async fn expired_leases(conn: &mut AsyncPgConnection, limit: i64) -> QueryResult<Vec<Uuid>> {
+    job_control::table
+        .inner_join(jobs::table)
+        .filter(jobs::status.eq_any(["scheduled", "running"]))
+        .filter(job_control::lease_expires_at.lt(Utc::now()))
+        .select(jobs::id)
+        .limit(limit)
+        .load(conn)
+        .await
+}
+
+/// Unfinished jobs past their deadline, or running past their model's timeout, without a
+/// cancel request yet (or still queued).
+pub async fn overdue(conn: &mut AsyncPgConnection, limit: i64) -> QueryResult<Vec<Uuid>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = SqlUuid)]
+        id: Uuid,
+    }
+    diesel::sql_query(
+        "SELECT j.id FROM jobs.jobs j JOIN jobs.job_control c ON c.job_id = j.id \
+         WHERE j.status IN ('queued', 'scheduled', 'running') \
+         AND (j.status = 'queued' OR c.cancel_requested_at IS NULL) \
+         AND (j.cancel_after < now() \
+              OR (j.status = 'running' AND j.started_at + make_interval(secs => c.timeout_seconds) < now())) \
+         LIMIT $1",
+    )
+    .bind::<BigInt, _>(limit)
+    .load::<Row>(conn)
+    .await
+    .map(|rows| rows.into_iter().map(|r| r.id).collect())
+}

@@ -1,0 +1,167 @@
+//! Queries: deployments, jobs, the webhook signing secret, and the `Deployment` and `Job`
+//! entities.
+
+use super::{
+    loaders::{DeploymentLoader, JobLoader, load_failed},
+    types::{Deployment, Job, JobFilter, parse_id},
+};
+use crate::{JobsDeps, commands, db};
+use async_graphql::{
+    Context, ID, Object,
+    connection::{Connection, Edge, EmptyFields},
+    dataloader::DataLoader,
+};
+use mediamagic_kit::{
+    ActorExt,
+    pagination::{TotalCount, decode_cursor, encode_cursor, page_size},
+};
+
+/// Root query type.
+#[derive(Default)]
+pub struct JobsQuery;
+
+type Page<T> = Connection<String, T, TotalCount, EmptyFields>;
+
+// Named like every subgraph's root type, so composition merges them.
+#[Object(name = "Query")]
+impl JobsQuery {
+    /// One of the acting account's deployments (NOT_FOUND otherwise).
+    async fn deployment(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Deployment> {
+        let actor = ctx.actor()?;
+        let deps = ctx.data::<JobsDeps>()?;
+        let id = parse_id("id", &id)?;
+        Ok(Deployment(
+            commands::deployments::get_deployment(deps, actor, id).await?,
+        ))
+    }
+
+    /// The acting account's deployments, newest first.
+    async fn deployments(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last item of the previous page.")] after: Option<String>,
+    ) -> async_graphql::Result<Page<Deployment>> {
+        let actor = ctx.actor()?;
+        let deps = ctx.data::<JobsDeps>()?;
+        let limit = page_size(first)?;
+        let after = after.as_deref().map(decode_cursor).transpose()?;
+        let (mut rows, total) =
+            commands::deployments::list_deployments(deps, actor, after, limit + 1).await?;
+        let has_next = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+        let mut page = Connection::with_additional_fields(
+            after.is_some(),
+            has_next,
+            TotalCount { total_count: total },
+        );
+        page.edges.extend(
+            rows.into_iter()
+                .map(|row| Edge::new(encode_cursor(row.created_at, row.id), Deployment(row))),
+        );
+        Ok(page)
+    }
+
+    /// One of the acting account's jobs (NOT_FOUND otherwise).
+    async fn job(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Job> {
+        let actor = ctx.actor()?;
+        let deps = ctx.data::<JobsDeps>()?;
+        let id = parse_id("id", &id)?;
+        Ok(Job(commands::jobs::get_job(deps, actor, id).await?))
+    }
+
+    /// The acting account's jobs, newest first.
+    async fn jobs(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Filters; all given ones apply.")] filter: Option<JobFilter>,
+        #[graphql(desc = "Page size (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last item of the previous page.")] after: Option<String>,
+    ) -> async_graphql::Result<Page<Job>> {
+        let actor = ctx.actor()?;
+        let deps = ctx.data::<JobsDeps>()?;
+        let filter = filter.unwrap_or_default();
+        let filter = db::jobs::JobFilter {
+            statuses: filter
+                .status
+                .unwrap_or_default()
+                .into_iter()
+                .map(|s| s.as_str().to_owned())
+                .collect(),
+            model_id: filter
+                .model
+                .as_ref()
+                .map(|id| parse_id("model", id))
+                .transpose()?,
+            deployment_id: filter
+                .deployment
+                .as_ref()
+                .map(|id| parse_id("deployment", id))
+                .transpose()?,
+            created_after: filter.created_after,
+            created_before: filter.created_before,
+        };
+        let limit = page_size(first)?;
+        let after = after.as_deref().map(decode_cursor).transpose()?;
+        let (mut rows, total) =
+            commands::jobs::list_jobs(deps, actor, filter, after, limit + 1).await?;
+        let has_next = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+        let mut page = Connection::with_additional_fields(
+            after.is_some(),
+            has_next,
+            TotalCount { total_count: total },
+        );
+        page.edges.extend(
+            rows.into_iter()
+                .map(|row| Edge::new(encode_cursor(row.created_at, row.id), Job(row))),
+        );
+        Ok(page)
+    }
+
+    /// The acting account's Standard Webhooks signing secret (`whsec_...`): check the
+    /// `webhook-signature` of callbacks with it. Created on first use.
+    async fn webhook_secret(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        let actor = ctx.actor()?;
+        let deps = ctx.data::<JobsDeps>()?;
+        Ok(commands::jobs::webhook_secret(deps, actor).await?)
+    }
+
+    /// Federation: a `Deployment` by id, for its owner.
+    #[graphql(entity)]
+    async fn find_deployment_by_id(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Option<Deployment>> {
+        let loader = ctx.data::<DataLoader<DeploymentLoader>>()?;
+        let (Ok(actor), Ok(id)) = (ctx.actor(), parse_id("id", &id)) else {
+            return Ok(None);
+        };
+        Ok(loader
+            .load_one(id)
+            .await
+            .map_err(load_failed)?
+            .filter(|row| row.owner_id == actor.account_id)
+            .map(Deployment))
+    }
+
+    /// Federation: a `Job` by id, for its owner.
+    #[graphql(entity)]
+    async fn find_job_by_id(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Option<Job>> {
+        let loader = ctx.data::<DataLoader<JobLoader>>()?;
+        let (Ok(actor), Ok(id)) = (ctx.actor(), parse_id("id", &id)) else {
+            return Ok(None);
+        };
+        Ok(loader
+            .load_one(id)
+            .await
+            .map_err(load_failed)?
+            .filter(|row| row.owner_id == actor.account_id)
+            .map(Job))
+    }
+}
