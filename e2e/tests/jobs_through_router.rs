@@ -751,3 +751,34 @@ async fn subscriptions_need_a_credential() {
         .unwrap();
     assert!(response.contains("UNAUTHENTICATED"), "{response}");
 }
+
+#[tokio::test]
+async fn media_a_job_produced_links_to_the_job_through_the_router() {
+    use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+    let stack = stack().await;
+    let (token, _, _) = stack.sign_up("lineage").await;
+    let (_, job_id) = deploy_audio_extract(&stack, &token, json!({})).await;
+    let output = upload_video(&stack, &token).await;
+    // What the worker does when it registers an output.
+    let mut conn = AsyncPgConnection::establish(&stack.infra.database_url)
+        .await
+        .unwrap();
+    diesel::sql_query("UPDATE media.media SET job_id = $1 WHERE id = $2")
+        .bind::<diesel::sql_types::Uuid, _>(uuid(&job_id))
+        .bind::<diesel::sql_types::Uuid, _>(uuid(&output))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+
+    let media = stack
+        .gql(
+            Cred::Bearer(&token),
+            "query($id: ID!) { media(id: $id) { job { id status deployment { name } } } }",
+            json!({"id": output}),
+        )
+        .await;
+
+    assert_eq!(media.data("/media/job/id"), job_id.as_str());
+    assert_eq!(media.data("/media/job/status"), "QUEUED");
+    assert_eq!(media.data("/media/job/deployment/name"), "audio-extract");
+}

@@ -15,6 +15,14 @@ use uuid::Uuid;
 /// A media file (image, video or audio) of the acting account.
 pub struct Media(pub MediaRow);
 
+/// A job (owned by the jobs subgraph).
+#[derive(SimpleObject, Clone)]
+#[graphql(name = "Job", unresolvable = "id")]
+pub struct JobRef {
+    /// The job's id.
+    pub id: ID,
+}
+
 /// What ffprobe found in a media file.
 #[derive(SimpleObject, Clone, Debug, Default)]
 pub struct MediaMetadata {
@@ -101,9 +109,15 @@ impl Media {
     async fn metadata(&self) -> Option<MediaMetadata> {
         self.0.metadata.as_ref().map(MediaMetadata::from_json)
     }
-    /// The job that produced this media, when a job did.
+    /// The id of the job that produced this media, when a job did.
     async fn job_id(&self) -> Option<ID> {
         self.0.job_id.map(|id| ID(id.to_string()))
+    }
+    /// The job that produced this media, when a job did (resolved by the jobs subgraph).
+    async fn job(&self) -> Option<JobRef> {
+        self.0.job_id.map(|id| JobRef {
+            id: ID(id.to_string()),
+        })
     }
     /// When it was created.
     async fn created_at(&self) -> DateTime<Utc> {
