@@ -67,6 +67,13 @@ CREATE TABLE jobs.job_control (
 CREATE INDEX job_control_queue_idx ON jobs.job_control (queued_at);
 CREATE INDEX job_control_lease_idx ON jobs.job_control (lease_expires_at) WHERE lease_expires_at IS NOT NULL;
 
+-- When each account last had a job claimed: among accounts with as few jobs on workers,
+-- the one served longest ago goes first (round-robin fair share).
+CREATE TABLE jobs.account_turns (
+    owner_id        uuid PRIMARY KEY,
+    last_claimed_at timestamptz NOT NULL
+);
+
 -- Log lines; `seq` is the cursor clients resume from.
 CREATE TABLE jobs.job_logs (
     seq        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

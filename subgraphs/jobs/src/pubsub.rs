@@ -20,6 +20,11 @@ pub fn account_channel(owner: Uuid) -> String {
 pub fn logs_channel(job: Uuid) -> String {
     format!("mm:joblogs:{job}")
 }
+/// Channel of newly queued jobs of a machine type, which idle workers wait on (payload: the
+/// job id).
+pub fn queue_channel(machine_type: &str) -> String {
+    format!("mm:jobqueue:{machine_type}")
+}
 /// Channel of cancel requests, for workers (payload: the job id).
 pub const CANCEL_CHANNEL: &str = "mm:jobcancel";
 const PATTERN: &str = "mm:job*";
@@ -82,6 +87,12 @@ impl Hub {
         if let Err(e) = sent {
             tracing::warn!(channel, error = %e, "could not publish a job signal");
         }
+    }
+
+    /// Tells idle workers of `machine_type` that a job is waiting.
+    pub async fn job_queued(&self, job: Uuid, machine_type: &str) {
+        self.publish(&queue_channel(machine_type), &job.to_string())
+            .await;
     }
 
     /// Tells subscribers that a job of `owner` changed.

@@ -189,6 +189,7 @@ pub async fn create_deployment(
     match inserted_job {
         Some(job) => {
             deps.hub.job_changed(job.id, job.owner_id).await;
+            deps.hub.job_queued(job.id, &job.machine_type).await;
             Ok(row)
         }
         None => same_request(row, &hash),

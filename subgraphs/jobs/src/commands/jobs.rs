@@ -156,6 +156,7 @@ pub async fn retry_job(deps: &JobsDeps, actor: &Actor, id: Uuid) -> ApiResult<Jo
     })
     .await?;
     deps.hub.job_changed(job.id, job.owner_id).await;
+    deps.hub.job_queued(job.id, &job.machine_type).await;
     Ok(job)
 }
 

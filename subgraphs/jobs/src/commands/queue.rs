@@ -262,6 +262,9 @@ pub async fn finish(
         Ok(())
     })
     .await?;
+    if job.status == JobStatus::Queued.as_str() {
+        deps.hub.job_queued(job.id, &job.machine_type).await;
+    }
     if job.status == JobStatus::Succeeded.as_str()
         && let Some(started) = job.started_at
     {
@@ -314,6 +317,9 @@ pub async fn sweep(deps: &JobsDeps) -> ApiResult<usize> {
     for id in expired {
         if let Some(job) = return_lost(deps, id).await? {
             deps.hub.job_changed(job.id, job.owner_id).await;
+            if job.status == JobStatus::Queued.as_str() {
+                deps.hub.job_queued(job.id, &job.machine_type).await;
+            }
             changed += 1;
         }
     }

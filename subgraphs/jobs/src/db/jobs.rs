@@ -174,11 +174,14 @@ pub async fn queue_position(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResu
 struct Claimed {
     #[diesel(sql_type = SqlUuid)]
     id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    owner_id: Uuid,
 }
 
-/// Claims the next queued job of `machine_type` for `worker`: accounts with fewer jobs on
-/// workers go first (fair share), then the oldest; accounts at `max_running` wait. The job
-/// becomes `scheduled` with one more attempt and a lease of `lease_seconds`.
+/// Claims the next queued job of `machine_type` for `worker`. Fair share: accounts with
+/// fewer jobs on workers go first, then the account served longest ago (round-robin), then
+/// the oldest job; accounts at `max_running` wait. The job becomes `scheduled` with one more
+/// attempt and a lease of `lease_seconds`.
 pub async fn claim(
     conn: &mut AsyncPgConnection,
     machine_type: &str,
@@ -194,22 +197,30 @@ pub async fn claim(
            SELECT j.id FROM jobs.jobs j \
            JOIN jobs.job_control c ON c.job_id = j.id \
            LEFT JOIN active a ON a.owner_id = j.owner_id \
+           LEFT JOIN jobs.account_turns t ON t.owner_id = j.owner_id \
            WHERE j.status = 'queued' AND j.machine_type = $1 AND coalesce(a.n, 0) < $2 \
-           ORDER BY coalesce(a.n, 0), c.queued_at, j.id \
+           ORDER BY coalesce(a.n, 0), t.last_claimed_at NULLS FIRST, c.queued_at, j.id \
            LIMIT 1 FOR UPDATE OF j SKIP LOCKED \
          ) \
          UPDATE jobs.jobs j SET status = 'scheduled', attempts = j.attempts + 1, \
            progress = 0, message = NULL, error = NULL \
-         FROM candidate WHERE j.id = candidate.id RETURNING j.id",
+         FROM candidate WHERE j.id = candidate.id RETURNING j.id, j.owner_id",
     )
     .bind::<Text, _>(machine_type)
     .bind::<BigInt, _>(max_running)
     .get_result::<Claimed>(conn)
     .await
     .optional()?;
-    let Some(Claimed { id }) = claimed else {
+    let Some(Claimed { id, owner_id }) = claimed else {
         return Ok(None);
     };
+    diesel::sql_query(
+        "INSERT INTO jobs.account_turns (owner_id, last_claimed_at) VALUES ($1, clock_timestamp()) \
+         ON CONFLICT (owner_id) DO UPDATE SET last_claimed_at = excluded.last_claimed_at",
+    )
+    .bind::<SqlUuid, _>(owner_id)
+    .execute(conn)
+    .await?;
     diesel::sql_query(
         "UPDATE jobs.job_control SET worker_id = $2, \
          lease_expires_at = now() + make_interval(secs => $3), updated_at = now() \
