@@ -782,3 +782,110 @@ async fn media_a_job_produced_links_to_the_job_through_the_router() {
     assert_eq!(media.data("/media/job/status"), "QUEUED");
     assert_eq!(media.data("/media/job/deployment/name"), "audio-extract");
 }
+
+/// Creates a private model that sleeps, with a short timeout; returns its id.
+async fn sleeper_model(stack: &TestStack, token: &str, timeout_seconds: i32) -> String {
+    let created = stack
+        .gql(
+            Cred::Bearer(token),
+            "mutation($input: CreateModelInput!) { createModel(input: $input) { id } }",
+            json!({"input": {
+                "name": "sleeper",
+                "container": "debian:bookworm-slim",
+                "command": "sleep {seconds}",
+                "machineType": "cpu",
+                "timeoutSeconds": timeout_seconds,
+                "args": {"seconds": {"type": "int", "min": 1, "max": 60, "default": 30}},
+            }}),
+        )
+        .await;
+    created
+        .data("/createModel/id")
+        .as_str()
+        .unwrap_or_else(|| panic!("{}", created.body))
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_run_past_its_models_timeout_is_stopped_and_cancelled_with_the_reason() {
+    let stack = stack().await;
+    let (token, _, _) = stack.sign_up("slow").await;
+    let model = sleeper_model(&stack, &token, 1).await;
+    let created = deploy(&stack, &token, json!({"model": model}), None).await;
+    let job_id = created
+        .data("/createDeployment/job/id")
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let deps = worker(&stack).await;
+    let id = uuid(&job_id);
+    queue::claim(&deps, "cpu", "worker-1")
+        .await
+        .unwrap()
+        .unwrap();
+    queue::start(&deps, id, "worker-1").await.unwrap();
+
+    // The sweeper asks the worker to stop once the timeout has passed.
+    let mut told = Heartbeat::Continue;
+    for _ in 0..50 {
+        told = queue::heartbeat(&deps, id, "worker-1").await.unwrap();
+        if told != Heartbeat::Continue {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let Heartbeat::Cancel(reason) = told else {
+        panic!("the worker was not told to stop");
+    };
+    assert!(reason.contains("timeout of 1 s"), "{reason}");
+    queue::finish(&deps, id, "worker-1", RunOutcome::Cancelled)
+        .await
+        .unwrap();
+
+    let state = job(&stack, &token, &job_id).await;
+    assert_eq!(state["status"], "CANCELLED");
+    assert_eq!(state["error"]["code"], "TIMEOUT");
+}
+
+#[tokio::test]
+async fn a_model_a_job_ran_is_hidden_instead_of_removed_when_deleted() {
+    let stack = stack().await;
+    let (token, _, _) = stack.sign_up("historian").await;
+    let model = sleeper_model(&stack, &token, 60).await;
+    deploy(&stack, &token, json!({"model": model}), None).await;
+
+    // The job_status handler records the job on the model version; then delete hides it.
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+    let mut conn = AsyncPgConnection::establish(&stack.infra.database_url)
+        .await
+        .unwrap();
+    let mut recorded = 0;
+    for _ in 0..50 {
+        recorded = diesel::sql_query(
+            "SELECT coalesce(sum(jobs_count), 0)::bigint AS n FROM models.model_versions WHERE model_id = $1",
+        )
+        .bind::<diesel::sql_types::Uuid, _>(uuid(&model))
+        .get_result::<Count>(&mut conn)
+        .await
+        .unwrap()
+        .n;
+        if recorded > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(recorded, 1);
+    let deleted = stack
+        .gql(
+            Cred::Bearer(&token),
+            "mutation($id: ID!) { deleteModel(id: $id) { hidden } }",
+            json!({"id": model}),
+        )
+        .await;
+    assert_eq!(deleted.data("/deleteModel/hidden"), true);
+}
