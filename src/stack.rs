@@ -171,7 +171,10 @@ pub async fn jobs_deps(config: &PlatformConfig, infra: &Infra) -> anyhow::Result
         pool,
         internal,
         hub,
-        http: reqwest::Client::new(),
+        // File checks are quick lookups; a stuck media service must not hold deployments.
+        http: reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(10))
+            .build()?,
         callbacks: JobsDeps::callback_client(&config.jobs)?,
         media_url: Arc::new(media_url),
         config: Arc::new(config.jobs.clone()),

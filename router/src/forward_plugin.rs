@@ -154,12 +154,19 @@ impl ForwardPlugin {
                 headers.append(name.clone(), value);
             }
         }
-        let has_body = request.headers().contains_key(header::TRANSFER_ENCODING)
-            || request
-                .headers()
-                .get(header::CONTENT_LENGTH)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.trim() != "0");
+        let declared_empty = request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim() == "0");
+        // Bodies of HTTP/2 requests may come without a length or transfer encoding.
+        let has_body = !declared_empty
+            && (request.headers().contains_key(header::TRANSFER_ENCODING)
+                || request.headers().contains_key(header::CONTENT_LENGTH)
+                || !matches!(
+                    request.method().as_str(),
+                    "GET" | "HEAD" | "OPTIONS" | "DELETE"
+                ));
         let outgoing = self
             .client
             .request(method, &destination.url)

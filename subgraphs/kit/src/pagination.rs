@@ -2,7 +2,10 @@
 //! sizes, and a connection type with `totalCount`.
 
 use crate::error::{ApiError, ApiResult};
-use async_graphql::SimpleObject;
+use async_graphql::{
+    OutputType, SimpleObject,
+    connection::{Connection, Edge, EmptyFields},
+};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -28,6 +31,29 @@ pub fn page_size(first: Option<i32>) -> ApiResult<i64> {
             format!("first must be between 0 and {MAX_PAGE}"),
         )),
     }
+}
+
+/// A cursor connection with `totalCount`.
+pub type Page<T> = Connection<String, T, TotalCount, EmptyFields>;
+
+/// The page for rows fetched with `limit + 1` (the extra row only says there is a next
+/// page); `edge` gives each row's cursor and node.
+pub fn page_of<R, T: OutputType>(
+    mut rows: Vec<R>,
+    limit: i64,
+    has_previous: bool,
+    total_count: i64,
+    edge: impl Fn(R) -> (String, T),
+) -> Page<T> {
+    let has_next = rows.len() as i64 > limit;
+    rows.truncate(limit.max(0) as usize);
+    let mut page =
+        Connection::with_additional_fields(has_previous, has_next, TotalCount { total_count });
+    page.edges.extend(rows.into_iter().map(|row| {
+        let (cursor, node) = edge(row);
+        Edge::new(cursor, node)
+    }));
+    page
 }
 
 /// An opaque cursor for a `(created_at, id)` position.

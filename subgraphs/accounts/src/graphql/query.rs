@@ -2,13 +2,10 @@
 
 use super::types::{ActingAccount, ApiKey, Membership, Team, User, parse_id};
 use crate::{AccountsDeps, commands, db};
-use async_graphql::{
-    Context, ID, Object,
-    connection::{Connection, Edge, EmptyFields},
-};
+use async_graphql::{Context, ID, Object};
 use mediamagic_kit::{
     ActorExt, ApiError,
-    pagination::{TotalCount, decode_cursor, encode_cursor, page_size},
+    pagination::{Page, decode_cursor, encode_cursor, page_of, page_size},
 };
 
 /// Root query type.
@@ -76,25 +73,15 @@ impl AccountsQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Page size (default 20, at most 100).")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last item of the previous page.")] after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, ApiKey, TotalCount, EmptyFields>> {
+    ) -> async_graphql::Result<Page<ApiKey>> {
         let actor = ctx.actor()?;
         let deps = ctx.data::<AccountsDeps>()?;
         let limit = page_size(first)?;
         let after = after.as_deref().map(decode_cursor).transpose()?;
-        let (mut rows, total) =
-            commands::keys::list_api_keys(deps, actor, after, limit + 1).await?;
-        let has_next = rows.len() as i64 > limit;
-        rows.truncate(limit as usize);
-        let mut connection = Connection::with_additional_fields(
-            after.is_some(),
-            has_next,
-            TotalCount { total_count: total },
-        );
-        connection.edges.extend(
-            rows.into_iter()
-                .map(|row| Edge::new(encode_cursor(row.created_at, row.id), ApiKey(row))),
-        );
-        Ok(connection)
+        let (rows, total) = commands::keys::list_api_keys(deps, actor, after, limit + 1).await?;
+        Ok(page_of(rows, limit, after.is_some(), total, |row| {
+            (encode_cursor(row.created_at, row.id), ApiKey(row))
+        }))
     }
 
     /// Federation: a `User` by id (name only unless it is the acting user).

@@ -6,21 +6,15 @@ use super::{
     types::{Deployment, Job, JobFilter, parse_id},
 };
 use crate::{JobsDeps, commands, db};
-use async_graphql::{
-    Context, ID, Object,
-    connection::{Connection, Edge, EmptyFields},
-    dataloader::DataLoader,
-};
+use async_graphql::{Context, ID, Object, dataloader::DataLoader};
 use mediamagic_kit::{
     ActorExt,
-    pagination::{TotalCount, decode_cursor, encode_cursor, page_size},
+    pagination::{Page, decode_cursor, encode_cursor, page_of, page_size},
 };
 
 /// Root query type.
 #[derive(Default)]
 pub struct JobsQuery;
-
-type Page<T> = Connection<String, T, TotalCount, EmptyFields>;
 
 // Named like every subgraph's root type, so composition merges them.
 #[Object(name = "Query")]
@@ -46,20 +40,11 @@ impl JobsQuery {
         let deps = ctx.data::<JobsDeps>()?;
         let limit = page_size(first)?;
         let after = after.as_deref().map(decode_cursor).transpose()?;
-        let (mut rows, total) =
+        let (rows, total) =
             commands::deployments::list_deployments(deps, actor, after, limit + 1).await?;
-        let has_next = rows.len() as i64 > limit;
-        rows.truncate(limit as usize);
-        let mut page = Connection::with_additional_fields(
-            after.is_some(),
-            has_next,
-            TotalCount { total_count: total },
-        );
-        page.edges.extend(
-            rows.into_iter()
-                .map(|row| Edge::new(encode_cursor(row.created_at, row.id), Deployment(row))),
-        );
-        Ok(page)
+        Ok(page_of(rows, limit, after.is_some(), total, |row| {
+            (encode_cursor(row.created_at, row.id), Deployment(row))
+        }))
     }
 
     /// One of the acting account's jobs (NOT_FOUND otherwise).
@@ -103,20 +88,11 @@ impl JobsQuery {
         };
         let limit = page_size(first)?;
         let after = after.as_deref().map(decode_cursor).transpose()?;
-        let (mut rows, total) =
+        let (rows, total) =
             commands::jobs::list_jobs(deps, actor, filter, after, limit + 1).await?;
-        let has_next = rows.len() as i64 > limit;
-        rows.truncate(limit as usize);
-        let mut page = Connection::with_additional_fields(
-            after.is_some(),
-            has_next,
-            TotalCount { total_count: total },
-        );
-        page.edges.extend(
-            rows.into_iter()
-                .map(|row| Edge::new(encode_cursor(row.created_at, row.id), Job(row))),
-        );
-        Ok(page)
+        Ok(page_of(rows, limit, after.is_some(), total, |row| {
+            (encode_cursor(row.created_at, row.id), Job(row))
+        }))
     }
 
     /// The acting account's Standard Webhooks signing secret (`whsec_...`): check the

@@ -9,14 +9,10 @@ use crate::{
     commands::{self, media::FilterInput},
     domain::MediaStatus,
 };
-use async_graphql::{
-    Context, ID, Object,
-    connection::{Connection, Edge, EmptyFields},
-    dataloader::DataLoader,
-};
+use async_graphql::{Context, ID, Object, dataloader::DataLoader};
 use mediamagic_kit::{
     ActorExt,
-    pagination::{TotalCount, decode_cursor, encode_cursor, page_size},
+    pagination::{Page, decode_cursor, encode_cursor, page_of, page_size},
 };
 
 /// Root query type.
@@ -41,7 +37,7 @@ impl MediaQuery {
         #[graphql(desc = "Filters; all given ones apply.")] filter: Option<MediaFilter>,
         #[graphql(desc = "Page size (default 20, at most 100).")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last item of the previous page.")] after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, Media, TotalCount, EmptyFields>> {
+    ) -> async_graphql::Result<Page<Media>> {
         let actor = ctx.actor()?;
         let deps = ctx.data::<MediaDeps>()?;
         let filter = filter.unwrap_or_default();
@@ -56,20 +52,11 @@ impl MediaQuery {
         };
         let limit = page_size(first)?;
         let after = after.as_deref().map(decode_cursor).transpose()?;
-        let (mut rows, total) =
+        let (rows, total) =
             commands::media::list_media(deps, actor, input, after, limit + 1).await?;
-        let has_next = rows.len() as i64 > limit;
-        rows.truncate(limit as usize);
-        let mut connection = Connection::with_additional_fields(
-            after.is_some(),
-            has_next,
-            TotalCount { total_count: total },
-        );
-        connection.edges.extend(
-            rows.into_iter()
-                .map(|row| Edge::new(encode_cursor(row.created_at, row.id), Media(row))),
-        );
-        Ok(connection)
+        Ok(page_of(rows, limit, after.is_some(), total, |row| {
+            (encode_cursor(row.created_at, row.id), Media(row))
+        }))
     }
 
     /// The acting account's tags with usage counts, by name.

@@ -6,14 +6,10 @@ use super::{
     types::{Model, ModelFilter, ModelVersion, parse_id},
 };
 use crate::{ModelsDeps, commands, db::rows::ModelRow};
-use async_graphql::{
-    Context, ID, Object,
-    connection::{Connection, Edge, EmptyFields},
-    dataloader::DataLoader,
-};
+use async_graphql::{Context, ID, Object, dataloader::DataLoader};
 use mediamagic_kit::{
     Actor, ActorExt, ApiError,
-    pagination::{TotalCount, decode_cursor, encode_cursor, page_size},
+    pagination::{Page, decode_cursor, encode_cursor, page_of, page_size},
 };
 use uuid::Uuid;
 
@@ -74,7 +70,7 @@ impl ModelsQuery {
         #[graphql(desc = "Filters; all given ones apply.")] filter: Option<ModelFilter>,
         #[graphql(desc = "Page size (default 20, at most 100).")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last item of the previous page.")] after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, Model, TotalCount, EmptyFields>> {
+    ) -> async_graphql::Result<Page<Model>> {
         let actor = ctx.actor()?;
         let deps = ctx.data::<ModelsDeps>()?;
         let filter = filter.unwrap_or_default();
@@ -87,20 +83,11 @@ impl ModelsQuery {
         )?;
         let limit = page_size(first)?;
         let after = after.as_deref().map(decode_cursor).transpose()?;
-        let (mut rows, total) =
+        let (rows, total) =
             commands::models::list_models(deps, actor, &filter, after, limit + 1).await?;
-        let has_next = rows.len() as i64 > limit;
-        rows.truncate(limit as usize);
-        let mut connection = Connection::with_additional_fields(
-            after.is_some(),
-            has_next,
-            TotalCount { total_count: total },
-        );
-        connection.edges.extend(
-            rows.into_iter()
-                .map(|row| Edge::new(encode_cursor(row.created_at, row.id), Model(row))),
-        );
-        Ok(connection)
+        Ok(page_of(rows, limit, after.is_some(), total, |row| {
+            (encode_cursor(row.created_at, row.id), Model(row))
+        }))
     }
 
     /// A model version by id (what a job pinned).

@@ -10,12 +10,13 @@ use crate::{
     },
 };
 use async_graphql::{
-    Context, Enum, ID, InputObject, Json, Object, SimpleObject,
-    connection::{Connection, Edge, EmptyFields},
-    dataloader::DataLoader,
+    Context, Enum, ID, InputObject, Json, Object, SimpleObject, dataloader::DataLoader,
 };
 use chrono::{DateTime, Utc};
-use mediamagic_kit::{AccountKind, ActorExt, ApiError, pagination::TotalCount};
+use mediamagic_kit::{
+    AccountKind, ActorExt, ApiError,
+    pagination::{Page, page_of},
+};
 use serde_json::Value;
 use std::str::FromStr;
 use uuid::Uuid;
@@ -231,7 +232,7 @@ impl Model {
         ctx: &Context<'_>,
         #[graphql(desc = "Page size (default 20, at most 100).")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last item of the previous page.")] after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, ModelVersion, TotalCount, EmptyFields>> {
+    ) -> async_graphql::Result<Page<ModelVersion>> {
         let deps = ctx.data::<ModelsDeps>()?;
         let limit = mediamagic_kit::pagination::page_size(first)?;
         let before = after
@@ -246,23 +247,16 @@ impl Model {
             })
             .transpose()?;
         let mut conn = deps.conn().await?;
-        let mut rows = crate::db::versions::page(&mut conn, self.0.id, before, limit + 1)
+        let rows = crate::db::versions::page(&mut conn, self.0.id, before, limit + 1)
             .await
             .map_err(ApiError::from)?;
-        let has_next = rows.len() as i64 > limit;
-        rows.truncate(limit as usize);
-        let mut connection = Connection::with_additional_fields(
+        Ok(page_of(
+            rows,
+            limit,
             before.is_some(),
-            has_next,
-            TotalCount {
-                total_count: i64::from(self.0.latest_version),
-            },
-        );
-        connection.edges.extend(
-            rows.into_iter()
-                .map(|row| Edge::new(row.version.to_string(), ModelVersion(row))),
-        );
-        Ok(connection)
+            i64::from(self.0.latest_version),
+            |row| (row.version.to_string(), ModelVersion(row)),
+        ))
     }
 }
 
