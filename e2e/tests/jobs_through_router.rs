@@ -124,6 +124,19 @@ async fn job(stack: &TestStack, token: &str, id: &str) -> Value {
         .clone()
 }
 
+/// Polls the job until it is in `status` (for up to 5 s); returns its last state.
+async fn job_in_status(stack: &TestStack, token: &str, id: &str, status: &str) -> Value {
+    let mut state = Value::Null;
+    for _ in 0..50 {
+        state = job(stack, token, id).await;
+        if state["status"] == status {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    state
+}
+
 async fn job_count(stack: &TestStack, token: &str) -> u64 {
     stack
         .gql(Cred::Bearer(token), "{ jobs { totalCount } }", json!({}))
@@ -641,14 +654,7 @@ async fn a_job_past_its_deadline_is_cancelled_with_the_reason() {
     let (token, _, _) = stack.sign_up("late").await;
     let (_, job_id) = deploy_audio_extract(&stack, &token, json!({"cancelAfter": "1s"})).await;
 
-    let mut state = Value::Null;
-    for _ in 0..50 {
-        state = job(&stack, &token, &job_id).await;
-        if state["status"] == "CANCELLED" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let state = job_in_status(&stack, &token, &job_id, "CANCELLED").await;
 
     assert_eq!(state["status"], "CANCELLED");
     assert_eq!(state["error"]["code"], "DEADLINE_EXCEEDED");
@@ -687,14 +693,7 @@ async fn claims_share_workers_fairly_and_jobs_of_lost_workers_return_to_the_queu
     assert!(next().await.is_none());
 
     // The worker dies: no heartbeat. Its jobs come back to the queue as their leases expire.
-    let mut state = Value::Null;
-    for _ in 0..50 {
-        state = job(&stack, &quiet, &quiet_job).await;
-        if state["status"] == "QUEUED" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let state = job_in_status(&stack, &quiet, &quiet_job, "QUEUED").await;
     assert_eq!(state["status"], "QUEUED");
     assert_eq!(state["attempts"], 1);
     assert!(state["message"].as_str().unwrap().contains("worker"));
@@ -712,13 +711,7 @@ async fn claims_share_workers_fairly_and_jobs_of_lost_workers_return_to_the_queu
     }
     let lost = second_attempt.expect("a second attempt").job.id.to_string();
     let owner = if lost == quiet_job { &quiet } else { &busy };
-    for _ in 0..50 {
-        state = job(&stack, owner, &lost).await;
-        if state["status"] == "FAILED" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let state = job_in_status(&stack, owner, &lost, "FAILED").await;
     assert_eq!(state["status"], "FAILED");
     assert_eq!(state["error"]["code"], "WORKER_LOST");
 }
