@@ -155,6 +155,22 @@ fn uuid(id: &str) -> Uuid {
     id.parse().unwrap()
 }
 
+/// Plays the worker: claims the next job (it must be `id`) and starts it.
+async fn claim_and_start(deps: &JobsDeps, id: Uuid) {
+    let claimed = queue::claim(deps, "cpu", "worker-1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(claimed.job.id, id);
+    queue::start(deps, id, "worker-1").await.unwrap();
+}
+
+/// Plays the worker: the run of `id` succeeded without outputs.
+async fn succeed(deps: &JobsDeps, id: Uuid) {
+    let outcome = RunOutcome::Succeeded { outputs: vec![] };
+    queue::finish(deps, id, "worker-1", outcome).await.unwrap();
+}
+
 #[tokio::test]
 async fn a_deployment_of_a_catalogue_model_on_owned_media_queues_a_job_with_its_version_and_args() {
     let stack = stack().await;
@@ -319,14 +335,7 @@ async fn subscribers_see_queued_running_progress_succeeded_in_order_over_websock
         .await
         .unwrap();
     seen.push(ws.next().await.unwrap());
-    queue::finish(
-        &deps,
-        id,
-        "worker-1",
-        RunOutcome::Succeeded { outputs: vec![] },
-    )
-    .await
-    .unwrap();
+    succeed(&deps, id).await;
     seen.push(ws.next().await.unwrap());
 
     let expected: Vec<(String, f64)> = [
@@ -369,11 +378,7 @@ async fn a_log_subscriber_that_reconnects_with_its_cursor_gets_exactly_the_missi
     let (_, job_id) = deploy_audio_extract(&stack, &token, json!({})).await;
     let deps = worker(&stack).await;
     let id = uuid(&job_id);
-    queue::claim(&deps, "cpu", "worker-1")
-        .await
-        .unwrap()
-        .unwrap();
-    queue::start(&deps, id, "worker-1").await.unwrap();
+    claim_and_start(&deps, id).await;
     let lines = |range: std::ops::Range<i32>| {
         range
             .map(|n| ("stdout".to_owned(), format!("line {n}")))
@@ -409,14 +414,7 @@ async fn a_log_subscriber_that_reconnects_with_its_cursor_gets_exactly_the_missi
                 .to_owned(),
         );
     }
-    queue::finish(
-        &deps,
-        id,
-        "worker-1",
-        RunOutcome::Succeeded { outputs: vec![] },
-    )
-    .await
-    .unwrap();
+    succeed(&deps, id).await;
 
     assert_eq!(
         received,
@@ -484,19 +482,8 @@ async fn a_callback_is_signed_and_retried_until_the_receiver_accepts_it() {
     let (_, job_id) = deploy_audio_extract(&stack, &token, json!({"callbackUrl": url})).await;
     let deps = worker(&stack).await;
     let id = uuid(&job_id);
-    queue::claim(&deps, "cpu", "worker-1")
-        .await
-        .unwrap()
-        .unwrap();
-    queue::start(&deps, id, "worker-1").await.unwrap();
-    queue::finish(
-        &deps,
-        id,
-        "worker-1",
-        RunOutcome::Succeeded { outputs: vec![] },
-    )
-    .await
-    .unwrap();
+    claim_and_start(&deps, id).await;
+    succeed(&deps, id).await;
 
     for _ in 0..100 {
         if received.lock().unwrap().len() >= 3 {
@@ -591,11 +578,7 @@ async fn cancel_a_queued_job_cancel_a_running_one_and_retry_a_failed_one() {
     // Running: the worker is told, stops, and reports it.
     let (_, running) = deploy_audio_extract(&stack, &token, json!({})).await;
     let id = uuid(&running);
-    queue::claim(&deps, "cpu", "worker-1")
-        .await
-        .unwrap()
-        .unwrap();
-    queue::start(&deps, id, "worker-1").await.unwrap();
+    claim_and_start(&deps, id).await;
     let requested = cancel(running.clone()).await;
     assert_eq!(requested.data("/cancelJob/status"), "RUNNING");
     assert_eq!(requested.data("/cancelJob/cancelRequested"), true);
@@ -613,11 +596,7 @@ async fn cancel_a_queued_job_cancel_a_running_one_and_retry_a_failed_one() {
     // Failed: retried as a new attempt.
     let (_, failing) = deploy_audio_extract(&stack, &token, json!({})).await;
     let id = uuid(&failing);
-    queue::claim(&deps, "cpu", "worker-1")
-        .await
-        .unwrap()
-        .unwrap();
-    queue::start(&deps, id, "worker-1").await.unwrap();
+    claim_and_start(&deps, id).await;
     queue::finish(
         &deps,
         id,
@@ -812,11 +791,7 @@ async fn a_run_past_its_models_timeout_is_stopped_and_cancelled_with_the_reason(
         .to_owned();
     let deps = worker(&stack).await;
     let id = uuid(&job_id);
-    queue::claim(&deps, "cpu", "worker-1")
-        .await
-        .unwrap()
-        .unwrap();
-    queue::start(&deps, id, "worker-1").await.unwrap();
+    claim_and_start(&deps, id).await;
 
     // The sweeper asks the worker to stop once the timeout has passed.
     let mut told = Heartbeat::Continue;

@@ -57,6 +57,31 @@ async fn finalize(stack: &TestStack, token: &str, id: &str) -> GqlResponse {
         .await
 }
 
+/// Declares `size` and `sha256` for `bytes`, PUTs the bytes and finalizes; returns the
+/// media id and the finalize answer.
+async fn put_and_finalize(
+    stack: &TestStack,
+    token: &str,
+    bytes: &[u8],
+    size: usize,
+    sha256: &str,
+) -> (String, GqlResponse) {
+    let ticket = create_upload(stack, token, "a.png", "image/png", size, sha256, &[]).await;
+    let id = ticket
+        .data("/createUpload/media/id")
+        .as_str()
+        .unwrap()
+        .to_owned();
+    put(
+        ticket.data("/createUpload/url").as_str().unwrap(),
+        ticket.data("/createUpload/headers"),
+        bytes.to_vec(),
+    )
+    .await;
+    let answer = finalize(stack, token, &id).await;
+    (id, answer)
+}
+
 /// The presigned flow end to end; returns the media id.
 async fn upload(
     stack: &TestStack,
@@ -200,28 +225,8 @@ async fn a_wrong_sha256_or_size_fails_the_upload_and_removes_the_bytes() {
     let (token, _, _) = stack.sign_up("mismatch").await;
     let bytes = png();
 
-    let wrong_sha = create_upload(
-        &stack,
-        &token,
-        "a.png",
-        "image/png",
-        bytes.len(),
-        &"0".repeat(64),
-        &[],
-    )
-    .await;
-    let id = wrong_sha
-        .data("/createUpload/media/id")
-        .as_str()
-        .unwrap()
-        .to_owned();
-    put(
-        wrong_sha.data("/createUpload/url").as_str().unwrap(),
-        wrong_sha.data("/createUpload/headers"),
-        bytes.clone(),
-    )
-    .await;
-    let refused = finalize(&stack, &token, &id).await;
+    let (id, refused) =
+        put_and_finalize(&stack, &token, &bytes, bytes.len(), &"0".repeat(64)).await;
     assert_eq!(refused.error_code(), "BAD_USER_INPUT");
     assert!(
         refused.error_message().contains("sha256"),
@@ -239,28 +244,8 @@ async fn a_wrong_sha256_or_size_fails_the_upload_and_removes_the_bytes() {
     );
     assert_eq!(object_files(&stack), 0, "the bytes were removed");
 
-    let wrong_size = create_upload(
-        &stack,
-        &token,
-        "b.png",
-        "image/png",
-        bytes.len() + 1,
-        &sha(&bytes),
-        &[],
-    )
-    .await;
-    let id = wrong_size
-        .data("/createUpload/media/id")
-        .as_str()
-        .unwrap()
-        .to_owned();
-    put(
-        wrong_size.data("/createUpload/url").as_str().unwrap(),
-        wrong_size.data("/createUpload/headers"),
-        bytes.clone(),
-    )
-    .await;
-    let refused = finalize(&stack, &token, &id).await;
+    let (id, refused) =
+        put_and_finalize(&stack, &token, &bytes, bytes.len() + 1, &sha(&bytes)).await;
     assert_eq!(refused.error_code(), "BAD_USER_INPUT");
     assert!(
         refused.error_message().contains("bytes"),
