@@ -7,6 +7,7 @@ use mediamagic_jobs::JobsConfig;
 use mediamagic_kit::{config::Secret, telemetry::LogConfig};
 use mediamagic_media::MediaConfig;
 use mediamagic_models::ModelsConfig;
+use mediamagic_worker::WorkerConfig;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -39,6 +40,9 @@ pub struct PlatformConfig {
     /// Jobs subgraph.
     #[serde(default)]
     pub jobs: JobsConfig,
+    /// Worker (runs jobs on the cluster) and its subgraph.
+    #[serde(default)]
+    pub worker: WorkerConfig,
     /// Event triggers.
     #[serde(default)]
     pub events: EventsConfig,
@@ -152,6 +156,8 @@ pub struct ListenConfig {
     pub media_port: u16,
     /// The jobs subgraph's port.
     pub jobs_port: u16,
+    /// The worker subgraph's port.
+    pub worker_port: u16,
 }
 
 /// The router process.

@@ -13,6 +13,7 @@ use mediamagic_kit::{
 };
 use mediamagic_media::MediaDeps;
 use mediamagic_models::ModelsDeps;
+use mediamagic_worker::{WorkerDeps, WorkerMetrics};
 use std::{net::SocketAddr, sync::Arc};
 use tokio::{net::TcpListener, task::JoinHandle};
 use tokio_util::sync::CancellationToken;
@@ -205,6 +206,50 @@ pub async fn jobs_service(config: &PlatformConfig, infra: &Infra) -> anyhow::Res
     })
 }
 
+/// The worker's dependencies; inputs and outputs go through the media subgraph at
+/// `worker.media_url`.
+pub async fn worker_deps(
+    config: &PlatformConfig,
+    infra: &Infra,
+    metrics: &Metrics,
+) -> anyhow::Result<WorkerDeps> {
+    let jobs = jobs_deps(config, infra).await?;
+    let media_url = config
+        .worker
+        .media_url
+        .clone()
+        .unwrap_or_else(|| jobs.media_url.as_str().to_owned());
+    Ok(WorkerDeps {
+        jobs,
+        issuer: Arc::new(TokenIssuer::from_hex(&infra.keys.internal_private_key)?),
+        internal: TokenVerifier::from_hex(&infra.keys.internal_public_key)?,
+        http: reqwest::Client::builder()
+            .connect_timeout(std::time::Duration::from_secs(10))
+            .build()?,
+        media_url: Arc::new(media_url),
+        config: Arc::new(config.worker.clone()),
+        metrics: WorkerMetrics::new(&metrics.registry)?,
+    })
+}
+
+/// Builds the worker service: its subgraph, and the worker loop when `worker.enabled`.
+pub async fn worker_service(config: &PlatformConfig, infra: &Infra) -> anyhow::Result<Service> {
+    let metrics = Metrics::new("worker")?;
+    let deps = worker_deps(config, infra, &metrics).await?;
+    let background: Option<Background> = config.worker.enabled.then(|| {
+        let deps = deps.clone();
+        Box::new(move |shutdown| tokio::spawn(mediamagic_worker::worker::run(deps, shutdown)))
+            as Background
+    });
+    Ok(Service {
+        app: mediamagic_worker::app(deps, metrics),
+        dispatcher: None,
+        dispatch: false,
+        retention: None,
+        background,
+    })
+}
+
 /// Builds the service of subgraph `name`, listening at `addr`.
 pub async fn service(
     name: &str,
@@ -217,6 +262,7 @@ pub async fn service(
         "models" => models_service(config, infra).await,
         "media" => media_service(config, infra, addr).await,
         "jobs" => jobs_service(config, infra).await,
+        "worker" => worker_service(config, infra).await,
         other => anyhow::bail!(
             "unknown subgraph `{other}`; known: {}",
             SUBGRAPHS.join(", ")
@@ -231,6 +277,7 @@ pub fn configured_port(config: &PlatformConfig, name: &str) -> Option<u16> {
         "models" => Some(config.listen.models_port),
         "media" => Some(config.listen.media_port),
         "jobs" => Some(config.listen.jobs_port),
+        "worker" => Some(config.listen.worker_port),
         _ => None,
     }
 }
@@ -333,6 +380,7 @@ pub fn sdl(subgraph: &str) -> anyhow::Result<String> {
         "models" => Ok(mediamagic_models::graphql::sdl()),
         "media" => Ok(mediamagic_media::graphql::sdl()),
         "jobs" => Ok(mediamagic_jobs::graphql::sdl()),
+        "worker" => Ok(mediamagic_worker::graphql::sdl()),
         other => anyhow::bail!(
             "unknown subgraph `{other}`; known: {}",
             SUBGRAPHS.join(", ")
@@ -348,7 +396,7 @@ pub const TRIGGERS: &[(&str, &[&str])] = &[
 ];
 
 /// Every subgraph, in composition order.
-pub const SUBGRAPHS: &[&str] = &["accounts", "models", "media", "jobs"];
+pub const SUBGRAPHS: &[&str] = &["accounts", "models", "media", "jobs", "worker"];
 
 /// `mediamagic serve <role>`: one service with configured keys, until SIGTERM.
 pub async fn serve(config: PlatformConfig, role: &str) -> anyhow::Result<()> {

@@ -2,6 +2,7 @@
 //! binary runs) and the real router binary, on a database of the test's own.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+pub mod jobs;
 pub mod load;
 pub mod media;
 pub mod subscriptions;
@@ -105,6 +106,8 @@ pub async fn spawn_stack_with(adjust: impl FnOnce(&mut PlatformConfig)) -> TestS
     config.media.storage = mediamagic_media::config::StorageConfig::Directory {
         path: objects.path().to_path_buf(),
     };
+    // Most tests play the worker through the queue API; worker tests turn the real one on.
+    config.worker.enabled = false;
     adjust(&mut config);
     let shutdown = CancellationToken::new();
     let subgraphs = stack::start_subgraphs(&config, &infra, "127.0.0.1", |_| 0, &shutdown)

@@ -28,8 +28,9 @@ fn servers() -> &'static Servers {
         let admin_url = match database_url {
             Some(url) => url,
             None => {
+                remove_stale_clusters();
                 let tmp = tempfile::Builder::new()
-                    .prefix("mediamagic-test-pg-")
+                    .prefix(CLUSTER_PREFIX)
                     .tempdir()
                     .expect("temp dir for the test cluster");
                 let port = local_services::free_port().expect("free port");
@@ -57,6 +58,39 @@ fn servers() -> &'static Servers {
             _dir: dir,
         }
     })
+}
+
+/// Prefix of the private clusters' directories in the temp dir.
+const CLUSTER_PREFIX: &str = "mediamagic-test-pg-";
+
+/// Removes the directories of private clusters from earlier test binaries: a binary's
+/// statics are never dropped, so its directory outlives it. A directory counts as stale once
+/// its Postgres is gone (no `postmaster.pid`, or its process has exited) and it is over ten
+/// minutes old, so a cluster another binary is just creating is left alone.
+fn remove_stale_clusters() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        if !name.to_string_lossy().starts_with(CLUSTER_PREFIX) {
+            continue;
+        }
+        let path = entry.path();
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|at| at.elapsed().ok())
+            .is_some_and(|age| age > std::time::Duration::from_secs(600));
+        let running = std::fs::read_to_string(path.join("data/postmaster.pid"))
+            .ok()
+            .and_then(|pid| pid.lines().next()?.trim().parse::<u32>().ok())
+            .is_some_and(|pid| std::path::Path::new(&format!("/proc/{pid}")).exists());
+        if old && !running {
+            let _ = std::fs::remove_dir_all(&path);
+        }
+    }
 }
 
 /// `url` with its database name replaced by `name`.

@@ -7,7 +7,7 @@ use crate::{
     JobsDeps,
     db::{
         self,
-        rows::{ControlRow, JobRow, NewLogRow},
+        rows::{ControlRow, DeploymentRow, JobRow, NewLogRow},
     },
     domain::JobStatus,
     pubsub::{CANCEL_CHANNEL, logs_channel},
@@ -100,6 +100,63 @@ pub async fn claim(
             .await;
     }
     Ok(claimed)
+}
+
+/// The deployment of a claimed job (its arguments).
+pub async fn deployment_of(deps: &JobsDeps, job: &JobRow) -> ApiResult<DeploymentRow> {
+    let mut conn = deps.conn().await?;
+    db::deployments::by_ids(&mut conn, &[job.deployment_id])
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| ApiError::not_found("deployment"))
+}
+
+/// Jobs among `ids` that `owner` owns (for subgraphs that extend `Job`).
+pub async fn owned_jobs(deps: &JobsDeps, owner: Uuid, ids: &[Uuid]) -> ApiResult<Vec<JobRow>> {
+    let mut conn = deps.conn().await?;
+    Ok(db::jobs::by_ids(&mut conn, ids)
+        .await?
+        .into_iter()
+        .filter(|j| j.owner_id == owner)
+        .collect())
+}
+
+/// Jobs waiting and on workers, per machine type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MachineTypeLoad {
+    /// The machine type.
+    pub machine_type: String,
+    /// Jobs in the queue.
+    pub queued: i64,
+    /// Jobs scheduled or running.
+    pub active: i64,
+}
+
+/// Queue and active counts of every machine type with unfinished jobs.
+pub async fn machine_type_load(deps: &JobsDeps) -> ApiResult<Vec<MachineTypeLoad>> {
+    let mut conn = deps.conn().await?;
+    Ok(db::jobs::load_by_machine_type(&mut conn)
+        .await?
+        .into_iter()
+        .map(|(machine_type, queued, active)| MachineTypeLoad {
+            machine_type,
+            queued,
+            active,
+        })
+        .collect())
+}
+
+/// Gives a job back to the queue (the worker is shutting down): not counted as an attempt.
+pub async fn release(deps: &JobsDeps, id: Uuid, worker: &str) -> ApiResult<JobRow> {
+    let job = with_held_job(deps, id, worker, |job, control| {
+        job.attempts = (job.attempts - 1).max(0);
+        requeue(job, control, "requeued: its worker shut down");
+        Ok(())
+    })
+    .await?;
+    deps.hub.job_queued(job.id, &job.machine_type).await;
+    Ok(job)
 }
 
 /// Runs `change` on a job `worker` holds, then tells subscribers.

@@ -320,3 +320,31 @@ pub async fn overdue(conn: &mut AsyncPgConnection, limit: i64) -> QueryResult<Ve
     .await
     .map(|rows| rows.into_iter().map(|r| r.id).collect())
 }
+
+/// `(machine type, queued, scheduled or running)` of every machine type with such jobs.
+pub async fn load_by_machine_type(
+    conn: &mut AsyncPgConnection,
+) -> QueryResult<Vec<(String, i64, i64)>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = Text)]
+        machine_type: String,
+        #[diesel(sql_type = BigInt)]
+        queued: i64,
+        #[diesel(sql_type = BigInt)]
+        active: i64,
+    }
+    diesel::sql_query(
+        "SELECT machine_type, count(*) FILTER (WHERE status = 'queued') AS queued, \
+         count(*) FILTER (WHERE status IN ('scheduled', 'running')) AS active \
+         FROM jobs.jobs WHERE status IN ('queued', 'scheduled', 'running') \
+         GROUP BY machine_type ORDER BY machine_type",
+    )
+    .load::<Row>(conn)
+    .await
+    .map(|rows| {
+        rows.into_iter()
+            .map(|r| (r.machine_type, r.queued, r.active))
+            .collect()
+    })
+}

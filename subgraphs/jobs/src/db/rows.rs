@@ -1,4 +1,5 @@
-//! Database rows.
+//! Database rows (columns are described in the migration).
+#![allow(missing_docs)]
 
 use super::schema::{callback_attempts, deployments, job_control, job_logs, jobs};
 use chrono::{DateTime, Utc};

@@ -277,10 +277,10 @@ impl Job {
     }
 }
 
-/// A log line of a job.
+/// A log line of a job (the worker subgraph serves it too, on `Job.logs`).
 pub struct JobLogLine(pub LogRow);
 
-#[Object]
+#[Object(shareable)]
 impl JobLogLine {
     /// Resume cursor: pass it as `after` to continue after this line.
     async fn cursor(&self) -> String {

@@ -44,7 +44,7 @@ fn new_row(actor: &Actor, id: Uuid, request: &UploadRequest, status: MediaStatus
         tags: request.tags.clone(),
         metadata: None,
         failure: None,
-        job_id: None,
+        job_id: request.job_id,
         created_at: now,
         updated_at: now,
     }
@@ -77,6 +77,42 @@ pub async fn create_upload(
     if request.sha256.is_none() {
         return Err(ApiError::bad_input("sha256", "give the file's sha256"));
     }
+    presign(deps, actor, request).await
+}
+
+/// Creates a pending media for an output of job `job_id` (the worker, acting as the job's
+/// owner) and a presigned PUT URL for it. Size and sha256 may be left out when the program
+/// that writes the file runs elsewhere (a Kubernetes pod): finalizing then records what was
+/// stored.
+pub async fn create_job_output_upload(
+    deps: &MediaDeps,
+    actor: &Actor,
+    job_id: Uuid,
+    mut request: UploadRequest,
+) -> ApiResult<UploadTicket> {
+    actor.require_scope(Scope::Write)?;
+    request.job_id = Some(job_id);
+    presign(deps, actor, request).await
+}
+
+/// Removes the outputs of job `job_id` except `keep`: leftovers of an attempt whose worker
+/// died before finishing. Returns how many were removed.
+pub async fn discard_job_outputs(
+    deps: &MediaDeps,
+    actor: &Actor,
+    job_id: Uuid,
+    keep: Vec<Uuid>,
+) -> ApiResult<usize> {
+    actor.require_scope(Scope::Write)?;
+    let mut conn = deps.conn().await?;
+    Ok(db::media::delete_job_outputs(&mut conn, actor.account_id, job_id, &keep).await?)
+}
+
+async fn presign(
+    deps: &MediaDeps,
+    actor: &Actor,
+    request: UploadRequest,
+) -> ApiResult<UploadTicket> {
     let id = Uuid::now_v7();
     let ttl = Duration::from_secs(deps.config.upload_url_ttl_seconds);
     let url = deps
@@ -124,6 +160,9 @@ pub async fn finalize_upload(deps: &MediaDeps, actor: &Actor, id: Uuid) -> ApiRe
             "nothing has been uploaded to this media's upload URL yet",
         ));
     };
+    if media.sha256.is_none() && media.job_id.is_some() {
+        return record_job_output(deps, &media, &key, size).await;
+    }
     let mismatch = if size != media.size_bytes as u64 {
         Some(format!(
             "the uploaded file has {size} bytes, not the declared {}",
@@ -156,6 +195,37 @@ pub async fn finalize_upload(deps: &MediaDeps, actor: &Actor, id: Uuid) -> ApiRe
             Err(ApiError::bad_input("id", reason))
         }
     }
+}
+
+/// Makes a job output whose size and sha256 were not declared live with what was stored
+/// (the size limit still applies).
+async fn record_job_output(
+    deps: &MediaDeps,
+    media: &MediaRow,
+    key: &str,
+    size: u64,
+) -> ApiResult<MediaRow> {
+    let mut conn = deps.conn().await?;
+    if size == 0 || size > deps.config.max_upload_bytes {
+        let reason = format!(
+            "the output has {size} bytes (1 to {} are accepted)",
+            deps.config.max_upload_bytes
+        );
+        db::media::set_status(
+            &mut conn,
+            media.id,
+            MediaStatus::Failed.as_str(),
+            Some(&reason),
+            None,
+        )
+        .await?;
+        deps.storage.delete(key).await.map_err(storage_error)?;
+        return Err(ApiError::bad_input("id", reason));
+    }
+    drop(conn);
+    let sha256 = deps.storage.sha256(key).await.map_err(storage_error)?;
+    let mut conn = deps.conn().await?;
+    Ok(db::media::set_content(&mut conn, media.id, size as i64, &sha256).await?)
 }
 
 /// A file streamed into storage by this service and not yet registered as media.

@@ -85,6 +85,47 @@ pub async fn count(
     listed(owner, filter).count().get_result(conn).await
 }
 
+/// Makes a media live with the size and sha256 found in storage.
+pub async fn set_content(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    size: i64,
+    sha256: &str,
+) -> QueryResult<MediaRow> {
+    diesel::update(media::table.find(id))
+        .set((
+            media::status.eq("live"),
+            media::size_bytes.eq(size),
+            media::sha256.eq(sha256),
+            media::updated_at.eq(Utc::now()),
+        ))
+        .returning(MediaRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Marks the owner's outputs of a job deleted, except `keep`; returns how many.
+pub async fn delete_job_outputs(
+    conn: &mut AsyncPgConnection,
+    owner: Uuid,
+    job_id: Uuid,
+    keep: &[Uuid],
+) -> QueryResult<usize> {
+    diesel::update(
+        media::table
+            .filter(media::owner_id.eq(owner))
+            .filter(media::job_id.eq(job_id))
+            .filter(media::status.ne("deleted"))
+            .filter(diesel::dsl::not(media::id.eq_any(keep.to_vec()))),
+    )
+    .set((
+        media::status.eq("deleted"),
+        media::updated_at.eq(Utc::now()),
+    ))
+    .execute(conn)
+    .await
+}
+
 /// Inserts a media row.
 pub async fn insert(conn: &mut AsyncPgConnection, row: &MediaRow) -> QueryResult<()> {
     diesel::insert_into(media::table)

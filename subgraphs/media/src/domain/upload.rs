@@ -87,6 +87,8 @@ pub struct UploadRequest {
     pub sha256: Option<String>,
     /// Normalised tags.
     pub tags: Vec<String>,
+    /// The job that produced the file (job outputs registered by the worker).
+    pub job_id: Option<uuid::Uuid>,
 }
 
 impl UploadRequest {
@@ -159,6 +161,7 @@ impl UploadRequest {
             size,
             sha256,
             tags: normalise_tags(config, tags)?,
+            job_id: None,
         })
     }
 }

@@ -1,7 +1,10 @@
 //! Mutations: uploads, updates, deletes, and tag management.
 
 use super::{
-    types::{CreateUploadInput, Header, Media, Tag, UpdateMediaInput, UploadTicket, parse_id},
+    types::{
+        CreateUploadInput, Header, JobOutputInput, Media, Tag, UpdateMediaInput, UploadTicket,
+        parse_id,
+    },
     upload::{FileUpload, StagedUploads},
 };
 use crate::{MediaDeps, commands, domain::UploadRequest};
@@ -36,17 +39,63 @@ impl MediaMutation {
             input.tags.unwrap_or_default(),
         )?;
         let ticket = commands::uploads::create_upload(deps, actor, request).await?;
-        Ok(UploadTicket {
-            media: Media(ticket.media),
-            url: ticket.url,
-            method: "PUT".into(),
-            headers: ticket
-                .headers
-                .into_iter()
-                .map(|(name, value)| Header { name, value })
-                .collect(),
-            expires_at: ticket.expires_at,
-        })
+        Ok(ticket_of(ticket))
+    }
+
+    /// The worker's: a presigned upload of an output of job `jobId`, registered with lineage
+    /// to the job (hidden from the public API by `@inaccessible`).
+    #[graphql(inaccessible)]
+    async fn create_job_output_upload(
+        &self,
+        ctx: &Context<'_>,
+        job_id: ID,
+        input: JobOutputInput,
+    ) -> async_graphql::Result<UploadTicket> {
+        let actor = ctx.writer()?;
+        let deps = ctx.data::<MediaDeps>()?;
+        let job_id = parse_id("jobId", &job_id)?;
+        let size = match input.size {
+            Some(size) if size.is_finite() && size >= 0.0 && size.fract() == 0.0 => {
+                Some(size as u64)
+            }
+            Some(_) => {
+                return Err(
+                    ApiError::bad_input("size", "size must be a whole number of bytes").into(),
+                );
+            }
+            None => None,
+        };
+        let request = UploadRequest::parse(
+            &deps.config,
+            &input.filename,
+            &input.content_type,
+            size,
+            input.sha256.as_deref(),
+            input.tags.unwrap_or_default(),
+        )?;
+        let ticket =
+            commands::uploads::create_job_output_upload(deps, actor, job_id, request).await?;
+        Ok(ticket_of(ticket))
+    }
+
+    /// The worker's: removes outputs of job `jobId` other than `keep` (leftovers of an
+    /// attempt whose worker died); returns how many (hidden by `@inaccessible`).
+    #[graphql(inaccessible)]
+    async fn discard_job_outputs(
+        &self,
+        ctx: &Context<'_>,
+        job_id: ID,
+        keep: Vec<ID>,
+    ) -> async_graphql::Result<i32> {
+        let actor = ctx.writer()?;
+        let deps = ctx.data::<MediaDeps>()?;
+        let job_id = parse_id("jobId", &job_id)?;
+        let keep = keep
+            .iter()
+            .map(|id| parse_id("keep", id))
+            .collect::<Result<Vec<_>, _>>()?;
+        let removed = commands::uploads::discard_job_outputs(deps, actor, job_id, keep).await?;
+        Ok(removed as i32)
     }
 
     /// Verifies a presigned upload (size and sha256) and makes the media live. A mismatch
@@ -135,5 +184,19 @@ impl MediaMutation {
         let deps = ctx.data::<MediaDeps>()?;
         commands::tags::delete_tag(deps, actor, &name).await?;
         Ok(true)
+    }
+}
+
+fn ticket_of(ticket: commands::uploads::UploadTicket) -> UploadTicket {
+    UploadTicket {
+        media: Media(ticket.media),
+        url: ticket.url,
+        method: "PUT".into(),
+        headers: ticket
+            .headers
+            .into_iter()
+            .map(|(name, value)| Header { name, value })
+            .collect(),
+        expires_at: ticket.expires_at,
     }
 }

@@ -210,6 +210,22 @@ pub struct CreateUploadInput {
     pub tags: Option<Vec<String>>,
 }
 
+/// An output file of a job, to register (the worker's; not part of the public API).
+#[derive(InputObject, Clone, Debug)]
+#[graphql(inaccessible)]
+pub struct JobOutputInput {
+    /// File name.
+    pub filename: String,
+    /// Content type.
+    pub content_type: String,
+    /// Exact size in bytes, when known before the upload.
+    pub size: Option<f64>,
+    /// SHA-256 of the bytes, hex, when known before the upload.
+    pub sha256: Option<String>,
+    /// Tags.
+    pub tags: Option<Vec<String>>,
+}
+
 /// Changes to a media.
 #[derive(InputObject, Clone, Debug, Default)]
 pub struct UpdateMediaInput {

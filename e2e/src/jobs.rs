@@ -1,0 +1,127 @@
+//! Helpers for tests and benchmarks that run jobs through the router: uploads by the GraphQL
+//! multipart spec, deployments, waiting for a job's status, and models that run a shell
+//! script (for progress, failures, long runs).
+
+use crate::{Cred, GqlResponse, TestStack, media::graphql_multipart};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+/// The job fields the helpers read.
+pub const JOB_FIELDS: &str = "id status progress message attempts cancelRequested \
+    error { code message } outputs { id name contentType jobId }";
+
+/// Uploads `bytes` through the router with `uploadMedia`; returns the media id.
+pub async fn upload(
+    stack: &TestStack,
+    token: &str,
+    bytes: &[u8],
+    name: &str,
+    content_type: &str,
+) -> String {
+    let (multipart_type, body) = graphql_multipart(
+        &json!({"query": "mutation($f: Upload!) { uploadMedia(file: $f) { id } }", "variables": {"f": null}}),
+        &json!({"0": ["variables.f"]}),
+        &[("0", name, content_type, bytes)],
+    );
+    let response: Value = reqwest::Client::new()
+        .post(stack.router_url(0))
+        .bearer_auth(token)
+        .header("content-type", multipart_type)
+        .body(body)
+        .send()
+        .await
+        .expect("upload request")
+        .json()
+        .await
+        .expect("upload response");
+    response["data"]["uploadMedia"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("upload failed: {response}"))
+        .to_owned()
+}
+
+/// Deploys `input` (a `CreateDeploymentInput`); returns the job id.
+pub async fn deploy(stack: &TestStack, token: &str, input: Value) -> String {
+    let created: GqlResponse = stack
+        .gql(
+            Cred::Bearer(token),
+            "mutation($i: CreateDeploymentInput!) { createDeployment(input: $i) { job { id } } }",
+            json!({"i": input}),
+        )
+        .await;
+    created
+        .data("/createDeployment/job/id")
+        .as_str()
+        .unwrap_or_else(|| panic!("deployment failed: {}", created.body))
+        .to_owned()
+}
+
+/// The job's state (with `extra` fields selected too).
+pub async fn job(stack: &TestStack, token: &str, id: &str, extra: &str) -> Value {
+    let response = stack
+        .gql(
+            Cred::Bearer(token),
+            &format!("query($id: ID!) {{ job(id: $id) {{ {JOB_FIELDS} {extra} }} }}"),
+            json!({"id": id}),
+        )
+        .await;
+    assert!(response.body["errors"].is_null(), "{}", response.body);
+    response.body["data"]["job"].clone()
+}
+
+/// Polls the job until its status is one of `statuses` (panics after `within`).
+pub async fn wait_for(
+    stack: &TestStack,
+    token: &str,
+    id: &str,
+    statuses: &[&str],
+    within: Duration,
+) -> Value {
+    let deadline = Instant::now() + within;
+    loop {
+        let state = job(stack, token, id, "").await;
+        if statuses.iter().any(|s| state["status"] == *s) {
+            return state;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "job {id} not in {statuses:?} after {within:?}: {state}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Creates a private model running `sh -c <script> sh <input>` on machine type
+/// `machine_type`, with an `input` audio file argument and `out.mp3` as its output; returns
+/// its id.
+pub async fn script_model(
+    stack: &TestStack,
+    token: &str,
+    script: &str,
+    machine_type: &str,
+    timeout_seconds: i32,
+) -> String {
+    let created = stack
+        .gql(
+            Cred::Bearer(token),
+            "mutation($input: CreateModelInput!) { createModel(input: $input) { id } }",
+            json!({"input": {
+                "name": "script",
+                "container": "debian:bookworm-slim",
+                "command": "sh -c {script} sh {input}",
+                "machineType": machine_type,
+                "timeoutSeconds": timeout_seconds,
+                "args": {
+                    "script": {"type": "string", "default": script},
+                    "input": {"type": "file", "kinds": ["audio"]},
+                },
+                "outputs": [{"pattern": "out.mp3", "contentType": "audio/mpeg"}],
+            }}),
+        )
+        .await;
+    created
+        .data("/createModel/id")
+        .as_str()
+        .unwrap_or_else(|| panic!("{}", created.body))
+        .to_owned()
+}

@@ -1,0 +1,79 @@
+//! What the GraphQL layer asks of the worker library: the cluster's picture.
+
+use crate::{
+    WorkerDeps, db,
+    graphql::{Cluster, MachineType, MachineTypeSlots, Worker},
+};
+use chrono::Utc;
+use mediamagic_jobs::commands::queue;
+use mediamagic_kit::ApiResult;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// How long stopped or silent workers stay listed, in seconds.
+const KEEP_SECONDS: i64 = 3600;
+
+/// The cluster: live workers' drivers and capacity, and the queue's load per machine type.
+/// Workers are listed only for the admin scope.
+pub async fn cluster(deps: &WorkerDeps, admin: bool) -> ApiResult<Cluster> {
+    let mut conn = deps.conn().await?;
+    let rows = db::workers::recent(&mut conn, KEEP_SECONDS).await?;
+    drop(conn);
+    let load = queue::machine_type_load(&deps.jobs).await?;
+    // Silent for three heartbeats: presumed dead.
+    let silence = chrono::Duration::milliseconds(3 * deps.config.heartbeat_ms.max(100) as i64);
+    let now = Utc::now();
+    let mut drivers = BTreeSet::new();
+    let mut types: BTreeMap<String, MachineType> = BTreeMap::new();
+    let mut workers = Vec::new();
+    for row in rows {
+        let alive = row.stopped_at.is_none() && now - row.last_heartbeat_at < silence;
+        let capacity: BTreeMap<String, i64> =
+            serde_json::from_value(row.capacity.clone()).unwrap_or_default();
+        if alive {
+            drivers.insert(row.driver.clone());
+            for (name, slots) in &capacity {
+                let entry = types.entry(name.clone()).or_insert_with(|| empty(name));
+                entry.capacity += *slots as i32;
+                entry.workers += 1;
+            }
+        }
+        workers.push(Worker {
+            capacity: capacity
+                .into_iter()
+                .map(|(machine_type, slots)| MachineTypeSlots {
+                    machine_type,
+                    slots: slots as i32,
+                })
+                .collect(),
+            id: row.id,
+            hostname: row.hostname,
+            driver: row.driver,
+            busy: row.busy,
+            started_at: row.started_at,
+            last_heartbeat_at: row.last_heartbeat_at,
+            alive,
+        });
+    }
+    for entry in load {
+        let machine_type = types
+            .entry(entry.machine_type.clone())
+            .or_insert_with(|| empty(&entry.machine_type));
+        machine_type.queued = entry.queued as i32;
+        machine_type.busy = entry.active as i32;
+    }
+    Ok(Cluster {
+        drivers: drivers.into_iter().collect(),
+        machine_types: types.into_values().collect(),
+        workers: if admin { workers } else { Vec::new() },
+    })
+}
+
+fn empty(name: &str) -> MachineType {
+    MachineType {
+        name: name.to_owned(),
+        capacity: 0,
+        busy: 0,
+        queued: 0,
+        workers: 0,
+    }
+}

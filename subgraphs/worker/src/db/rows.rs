@@ -1,0 +1,36 @@
+//! Database rows (columns are described in the migration).
+#![allow(missing_docs)]
+
+use super::schema::{runs, workers};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+/// A row of `worker.workers`.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = workers)]
+pub struct WorkerRow {
+    pub id: String,
+    pub hostname: String,
+    pub driver: String,
+    pub capacity: serde_json::Value,
+    pub busy: i32,
+    pub started_at: DateTime<Utc>,
+    pub last_heartbeat_at: DateTime<Utc>,
+    pub stopped_at: Option<DateTime<Utc>>,
+}
+
+/// A row of `worker.runs`.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = runs)]
+pub struct RunRow {
+    pub job_id: Uuid,
+    pub attempt: i32,
+    pub worker_id: String,
+    pub driver: String,
+    pub node: Option<String>,
+    pub machine_type: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub outcome: Option<String>,
+}

@@ -1,0 +1,28 @@
+//! Diesel schema of the `worker` Postgres schema.
+
+diesel::table! {
+    worker.workers (id) {
+        id -> Text,
+        hostname -> Text,
+        driver -> Text,
+        capacity -> Jsonb,
+        busy -> Int4,
+        started_at -> Timestamptz,
+        last_heartbeat_at -> Timestamptz,
+        stopped_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    worker.runs (job_id, attempt) {
+        job_id -> Uuid,
+        attempt -> Int4,
+        worker_id -> Text,
+        driver -> Text,
+        node -> Nullable<Text>,
+        machine_type -> Text,
+        started_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+        outcome -> Nullable<Text>,
+    }
+}

@@ -1,0 +1,88 @@
+//! Cluster drivers: where a run's program executes. [`Driver::run`] takes a [`RunPlan`] and
+//! reports through a [`RunContext`]; the pipeline around it (claim, inputs lookup, output
+//! registration, finish) is the same for every driver.
+
+pub mod http;
+pub mod local;
+pub mod process;
+
+use crate::{
+    domain::run::{RunEnd, RunEvent, RunPlan},
+    media_client::MediaSession,
+};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// What a run reports to and hears from the worker.
+pub struct RunContext {
+    /// Logs, progress, placement.
+    pub events: mpsc::Sender<RunEvent>,
+    /// Fires on a cancel request (the run ends `Cancelled`).
+    pub cancel: CancellationToken,
+    /// Fires when the worker shuts down (the run ends `Released`).
+    pub release: CancellationToken,
+    /// The media service, acting as the job's owner.
+    pub media: MediaSession,
+}
+
+impl RunContext {
+    /// Writes a `system` log line.
+    pub async fn log(&self, line: String) {
+        let _ = self
+            .events
+            .send(RunEvent::Log {
+                stream: "system",
+                line,
+            })
+            .await;
+    }
+}
+
+/// Why a program stopped before it finished.
+#[derive(Debug)]
+pub enum Interrupted {
+    /// A cancel request or the worker's shutdown.
+    Stopped,
+    /// The model's timeout passed.
+    TimedOut(Duration),
+    /// It could not run or failed in a way the driver already classified.
+    Failed(RunEnd),
+}
+
+/// A finished run: how it ended and what keeps its files until they are registered.
+pub struct DriverRun {
+    /// How it ended.
+    pub end: RunEnd,
+    /// The local working directory, removed when this is dropped.
+    pub workdir: Option<tempfile::TempDir>,
+}
+
+/// The configured driver.
+#[derive(Clone)]
+pub enum Driver {
+    /// Child processes on this machine.
+    Local(local::LocalDriver),
+}
+
+impl Driver {
+    /// The driver's name (`local`, `kubernetes`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Driver::Local(_) => "local",
+        }
+    }
+
+    /// Runs one attempt of a job.
+    pub async fn run(&self, plan: &RunPlan, ctx: &RunContext) -> DriverRun {
+        match self {
+            Driver::Local(driver) => {
+                let run = driver.run(plan, ctx).await;
+                DriverRun {
+                    end: run.end,
+                    workdir: run.workdir,
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,318 @@
+//! Running one program as a child process: no shell, a cleared environment, its own process
+//! group, output read line by line into [`RunEvent`]s, and stopping it with SIGTERM then
+//! SIGKILL after a grace period. Where util-linux's `setpriv` exists the child also gets a
+//! parent-death signal, so a worker killed with SIGKILL leaves no program running.
+
+use crate::domain::{
+    progress::{LineKind, ProgressParser},
+    run::{RunEvent, Tail},
+};
+use nix::{
+    sys::signal::{Signal, killpg},
+    unistd::Pid,
+};
+use std::{
+    path::{Path, PathBuf},
+    process::{ExitStatus, Stdio},
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+use tokio::{
+    io::{AsyncRead, AsyncReadExt},
+    process::{Child, Command},
+    sync::mpsc,
+};
+use tokio_util::sync::CancellationToken;
+
+/// Longest line read from a program; longer ones are split.
+const MAX_LINE: usize = 64 * 1024;
+
+/// What to start.
+#[derive(Clone, Debug)]
+pub struct ProcessSpec {
+    /// The program.
+    pub program: String,
+    /// Its arguments.
+    pub args: Vec<String>,
+    /// Working directory.
+    pub dir: PathBuf,
+    /// The whole environment of the child.
+    pub env: Vec<(String, String)>,
+}
+
+/// Why waiting for a program stopped.
+#[derive(Debug)]
+pub enum ProcessEnd {
+    /// It exited by itself.
+    Exited(ExitStatus),
+    /// `stop` fired and it was stopped.
+    Stopped,
+    /// It ran past its time and was stopped.
+    TimedOut,
+}
+
+/// The finished run of a program.
+#[derive(Debug)]
+pub struct ProcessResult {
+    /// How it ended.
+    pub end: ProcessEnd,
+    /// Its last lines of output.
+    pub tail: Tail,
+}
+
+/// `setpriv`, when this machine has it.
+pub fn find_setpriv() -> Option<PathBuf> {
+    ["/usr/bin/setpriv", "/bin/setpriv"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file())
+}
+
+/// Starts `spec`; `Err` when the program cannot be started (not found, not executable).
+pub fn spawn(spec: &ProcessSpec, setpriv: Option<&Path>) -> std::io::Result<Child> {
+    let mut command = match setpriv {
+        Some(setpriv) => {
+            let mut command = Command::new(setpriv);
+            command
+                .args(["--pdeathsig", "KILL", "--"])
+                .arg(resolve(&spec.program, &spec.env)?);
+            command
+        }
+        None => Command::new(resolve(&spec.program, &spec.env)?),
+    };
+    command
+        .args(&spec.args)
+        .current_dir(&spec.dir)
+        .env_clear()
+        .envs(spec.env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true);
+    command.spawn()
+}
+
+/// The program's path: as given when it has a `/`, else looked up in the child's `PATH`.
+fn resolve(program: &str, env: &[(String, String)]) -> std::io::Result<PathBuf> {
+    if program.contains('/') {
+        return Ok(PathBuf::from(program));
+    }
+    let path = env
+        .iter()
+        .find(|(k, _)| k == "PATH")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_default();
+    path.split(':')
+        .map(|dir| Path::new(dir).join(program))
+        .find(|candidate| candidate.is_file())
+        .ok_or_else(|| {
+            std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("`{program}` is not in the worker's program path"),
+            )
+        })
+}
+
+/// Waits for `child`, forwarding its output to `events`, until it exits, `stop` fires, or
+/// `timeout` passes; a stopped program gets SIGTERM, then SIGKILL after `grace`.
+pub async fn supervise(
+    mut child: Child,
+    events: mpsc::Sender<RunEvent>,
+    stop: CancellationToken,
+    timeout: Duration,
+    grace: Duration,
+) -> std::io::Result<ProcessResult> {
+    let tail = Arc::new(Mutex::new(Tail::default()));
+    let parser = Arc::new(Mutex::new(ProgressParser::default()));
+    let mut readers = Vec::new();
+    if let Some(out) = child.stdout.take() {
+        readers.push(tokio::spawn(forward(
+            out,
+            "stdout",
+            events.clone(),
+            tail.clone(),
+            parser.clone(),
+        )));
+    }
+    if let Some(err) = child.stderr.take() {
+        readers.push(tokio::spawn(forward(
+            err,
+            "stderr",
+            events.clone(),
+            tail.clone(),
+            parser.clone(),
+        )));
+    }
+    let end = tokio::select! {
+        status = child.wait() => ProcessEnd::Exited(status?),
+        _ = stop.cancelled() => {
+            terminate(&mut child, grace).await;
+            ProcessEnd::Stopped
+        }
+        _ = tokio::time::sleep(timeout) => {
+            terminate(&mut child, grace).await;
+            ProcessEnd::TimedOut
+        }
+    };
+    // A grandchild may hold the pipes open after the program exits; do not wait for it.
+    for reader in readers {
+        let _ = tokio::time::timeout(Duration::from_secs(2), reader).await;
+    }
+    let tail = std::mem::take(&mut *tail.lock().unwrap_or_else(|e| e.into_inner()));
+    Ok(ProcessResult { end, tail })
+}
+
+/// SIGTERM to the program's process group, SIGKILL after `grace` if it is still there.
+async fn terminate(child: &mut Child, grace: Duration) {
+    if let Some(pid) = child.id() {
+        // The child leads its own process group (process_group(0)), so this reaches
+        // whatever it started too.
+        let _ = killpg(Pid::from_raw(pid as i32), Signal::SIGTERM);
+        if tokio::time::timeout(grace, child.wait()).await.is_ok() {
+            return;
+        }
+        let _ = killpg(Pid::from_raw(pid as i32), Signal::SIGKILL);
+    }
+    let _ = child.kill().await;
+}
+
+/// Reads `stream` line by line into log and progress events.
+async fn forward(
+    mut stream: impl AsyncRead + Unpin,
+    name: &'static str,
+    events: mpsc::Sender<RunEvent>,
+    tail: Arc<Mutex<Tail>>,
+    parser: Arc<Mutex<ProgressParser>>,
+) {
+    let mut pending: Vec<u8> = Vec::new();
+    let mut buffer = vec![0u8; 16 * 1024];
+    loop {
+        let read = match stream.read(&mut buffer).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        pending.extend_from_slice(&buffer[..read]);
+        while let Some(line) = take_line(&mut pending, false) {
+            emit(&line, name, &events, &tail, &parser).await;
+        }
+    }
+    if let Some(line) = take_line(&mut pending, true) {
+        emit(&line, name, &events, &tail, &parser).await;
+    }
+}
+
+/// The next complete line of `pending` (or a forced split of an overlong one).
+fn take_line(pending: &mut Vec<u8>, at_end: bool) -> Option<String> {
+    let end = match pending.iter().position(|b| *b == b'\n') {
+        Some(at) => at + 1,
+        None if pending.len() >= MAX_LINE => MAX_LINE,
+        None if at_end && !pending.is_empty() => pending.len(),
+        None => return None,
+    };
+    let line: Vec<u8> = pending.drain(..end).collect();
+    let text = String::from_utf8_lossy(&line);
+    Some(text.trim_end_matches(['\n', '\r']).to_owned())
+}
+
+async fn emit(
+    line: &str,
+    stream: &'static str,
+    events: &mpsc::Sender<RunEvent>,
+    tail: &Mutex<Tail>,
+    parser: &Mutex<ProgressParser>,
+) {
+    let kind = parser.lock().unwrap_or_else(|e| e.into_inner()).line(line);
+    let event = match kind {
+        LineKind::Log => {
+            tail.lock().unwrap_or_else(|e| e.into_inner()).push(line);
+            RunEvent::Log {
+                stream,
+                line: line.to_owned(),
+            }
+        }
+        LineKind::Progress { fraction, message } => RunEvent::Progress { fraction, message },
+        LineKind::Quiet => return,
+    };
+    // A closed channel means nobody listens any more; the program still runs to its end.
+    let _ = events.send(event).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sh(script: &str) -> ProcessSpec {
+        ProcessSpec {
+            program: "sh".into(),
+            args: vec!["-c".into(), script.into()],
+            dir: std::env::temp_dir(),
+            env: vec![("PATH".into(), "/usr/bin:/bin".into())],
+        }
+    }
+
+    #[tokio::test]
+    async fn output_becomes_log_and_progress_events_and_the_exit_status_is_kept() {
+        let child = spawn(
+            &sh("echo hello; echo '::progress 0.5 half' >&2; echo oops >&2; exit 3"),
+            find_setpriv().as_deref(),
+        )
+        .unwrap();
+        let (tx, mut rx) = mpsc::channel(16);
+
+        let result = supervise(
+            child,
+            tx,
+            CancellationToken::new(),
+            Duration::from_secs(30),
+            Duration::from_secs(1),
+        )
+        .await
+        .unwrap();
+
+        let mut events = Vec::new();
+        while let Ok(event) = rx.try_recv() {
+            events.push(event);
+        }
+        assert!(events.contains(&RunEvent::Log {
+            stream: "stdout",
+            line: "hello".into()
+        }));
+        assert!(events.contains(&RunEvent::Progress {
+            fraction: 0.5,
+            message: Some("half".into())
+        }));
+        assert!(matches!(result.end, ProcessEnd::Exited(s) if s.code() == Some(3)));
+        assert!(result.tail.message("x").contains("oops"));
+    }
+
+    #[tokio::test]
+    async fn a_stopped_program_that_ignores_sigterm_is_killed_after_the_grace_period() {
+        let child = spawn(&sh("trap '' TERM; sleep 30"), None).unwrap();
+        let (tx, _rx) = mpsc::channel(16);
+        let stop = CancellationToken::new();
+        stop.cancel();
+
+        let started = std::time::Instant::now();
+        let result = supervise(
+            child,
+            tx,
+            stop,
+            Duration::from_secs(30),
+            Duration::from_millis(300),
+        )
+        .await
+        .unwrap();
+
+        assert!(matches!(result.end, ProcessEnd::Stopped));
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn a_program_missing_from_the_path_is_not_found() {
+        let mut spec = sh("true");
+        spec.program = "no-such-program-here".into();
+        let err = spawn(&spec, None).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
+    }
+}

@@ -1,0 +1,189 @@
+//! GraphQL types: the cluster's picture, and the worker's fields on `Job`.
+
+use super::loaders::{RunLoader, load_failed};
+use crate::{WorkerDeps, db::rows::RunRow};
+use async_graphql::{Context, ID, Object, SimpleObject, dataloader::DataLoader};
+use chrono::{DateTime, Utc};
+use mediamagic_jobs::{JobRow, graphql::JobLogLine};
+use mediamagic_kit::ApiError;
+
+/// The cluster as the workers see it.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct Cluster {
+    /// Drivers of the live workers (`local`, `kubernetes`).
+    pub drivers: Vec<String>,
+    /// Machine types served by live workers or wanted by queued jobs.
+    pub machine_types: Vec<MachineType>,
+    /// Workers seen lately (admin scope only; empty otherwise).
+    pub workers: Vec<Worker>,
+}
+
+/// A machine type: capacity and load.
+#[derive(SimpleObject, Clone, Debug, PartialEq, Eq)]
+pub struct MachineType {
+    /// Its name (`cpu`, `gpu`).
+    pub name: String,
+    /// Slots of the live workers serving it (0: queued jobs of it wait for a worker).
+    pub capacity: i32,
+    /// Jobs of it scheduled or running.
+    pub busy: i32,
+    /// Jobs of it waiting in the queue.
+    pub queued: i32,
+    /// Live workers serving it.
+    pub workers: i32,
+}
+
+/// A worker process.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct Worker {
+    /// Its id (the lease holder name).
+    pub id: String,
+    /// The machine it runs on.
+    pub hostname: String,
+    /// Its driver.
+    pub driver: String,
+    /// Slots per machine type.
+    pub capacity: Vec<MachineTypeSlots>,
+    /// Runs it has now.
+    pub busy: i32,
+    /// When it started.
+    pub started_at: DateTime<Utc>,
+    /// When it last reported in.
+    pub last_heartbeat_at: DateTime<Utc>,
+    /// Whether it reported in lately and has not stopped.
+    pub alive: bool,
+}
+
+/// Slots of one machine type on a worker.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct MachineTypeSlots {
+    /// The machine type.
+    pub machine_type: String,
+    /// Its slots.
+    pub slots: i32,
+}
+
+/// One attempt of a job.
+pub struct JobRun(pub RunRow);
+
+#[Object]
+impl JobRun {
+    /// Its number (1 for the first run).
+    async fn attempt(&self) -> i32 {
+        self.0.attempt
+    }
+    /// The worker that ran it.
+    async fn worker(&self) -> &str {
+        &self.0.worker_id
+    }
+    /// The driver (`local`, `kubernetes`).
+    async fn driver(&self) -> &str {
+        &self.0.driver
+    }
+    /// The node (host or Kubernetes node) it ran on, once placed.
+    async fn node(&self) -> Option<&str> {
+        self.0.node.as_deref()
+    }
+    /// The machine type.
+    async fn machine_type(&self) -> &str {
+        &self.0.machine_type
+    }
+    /// When it started.
+    async fn started_at(&self) -> DateTime<Utc> {
+        self.0.started_at
+    }
+    /// When it ended.
+    async fn finished_at(&self) -> Option<DateTime<Utc>> {
+        self.0.finished_at
+    }
+    /// `succeeded`, `failed`, `infrastructure`, `cancelled`, `released` (given back when its
+    /// worker shut down) or `lost` (its worker died); null while it runs.
+    async fn outcome(&self) -> Option<&str> {
+        self.0.outcome.as_deref()
+    }
+}
+
+/// A page of a job's log.
+#[derive(SimpleObject)]
+pub struct JobLogPage {
+    /// The lines, oldest first.
+    pub lines: Vec<JobLogLine>,
+    /// Pass as `after` for the next page (null when the page is empty).
+    pub end_cursor: Option<String>,
+    /// Whether more lines follow this page now.
+    pub has_more: bool,
+}
+
+/// A job (owned by the jobs subgraph), with where and how it ran.
+pub struct Job(pub JobRow);
+
+impl Job {
+    async fn runs_of(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<RunRow>> {
+        let loader = ctx.data::<DataLoader<RunLoader>>()?;
+        Ok(loader
+            .load_one(self.0.id)
+            .await
+            .map_err(load_failed)?
+            .unwrap_or_default())
+    }
+
+    async fn latest_run(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<RunRow>> {
+        Ok(self.runs_of(ctx).await?.pop())
+    }
+}
+
+#[Object(name = "Job")]
+impl Job {
+    /// The job's id.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// The number of the latest run (null until it first ran).
+    async fn attempt(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<i32>> {
+        Ok(self.latest_run(ctx).await?.map(|r| r.attempt))
+    }
+    /// The driver of the latest run.
+    async fn driver(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        Ok(self.latest_run(ctx).await?.map(|r| r.driver))
+    }
+    /// The node of the latest run, once placed.
+    async fn node(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        Ok(self.latest_run(ctx).await?.and_then(|r| r.node))
+    }
+    /// Every run, oldest first.
+    async fn runs(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<JobRun>> {
+        Ok(self.runs_of(ctx).await?.into_iter().map(JobRun).collect())
+    }
+    /// The job's log (every run), oldest first.
+    async fn logs(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Cursor of the last line already read (`endCursor`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Most lines (default 100, at most 1000).")] limit: Option<i32>,
+    ) -> async_graphql::Result<JobLogPage> {
+        let deps = ctx.data::<WorkerDeps>()?;
+        let after = match after {
+            None => 0,
+            Some(cursor) => cursor
+                .parse::<i64>()
+                .map_err(|_| ApiError::bad_input("after", "not a log cursor"))?,
+        };
+        let limit = match limit {
+            None => 100,
+            Some(n @ 1..=1000) => i64::from(n),
+            Some(_) => return Err(ApiError::bad_input("limit", "limit must be 1 to 1000").into()),
+        };
+        let mut rows =
+            mediamagic_jobs::commands::jobs::logs_after(&deps.jobs, self.0.id, after, limit + 1)
+                .await?;
+        let has_more = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+        Ok(JobLogPage {
+            end_cursor: rows.last().map(|r| r.seq.to_string()),
+            lines: rows.into_iter().map(JobLogLine).collect(),
+            has_more,
+        })
+    }
+}

@@ -1,0 +1,75 @@
+//! The worker: claims queued jobs for the machine types it has slots for, runs them on the
+//! cluster through a driver (`local` child processes by default, `kubernetes` batch/v1 Jobs),
+//! streams logs and progress, registers outputs as media with lineage to the job, and
+//! recovers: leases and heartbeats, cancel signals, give-back on shutdown. Its subgraph
+//! shows the `cluster` and extends `Job` with where and how it ran.
+//!
+//! Layers: `worker` (the claim loops) runs `pipeline` (one job) on a `drivers::Driver`; both
+//! use the jobs library's queue API, `media_client` (the media subgraph, as the job's owner),
+//! `db` (the `worker` Postgres schema) and `domain` (plans, progress parsing, outputs).
+//! `graphql` sits on `commands`.
+
+pub mod commands;
+pub mod config;
+pub(crate) mod db;
+pub mod domain;
+pub mod drivers;
+pub mod error;
+pub mod graphql;
+pub mod media_client;
+pub mod metrics;
+pub mod pipeline;
+pub mod worker;
+
+use mediamagic_jobs::JobsDeps;
+use mediamagic_kit::{
+    metrics::Metrics,
+    server::{KitState, service_app},
+    tokens::{TokenIssuer, TokenVerifier},
+};
+use std::sync::Arc;
+
+pub use config::WorkerConfig;
+pub use graphql::{WorkerSchema, build_schema};
+pub use metrics::WorkerMetrics;
+
+/// Everything the worker needs at run time.
+#[derive(Clone)]
+pub struct WorkerDeps {
+    /// The jobs library (queue API, models library, Redis signals, Postgres pool).
+    pub jobs: JobsDeps,
+    /// Mints internal tokens to act as a job's owner towards the media subgraph.
+    pub issuer: Arc<TokenIssuer>,
+    /// Verifies the router's internal tokens (the subgraph).
+    pub internal: TokenVerifier,
+    /// HTTP client for the media subgraph and storage.
+    pub http: reqwest::Client,
+    /// GraphQL URL of the media subgraph.
+    pub media_url: Arc<String>,
+    /// Settings.
+    pub config: Arc<WorkerConfig>,
+    /// The worker's metrics.
+    pub metrics: WorkerMetrics,
+}
+
+/// The worker service's HTTP app: GraphQL, probes and metrics.
+pub fn app(deps: WorkerDeps, metrics: Metrics) -> axum::Router {
+    let schema = build_schema(Some(deps.clone()), Some(&metrics));
+    let kit = KitState {
+        pool: deps.jobs.pool.clone(),
+        verifier: deps.internal.clone(),
+        metrics,
+    };
+    service_app(schema, kit)
+}
+
+impl WorkerDeps {
+    /// A pooled connection, or INTERNAL.
+    pub(crate) async fn conn(&self) -> mediamagic_kit::ApiResult<mediamagic_kit::db::DbConn> {
+        self.jobs
+            .pool
+            .get()
+            .await
+            .map_err(mediamagic_kit::ApiError::from)
+    }
+}

@@ -1,0 +1,286 @@
+//! The worker's side of the media subgraph, acting as a job's owner with internal tokens it
+//! mints for each call: input lookups (presigned GET URLs), downloads, and output
+//! registration (presigned PUT, then finalize, with lineage to the job).
+
+use crate::{domain::run::InputFile, error::WorkerError};
+use chrono::{Duration as ChronoDuration, Utc};
+use futures::TryStreamExt;
+use mediamagic_kit::{
+    AccountKind, Scope,
+    auth::INTERNAL_TOKEN_HEADER,
+    tokens::{Claims, TokenIssuer},
+};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::{path::Path, sync::Arc};
+use tokio::io::AsyncWriteExt;
+use uuid::Uuid;
+
+/// How long a presigned input URL lives: long enough for a pod to start and fetch it.
+const INPUT_URL_SECONDS: i32 = 6 * 3600;
+
+/// A media service client acting as one account.
+#[derive(Clone)]
+pub struct MediaSession {
+    http: reqwest::Client,
+    url: Arc<String>,
+    issuer: Arc<TokenIssuer>,
+    owner: Uuid,
+    owner_kind: AccountKind,
+}
+
+/// Where to PUT an output's bytes.
+#[derive(Clone, Debug)]
+pub struct OutputTicket {
+    /// The pending media.
+    pub media_id: Uuid,
+    /// The presigned URL.
+    pub url: String,
+    /// Headers to send with the PUT.
+    pub headers: Vec<(String, String)>,
+}
+
+impl MediaSession {
+    /// A session for `owner` against the media GraphQL endpoint `url`.
+    pub fn new(
+        http: reqwest::Client,
+        url: Arc<String>,
+        issuer: Arc<TokenIssuer>,
+        owner: Uuid,
+        owner_kind: AccountKind,
+    ) -> Self {
+        Self {
+            http,
+            url,
+            issuer,
+            owner,
+            owner_kind,
+        }
+    }
+
+    async fn call(&self, query: &str, variables: Value) -> Result<Value, WorkerError> {
+        let token = self
+            .issuer
+            .mint(&Claims {
+                user_id: None,
+                account_id: self.owner,
+                account_kind: self.owner_kind,
+                scopes: vec![Scope::Read, Scope::Write],
+                expires_at: Utc::now() + ChronoDuration::seconds(60),
+                session: None,
+            })
+            .map_err(|e| WorkerError::Media(format!("cannot mint a token: {e}")))?;
+        let response = self
+            .http
+            .post(self.url.as_str())
+            .header(INTERNAL_TOKEN_HEADER, token.token)
+            .json(&json!({"query": query, "variables": variables}))
+            .send()
+            .await
+            .map_err(|e| WorkerError::Media(e.to_string()))?;
+        let status = response.status();
+        let body: Value = response
+            .json()
+            .await
+            .map_err(|e| WorkerError::Media(e.to_string()))?;
+        if let Some(errors) = body["errors"].as_array().filter(|e| !e.is_empty()) {
+            let code = errors[0]["extensions"]["code"].as_str().unwrap_or("");
+            let message = errors[0]["message"].as_str().unwrap_or("").to_owned();
+            return Err(if code == "BAD_USER_INPUT" || code == "NOT_FOUND" {
+                WorkerError::Rejected(message)
+            } else {
+                WorkerError::Media(format!("{status}: {message}"))
+            });
+        }
+        if !status.is_success() {
+            return Err(WorkerError::Media(format!("{status}: {body}")));
+        }
+        Ok(body["data"].clone())
+    }
+
+    /// The file arguments `(argument, media id)` with presigned URLs; a media the owner
+    /// cannot see (deleted since the deployment) is an error.
+    pub async fn inputs(&self, files: &[(String, Uuid)]) -> Result<Vec<InputFile>, WorkerError> {
+        if files.is_empty() {
+            return Ok(Vec::new());
+        }
+        let representations: Vec<Value> = files
+            .iter()
+            .map(|(_, id)| json!({"__typename": "Media", "id": id}))
+            .collect();
+        let data = self
+            .call(
+                "query($r: [_Any!]!, $ttl: Int) { _entities(representations: $r) { \
+                 ... on Media { id name status url(expiresIn: $ttl) } } }",
+                json!({"r": representations, "ttl": INPUT_URL_SECONDS}),
+            )
+            .await?;
+        let entities = data["_entities"].as_array().cloned().unwrap_or_default();
+        files
+            .iter()
+            .zip(entities.iter().chain(std::iter::repeat(&Value::Null)))
+            .map(|((arg, id), entity)| {
+                let url = entity["url"]
+                    .as_str()
+                    .filter(|_| entity["status"] == "LIVE");
+                match url {
+                    Some(url) => Ok(InputFile {
+                        arg: arg.clone(),
+                        media_id: *id,
+                        name: entity["name"].as_str().unwrap_or("input").to_owned(),
+                        url: url.to_owned(),
+                    }),
+                    None => Err(WorkerError::Rejected(format!(
+                        "the media {id} of argument `{arg}` is no longer available"
+                    ))),
+                }
+            })
+            .collect()
+    }
+
+    /// Downloads `url` to `path`, at most `max_bytes`.
+    pub async fn download(
+        &self,
+        url: &str,
+        path: &Path,
+        max_bytes: u64,
+    ) -> Result<(), WorkerError> {
+        let failed = |e: String| WorkerError::Media(format!("downloading an input failed: {e}"));
+        let response = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .map_err(|e| failed(e.to_string()))?;
+        let mut file = tokio::fs::File::create(path)
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        let mut body = response.bytes_stream();
+        let mut written = 0u64;
+        while let Some(chunk) = body.try_next().await.map_err(|e| failed(e.to_string()))? {
+            written += chunk.len() as u64;
+            if written > max_bytes {
+                return Err(WorkerError::Rejected(format!(
+                    "an input is over the worker's limit of {max_bytes} bytes"
+                )));
+            }
+            file.write_all(&chunk)
+                .await
+                .map_err(|e| failed(e.to_string()))?;
+        }
+        file.flush().await.map_err(|e| failed(e.to_string()))?;
+        Ok(())
+    }
+
+    /// A pending output media of `job` and where to PUT it; `size` and `sha256` when known.
+    pub async fn output_ticket(
+        &self,
+        job: Uuid,
+        filename: &str,
+        content_type: &str,
+        content: Option<(u64, &str)>,
+    ) -> Result<OutputTicket, WorkerError> {
+        let data = self
+            .call(
+                "mutation($job: ID!, $input: JobOutputInput!) { \
+                 createJobOutputUpload(jobId: $job, input: $input) { \
+                 media { id } url headers { name value } } }",
+                json!({"job": job, "input": {
+                    "filename": filename,
+                    "contentType": content_type,
+                    "size": content.map(|(size, _)| size as f64),
+                    "sha256": content.map(|(_, sha)| sha),
+                }}),
+            )
+            .await?;
+        let ticket = &data["createJobOutputUpload"];
+        let media_id = ticket["media"]["id"]
+            .as_str()
+            .and_then(|id| id.parse().ok())
+            .ok_or_else(|| WorkerError::Media(format!("no media in {ticket}")))?;
+        let headers = ticket["headers"]
+            .as_array()
+            .map(|headers| {
+                headers
+                    .iter()
+                    .filter_map(|h| Some((h["name"].as_str()?.into(), h["value"].as_str()?.into())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(OutputTicket {
+            media_id,
+            url: ticket["url"].as_str().unwrap_or_default().to_owned(),
+            headers,
+        })
+    }
+
+    /// Uploads a local file as an output of `job`: ticket, PUT, finalize.
+    pub async fn upload_output(
+        &self,
+        job: Uuid,
+        path: &Path,
+        content_type: &str,
+    ) -> Result<Uuid, WorkerError> {
+        let (size, sha256) = hash_file(path).await?;
+        let filename = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "output".into());
+        let ticket = self
+            .output_ticket(job, &filename, content_type, Some((size, &sha256)))
+            .await?;
+        let file = tokio::fs::File::open(path)
+            .await
+            .map_err(|e| WorkerError::Media(format!("reading an output failed: {e}")))?;
+        let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(file));
+        let mut request = self
+            .http
+            .put(&ticket.url)
+            .header(reqwest::header::CONTENT_LENGTH, size);
+        for (name, value) in &ticket.headers {
+            request = request.header(name, value);
+        }
+        request
+            .body(body)
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .map_err(|e| WorkerError::Media(format!("uploading an output failed: {e}")))?;
+        self.finalize(ticket.media_id).await
+    }
+
+    /// Verifies an uploaded output and makes it live.
+    pub async fn finalize(&self, media: Uuid) -> Result<Uuid, WorkerError> {
+        self.call(
+            "mutation($id: ID!) { finalizeUpload(id: $id) { id } }",
+            json!({"id": media}),
+        )
+        .await?;
+        Ok(media)
+    }
+
+    /// Removes outputs of `job` other than `keep` (leftovers of a run whose worker died).
+    pub async fn discard_outputs(&self, job: Uuid, keep: &[Uuid]) -> Result<(), WorkerError> {
+        self.call(
+            "mutation($job: ID!, $keep: [ID!]!) { discardJobOutputs(jobId: $job, keep: $keep) }",
+            json!({"job": job, "keep": keep}),
+        )
+        .await
+        .map(|_| ())
+    }
+}
+
+/// Size and sha256 (hex) of a file.
+async fn hash_file(path: &Path) -> Result<(u64, String), WorkerError> {
+    let failed = |e: std::io::Error| WorkerError::Media(format!("reading an output failed: {e}"));
+    let file = tokio::fs::File::open(path).await.map_err(failed)?;
+    let mut stream = tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024);
+    let mut hasher = Sha256::new();
+    let mut size = 0u64;
+    while let Some(chunk) = stream.try_next().await.map_err(failed)? {
+        size += chunk.len() as u64;
+        hasher.update(&chunk);
+    }
+    Ok((size, hex::encode(hasher.finalize())))
+}

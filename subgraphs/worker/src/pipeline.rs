@@ -1,0 +1,411 @@
+//! One claimed job, start to finish, the same for every driver: build the run's plan (model
+//! version, validated arguments, input URLs), mark it running, keep its lease alive and
+//! listen for cancel requests, forward its logs and progress, then register its outputs as
+//! media of the job's owner and finish the job with the outcome.
+
+use crate::{
+    WorkerDeps,
+    db::{self, rows::RunRow},
+    domain::run::{RunEnd, RunEvent, RunOutput, RunPlan},
+    drivers::{Driver, RunContext},
+    error::WorkerError,
+    media_client::MediaSession,
+};
+use chrono::Utc;
+use mediamagic_jobs::commands::queue::{self, ClaimedJob, Heartbeat, RunOutcome};
+use mediamagic_kit::AccountKind;
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+/// Cancel tokens of the runs on this worker, by job id.
+#[derive(Clone, Default)]
+pub struct CancelRegistry(Arc<Mutex<HashMap<Uuid, CancellationToken>>>);
+
+impl CancelRegistry {
+    fn register(&self, job: Uuid) -> CancellationToken {
+        let token = CancellationToken::new();
+        self.lock().insert(job, token.clone());
+        token
+    }
+
+    fn remove(&self, job: Uuid) {
+        self.lock().remove(&job);
+    }
+
+    /// Stops the run of `job`, if it runs here.
+    pub fn cancel(&self, job: Uuid) {
+        if let Some(token) = self.lock().get(&job) {
+            token.cancel();
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, CancellationToken>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// What the pipeline needs from the worker around it.
+#[derive(Clone)]
+pub struct RunEnv {
+    /// Dependencies.
+    pub deps: WorkerDeps,
+    /// This worker's id (the lease holder).
+    pub worker_id: Arc<String>,
+    /// The driver.
+    pub driver: Driver,
+    /// Cancel tokens of running jobs.
+    pub cancels: CancelRegistry,
+}
+
+/// Runs a claimed job to its end; `release` fires when the worker shuts down.
+pub async fn run_job(env: RunEnv, claimed: ClaimedJob, release: CancellationToken) {
+    let job = claimed.job;
+    let (id, attempt) = (job.id, job.attempts);
+    let machine_type = job.machine_type.clone();
+    let metrics = &env.deps.metrics;
+    let queued_for = (Utc::now() - claimed.control.queued_at)
+        .to_std()
+        .unwrap_or_default();
+    metrics
+        .claim_latency
+        .with_label_values(&[machine_type.as_str()])
+        .observe(queued_for.as_secs_f64());
+    metrics
+        .running
+        .with_label_values(&[machine_type.as_str()])
+        .inc();
+    let cancel = env.cancels.register(id);
+    let started = Instant::now();
+    let (outcome, model) = match run_claimed(&env, &job, attempt, &cancel, &release).await {
+        Ok(done) => done,
+        Err(e) => {
+            tracing::error!(job = %id, error = %e, "a run could not be finished");
+            ("error", String::from("unknown"))
+        }
+    };
+    env.cancels.remove(id);
+    metrics
+        .running
+        .with_label_values(&[machine_type.as_str()])
+        .dec();
+    metrics
+        .duration
+        .with_label_values(&[model.as_str(), outcome])
+        .observe(started.elapsed().as_secs_f64());
+    if let Ok(mut conn) = env.deps.conn().await
+        && let Err(e) = db::runs::finish(&mut conn, id, attempt, outcome).await
+    {
+        tracing::warn!(job = %id, error = ?e, "could not record how a run ended");
+    }
+}
+
+/// Returns the run's outcome (for `worker.runs` and metrics) and the model's name.
+async fn run_claimed(
+    env: &RunEnv,
+    job: &mediamagic_jobs::JobRow,
+    attempt: i32,
+    cancel: &CancellationToken,
+    release: &CancellationToken,
+) -> Result<(&'static str, String), WorkerError> {
+    let deps = &env.deps;
+    let worker = env.worker_id.as_str();
+    let mut conn = deps.conn().await?;
+    db::runs::start(
+        &mut conn,
+        &RunRow {
+            job_id: job.id,
+            attempt,
+            worker_id: worker.to_owned(),
+            driver: env.driver.name().to_owned(),
+            node: None,
+            machine_type: job.machine_type.clone(),
+            started_at: Utc::now(),
+            finished_at: None,
+            outcome: None,
+        },
+    )
+    .await?;
+    drop(conn);
+    let owner_kind = job.owner_kind.parse().unwrap_or(AccountKind::User);
+    let media = MediaSession::new(
+        deps.http.clone(),
+        deps.media_url.clone(),
+        deps.issuer.clone(),
+        job.owner_id,
+        owner_kind,
+    );
+    let plan = match plan(deps, job, attempt, &media).await {
+        Ok(plan) => plan,
+        Err(end) => {
+            let model = String::from("unknown");
+            return Ok((finish(env, job.id, end, &media).await?, model));
+        }
+    };
+    if let Err(e) = queue::start(&deps.jobs, job.id, worker).await {
+        // Cancelled while scheduled, or the lease is gone: someone else owns the outcome.
+        tracing::info!(job = %job.id, error = ?e, "the job was not started");
+        return Ok(("abandoned", plan.model));
+    }
+    let lost = CancellationToken::new();
+    let heartbeat = tokio::spawn(keep_alive(
+        deps.clone(),
+        job.id,
+        env.worker_id.clone(),
+        cancel.clone(),
+        lost.clone(),
+    ));
+    let (events, receiver) = mpsc::channel(256);
+    let forwarder = tokio::spawn(forward_events(
+        deps.clone(),
+        job.id,
+        attempt,
+        env.worker_id.clone(),
+        receiver,
+    ));
+    let ctx = RunContext {
+        events,
+        cancel: cancel.clone(),
+        release: release.clone(),
+        media: media.clone(),
+    };
+    let run = env.driver.run(&plan, &ctx).await;
+    drop(ctx);
+    let _ = forwarder.await;
+    heartbeat.abort();
+    if lost.is_cancelled() {
+        return Ok(("lost", plan.model));
+    }
+    let outcome = finish(env, job.id, run.end, &media).await?;
+    drop(run.workdir);
+    Ok((outcome, plan.model))
+}
+
+/// The run's plan; a job that cannot run (model version gone, arguments no longer valid, an
+/// input deleted) ends as the returned `RunEnd`.
+async fn plan(
+    deps: &WorkerDeps,
+    job: &mediamagic_jobs::JobRow,
+    attempt: i32,
+    media: &MediaSession,
+) -> Result<RunPlan, RunEnd> {
+    let infrastructure = |e: &dyn std::fmt::Debug| RunEnd::Infrastructure(format!("{e:?}"));
+    let version =
+        mediamagic_models::commands::models::version_by_id(&deps.jobs.models, job.model_version_id)
+            .await
+            .map_err(|e| match e {
+                mediamagic_kit::ApiError::NotFound(_) => RunEnd::Failed {
+                    code: "MODEL_UNAVAILABLE".into(),
+                    message: "the job's model version no longer exists".into(),
+                },
+                other => infrastructure(&other),
+            })?;
+    let deployment = queue::deployment_of(&deps.jobs, job)
+        .await
+        .map_err(|e| infrastructure(&e))?;
+    let values = deployment.args.as_object().cloned().unwrap_or_default();
+    let values = version.run.args.validate(&values).map_err(|errors| {
+        let errors: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        RunEnd::Failed {
+            code: "BAD_ARGS".into(),
+            message: errors.join("; "),
+        }
+    })?;
+    let files: Vec<(String, Uuid)> = values
+        .iter()
+        .filter_map(|(name, value)| match value {
+            mediamagic_models::domain::args::ArgValue::File(id) => {
+                Some((name.clone(), id.parse().ok()?))
+            }
+            _ => None,
+        })
+        .collect();
+    let inputs = media.inputs(&files).await.map_err(|e| match e {
+        WorkerError::Rejected(message) => RunEnd::Failed {
+            code: "INPUT_UNAVAILABLE".into(),
+            message,
+        },
+        other => RunEnd::Infrastructure(other.to_string()),
+    })?;
+    Ok(RunPlan {
+        job_id: job.id,
+        attempt,
+        owner_id: job.owner_id,
+        model: deployment.name,
+        run: version.run,
+        values,
+        inputs,
+    })
+}
+
+/// Registers outputs and finishes the job; returns the outcome's name.
+async fn finish(
+    env: &RunEnv,
+    job: Uuid,
+    end: RunEnd,
+    media: &MediaSession,
+) -> Result<&'static str, WorkerError> {
+    let deps = &env.deps.jobs;
+    let worker = env.worker_id.as_str();
+    let (outcome, name) = match end {
+        RunEnd::Succeeded(outputs) => match register(job, outputs, media).await {
+            Ok(ids) => (RunOutcome::Succeeded { outputs: ids }, "succeeded"),
+            Err(WorkerError::Rejected(message)) => (
+                RunOutcome::Failed {
+                    code: "OUTPUT_REJECTED".into(),
+                    message,
+                },
+                "failed",
+            ),
+            Err(e) => (
+                RunOutcome::InfrastructureFailed {
+                    message: format!("registering the outputs failed: {e}"),
+                },
+                "infrastructure",
+            ),
+        },
+        RunEnd::Failed { code, message } => (RunOutcome::Failed { code, message }, "failed"),
+        RunEnd::Infrastructure(message) => (
+            RunOutcome::InfrastructureFailed { message },
+            "infrastructure",
+        ),
+        RunEnd::Cancelled => (RunOutcome::Cancelled, "cancelled"),
+        RunEnd::Released => {
+            queue::release(deps, job, worker).await?;
+            return Ok("released");
+        }
+    };
+    queue::finish(deps, job, worker, outcome).await?;
+    Ok(name)
+}
+
+/// Registers a successful run's outputs, after removing any an earlier attempt left.
+async fn register(
+    job: Uuid,
+    outputs: Vec<RunOutput>,
+    media: &MediaSession,
+) -> Result<Vec<Uuid>, WorkerError> {
+    let mut ids = Vec::with_capacity(outputs.len());
+    let uploaded: Vec<Uuid> = outputs
+        .iter()
+        .filter_map(|o| match o {
+            RunOutput::Uploaded { media_id } => Some(*media_id),
+            RunOutput::Local(_) => None,
+        })
+        .collect();
+    media.discard_outputs(job, &uploaded).await?;
+    for output in outputs {
+        let registered = match output {
+            RunOutput::Local(file) => {
+                media
+                    .upload_output(job, &file.path, &file.content_type)
+                    .await
+            }
+            RunOutput::Uploaded { media_id } => media.finalize(media_id).await,
+        };
+        match registered {
+            Ok(id) => ids.push(id),
+            Err(e) => {
+                // Nothing half-registered: the outputs registered so far go too.
+                if let Err(cleanup) = media.discard_outputs(job, &[]).await {
+                    tracing::warn!(job = %job, error = %cleanup, "could not remove partial outputs");
+                }
+                return Err(e);
+            }
+        }
+    }
+    Ok(ids)
+}
+
+/// Renews the lease every `worker.heartbeat_ms`; fires `cancel` on a cancel request and
+/// `lost` (with `cancel`) when the lease is gone.
+async fn keep_alive(
+    deps: WorkerDeps,
+    job: Uuid,
+    worker: Arc<String>,
+    cancel: CancellationToken,
+    lost: CancellationToken,
+) {
+    let mut tick = tokio::time::interval(Duration::from_millis(deps.config.heartbeat_ms.max(100)));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match queue::heartbeat(&deps.jobs, job, &worker).await {
+            Ok(Heartbeat::Continue) => {}
+            Ok(Heartbeat::Cancel(reason)) => {
+                tracing::info!(job = %job, reason, "stopping a run on request");
+                cancel.cancel();
+            }
+            Err(mediamagic_kit::ApiError::Conflict(_)) => {
+                tracing::warn!(job = %job, "lost the lease of a running job; stopping it");
+                lost.cancel();
+                cancel.cancel();
+                return;
+            }
+            Err(e) => tracing::warn!(job = %job, error = ?e, "a heartbeat failed"),
+        }
+    }
+}
+
+/// Sends log lines in batches (every 200 ms or 100 lines) and progress at most every
+/// 250 ms (the last report always), until the run's event channel closes.
+async fn forward_events(
+    deps: WorkerDeps,
+    job: Uuid,
+    attempt: i32,
+    worker: Arc<String>,
+    mut events: mpsc::Receiver<RunEvent>,
+) {
+    let mut lines: Vec<(String, String)> = Vec::new();
+    let mut progress: Option<(f64, Option<String>)> = None;
+    let batch_every = Duration::from_millis(200);
+    let mut last_progress = Instant::now() - Duration::from_secs(1);
+    let mut last_flush = Instant::now();
+    let mut flush = tokio::time::interval(batch_every);
+    loop {
+        let open = tokio::select! {
+            event = events.recv() => match event {
+                Some(RunEvent::Log { stream, line }) => {
+                    lines.push((stream.to_owned(), line));
+                    true
+                }
+                Some(RunEvent::Progress { fraction, message }) => {
+                    progress = Some((fraction, message));
+                    true
+                }
+                Some(RunEvent::Node(node)) => {
+                    if let Ok(mut conn) = deps.conn().await {
+                        let _ = db::runs::set_node(&mut conn, job, attempt, &node).await;
+                    }
+                    true
+                }
+                None => false,
+            },
+            _ = flush.tick() => true,
+        };
+        let due = !open || lines.len() >= 100 || last_flush.elapsed() >= batch_every;
+        if due && !lines.is_empty() {
+            last_flush = Instant::now();
+            let batch = std::mem::take(&mut lines);
+            if let Err(e) = queue::append_logs(&deps.jobs, job, attempt, batch).await {
+                tracing::warn!(job = %job, error = ?e, "could not store log lines");
+            }
+        }
+        if (!open || last_progress.elapsed() >= Duration::from_millis(250))
+            && let Some((fraction, message)) = progress.take()
+        {
+            last_progress = Instant::now();
+            if let Err(e) = queue::progress(&deps.jobs, job, &worker, fraction, message).await {
+                tracing::debug!(job = %job, error = ?e, "could not report progress");
+            }
+        }
+        if !open {
+            return;
+        }
+    }
+}

@@ -1,0 +1,226 @@
+//! The worker loop: registers this worker, claims jobs for each machine type it has free
+//! slots for (woken by queue signals, or polling), runs each claimed job through the
+//! pipeline, stops runs on cancel signals, and on shutdown gives unfinished jobs back.
+
+use crate::{
+    WorkerDeps,
+    db::{self, rows::WorkerRow},
+    drivers::{Driver, local::LocalDriver},
+    pipeline::{CancelRegistry, RunEnv, run_job},
+};
+use chrono::Utc;
+use mediamagic_jobs::{
+    commands::queue,
+    pubsub::{CANCEL_CHANNEL, queue_channel},
+};
+use std::{collections::HashMap, sync::Arc, time::Duration};
+use tokio::sync::{Notify, Semaphore};
+use tokio_util::sync::CancellationToken;
+
+/// This worker's id: configured, or `<host>-<pid>-<random>`.
+pub fn worker_id(deps: &WorkerDeps) -> String {
+    deps.config.id.clone().unwrap_or_else(|| {
+        let random = uuid::Uuid::new_v4().simple().to_string();
+        format!(
+            "{}-{}-{}",
+            crate::drivers::local::local_node_name(),
+            std::process::id(),
+            &random[..6]
+        )
+    })
+}
+
+/// The configured driver.
+pub fn driver(deps: &WorkerDeps) -> Driver {
+    Driver::Local(LocalDriver::new(deps.config.clone()))
+}
+
+/// Runs the worker until `shutdown` fires; then stops claiming, lets runs finish for
+/// `worker.shutdown_grace_seconds`, stops the rest and gives their jobs back.
+pub async fn run(deps: WorkerDeps, shutdown: CancellationToken) {
+    let id = Arc::new(worker_id(&deps));
+    let driver = driver(&deps);
+    let capacity: HashMap<String, usize> = deps
+        .config
+        .machine_types
+        .iter()
+        .filter(|(_, m)| m.slots > 0)
+        .map(|(name, m)| (name.clone(), m.slots))
+        .collect();
+    if let Err(e) = register(&deps, &id, driver.name(), &capacity).await {
+        tracing::error!(error = ?e, "the worker could not register; it will not run jobs");
+        return;
+    }
+    tracing::info!(worker = %id, driver = driver.name(), ?capacity, "worker started");
+    let env = RunEnv {
+        deps: deps.clone(),
+        worker_id: id.clone(),
+        driver,
+        cancels: CancelRegistry::default(),
+    };
+    let wakeups: HashMap<String, Arc<Notify>> = capacity
+        .keys()
+        .map(|name| (name.clone(), Arc::new(Notify::new())))
+        .collect();
+    let signals = tokio::spawn(listen(deps.clone(), env.cancels.clone(), wakeups.clone()));
+    let release = CancellationToken::new();
+    let mut slots = Vec::new();
+    let mut loops = Vec::new();
+    for (machine_type, count) in &capacity {
+        let semaphore = Arc::new(Semaphore::new(*count));
+        slots.push((semaphore.clone(), *count));
+        let wakeup = wakeups.get(machine_type).cloned().unwrap_or_default();
+        loops.push(tokio::spawn(claim_loop(
+            env.clone(),
+            machine_type.clone(),
+            semaphore,
+            wakeup,
+            shutdown.clone(),
+            release.clone(),
+        )));
+    }
+    let liveness = tokio::spawn(report_liveness(deps.clone(), id.clone(), slots.clone()));
+    shutdown.cancelled().await;
+    for task in loops {
+        let _ = task.await;
+    }
+    let drained = wait_for_runs(&slots);
+    let grace = Duration::from_secs(deps.config.shutdown_grace_seconds);
+    if tokio::time::timeout(grace, drained).await.is_err() {
+        tracing::info!(worker = %id, "stopping unfinished runs and giving their jobs back");
+    }
+    release.cancel();
+    wait_for_runs(&slots).await;
+    signals.abort();
+    liveness.abort();
+    if let Ok(mut conn) = deps.conn().await {
+        let _ = db::workers::stopped(&mut conn, &id).await;
+    }
+    tracing::info!(worker = %id, "worker stopped");
+}
+
+async fn register(
+    deps: &WorkerDeps,
+    id: &str,
+    driver: &str,
+    capacity: &HashMap<String, usize>,
+) -> Result<(), crate::error::WorkerError> {
+    let mut conn = deps.conn().await?;
+    let now = Utc::now();
+    db::workers::register(
+        &mut conn,
+        &WorkerRow {
+            id: id.to_owned(),
+            hostname: crate::drivers::local::local_node_name(),
+            driver: driver.to_owned(),
+            capacity: serde_json::to_value(capacity).unwrap_or_default(),
+            busy: 0,
+            started_at: now,
+            last_heartbeat_at: now,
+            stopped_at: None,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Waits until every slot is free again.
+async fn wait_for_runs(slots: &[(Arc<Semaphore>, usize)]) {
+    for (semaphore, count) in slots {
+        if let Ok(all) = semaphore.acquire_many(*count as u32).await {
+            drop(all);
+        }
+    }
+}
+
+/// Claims jobs of one machine type while it has free slots.
+async fn claim_loop(
+    env: RunEnv,
+    machine_type: String,
+    slots: Arc<Semaphore>,
+    wakeup: Arc<Notify>,
+    shutdown: CancellationToken,
+    release: CancellationToken,
+) {
+    let poll = Duration::from_millis(env.deps.config.poll_ms.max(10));
+    loop {
+        let permit = tokio::select! {
+            _ = shutdown.cancelled() => return,
+            permit = slots.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => return,
+            },
+        };
+        match queue::claim(&env.deps.jobs, &machine_type, &env.worker_id).await {
+            Ok(Some(claimed)) => {
+                let (env, release) = (env.clone(), release.clone());
+                tokio::spawn(async move {
+                    run_job(env, claimed, release).await;
+                    drop(permit);
+                });
+                continue;
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(machine_type, error = ?e, "claiming failed"),
+        }
+        drop(permit);
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = wakeup.notified() => {}
+            _ = tokio::time::sleep(poll) => {}
+        }
+    }
+}
+
+/// Turns Redis signals into wake-ups (a job was queued) and cancels (a run must stop).
+async fn listen(deps: WorkerDeps, cancels: CancelRegistry, wakeups: HashMap<String, Arc<Notify>>) {
+    let by_channel: HashMap<String, Arc<Notify>> = wakeups
+        .into_iter()
+        .map(|(machine_type, notify)| (queue_channel(&machine_type), notify))
+        .collect();
+    let mut signals = deps.jobs.hub.subscribe();
+    loop {
+        match signals.recv().await {
+            Ok((channel, payload)) => {
+                if channel == CANCEL_CHANNEL {
+                    if let Ok(job) = payload.parse() {
+                        cancels.cancel(job);
+                    }
+                } else if let Some(notify) = by_channel.get(&channel) {
+                    notify.notify_one();
+                }
+            }
+            // Missed signals: wake every loop; heartbeats still deliver cancels.
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                by_channel.values().for_each(|n| n.notify_one());
+            }
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+        }
+    }
+}
+
+/// Records this worker's liveness and load, and samples the queue for the metrics.
+async fn report_liveness(deps: WorkerDeps, id: Arc<String>, slots: Vec<(Arc<Semaphore>, usize)>) {
+    let mut tick = tokio::time::interval(Duration::from_millis(deps.config.heartbeat_ms.max(100)));
+    loop {
+        tick.tick().await;
+        let busy: usize = slots
+            .iter()
+            .map(|(s, count)| count.saturating_sub(s.available_permits()))
+            .sum();
+        if let Ok(mut conn) = deps.conn().await
+            && let Err(e) = db::workers::heartbeat(&mut conn, &id, busy as i32).await
+        {
+            tracing::warn!(error = ?e, "could not record the worker's heartbeat");
+        }
+        if let Ok(load) = queue::machine_type_load(&deps.jobs).await {
+            deps.metrics.queued.reset();
+            for entry in load {
+                deps.metrics
+                    .queued
+                    .with_label_values(&[entry.machine_type.as_str()])
+                    .set(entry.queued as f64);
+            }
+        }
+    }
+}
