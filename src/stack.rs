@@ -361,7 +361,7 @@ pub fn spawn_service(
     };
     tokio::spawn(async move {
         let _finish = DispatcherGuard(dispatcher);
-        let _background = background.map(DispatcherGuard);
+        let mut background = background.map(DispatcherGuard);
         let _retention = RetentionGuard(retention);
         let addr = listener.local_addr().ok();
         tracing::info!(service = name, ?addr, "listening");
@@ -369,6 +369,11 @@ pub fn spawn_service(
             server::serve(listener, app, async move { shutdown.cancelled().await }).await
         {
             tracing::error!(service = name, error = %err, "service stopped with an error");
+        }
+        // The background loop saw the same shutdown; let it finish (the worker gives its
+        // jobs back) before the service counts as stopped.
+        if let Some(guard) = background.as_mut() {
+            let _ = (&mut guard.0).await;
         }
     })
 }
