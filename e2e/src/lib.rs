@@ -3,6 +3,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 pub mod jobs;
+pub mod kube_mock;
 pub mod load;
 pub mod media;
 pub mod subscriptions;

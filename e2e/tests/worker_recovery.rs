@@ -140,7 +140,8 @@ async fn outputs_of(stack: &TestStack, token: &str, id: &str) -> Vec<Value> {
             json!({}),
         )
         .await;
-    listed.data("/mediaList/nodes")
+    listed
+        .data("/mediaList/nodes")
         .as_array()
         .unwrap()
         .iter()
@@ -159,7 +160,12 @@ async fn a_job_of_a_killed_worker_is_finished_by_another_with_one_set_of_outputs
     let song = upload(&stack, &token, &mp3(), "song.mp3", "audio/mpeg").await;
     let model = script_model(&stack, &token, LONG_SCRIPT, "cpu", 600).await;
     let mut first = WorkerProcess::start(&stack, "worker-a");
-    let id = deploy(&stack, &token, json!({"model": model, "args": {"input": song}})).await;
+    let id = deploy(
+        &stack,
+        &token,
+        json!({"model": model, "args": {"input": song}}),
+    )
+    .await;
     let pid = running_pid(&stack, &token, &id, 1).await;
 
     first.signal("-KILL");
@@ -170,7 +176,14 @@ async fn a_job_of_a_killed_worker_is_finished_by_another_with_one_set_of_outputs
     }
     assert!(!alive(pid), "the killed worker's program still runs");
     let _second = WorkerProcess::start(&stack, "worker-b");
-    let done = wait_for(&stack, &token, &id, &["SUCCEEDED", "FAILED"], Duration::from_secs(60)).await;
+    let done = wait_for(
+        &stack,
+        &token,
+        &id,
+        &["SUCCEEDED", "FAILED"],
+        Duration::from_secs(60),
+    )
+    .await;
 
     assert_eq!(done["status"], "SUCCEEDED", "{done}");
     assert_eq!(done["attempts"], 2);
@@ -194,7 +207,12 @@ async fn a_worker_stopped_with_sigterm_gives_its_job_back_without_spending_an_at
     let song = upload(&stack, &token, &mp3(), "song.mp3", "audio/mpeg").await;
     let model = script_model(&stack, &token, LONG_SCRIPT, "cpu", 600).await;
     let mut first = WorkerProcess::start(&stack, "worker-a");
-    let id = deploy(&stack, &token, json!({"model": model, "args": {"input": song}})).await;
+    let id = deploy(
+        &stack,
+        &token,
+        json!({"model": model, "args": {"input": song}}),
+    )
+    .await;
     let pid = running_pid(&stack, &token, &id, 1).await;
 
     first.signal("-TERM");
@@ -206,7 +224,14 @@ async fn a_worker_stopped_with_sigterm_gives_its_job_back_without_spending_an_at
     assert_eq!(given_back["attempts"], 0);
     assert_eq!(given_back["runs"][0]["outcome"], "released");
     let _second = WorkerProcess::start(&stack, "worker-b");
-    let done = wait_for(&stack, &token, &id, &["SUCCEEDED", "FAILED"], Duration::from_secs(60)).await;
+    let done = wait_for(
+        &stack,
+        &token,
+        &id,
+        &["SUCCEEDED", "FAILED"],
+        Duration::from_secs(60),
+    )
+    .await;
     assert_eq!(done["status"], "SUCCEEDED", "{done}");
     assert_eq!(done["attempts"], 1);
 }

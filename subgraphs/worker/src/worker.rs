@@ -4,8 +4,13 @@
 
 use crate::{
     WorkerDeps,
+    config::DriverKind,
     db::{self, rows::WorkerRow},
-    drivers::{Driver, local::LocalDriver},
+    drivers::{
+        Driver,
+        kubernetes::{KubernetesDriver, KubernetesSetupError},
+        local::LocalDriver,
+    },
     pipeline::{CancelRegistry, RunEnv, run_job},
 };
 use chrono::Utc;
@@ -31,15 +36,24 @@ pub fn worker_id(deps: &WorkerDeps) -> String {
 }
 
 /// The configured driver.
-pub fn driver(deps: &WorkerDeps) -> Driver {
-    Driver::Local(LocalDriver::new(deps.config.clone()))
+pub fn driver(deps: &WorkerDeps) -> Result<Driver, KubernetesSetupError> {
+    Ok(match deps.config.driver {
+        DriverKind::Local => Driver::Local(LocalDriver::new(deps.config.clone())),
+        DriverKind::Kubernetes => Driver::Kubernetes(KubernetesDriver::new(deps.config.clone())?),
+    })
 }
 
 /// Runs the worker until `shutdown` fires; then stops claiming, lets runs finish for
 /// `worker.shutdown_grace_seconds`, stops the rest and gives their jobs back.
 pub async fn run(deps: WorkerDeps, shutdown: CancellationToken) {
     let id = Arc::new(worker_id(&deps));
-    let driver = driver(&deps);
+    let driver = match driver(&deps) {
+        Ok(driver) => driver,
+        Err(e) => {
+            tracing::error!(error = %e, "the worker's driver could not be set up; it will not run jobs");
+            return;
+        }
+    };
     let capacity: HashMap<String, usize> = deps
         .config
         .machine_types

@@ -3,6 +3,7 @@
 //! registration, finish) is the same for every driver.
 
 pub mod http;
+pub mod kubernetes;
 pub mod local;
 pub mod process;
 
@@ -63,6 +64,8 @@ pub struct DriverRun {
 pub enum Driver {
     /// Child processes on this machine.
     Local(local::LocalDriver),
+    /// batch/v1 Jobs on a Kubernetes cluster.
+    Kubernetes(kubernetes::KubernetesDriver),
 }
 
 impl Driver {
@@ -70,6 +73,7 @@ impl Driver {
     pub fn name(&self) -> &'static str {
         match self {
             Driver::Local(_) => "local",
+            Driver::Kubernetes(_) => "kubernetes",
         }
     }
 
@@ -83,6 +87,7 @@ impl Driver {
                     workdir: run.workdir,
                 }
             }
+            Driver::Kubernetes(driver) => driver.run(plan, ctx).await,
         }
     }
 }

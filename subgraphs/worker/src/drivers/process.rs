@@ -123,26 +123,13 @@ pub async fn supervise(
     timeout: Duration,
     grace: Duration,
 ) -> std::io::Result<ProcessResult> {
-    let tail = Arc::new(Mutex::new(Tail::default()));
-    let parser = Arc::new(Mutex::new(ProgressParser::default()));
+    let sink = LineSink::new(events);
     let mut readers = Vec::new();
     if let Some(out) = child.stdout.take() {
-        readers.push(tokio::spawn(forward(
-            out,
-            "stdout",
-            events.clone(),
-            tail.clone(),
-            parser.clone(),
-        )));
+        readers.push(tokio::spawn(forward(out, "stdout", sink.clone())));
     }
     if let Some(err) = child.stderr.take() {
-        readers.push(tokio::spawn(forward(
-            err,
-            "stderr",
-            events.clone(),
-            tail.clone(),
-            parser.clone(),
-        )));
+        readers.push(tokio::spawn(forward(err, "stderr", sink.clone())));
     }
     let end = tokio::select! {
         status = child.wait() => ProcessEnd::Exited(status?),
@@ -159,8 +146,10 @@ pub async fn supervise(
     for reader in readers {
         let _ = tokio::time::timeout(Duration::from_secs(2), reader).await;
     }
-    let tail = std::mem::take(&mut *tail.lock().unwrap_or_else(|e| e.into_inner()));
-    Ok(ProcessResult { end, tail })
+    Ok(ProcessResult {
+        end,
+        tail: sink.take_tail(),
+    })
 }
 
 /// SIGTERM to the program's process group, SIGKILL after `grace` if it is still there.
@@ -178,13 +167,7 @@ async fn terminate(child: &mut Child, grace: Duration) {
 }
 
 /// Reads `stream` line by line into log and progress events.
-async fn forward(
-    mut stream: impl AsyncRead + Unpin,
-    name: &'static str,
-    events: mpsc::Sender<RunEvent>,
-    tail: Arc<Mutex<Tail>>,
-    parser: Arc<Mutex<ProgressParser>>,
-) {
+async fn forward(mut stream: impl AsyncRead + Unpin, name: &'static str, sink: LineSink) {
     let mut pending: Vec<u8> = Vec::new();
     let mut buffer = vec![0u8; 16 * 1024];
     loop {
@@ -194,11 +177,11 @@ async fn forward(
         };
         pending.extend_from_slice(&buffer[..read]);
         while let Some(line) = take_line(&mut pending, false) {
-            emit(&line, name, &events, &tail, &parser).await;
+            sink.line(name, &line).await;
         }
     }
     if let Some(line) = take_line(&mut pending, true) {
-        emit(&line, name, &events, &tail, &parser).await;
+        sink.line(name, &line).await;
     }
 }
 
@@ -215,27 +198,55 @@ fn take_line(pending: &mut Vec<u8>, at_end: bool) -> Option<String> {
     Some(text.trim_end_matches(['\n', '\r']).to_owned())
 }
 
-async fn emit(
-    line: &str,
-    stream: &'static str,
-    events: &mpsc::Sender<RunEvent>,
-    tail: &Mutex<Tail>,
-    parser: &Mutex<ProgressParser>,
-) {
-    let kind = parser.lock().unwrap_or_else(|e| e.into_inner()).line(line);
-    let event = match kind {
-        LineKind::Log => {
-            tail.lock().unwrap_or_else(|e| e.into_inner()).push(line);
-            RunEvent::Log {
-                stream,
-                line: line.to_owned(),
-            }
+/// Turns a run's output lines into events: protocol lines into progress, the rest into log
+/// lines (the last of which are kept for a failure's message). Shared by every stream of a
+/// run, so progress read from any of them counts.
+#[derive(Clone)]
+pub struct LineSink {
+    events: mpsc::Sender<RunEvent>,
+    tail: Arc<Mutex<Tail>>,
+    parser: Arc<Mutex<ProgressParser>>,
+}
+
+impl LineSink {
+    /// A sink sending to `events`.
+    pub fn new(events: mpsc::Sender<RunEvent>) -> Self {
+        Self {
+            events,
+            tail: Arc::default(),
+            parser: Arc::default(),
         }
-        LineKind::Progress { fraction, message } => RunEvent::Progress { fraction, message },
-        LineKind::Quiet => return,
-    };
-    // A closed channel means nobody listens any more; the program still runs to its end.
-    let _ = events.send(event).await;
+    }
+
+    /// Handles one line of `stream`.
+    pub async fn line(&self, stream: &'static str, line: &str) {
+        let kind = self
+            .parser
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .line(line);
+        let event = match kind {
+            LineKind::Log => {
+                self.tail
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(line);
+                RunEvent::Log {
+                    stream,
+                    line: line.to_owned(),
+                }
+            }
+            LineKind::Progress { fraction, message } => RunEvent::Progress { fraction, message },
+            LineKind::Quiet => return,
+        };
+        // A closed channel means nobody listens any more; the program still runs to its end.
+        let _ = self.events.send(event).await;
+    }
+
+    /// The last log lines seen.
+    pub fn take_tail(&self) -> Tail {
+        std::mem::take(&mut *self.tail.lock().unwrap_or_else(|e| e.into_inner()))
+    }
 }
 
 #[cfg(test)]
