@@ -24,6 +24,8 @@ async fn stack() -> TestStack {
             cpu.slots = 4;
         }
         config.jobs.sweep_interval_ms = 100;
+        // The test's model server listens on loopback.
+        config.worker.allow_private_model_servers = true;
     })
     .await
 }
@@ -461,4 +463,144 @@ async fn job_logs_page_with_a_cursor_and_another_accounts_job_shows_nothing() {
         )
         .await;
     assert_eq!(foreign.error_code(), "NOT_FOUND");
+}
+
+/// A model server on loopback: answers a multipart POST that carries the `audio` file and
+/// the `gain` field with `out.mp3` (the uploaded file's bytes), and records what it got.
+async fn model_server() -> (String, std::sync::Arc<std::sync::Mutex<Vec<u8>>>) {
+    use axum::{body::Bytes, http::header, routing::post};
+    let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = received.clone();
+    let app = axum::Router::new().route(
+        "/separate",
+        post(move |body: Bytes| {
+            let seen = seen.clone();
+            async move {
+                *seen.lock().unwrap() = body.to_vec();
+                (
+                    [
+                        (header::CONTENT_TYPE, "audio/mpeg"),
+                        (
+                            header::CONTENT_DISPOSITION,
+                            "attachment; filename=\"out.mp3\"",
+                        ),
+                    ],
+                    mp3(),
+                )
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "127.0.0.1:{}/separate",
+        listener.local_addr().unwrap().port()
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, received)
+}
+
+#[tokio::test]
+async fn an_http_model_gets_a_multipart_post_and_its_response_becomes_the_output() {
+    let stack = stack().await;
+    let (token, _, _) = stack.sign_up("http-model").await;
+    let song_bytes = mp3();
+    let song = upload(&stack, &token, &song_bytes, "song.mp3", "audio/mpeg").await;
+    let (url, received) = model_server().await;
+    let created = stack
+        .gql(
+            Cred::Bearer(&token),
+            "mutation($input: CreateModelInput!) { createModel(input: $input) { id } }",
+            json!({"input": {
+                "name": "remote",
+                "container": "acme/remote:1",
+                "invocation": "HTTP",
+                "command": format!("{url} --form audio=@{{audio}} --form gain={{gain}}"),
+                "args": {
+                    "audio": {"type": "file", "kinds": ["audio"]},
+                    "gain": {"type": "number", "default": 1.5},
+                },
+                "outputs": [{"pattern": "out.mp3", "contentType": "audio/mpeg"}],
+            }}),
+        )
+        .await;
+    let model = created.data("/createModel/id").as_str().unwrap().to_owned();
+
+    let id = deploy(
+        &stack,
+        &token,
+        json!({"model": model, "args": {"audio": song}}),
+    )
+    .await;
+    let done = wait_for(
+        &stack,
+        &token,
+        &id,
+        &["SUCCEEDED", "FAILED"],
+        Duration::from_secs(30),
+    )
+    .await;
+
+    assert_eq!(done["status"], "SUCCEEDED", "{done}");
+    let body = received.lock().unwrap().clone();
+    let text = String::from_utf8_lossy(&body);
+    assert!(
+        text.contains("name=\"gain\"") && text.contains("1.5"),
+        "{text:.300}"
+    );
+    assert!(text.contains("name=\"audio\""));
+    assert!(
+        body.windows(song_bytes.len())
+            .any(|w| w == song_bytes.as_slice()),
+        "the file part carries the input's bytes"
+    );
+    let output = media(&stack, &token, done["outputs"][0]["id"].as_str().unwrap()).await;
+    assert_eq!(output["name"], "out.mp3");
+    assert_eq!(download(output["url"].as_str().unwrap()).await, mp3());
+}
+
+#[tokio::test]
+async fn an_http_model_on_an_internal_address_is_refused_by_default() {
+    let stack = spawn_stack_with(|config| config.worker.enabled = true).await;
+    let (token, _, _) = stack.sign_up("ssrf").await;
+    let song = upload(&stack, &token, &mp3(), "song.mp3", "audio/mpeg").await;
+    let created = stack
+        .gql(
+            Cred::Bearer(&token),
+            "mutation($input: CreateModelInput!) { createModel(input: $input) { id } }",
+            json!({"input": {
+                "name": "metadata-reader",
+                "container": "x:1",
+                "invocation": "HTTP",
+                "command": "169.254.169.254/latest/meta-data --form audio=@{audio}",
+                "args": {"audio": {"type": "file", "kinds": ["audio"]}},
+                "outputs": [{"pattern": "output", "contentType": "audio/mpeg"}],
+            }}),
+        )
+        .await;
+    let model = created.data("/createModel/id").as_str().unwrap().to_owned();
+
+    let id = deploy(
+        &stack,
+        &token,
+        json!({"model": model, "args": {"audio": song}}),
+    )
+    .await;
+    let done = wait_for(
+        &stack,
+        &token,
+        &id,
+        &["SUCCEEDED", "FAILED"],
+        Duration::from_secs(30),
+    )
+    .await;
+
+    assert_eq!(done["status"], "FAILED");
+    assert_eq!(done["error"]["code"], "BAD_COMMAND");
+    assert!(
+        done["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("internal addresses"),
+        "{done}"
+    );
 }

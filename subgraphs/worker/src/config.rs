@@ -47,9 +47,10 @@ pub struct WorkerConfig {
     /// Most output files one run may register.
     #[serde(default = "default_max_outputs")]
     pub max_outputs: usize,
-    /// Let `http` models call loopback and private addresses (their servers usually run
-    /// beside the worker, so on by default).
-    #[serde(default = "yes")]
+    /// Let `http` models call loopback and private addresses. Off by default: any account
+    /// can define a model, and its URL must not reach internal services (SSRF). Turn it on
+    /// when your model servers run on a private network and model authors are trusted.
+    #[serde(default)]
     pub allow_private_model_servers: bool,
     /// GraphQL URL of the media subgraph (inputs and outputs); filled in by `dev`/`serve`.
     #[serde(default)]
@@ -74,7 +75,7 @@ impl Default for WorkerConfig {
             program_path: default_path(),
             max_input_bytes: default_max_input_bytes(),
             max_outputs: default_max_outputs(),
-            allow_private_model_servers: true,
+            allow_private_model_servers: false,
             media_url: None,
             kubernetes: KubernetesConfig::default(),
         }

@@ -45,6 +45,9 @@ pub struct KubernetesDriver {
 impl KubernetesDriver {
     /// A driver for the API server of `worker.kubernetes` (in-cluster when no URL is set).
     pub fn new(config: Arc<WorkerConfig>) -> Result<Self, KubernetesSetupError> {
+        // The workspace enables both of rustls's providers (hive-router wants aws-lc-rs), so
+        // rustls picks none by itself; an error here means one is installed already.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let settings = &config.kubernetes;
         let fail = |e: String| KubernetesSetupError(e);
         let mut kube_config = match &settings.api_url {
