@@ -3,6 +3,7 @@
 //! `DATABASE_URL` and `REDIS_URL` are honoured too.
 
 use mediamagic_accounts::AccountsConfig;
+use mediamagic_billing::BillingConfig;
 use mediamagic_jobs::JobsConfig;
 use mediamagic_kit::{config::Secret, telemetry::LogConfig};
 use mediamagic_media::MediaConfig;
@@ -43,6 +44,9 @@ pub struct PlatformConfig {
     /// Worker (runs jobs on the cluster) and its subgraph.
     #[serde(default)]
     pub worker: WorkerConfig,
+    /// Billing: currency, seeded prices, storage sampling and period closing.
+    #[serde(default)]
+    pub billing: BillingConfig,
     /// Event triggers.
     #[serde(default)]
     pub events: EventsConfig,
@@ -158,6 +162,8 @@ pub struct ListenConfig {
     pub jobs_port: u16,
     /// The worker subgraph's port.
     pub worker_port: u16,
+    /// The billing subgraph's port.
+    pub billing_port: u16,
 }
 
 /// The router process.

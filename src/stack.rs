@@ -3,6 +3,7 @@
 
 use crate::{config::PlatformConfig, secrets::Keys};
 use mediamagic_accounts::AccountsDeps;
+use mediamagic_billing::BillingDeps;
 use mediamagic_jobs::JobsDeps;
 use mediamagic_kit::{
     db,
@@ -179,6 +180,7 @@ pub async fn jobs_deps(config: &PlatformConfig, infra: &Infra) -> anyhow::Result
         callbacks: JobsDeps::callback_client(&config.jobs)?,
         media_url: Arc::new(media_url),
         config: Arc::new(config.jobs.clone()),
+        currency: Arc::new(config.billing.currency.clone()),
     })
 }
 
@@ -250,6 +252,38 @@ pub async fn worker_service(config: &PlatformConfig, infra: &Infra) -> anyhow::R
     })
 }
 
+/// Builds the billing service: seeds prices, handles `job_usage` and `budget_exceeded`,
+/// and samples storage and closes periods on schedule.
+pub async fn billing_service(config: &PlatformConfig, infra: &Infra) -> anyhow::Result<Service> {
+    let deps = BillingDeps {
+        pool: db::pool(&infra.database_url, config.database.max_connections)?,
+        internal: TokenVerifier::from_hex(&infra.keys.internal_public_key)?,
+        config: Arc::new(config.billing.clone()),
+    };
+    mediamagic_billing::start(&deps).await?;
+    let metrics = Metrics::new("billing")?;
+    let triggers = mediamagic_billing::events::triggers(&deps, &config.events.triggers);
+    let dispatcher = Dispatcher::new(
+        deps.pool.clone(),
+        &infra.database_url,
+        triggers.clone(),
+        EventMetrics::new(&metrics.registry)?,
+    );
+    let scheduler = if config.billing.schedule {
+        Some(mediamagic_billing::schedule(deps.clone()).await?)
+    } else {
+        None
+    };
+    let app = mediamagic_billing::app(deps, metrics, triggers, infra.keys.events_secret.clone());
+    Ok(Service {
+        app,
+        dispatcher: Some(dispatcher),
+        dispatch: config.events.dispatch,
+        retention: scheduler,
+        background: None,
+    })
+}
+
 /// Builds the service of subgraph `name`, listening at `addr`.
 pub async fn service(
     name: &str,
@@ -263,6 +297,7 @@ pub async fn service(
         "media" => media_service(config, infra, addr).await,
         "jobs" => jobs_service(config, infra).await,
         "worker" => worker_service(config, infra).await,
+        "billing" => billing_service(config, infra).await,
         other => anyhow::bail!(
             "unknown subgraph `{other}`; known: {}",
             SUBGRAPHS.join(", ")
@@ -278,6 +313,7 @@ pub fn configured_port(config: &PlatformConfig, name: &str) -> Option<u16> {
         "media" => Some(config.listen.media_port),
         "jobs" => Some(config.listen.jobs_port),
         "worker" => Some(config.listen.worker_port),
+        "billing" => Some(config.listen.billing_port),
         _ => None,
     }
 }
@@ -386,6 +422,7 @@ pub fn sdl(subgraph: &str) -> anyhow::Result<String> {
         "media" => Ok(mediamagic_media::graphql::sdl()),
         "jobs" => Ok(mediamagic_jobs::graphql::sdl()),
         "worker" => Ok(mediamagic_worker::graphql::sdl()),
+        "billing" => Ok(mediamagic_billing::graphql::sdl()),
         other => anyhow::bail!(
             "unknown subgraph `{other}`; known: {}",
             SUBGRAPHS.join(", ")
@@ -398,10 +435,11 @@ pub const TRIGGERS: &[(&str, &[&str])] = &[
     ("accounts", mediamagic_accounts::events::TRIGGERS),
     ("media", mediamagic_media::events::TRIGGERS),
     ("jobs", mediamagic_jobs::events::TRIGGERS),
+    ("billing", mediamagic_billing::events::TRIGGERS),
 ];
 
 /// Every subgraph, in composition order.
-pub const SUBGRAPHS: &[&str] = &["accounts", "models", "media", "jobs", "worker"];
+pub const SUBGRAPHS: &[&str] = &["accounts", "models", "media", "jobs", "worker", "billing"];
 
 /// `mediamagic serve <role>`: one service with configured keys, until SIGTERM.
 pub async fn serve(config: PlatformConfig, role: &str) -> anyhow::Result<()> {

@@ -2,6 +2,7 @@
 //! binary runs) and the real router binary, on a database of the test's own.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+pub mod billing;
 pub mod jobs;
 pub mod kube_mock;
 pub mod load;
@@ -245,6 +246,12 @@ impl TestStack {
     /// Signs up a new user with a unique email; returns (session token, user id, email).
     pub async fn sign_up(&self, name: &str) -> (String, String, String) {
         let email = format!("{name}-{}@example.com", uuid::Uuid::new_v4().simple());
+        self.sign_up_with_email(name, &email).await
+    }
+
+    /// Signs up a user with `email`; returns (session token, user id, email).
+    pub async fn sign_up_with_email(&self, name: &str, email: &str) -> (String, String, String) {
+        let email = email.to_owned();
         let response = self
             .gql(
                 Cred::None,

@@ -53,6 +53,8 @@ pub struct JobsDeps {
     pub media_url: Arc<String>,
     /// Settings.
     pub config: Arc<JobsConfig>,
+    /// The billing currency (for the figures of a refused deployment).
+    pub currency: Arc<String>,
 }
 
 impl JobsDeps {

@@ -33,6 +33,8 @@ pub enum ApiError {
     RateLimited(String),
     /// The request body (an uploaded file) is over a configured size limit.
     PayloadTooLarge(String),
+    /// Spending would pass the account's hard budget; the message carries the figures.
+    BudgetExceeded(String),
     /// Anything unexpected. The detail is logged, never sent.
     Internal(anyhow::Error),
 }
@@ -46,7 +48,8 @@ impl ApiError {
             | ApiError::NotFound(m)
             | ApiError::Conflict(m)
             | ApiError::RateLimited(m)
-            | ApiError::PayloadTooLarge(m) => m.clone(),
+            | ApiError::PayloadTooLarge(m)
+            | ApiError::BudgetExceeded(m) => m.clone(),
             ApiError::BadUserInput { message, .. } => message.clone(),
             ApiError::Internal(_) => "internal error".to_owned(),
         }
@@ -62,6 +65,7 @@ impl ApiError {
             ApiError::Conflict(_) => "CONFLICT",
             ApiError::RateLimited(_) => "RATE_LIMITED",
             ApiError::PayloadTooLarge(_) => "PAYLOAD_TOO_LARGE",
+            ApiError::BudgetExceeded(_) => "BUDGET_EXCEEDED",
             ApiError::Internal(_) => "INTERNAL",
         }
     }
@@ -101,6 +105,7 @@ impl ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::BudgetExceeded(_) => StatusCode::PAYMENT_REQUIRED,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -144,7 +144,7 @@ async fn run_claimed(
         Ok(plan) => plan,
         Err(end) => {
             let model = String::from("unknown");
-            return Ok((finish(env, job.id, end, &media).await?, model));
+            return Ok((finish(env, job.id, attempt, end, &media).await?, model));
         }
     };
     if let Err(e) = queue::start(&deps.jobs, job.id, worker).await {
@@ -181,7 +181,7 @@ async fn run_claimed(
     if lost.is_cancelled() {
         return Ok(("lost", plan.model));
     }
-    let outcome = finish(env, job.id, run.end, &media).await?;
+    let outcome = finish(env, job.id, attempt, run.end, &media).await?;
     drop(run.workdir);
     Ok((outcome, plan.model))
 }
@@ -247,6 +247,7 @@ async fn plan(
 async fn finish(
     env: &RunEnv,
     job: Uuid,
+    attempt: i32,
     end: RunEnd,
     media: &MediaSession,
 ) -> Result<&'static str, WorkerError> {
@@ -280,6 +281,10 @@ async fn finish(
             return Ok("released");
         }
     };
+    // Close the run before the job: billing reads the job's runs when its status changes.
+    let mut conn = env.deps.conn().await?;
+    db::runs::finish(&mut conn, job, attempt, name).await?;
+    drop(conn);
     queue::finish(deps, job, worker, outcome).await?;
     Ok(name)
 }

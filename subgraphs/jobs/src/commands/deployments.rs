@@ -111,6 +111,19 @@ pub async fn create_deployment(
         .validate(&request.args)
         .map_err(DeploymentError::Args)?;
     check_files(deps, internal_token, &pinned.run.args, &values).await?;
+    // A hard budget refuses the deployment before anything is queued.
+    mediamagic_billing::commands::budgets::admit(
+        &deps.pool,
+        mediamagic_billing::commands::budgets::Admission {
+            account: actor.account_id,
+            machine_type: &pinned.run.machine_type,
+            machine_count: pinned.run.machine_count,
+            expected_seconds: pinned.expected_seconds,
+        },
+        &deps.currency,
+        Utc::now(),
+    )
+    .await?;
     let callback_url = match &request.callback_url {
         Some(raw) => {
             let url = callback::parse_url(raw)?;

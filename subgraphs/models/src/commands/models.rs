@@ -308,6 +308,9 @@ pub struct PinnedVersion {
     pub version: i32,
     /// What runs.
     pub run: RunSpec,
+    /// How long a run is expected to take: the version's observed median, else the
+    /// model's declared runtime (when pinned for a deployment), in seconds.
+    pub expected_seconds: Option<i32>,
 }
 
 impl PinnedVersion {
@@ -317,6 +320,7 @@ impl PinnedVersion {
             version_id: row.id,
             version: row.version,
             run: row.run_spec().map_err(ApiError::internal)?,
+            expected_seconds: row.observed_runtime_seconds,
         })
     }
 }
@@ -340,7 +344,9 @@ pub async fn pin_version(
         .into_iter()
         .find(|v| v.model_id == model.id && v.version == number)
         .ok_or_else(|| ApiError::not_found("model version"))?;
-    PinnedVersion::from_row(&row)
+    let mut pinned = PinnedVersion::from_row(&row)?;
+    pinned.expected_seconds = pinned.expected_seconds.or(model.expected_runtime_seconds);
+    Ok(pinned)
 }
 
 /// A version by id, whoever owns it (for the worker, which runs what a job pinned).

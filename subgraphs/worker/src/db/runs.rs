@@ -50,18 +50,22 @@ pub async fn set_node(
         .map(|_| ())
 }
 
-/// Records how an attempt ended.
+/// Records how an attempt ended (once: a run already closed keeps its end).
 pub async fn finish(
     conn: &mut AsyncPgConnection,
     job: Uuid,
     attempt: i32,
     outcome: &str,
 ) -> QueryResult<()> {
-    diesel::update(runs::table.find((job, attempt)))
-        .set((runs::finished_at.eq(Utc::now()), runs::outcome.eq(outcome)))
-        .execute(conn)
-        .await
-        .map(|_| ())
+    diesel::update(
+        runs::table
+            .find((job, attempt))
+            .filter(runs::finished_at.is_null()),
+    )
+    .set((runs::finished_at.eq(Utc::now()), runs::outcome.eq(outcome)))
+    .execute(conn)
+    .await
+    .map(|_| ())
 }
 
 /// Every attempt of the jobs, oldest first.

@@ -1,0 +1,166 @@
+//! Budgets: a monthly limit per account. Reaching it records an alert (the
+//! `budget_exceeded` event, once per period); a hard budget also refuses new deployments
+//! whose estimate would pass it. Estimates come from the model's expected runtime.
+
+use crate::{
+    BillingDeps,
+    commands::{prices::points, usage::summarize},
+    db::{
+        self,
+        rows::{BudgetAlertRow, BudgetRow},
+    },
+    domain::{Money, Period, PriceItem, money::round_micros, pricing::machine_micros},
+};
+use chrono::{DateTime, Utc};
+use diesel_async::AsyncPgConnection;
+use mediamagic_kit::{Actor, ApiError, ApiResult, Scope, db::DbPool};
+use uuid::Uuid;
+
+/// The acting account's budget.
+pub async fn get(deps: &BillingDeps, actor: &Actor) -> ApiResult<Option<BudgetRow>> {
+    let mut conn = deps.pool.get().await?;
+    Ok(db::budgets::get(&mut conn, actor.account_id).await?)
+}
+
+/// Sets the acting account's monthly budget (minor units).
+pub async fn set(
+    deps: &BillingDeps,
+    actor: &Actor,
+    monthly_limit: i64,
+    hard: bool,
+    now: DateTime<Utc>,
+) -> ApiResult<BudgetRow> {
+    actor.require_scope(Scope::Write)?;
+    if monthly_limit < 0 {
+        return Err(ApiError::bad_input(
+            "monthlyLimit",
+            "a budget is zero or more minor units",
+        ));
+    }
+    let row = BudgetRow {
+        account_id: actor.account_id,
+        monthly_limit,
+        hard,
+        updated_at: now,
+    };
+    let mut conn = deps.pool.get().await?;
+    db::budgets::upsert(&mut conn, &row).await?;
+    drop(conn);
+    check_alert(deps, actor.account_id, now).await?;
+    Ok(row)
+}
+
+/// Removes the acting account's budget; false when it had none.
+pub async fn remove(deps: &BillingDeps, actor: &Actor) -> ApiResult<bool> {
+    actor.require_scope(Scope::Write)?;
+    let mut conn = deps.pool.get().await?;
+    Ok(db::budgets::delete(&mut conn, actor.account_id).await?)
+}
+
+/// Records an alert when the account's usage in the period of `now` reached its budget
+/// (once per period; the insert raises the `budget_exceeded` event).
+pub async fn check_alert(deps: &BillingDeps, account: Uuid, now: DateTime<Utc>) -> ApiResult<()> {
+    let mut conn = deps.pool.get().await?;
+    let Some(budget) = db::budgets::get(&mut conn, account).await? else {
+        return Ok(());
+    };
+    let period = Period::containing(now);
+    let spent = summarize(&mut conn, account, period).await?.total;
+    if spent >= budget.monthly_limit {
+        let new = db::budgets::alert(
+            &mut conn,
+            &BudgetAlertRow {
+                account_id: account,
+                period_start: period.start(),
+                monthly_limit: budget.monthly_limit,
+                spent,
+                hard: budget.hard,
+                created_at: now,
+            },
+        )
+        .await?;
+        if new {
+            tracing::info!(%account, %period, spent, limit = budget.monthly_limit, "budget reached");
+        }
+    }
+    Ok(())
+}
+
+/// What a deployment is expected to cost, in micro-units, when its runtime is known.
+pub async fn estimate_micros(
+    conn: &mut AsyncPgConnection,
+    machine_type: &str,
+    machine_count: i32,
+    expected_seconds: Option<i32>,
+    now: DateTime<Utc>,
+) -> ApiResult<Option<i64>> {
+    let Some(seconds) = expected_seconds else {
+        return Ok(None);
+    };
+    let prices = points(conn, &PriceItem::Machine(machine_type.to_owned())).await?;
+    let end = now + chrono::Duration::seconds(i64::from(seconds.max(0)));
+    Ok(Some(machine_micros(&prices, now, end, machine_count)))
+}
+
+/// What a new deployment asks of the budget.
+#[derive(Clone, Debug)]
+pub struct Admission<'a> {
+    /// The account it runs for.
+    pub account: Uuid,
+    /// Its machine type.
+    pub machine_type: &'a str,
+    /// Machines per run.
+    pub machine_count: i32,
+    /// The model's expected runtime, when known.
+    pub expected_seconds: Option<i32>,
+}
+
+/// Refuses a deployment with BUDGET_EXCEEDED when the account has a hard budget that its
+/// usage this period has reached, or that usage plus the deployment's estimate would pass.
+/// Used by the jobs subgraph before it queues anything (same database).
+pub async fn admit(
+    pool: &DbPool,
+    admission: Admission<'_>,
+    currency: &str,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let mut conn = pool.get().await?;
+    let Some(budget) = db::budgets::get(&mut conn, admission.account).await? else {
+        return Ok(());
+    };
+    if !budget.hard {
+        return Ok(());
+    }
+    let spent = summarize(&mut conn, admission.account, Period::containing(now))
+        .await?
+        .total;
+    let estimate = estimate_micros(
+        &mut conn,
+        admission.machine_type,
+        admission.machine_count,
+        admission.expected_seconds,
+        now,
+    )
+    .await?
+    .map(round_micros);
+    let limit = budget.monthly_limit;
+    let money = |minor: i64| Money::new(minor, currency).formatted();
+    if spent >= limit {
+        return Err(ApiError::BudgetExceeded(format!(
+            "this month's usage ({}) has reached the hard budget of {}; raise or remove the budget to deploy",
+            money(spent),
+            money(limit)
+        )));
+    }
+    if let Some(estimate) = estimate
+        && spent + estimate > limit
+    {
+        return Err(ApiError::BudgetExceeded(format!(
+            "this deployment is estimated at {} and this month's usage is {}; together they pass the hard budget of {}",
+            money(estimate),
+            money(spent),
+            money(limit)
+        )));
+    }
+    Ok(())
+}

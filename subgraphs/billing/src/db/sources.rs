@@ -1,0 +1,139 @@
+//! What billing meters, read from the subgraphs that own it: a job with its deployment and
+//! model (`jobs`, `models`), its runs (`worker.runs`) and the bytes each account stores
+//! (`media.media`). Read-only.
+
+use chrono::{DateTime, Utc};
+use diesel::{
+    prelude::*,
+    sql_types::{Array, BigInt, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid},
+};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+/// A job as billing sees it.
+#[derive(Clone, Debug, QueryableByName)]
+pub struct JobSource {
+    /// The account it ran for.
+    #[diesel(sql_type = SqlUuid)]
+    pub owner_id: Uuid,
+    /// Its deployment.
+    #[diesel(sql_type = SqlUuid)]
+    pub deployment_id: Uuid,
+    /// The model's name.
+    #[diesel(sql_type = Text)]
+    pub model_name: String,
+    /// Machines per run (of the pinned version).
+    #[diesel(sql_type = Integer)]
+    pub machine_count: i32,
+    /// `queued` … `succeeded`.
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    /// When it finished.
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// The job `id`.
+pub async fn job(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<JobSource>> {
+    diesel::sql_query(
+        "SELECT j.owner_id, j.deployment_id, m.name AS model_name,
+                v.machine_count, j.status, j.finished_at
+         FROM jobs.jobs j
+         JOIN models.model_versions v ON v.id = j.model_version_id
+         JOIN models.models m ON m.id = v.model_id
+         WHERE j.id = $1",
+    )
+    .bind::<SqlUuid, _>(id)
+    .get_result(conn)
+    .await
+    .optional()
+}
+
+/// One attempt of a job on a worker.
+#[derive(Clone, Debug, QueryableByName)]
+pub struct RunSource {
+    /// 1, 2, …
+    #[diesel(sql_type = Integer)]
+    pub attempt: i32,
+    /// The machine type it ran on.
+    #[diesel(sql_type = Text)]
+    pub machine_type: String,
+    /// When it started.
+    #[diesel(sql_type = Timestamptz)]
+    pub started_at: DateTime<Utc>,
+    /// When it ended (absent while running, or when its worker died unseen).
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub finished_at: Option<DateTime<Utc>>,
+    /// `succeeded`, `failed`, `cancelled`, `infrastructure`, `released`, `lost`.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub outcome: Option<String>,
+}
+
+/// Every run of the job, by attempt.
+pub async fn runs(conn: &mut AsyncPgConnection, job: Uuid) -> QueryResult<Vec<RunSource>> {
+    diesel::sql_query(
+        "SELECT attempt, machine_type, started_at, finished_at, outcome FROM worker.runs
+         WHERE job_id = $1 ORDER BY attempt",
+    )
+    .bind::<SqlUuid, _>(job)
+    .load(conn)
+    .await
+}
+
+/// Bytes an account stores.
+#[derive(Clone, Debug, QueryableByName)]
+pub struct StoredBytes {
+    /// The account.
+    #[diesel(sql_type = SqlUuid)]
+    pub owner_id: Uuid,
+    /// Bytes of its live media.
+    #[diesel(sql_type = BigInt)]
+    pub bytes: i64,
+}
+
+/// Bytes of live media per account (accounts with none are absent).
+pub async fn stored_bytes(conn: &mut AsyncPgConnection) -> QueryResult<Vec<StoredBytes>> {
+    diesel::sql_query(
+        "SELECT owner_id, sum(size_bytes)::bigint AS bytes FROM media.media
+         WHERE status = 'live' GROUP BY owner_id HAVING sum(size_bytes) > 0",
+    )
+    .load(conn)
+    .await
+}
+
+/// What a deployment's estimate needs.
+#[derive(Clone, Debug, QueryableByName)]
+pub struct DeploymentSource {
+    /// The deployment.
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    /// Machine type of its pinned version.
+    #[diesel(sql_type = Text)]
+    pub machine_type: String,
+    /// Machines per run.
+    #[diesel(sql_type = Integer)]
+    pub machine_count: i32,
+    /// Observed median runtime of the version, else the model's declared runtime.
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub expected_seconds: Option<i32>,
+}
+
+/// The account's deployments among `ids`.
+pub async fn deployments(
+    conn: &mut AsyncPgConnection,
+    account: Uuid,
+    ids: &[Uuid],
+) -> QueryResult<Vec<DeploymentSource>> {
+    diesel::sql_query(
+        "SELECT d.id, v.machine_type, v.machine_count,
+                coalesce(v.observed_runtime_seconds, m.expected_runtime_seconds) AS expected_seconds
+         FROM jobs.deployments d
+         JOIN models.model_versions v ON v.id = d.model_version_id
+         JOIN models.models m ON m.id = v.model_id
+         WHERE d.owner_id = $1 AND d.id = ANY($2)",
+    )
+    .bind::<SqlUuid, _>(account)
+    .bind::<Array<SqlUuid>, _>(ids)
+    .load(conn)
+    .await
+}
