@@ -55,6 +55,26 @@ fn amount(value: &Value) -> i64 {
     value["amount"].as_i64().unwrap()
 }
 
+/// Deploys `model` on `song` and plays the worker through `attempts`; returns the job id.
+async fn run(
+    stack: &TestStack,
+    jobs: &mediamagic_jobs::JobsDeps,
+    token: &str,
+    model: &str,
+    song: &str,
+    machine_type: &str,
+    attempts: &[Attempt],
+) -> String {
+    let id = deploy(
+        stack,
+        token,
+        json!({"model": model, "args": {"input": song}}),
+    )
+    .await;
+    play(stack, jobs, &id, machine_type, attempts).await;
+    id
+}
+
 /// An account with an uploaded song; returns (token, song id).
 async fn account(stack: &TestStack, name: &str) -> (String, String) {
     let (token, _, _) = stack.sign_up(name).await;
@@ -78,16 +98,12 @@ async fn jobs_of_known_duration_on_two_machine_types_give_exact_usage_lines_and_
     )
     .await;
     play(&stack, &jobs, &a, "cpu", &[ran(day, 90_000, "succeeded")]).await;
-    let b = deploy(
-        &stack,
-        &token,
-        json!({"model": separate, "args": {"input": song}}),
-    )
-    .await;
-    play(
+    let b = run(
         &stack,
         &jobs,
-        &b,
+        &token,
+        &separate,
+        &song,
         "gpu",
         &[
             ran(day, 100_000, "lost"),
@@ -228,16 +244,12 @@ async fn a_price_change_splits_a_run_across_it_and_never_reprices_recorded_usage
     assert_eq!(set.data("/setPrice/amount"), 3_000_000);
 
     // 10 s before the change at 1 cent/s, 20 s after at 3 cents/s.
-    let id = deploy(
-        &stack,
-        &token,
-        json!({"model": separate, "args": {"input": song}}),
-    )
-    .await;
-    play(
+    run(
         &stack,
         &jobs,
-        &id,
+        &token,
+        &separate,
+        &song,
         "gpu",
         &[ran(change - Duration::seconds(10), 30_000, "succeeded")],
     )
@@ -338,16 +350,12 @@ async fn closing_a_period_twice_writes_one_invoice_that_never_changes() {
     let (token, song) = account(&stack, "invoiced").await;
     let transcode = model(&stack, &token, "transcode", "cpu", None).await;
     let billing = billing(&stack);
-    let id = deploy(
-        &stack,
-        &token,
-        json!({"model": transcode, "args": {"input": song}}),
-    )
-    .await;
-    play(
+    run(
         &stack,
         &jobs,
-        &id,
+        &token,
+        &transcode,
+        &song,
         "cpu",
         &[ran(at(2026, 2, 27, 9, 0, 0), 120_000, "succeeded")],
     )
@@ -401,16 +409,12 @@ async fn closing_a_period_twice_writes_one_invoice_that_never_changes() {
     assert_eq!(sum, invoice["subtotal"]["amount"].as_i64().unwrap());
 
     // A late job of the closed month lands in the open period; the invoice stays as it was.
-    let late = deploy(
-        &stack,
-        &token,
-        json!({"model": transcode, "args": {"input": song}}),
-    )
-    .await;
-    play(
+    run(
         &stack,
         &jobs,
-        &late,
+        &token,
+        &transcode,
+        &song,
         "cpu",
         &[ran(at(2026, 2, 28, 23, 0, 0), 60_000, "succeeded")],
     )
@@ -577,16 +581,12 @@ async fn another_accounts_invoices_and_usage_are_not_found() {
     let (owner, song) = account(&stack, "owner").await;
     let (other, _) = account(&stack, "other").await;
     let transcode = model(&stack, &owner, "transcode", "cpu", None).await;
-    let id = deploy(
-        &stack,
-        &owner,
-        json!({"model": transcode, "args": {"input": song}}),
-    )
-    .await;
-    play(
+    let id = run(
         &stack,
         &jobs,
-        &id,
+        &owner,
+        &transcode,
+        &song,
         "cpu",
         &[ran(at(2026, 1, 5, 8, 0, 0), 50_000, "succeeded")],
     )
