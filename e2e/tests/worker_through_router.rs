@@ -506,37 +506,21 @@ async fn an_http_model_gets_a_multipart_post_and_its_response_becomes_the_output
     let song_bytes = mp3();
     let song = upload(&stack, &token, &song_bytes, "song.mp3", "audio/mpeg").await;
     let (url, received) = model_server().await;
-    let created = stack
-        .gql(
-            Cred::Bearer(&token),
-            "mutation($input: CreateModelInput!) { createModel(input: $input) { id } }",
-            json!({"input": {
-                "name": "remote",
-                "container": "acme/remote:1",
-                "invocation": "HTTP",
-                "command": format!("{url} --form audio=@{{audio}} --form gain={{gain}}"),
-                "args": {
-                    "audio": {"type": "file", "kinds": ["audio"]},
-                    "gain": {"type": "number", "default": 1.5},
-                },
-                "outputs": [{"pattern": "out.mp3", "contentType": "audio/mpeg"}],
-            }}),
-        )
-        .await;
-    let model = created.data("/createModel/id").as_str().unwrap().to_owned();
-
-    let id = deploy(
+    let done = run_http_model(
         &stack,
         &token,
-        json!({"model": model, "args": {"audio": song}}),
-    )
-    .await;
-    let done = wait_for(
-        &stack,
-        &token,
-        &id,
-        &["SUCCEEDED", "FAILED"],
-        Duration::from_secs(30),
+        &song,
+        json!({
+            "name": "remote",
+            "container": "acme/remote:1",
+            "invocation": "HTTP",
+            "command": format!("{url} --form audio=@{{audio}} --form gain={{gain}}"),
+            "args": {
+                "audio": {"type": "file", "kinds": ["audio"]},
+                "gain": {"type": "number", "default": 1.5},
+            },
+            "outputs": [{"pattern": "out.mp3", "contentType": "audio/mpeg"}],
+        }),
     )
     .await;
 
@@ -563,34 +547,18 @@ async fn an_http_model_on_an_internal_address_is_refused_by_default() {
     let stack = spawn_stack_with(|config| config.worker.enabled = true).await;
     let (token, _, _) = stack.sign_up("ssrf").await;
     let song = upload(&stack, &token, &mp3(), "song.mp3", "audio/mpeg").await;
-    let created = stack
-        .gql(
-            Cred::Bearer(&token),
-            "mutation($input: CreateModelInput!) { createModel(input: $input) { id } }",
-            json!({"input": {
-                "name": "metadata-reader",
-                "container": "x:1",
-                "invocation": "HTTP",
-                "command": "169.254.169.254/latest/meta-data --form audio=@{audio}",
-                "args": {"audio": {"type": "file", "kinds": ["audio"]}},
-                "outputs": [{"pattern": "output", "contentType": "audio/mpeg"}],
-            }}),
-        )
-        .await;
-    let model = created.data("/createModel/id").as_str().unwrap().to_owned();
-
-    let id = deploy(
+    let done = run_http_model(
         &stack,
         &token,
-        json!({"model": model, "args": {"audio": song}}),
-    )
-    .await;
-    let done = wait_for(
-        &stack,
-        &token,
-        &id,
-        &["SUCCEEDED", "FAILED"],
-        Duration::from_secs(30),
+        &song,
+        json!({
+            "name": "metadata-reader",
+            "container": "x:1",
+            "invocation": "HTTP",
+            "command": "169.254.169.254/latest/meta-data --form audio=@{audio}",
+            "args": {"audio": {"type": "file", "kinds": ["audio"]}},
+            "outputs": [{"pattern": "output", "contentType": "audio/mpeg"}],
+        }),
     )
     .await;
 
@@ -603,4 +571,31 @@ async fn an_http_model_on_an_internal_address_is_refused_by_default() {
             .contains("internal addresses"),
         "{done}"
     );
+}
+
+/// Creates an `http` model from `definition`, deploys it on `song` (its `audio` argument)
+/// and waits for the job's end; returns the job.
+async fn run_http_model(stack: &TestStack, token: &str, song: &str, definition: Value) -> Value {
+    let created = stack
+        .gql(
+            Cred::Bearer(token),
+            "mutation($input: CreateModelInput!) { createModel(input: $input) { id } }",
+            json!({ "input": definition }),
+        )
+        .await;
+    let model = created.data("/createModel/id").as_str().unwrap().to_owned();
+    let id = deploy(
+        stack,
+        token,
+        json!({"model": model, "args": {"audio": song}}),
+    )
+    .await;
+    wait_for(
+        stack,
+        token,
+        &id,
+        &["SUCCEEDED", "FAILED"],
+        Duration::from_secs(30),
+    )
+    .await
 }
