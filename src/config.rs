@@ -4,6 +4,7 @@
 
 use mediamagic_accounts::AccountsConfig;
 use mediamagic_billing::BillingConfig;
+use mediamagic_compat::CompatConfig;
 use mediamagic_jobs::JobsConfig;
 use mediamagic_kit::{config::Secret, telemetry::LogConfig};
 use mediamagic_media::MediaConfig;
@@ -47,6 +48,9 @@ pub struct PlatformConfig {
     /// Billing: currency, seeded prices, storage sampling and period closing.
     #[serde(default)]
     pub billing: BillingConfig,
+    /// REST compatibility surfaces of the seed systems.
+    #[serde(default)]
+    pub compat: CompatConfig,
     /// Event triggers.
     #[serde(default)]
     pub events: EventsConfig,
@@ -164,6 +168,8 @@ pub struct ListenConfig {
     pub worker_port: u16,
     /// The billing subgraph's port.
     pub billing_port: u16,
+    /// The REST compatibility service's port (reached through the router).
+    pub compat_port: u16,
 }
 
 /// The router process.

@@ -17,7 +17,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 /// Runs the stack until Ctrl-C or SIGTERM.
-pub async fn run(config: PlatformConfig) -> anyhow::Result<()> {
+pub async fn run(mut config: PlatformConfig) -> anyhow::Result<()> {
     let data_dir = std::path::absolute(&config.dev.data_dir)?;
     std::fs::create_dir_all(&data_dir)?;
     let keys = Keys::for_dev(&config.auth, &data_dir)?;
@@ -61,7 +61,18 @@ pub async fn run(config: PlatformConfig) -> anyhow::Result<()> {
     let host = config.listen.host.clone();
     let shutdown = CancellationToken::new();
 
-    let subgraphs = stack::start_subgraphs(
+    // The REST surfaces call the router this command starts.
+    if config.compat.graphql_url.is_none() {
+        let reachable = match host.as_str() {
+            "0.0.0.0" | "::" => "127.0.0.1",
+            other => other,
+        };
+        config.compat.graphql_url = Some(format!(
+            "http://{reachable}:{}/graphql",
+            config.listen.router_port
+        ));
+    }
+    let subgraphs = stack::start_services(
         &config,
         &infra,
         &host,
@@ -90,6 +101,7 @@ pub async fn run(config: PlatformConfig) -> anyhow::Result<()> {
         host: &host,
         port: config.listen.router_port,
         subgraphs: stack::graphql_urls(&subgraphs),
+        services: stack::base_urls(&subgraphs),
         keys: &infra.keys,
         redis_url: &infra.redis_url,
         accounts_url,
@@ -102,11 +114,20 @@ pub async fn run(config: PlatformConfig) -> anyhow::Result<()> {
         config.listen.router_port
     );
     println!(
-        "  Playground: open http://{host}:{}/graphql in a browser",
+        "  Playground: http://{host}:{}/playground",
         config.listen.router_port
     );
-    for subgraph in &subgraphs {
-        println!("  {} subgraph: {}/graphql", subgraph.name, subgraph.url());
+    println!(
+        "  REST:       http://{host}:{0}/api/v1, http://{host}:{0}/converter, http://{host}:{0}/apiv1",
+        config.listen.router_port
+    );
+    for service in &subgraphs {
+        let kind = if stack::SUBGRAPHS.contains(&service.name) {
+            "subgraph"
+        } else {
+            "service"
+        };
+        println!("  {} {kind}: {}", service.name, service.url());
     }
     println!("ready");
 

@@ -28,6 +28,8 @@ pub struct RouterLaunch<'a> {
     pub port: u16,
     /// `(subgraph name, GraphQL URL)` of every running subgraph.
     pub subgraphs: Vec<(&'static str, String)>,
+    /// `(service name, base URL)` of every running service, for the forward plugin.
+    pub services: Vec<(&'static str, String)>,
     /// Key material.
     pub keys: &'a Keys,
     /// Redis URL.
@@ -69,10 +71,10 @@ pub async fn spawn(launch: RouterLaunch<'_>) -> anyhow::Result<Child> {
     let log = std::fs::File::create(&log_path)?;
     let mut command = Command::new(&launch.binary);
     // The forward plugin reaches each service at its base URL.
-    for (name, url) in &launch.subgraphs {
+    for (name, url) in &launch.services {
         command.env(
             format!("MEDIAMAGIC__SERVICES__{}", name.to_ascii_uppercase()),
-            url.trim_end_matches("/graphql"),
+            url,
         );
     }
     let mut child = command

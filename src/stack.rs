@@ -284,7 +284,28 @@ pub async fn billing_service(config: &PlatformConfig, infra: &Infra) -> anyhow::
     })
 }
 
-/// Builds the service of subgraph `name`, listening at `addr`.
+/// Builds the REST compatibility service (seed APIs as clients of the router's GraphQL).
+pub fn compat_service(config: &PlatformConfig) -> anyhow::Result<Service> {
+    let graphql_url = config.compat.graphql_url.clone().ok_or_else(|| {
+        anyhow::anyhow!(
+            "set compat.graphql_url (MEDIAMAGIC__COMPAT__GRAPHQL_URL) to the router's GraphQL URL"
+        )
+    })?;
+    let deps = mediamagic_compat::CompatDeps {
+        platform: mediamagic_compat::Platform::new(&graphql_url)
+            .map_err(|e| anyhow::anyhow!("compat: {e}"))?,
+        config: Arc::new(config.compat.clone()),
+    };
+    Ok(Service {
+        app: mediamagic_compat::app(deps, Metrics::new("compat")?),
+        dispatcher: None,
+        dispatch: false,
+        retention: None,
+        background: None,
+    })
+}
+
+/// Builds service `name` (a subgraph or `compat`), listening at `addr`.
 pub async fn service(
     name: &str,
     config: &PlatformConfig,
@@ -298,14 +319,12 @@ pub async fn service(
         "jobs" => jobs_service(config, infra).await,
         "worker" => worker_service(config, infra).await,
         "billing" => billing_service(config, infra).await,
-        other => anyhow::bail!(
-            "unknown subgraph `{other}`; known: {}",
-            SUBGRAPHS.join(", ")
-        ),
+        "compat" => compat_service(config),
+        other => anyhow::bail!("unknown service `{other}`; known: {}", SERVICES.join(", ")),
     }
 }
 
-/// The configured port of subgraph `name`.
+/// The configured port of service `name`.
 pub fn configured_port(config: &PlatformConfig, name: &str) -> Option<u16> {
     match name {
         "accounts" => Some(config.listen.accounts_port),
@@ -314,13 +333,14 @@ pub fn configured_port(config: &PlatformConfig, name: &str) -> Option<u16> {
         "jobs" => Some(config.listen.jobs_port),
         "worker" => Some(config.listen.worker_port),
         "billing" => Some(config.listen.billing_port),
+        "compat" => Some(config.listen.compat_port),
         _ => None,
     }
 }
 
-/// A subgraph serving in this process.
+/// A service serving in this process.
 pub struct RunningSubgraph {
-    /// Its name (one of [`SUBGRAPHS`]).
+    /// Its name (one of [`SERVICES`]).
     pub name: &'static str,
     /// Where it listens.
     pub addr: SocketAddr,
@@ -335,9 +355,9 @@ impl RunningSubgraph {
     }
 }
 
-/// Starts every subgraph on `host`, each on the port `port_of` gives it (0: any free port),
-/// until `shutdown` is cancelled.
-pub async fn start_subgraphs(
+/// Starts every service ([`SERVICES`]) on `host`, each on the port `port_of` gives it (0: any
+/// free port), until `shutdown` is cancelled.
+pub async fn start_services(
     config: &PlatformConfig,
     infra: &Infra,
     host: &str,
@@ -345,7 +365,7 @@ pub async fn start_subgraphs(
     shutdown: &CancellationToken,
 ) -> anyhow::Result<Vec<RunningSubgraph>> {
     let mut running = Vec::new();
-    for &name in SUBGRAPHS {
+    for &name in SERVICES {
         let listener = TcpListener::bind((host, port_of(name)))
             .await
             .map_err(|e| {
@@ -372,8 +392,14 @@ pub async fn start_subgraphs(
 pub fn graphql_urls(running: &[RunningSubgraph]) -> Vec<(&'static str, String)> {
     running
         .iter()
+        .filter(|s| SUBGRAPHS.contains(&s.name))
         .map(|s| (s.name, format!("{}/graphql", s.url())))
         .collect()
+}
+
+/// `(name, base URL)` of every running service, for the router's forward plugin.
+pub fn base_urls(running: &[RunningSubgraph]) -> Vec<(&'static str, String)> {
+    running.iter().map(|s| (s.name, s.url())).collect()
 }
 
 /// Serves `service` on `listener` and runs its dispatcher, until `shutdown` is cancelled.
@@ -441,6 +467,12 @@ pub const TRIGGERS: &[(&str, &[&str])] = &[
 /// Every subgraph, in composition order.
 pub const SUBGRAPHS: &[&str] = &["accounts", "models", "media", "jobs", "worker", "billing"];
 
+/// Every service `dev` starts and `serve` runs: the subgraphs, then the REST compatibility
+/// surfaces (not a subgraph: the router forwards their paths to it).
+pub const SERVICES: &[&str] = &[
+    "accounts", "models", "media", "jobs", "worker", "billing", "compat",
+];
+
 /// `mediamagic serve <role>`: one service with configured keys, until SIGTERM.
 pub async fn serve(config: PlatformConfig, role: &str) -> anyhow::Result<()> {
     let keys = Keys::from_config(&config.auth)?;
@@ -459,14 +491,14 @@ pub async fn serve(config: PlatformConfig, role: &str) -> anyhow::Result<()> {
             .ok_or_else(|| anyhow::anyhow!("set REDIS_URL or redis.url"))?,
         keys,
     };
-    let name = SUBGRAPHS
+    let name = SERVICES
         .iter()
         .copied()
         .find(|s| *s == role)
         .ok_or_else(|| {
             anyhow::anyhow!(
                 "unknown role `{role}`; known: {} (the router is the mediamagic-router binary)",
-                SUBGRAPHS.join(", ")
+                SERVICES.join(", ")
             )
         })?;
     let port = configured_port(&config, name).unwrap_or_default();

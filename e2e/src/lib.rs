@@ -7,6 +7,7 @@ pub mod jobs;
 pub mod kube_mock;
 pub mod load;
 pub mod media;
+pub mod rest;
 pub mod subscriptions;
 
 use mediamagic::{
@@ -31,6 +32,8 @@ pub struct TestStack {
     pub accounts_addr: SocketAddr,
     /// `(name, GraphQL URL)` of every subgraph.
     pub subgraph_urls: Vec<(&'static str, String)>,
+    /// `(name, base URL)` of every service (the subgraphs and `compat`).
+    pub service_urls: Vec<(&'static str, String)>,
     routers: Vec<(String, Child, tempfile::TempDir)>,
     /// Local object storage of this stack.
     pub objects: tempfile::TempDir,
@@ -110,11 +113,14 @@ pub async fn spawn_stack_with(adjust: impl FnOnce(&mut PlatformConfig)) -> TestS
     };
     // Most tests play the worker through the queue API; worker tests turn the real one on.
     config.worker.enabled = false;
+    // The REST surfaces call the first router, whose port is chosen now.
+    let router_port = free_port().expect("port");
+    config.compat.graphql_url = Some(format!("http://127.0.0.1:{router_port}/graphql"));
     adjust(&mut config);
     let shutdown = CancellationToken::new();
-    let subgraphs = stack::start_subgraphs(&config, &infra, "127.0.0.1", |_| 0, &shutdown)
+    let subgraphs = stack::start_services(&config, &infra, "127.0.0.1", |_| 0, &shutdown)
         .await
-        .expect("subgraphs start");
+        .expect("services start");
     let accounts_addr = subgraphs
         .iter()
         .find(|s| s.name == "accounts")
@@ -131,12 +137,15 @@ pub async fn spawn_stack_with(adjust: impl FnOnce(&mut PlatformConfig)) -> TestS
         infra,
         accounts_addr,
         subgraph_urls: stack::graphql_urls(&subgraphs),
+        service_urls: stack::base_urls(&subgraphs),
         routers: Vec::new(),
         objects,
         shutdown,
         http: reqwest::Client::new(),
     };
-    stack.add_router().await;
+    stack
+        .add_router_on(router_process::DEV_CONFIG, router_port)
+        .await;
     stack
 }
 
@@ -148,8 +157,12 @@ impl TestStack {
 
     /// Starts a router with another base config (for example `router/config/production.yaml`).
     pub async fn add_router_with(&mut self, base_config: &str) -> usize {
-        let dir = tempfile::tempdir().expect("router dir");
         let port = free_port().expect("port");
+        self.add_router_on(base_config, port).await
+    }
+
+    async fn add_router_on(&mut self, base_config: &str, port: u16) -> usize {
+        let dir = tempfile::tempdir().expect("router dir");
         let accounts_url = format!("http://{}", self.accounts_addr);
         let child = router_process::spawn(RouterLaunch {
             binary: router_process::default_binary(),
@@ -158,6 +171,7 @@ impl TestStack {
             host: "127.0.0.1",
             port,
             subgraphs: self.subgraph_urls.clone(),
+            services: self.service_urls.clone(),
             keys: &self.infra.keys,
             redis_url: &self.infra.redis_url,
             accounts_url,

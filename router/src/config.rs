@@ -119,13 +119,19 @@ pub struct ForwardTarget {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ForwardRoute {
-    /// The path it takes: exactly this path, or every path under it when it ends with `/`.
+    /// The path it takes: exactly this path, or every path under it when it ends with `/`
+    /// (`/` alone takes only the root).
     pub path: String,
     /// The service name (a key of `services`).
     pub service: String,
     /// Methods it takes (upper case); empty takes every method.
     #[serde(default)]
     pub methods: Vec<String>,
+    /// Pass the client's credential headers (`Authorization`, `x-mediamagic-key`) on, for a
+    /// service that calls the router's GraphQL as the client (the REST compatibility
+    /// surfaces). Off: the service gets only the internal token.
+    #[serde(default)]
+    pub pass_credentials: bool,
 }
 
 fn default_graphql_path() -> String {

@@ -66,7 +66,11 @@ struct InitError(String);
 struct Destination {
     service: String,
     url: String,
+    pass_credentials: bool,
 }
+
+/// The client's credential headers, passed on only to routes that ask for them.
+const CREDENTIALS: &[&str] = &["authorization", "x-mediamagic-key"];
 
 impl ForwardPlugin {
     /// Builds the plugin; every service a route names must have a base URL.
@@ -115,11 +119,13 @@ impl ForwardPlugin {
             return Some(Destination {
                 service: target.service.clone(),
                 url: format!("{base}{}{query}", target.path),
+                pass_credentials: false,
             });
         }
         let method = request.method().as_str();
         let route = self.routes.iter().find(|route| {
-            let path_matches = if route.path.ends_with('/') {
+            // `/` alone is the root page, not every path.
+            let path_matches = if route.path.ends_with('/') && route.path != "/" {
                 path.starts_with(&route.path)
             } else {
                 path == route.path
@@ -130,6 +136,7 @@ impl ForwardPlugin {
         Some(Destination {
             service: route.service.clone(),
             url: format!("{base}{path}{query}"),
+            pass_credentials: route.pass_credentials,
         })
     }
 
@@ -147,7 +154,8 @@ impl ForwardPlugin {
         };
         let mut headers = reqwest::header::HeaderMap::new();
         for (name, value) in request.headers().iter() {
-            if NOT_FORWARDED.contains(&name.as_str()) {
+            let passed = destination.pass_credentials && CREDENTIALS.contains(&name.as_str());
+            if NOT_FORWARDED.contains(&name.as_str()) && !passed {
                 continue;
             }
             if let Ok(value) = reqwest::header::HeaderValue::from_bytes(value.as_bytes()) {
