@@ -105,6 +105,10 @@ async fn separate(
         .filter(|m| !m.trim().is_empty())
         .unwrap_or_else(|| deps.config.separation.default_model.clone());
     let key = format!("separate:{}:{model}", hex::encode(Sha256::digest(&song)));
+    // A resent song: answer with its first separation, uploading nothing.
+    if let Some(hash) = hash_by_key(&deps, &caller, &key).await? {
+        return Ok(enqueued(hash));
+    }
     let size = song.len();
     let uploaded = deps
         .platform
@@ -127,23 +131,48 @@ async fn separate(
         "args": {"audio": uploaded["id"]},
         "callbackUrl": callback,
     });
-    let deployed = files::deploy(&deps, &caller, &uploaded, deployment, Some(key))
-        .await
-        .map_err(|e| match e {
-            RestError::Refused { code, message } if code == "NOT_FOUND" => RestError::refused(
+    match files::deploy(&deps, &caller, &uploaded, deployment, Some(key.clone())).await {
+        Ok(deployed) => Ok(enqueued(deployed["job"]["id"].clone())),
+        // The same song sent twice at once: the other request won; its upload is the one kept.
+        Err(RestError::Refused { code, .. }) if code == "CONFLICT" => {
+            match hash_by_key(&deps, &caller, &key).await? {
+                Some(hash) => Ok(enqueued(hash)),
+                None => Err(RestError::refused(
+                    "CONFLICT",
+                    "the song is being enqueued by another request; retry",
+                )),
+            }
+        }
+        Err(RestError::Refused { code, message }) if code == "NOT_FOUND" => {
+            Err(RestError::refused(
                 "BAD_USER_INPUT",
                 format!("{message}; omit `model` to use the default separation model"),
-            ),
-            other => other,
-        })?;
-    // A retry found the first deployment: this upload is a duplicate.
-    if deployed["args"]["audio"] != uploaded["id"] {
-        files::discard(&deps, &caller, &uploaded["id"]).await;
+            ))
+        }
+        Err(e) => Err(e),
     }
-    Ok(Json(json!({
-        "hash": deployed["job"]["id"],
-        "reason": "Song enqueued for separation",
-    })))
+}
+
+fn enqueued(hash: Value) -> Json<Value> {
+    Json(json!({"hash": hash, "reason": "Song enqueued for separation"}))
+}
+
+/// The job of the caller's separation made with idempotency `key`, if there is one.
+async fn hash_by_key(
+    deps: &CompatDeps,
+    caller: &Caller,
+    key: &str,
+) -> Result<Option<Value>, RestError> {
+    let data = deps
+        .platform
+        .run(
+            caller,
+            "query Resent($key: String!) { deploymentByKey(idempotencyKey: $key) { job { id } } }",
+            json!({"key": key}),
+        )
+        .await?;
+    let hash = &data["deploymentByKey"]["job"]["id"];
+    Ok((!hash.is_null()).then(|| hash.clone()))
 }
 
 /// The song's bytes from base64 (standard alphabet; line breaks tolerated).

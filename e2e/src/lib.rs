@@ -161,6 +161,17 @@ impl TestStack {
         self.add_router_on(base_config, port).await
     }
 
+    /// Starts another router whose forward plugin sends service `name`'s routes to `url`
+    /// (a second instance started by the test with another config); returns its index.
+    pub async fn add_router_with_service(&mut self, name: &'static str, url: String) -> usize {
+        let saved = self.service_urls.clone();
+        self.service_urls.retain(|(service, _)| *service != name);
+        self.service_urls.push((name, url));
+        let index = self.add_router().await;
+        self.service_urls = saved;
+        index
+    }
+
     async fn add_router_on(&mut self, base_config: &str, port: u16) -> usize {
         let dir = tempfile::tempdir().expect("router dir");
         let accounts_url = format!("http://{}", self.accounts_addr);

@@ -139,3 +139,32 @@ pub fn graphql_multipart(
     }
     multipart_body(&parts)
 }
+
+/// What ffprobe says of `bytes`: `(codec of the first stream, duration in seconds)`.
+pub fn probe(bytes: &[u8]) -> (String, f64) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("probed");
+    std::fs::write(&path, bytes).expect("write");
+    let output = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=codec_name:format=duration",
+        ])
+        .args(["-of", "json"])
+        .arg(&path)
+        .output()
+        .expect("ffprobe runs");
+    assert!(output.status.success(), "ffprobe refused the file");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("ffprobe JSON");
+    let codec = report["streams"][0]["codec_name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let duration = report["format"]["duration"]
+        .as_str()
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(0.0);
+    (codec, duration)
+}

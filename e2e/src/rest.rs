@@ -38,7 +38,18 @@ pub async fn call(
     cred: Cred<'_>,
     body: Option<&Value>,
 ) -> RestResponse {
-    let url = format!("{}{path}", base(stack));
+    call_at(&base(stack), method, path, cred, body).await
+}
+
+/// [`call`] against the router at `base`.
+pub async fn call_at(
+    base: &str,
+    method: &str,
+    path: &str,
+    cred: Cred<'_>,
+    body: Option<&Value>,
+) -> RestResponse {
+    let url = format!("{base}{path}");
     let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
     let mut request = reqwest::Client::new().request(method, url);
     request = with_cred(request, cred);

@@ -7,6 +7,7 @@
 
 use mediamagic_e2e::{
     Cred, GqlResponse, TestStack,
+    jobs::receiver,
     media::{graphql_multipart, mp4},
     spawn_stack, spawn_stack_with,
     subscriptions::{SseSubscription, WsSubscription},
@@ -18,10 +19,7 @@ use mediamagic_jobs::{
 };
 use mediamagic_kit::events::TriggerConfig;
 use serde_json::{Value, json};
-use std::{
-    sync::{Arc, Mutex},
-    time::Duration,
-};
+use std::time::Duration;
 use uuid::Uuid;
 
 const DEPLOY: &str = "mutation($i: CreateDeploymentInput!, $k: String) {
@@ -445,33 +443,6 @@ async fn my_jobs_streams_changes_to_the_acting_accounts_jobs_only() {
     let first = mine.next().await.unwrap();
     assert_eq!(first["data"]["myJobs"]["id"], job_id.as_str());
     assert_eq!(first["data"]["myJobs"]["status"], "QUEUED");
-}
-
-type Received = Arc<Mutex<Vec<(axum::http::HeaderMap, String)>>>;
-
-/// A callback receiver that answers 500 `failures` times, then 200.
-async fn receiver(failures: usize) -> (String, Received) {
-    let received: Received = Arc::default();
-    let seen = received.clone();
-    let app = axum::Router::new().route(
-        "/hook",
-        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
-            let seen = seen.clone();
-            async move {
-                let mut seen = seen.lock().unwrap();
-                seen.push((headers, body));
-                if seen.len() <= failures {
-                    axum::http::StatusCode::INTERNAL_SERVER_ERROR
-                } else {
-                    axum::http::StatusCode::OK
-                }
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (url, received)
 }
 
 #[tokio::test]

@@ -500,7 +500,7 @@ async fn another_accounts_media_is_not_found_everywhere() {
 }
 
 #[tokio::test]
-async fn the_media_entity_resolves_a_batch_for_its_owner_only() {
+async fn the_media_entity_resolves_a_batch_for_its_owner_only_with_deleted_ones_marked() {
     let stack = spawn_stack().await;
     let (owner, owner_id, _) = stack.sign_up("entity-owner").await;
     let (other, _, _) = stack.sign_up("entity-other").await;
@@ -529,7 +529,7 @@ async fn the_media_entity_resolves_a_batch_for_its_owner_only() {
             stack.internal_token(&owner_id),
         )
         .json(&json!({
-            "query": "query($r: [_Any!]!) { _entities(representations: $r) { ... on Media { id name } } }",
+            "query": "query($r: [_Any!]!) { _entities(representations: $r) { ... on Media { id name status url } } }",
             "variables": {"r": representations},
         }))
         .send()
@@ -540,9 +540,16 @@ async fn the_media_entity_resolves_a_batch_for_its_owner_only() {
         .unwrap();
 
     assert!(response["errors"].is_null(), "{response}");
+    assert!(response["data"]["_entities"][0]["url"].is_string());
     assert_eq!(
         response["data"]["_entities"],
-        json!([{"id": mine, "name": "a.png"}, null, {"id": also_mine, "name": "b.png"}, null])
+        json!([
+            {"id": mine, "name": "a.png", "status": "LIVE", "url": response["data"]["_entities"][0]["url"]},
+            null,
+            {"id": also_mine, "name": "b.png", "status": "LIVE", "url": response["data"]["_entities"][2]["url"]},
+            // A deleted one keeps its place (a job's outputs stay listable), without a URL.
+            {"id": gone, "name": "c.png", "status": "DELETED", "url": null},
+        ])
     );
 }
 

@@ -324,6 +324,17 @@ pub async fn get_deployment(deps: &JobsDeps, actor: &Actor, id: Uuid) -> ApiResu
         .ok_or_else(|| ApiError::not_found("deployment"))
 }
 
+/// The acting account's deployment made with idempotency key `key`, if any (a client checks
+/// before redoing expensive preparation, such as an upload, for a retried request).
+pub async fn deployment_by_key(
+    deps: &JobsDeps,
+    actor: &Actor,
+    key: &str,
+) -> ApiResult<Option<DeploymentRow>> {
+    let mut conn = deps.conn().await?;
+    Ok(db::deployments::by_key(&mut conn, actor.account_id, key).await?)
+}
+
 /// One page of the acting account's deployments and the total.
 pub async fn list_deployments(
     deps: &JobsDeps,

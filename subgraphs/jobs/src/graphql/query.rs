@@ -29,6 +29,22 @@ impl JobsQuery {
         ))
     }
 
+    /// The acting account's deployment created with this idempotency key, or null: lets a
+    /// client that retries skip work it already did.
+    async fn deployment_by_key(
+        &self,
+        ctx: &Context<'_>,
+        idempotency_key: String,
+    ) -> async_graphql::Result<Option<Deployment>> {
+        let actor = ctx.actor()?;
+        let deps = ctx.data::<JobsDeps>()?;
+        Ok(
+            commands::deployments::deployment_by_key(deps, actor, &idempotency_key)
+                .await?
+                .map(Deployment),
+        )
+    }
+
     /// The acting account's deployments, newest first.
     async fn deployments(
         &self,

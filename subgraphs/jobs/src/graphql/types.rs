@@ -229,7 +229,7 @@ impl Job {
     async fn deadline(&self) -> Option<DateTime<Utc>> {
         self.0.cancel_after
     }
-    /// The media it produced.
+    /// The media it produced (outputs deleted since show status `DELETED` and no URL).
     async fn outputs(&self) -> Vec<MediaRef> {
         self.0
             .outputs

@@ -7,7 +7,6 @@ use super::{
 use crate::{
     MediaDeps,
     commands::{self, media::FilterInput},
-    domain::MediaStatus,
 };
 use async_graphql::{Context, ID, Object, dataloader::DataLoader};
 use mediamagic_kit::{
@@ -70,7 +69,9 @@ impl MediaQuery {
             .collect())
     }
 
-    /// Federation: a `Media` by id, for its owner (others' and deleted media resolve to null).
+    /// Federation: a `Media` by id, for its owner (others' resolve to null). Deleted media
+    /// resolve with status `DELETED` and no URL, so lists that name them (a job's outputs)
+    /// keep their shape after a delete.
     #[graphql(entity)]
     async fn find_media_by_id(
         &self,
@@ -84,9 +85,7 @@ impl MediaQuery {
         // Batched with the other representations of the same request.
         let row = loader.load_one(id).await.map_err(load_failed)?;
         Ok(row
-            .filter(|row| {
-                row.owner_id == actor.account_id && row.status != MediaStatus::Deleted.as_str()
-            })
+            .filter(|row| row.owner_id == actor.account_id)
             .map(Media))
     }
 }
