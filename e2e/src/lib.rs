@@ -3,6 +3,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 pub mod billing;
+pub mod browser;
 pub mod jobs;
 pub mod kube_mock;
 pub mod load;

@@ -140,3 +140,33 @@ fn default_graphql_path() -> String {
 fn default_connect_timeout() -> u64 {
     5
 }
+
+/// Playground plugin settings (`plugins.mediamagic_playground.config`): an offline GraphiQL
+/// page with its assets bundled into the router. Turn the plugin on in development configs
+/// only, with introspection.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlaygroundPluginConfig {
+    /// Where the page is served; its assets are under `<path>/assets/`.
+    #[serde(default = "default_playground_path")]
+    pub path: String,
+    /// The router's GraphQL endpoint path (`http.graphql_endpoint`), which the page calls
+    /// over HTTP and WebSocket.
+    #[serde(default = "default_graphql_path")]
+    pub graphql_path: String,
+    /// The auth plugin's subscription token path (the page trades the credential from its
+    /// Headers tab for a WebSocket token there).
+    #[serde(default = "default_subscription_token_path")]
+    pub subscription_token_path: String,
+    /// Send a browser that opens the GraphQL endpoint (GET, prefers `text/html`) to the page.
+    #[serde(default = "default_true")]
+    pub redirect_graphql_endpoint: bool,
+}
+
+fn default_playground_path() -> String {
+    "/playground".into()
+}
+
+fn default_true() -> bool {
+    true
+}

@@ -6,11 +6,15 @@
 //!
 //! [`forward_plugin`] runs after it and serves some HTTP routes (multipart GraphQL uploads,
 //! REST surfaces, signed object URLs) from a service, streaming both ways.
+//!
+//! [`playground_plugin`] serves an offline GraphiQL page with bundled assets (dev configs).
 
 pub mod auth_plugin;
 pub mod config;
 pub mod credentials;
 pub mod forward_plugin;
+pub mod playground_plugin;
 
 pub use auth_plugin::AuthPlugin;
 pub use forward_plugin::ForwardPlugin;
+pub use playground_plugin::PlaygroundPlugin;

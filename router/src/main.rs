@@ -6,7 +6,7 @@ use hive_router::{
     PluginRegistry, RouterGlobalAllocator, configure_global_allocator, error::RouterInitError,
     init_rustls_crypto_provider, ntex, router_entrypoint,
 };
-use mediamagic_router::{AuthPlugin, ForwardPlugin};
+use mediamagic_router::{AuthPlugin, ForwardPlugin, PlaygroundPlugin};
 
 configure_global_allocator!();
 
@@ -14,8 +14,10 @@ configure_global_allocator!();
 async fn main() -> Result<(), RouterInitError> {
     init_rustls_crypto_provider();
     // Order matters: the forward plugin sends the internal token the auth plugin minted.
+    // The playground needs no credential; it answers before either.
     router_entrypoint(
         PluginRegistry::new()
+            .register::<PlaygroundPlugin>()
             .register::<AuthPlugin>()
             .register::<ForwardPlugin>(),
     )

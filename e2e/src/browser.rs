@@ -1,0 +1,208 @@
+//! Headless Chromium driven over the DevTools protocol (a WebSocket), for tests that load a
+//! page as a person would: navigate, run script in the page, read what it requested and
+//! logged, take a screenshot. Chromium comes from Debian (`chromium-headless-shell` or
+//! `chromium`, installed by `scripts/install-deps.sh`).
+
+use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use std::{
+    path::PathBuf,
+    process::Stdio,
+    time::{Duration, Instant},
+};
+use tokio::process::{Child, Command};
+use tokio_tungstenite::tungstenite::Message;
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// The browser binaries tried, in order.
+const BINARIES: &[&str] = &["chromium-headless-shell", "chromium", "google-chrome"];
+
+/// A running headless browser; killed when dropped.
+pub struct Browser {
+    _child: Child,
+    _profile: tempfile::TempDir,
+    port: u16,
+}
+
+/// One page (tab) under control.
+pub struct Page {
+    socket: Socket,
+    next_id: u64,
+    /// Every event received so far (`{"method", "params"}`).
+    pub events: Vec<Value>,
+}
+
+fn find_binary() -> PathBuf {
+    for name in BINARIES {
+        for dir in std::env::var("PATH").unwrap_or_default().split(':') {
+            let candidate = PathBuf::from(dir).join(name);
+            if candidate.exists() {
+                return candidate;
+            }
+        }
+    }
+    panic!(
+        "no headless Chromium found (tried {}); run scripts/install-deps.sh or `apt-get install chromium-headless-shell`",
+        BINARIES.join(", ")
+    );
+}
+
+impl Browser {
+    /// Starts the browser with a fresh profile and a 1280×800 window.
+    pub async fn launch() -> Self {
+        let profile = tempfile::tempdir().expect("profile dir");
+        let child = Command::new(find_binary())
+            .args([
+                "--headless",
+                // Tests run as root, where Chromium's sandbox cannot start.
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--no-first-run",
+                "--remote-debugging-address=127.0.0.1",
+                "--remote-debugging-port=0",
+                "--window-size=1280,800",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg("about:blank")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("chromium starts");
+        let port_file = profile.path().join("DevToolsActivePort");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let port = loop {
+            if let Some(port) = std::fs::read_to_string(&port_file)
+                .ok()
+                .and_then(|text| text.lines().next()?.trim().parse().ok())
+            {
+                break port;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "chromium did not open its DevTools port"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        Self {
+            _child: child,
+            _profile: profile,
+            port,
+        }
+    }
+
+    /// Connects to the browser's first page.
+    pub async fn page(&self) -> Page {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let url = loop {
+            let targets: Value =
+                match reqwest::get(format!("http://127.0.0.1:{}/json/list", self.port)).await {
+                    Ok(response) => response.json().await.unwrap_or(Value::Null),
+                    Err(_) => Value::Null,
+                };
+            if let Some(url) = targets
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|t| t["type"] == "page")
+                .and_then(|t| t["webSocketDebuggerUrl"].as_str())
+            {
+                break url.to_owned();
+            }
+            assert!(Instant::now() < deadline, "chromium has no page");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        let (socket, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .expect("DevTools connection");
+        Page {
+            socket,
+            next_id: 0,
+            events: Vec::new(),
+        }
+    }
+}
+
+impl Page {
+    /// Calls a DevTools method; its `result` (panics on a protocol error).
+    pub async fn call(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        let request = json!({"id": id, "method": method, "params": params});
+        self.socket
+            .send(Message::Text(request.to_string().into()))
+            .await
+            .expect("DevTools send");
+        loop {
+            let message = tokio::time::timeout(Duration::from_secs(30), self.socket.next())
+                .await
+                .unwrap_or_else(|_| panic!("no answer to {method}"))
+                .expect("DevTools connection open")
+                .expect("DevTools message");
+            let Message::Text(text) = message else {
+                continue;
+            };
+            let value: Value = serde_json::from_str(&text).expect("DevTools JSON");
+            if value["id"] == json!(id) {
+                if let Some(error) = value.get("error") {
+                    panic!("{method} failed: {error}");
+                }
+                return value["result"].clone();
+            }
+            if value.get("method").is_some() {
+                self.events.push(value);
+            }
+        }
+    }
+
+    /// Evaluates `expression` in the page (awaiting a promise); its value.
+    pub async fn eval(&mut self, expression: &str) -> Value {
+        let result = self
+            .call(
+                "Runtime.evaluate",
+                json!({"expression": expression, "returnByValue": true, "awaitPromise": true}),
+            )
+            .await;
+        if let Some(exception) = result.get("exceptionDetails") {
+            panic!("script failed: {exception}\n{expression}");
+        }
+        result["result"]["value"].clone()
+    }
+
+    /// Evaluates `expression` until it is truthy; its value. Panics with `what` after
+    /// `timeout`.
+    pub async fn wait_for(&mut self, expression: &str, what: &str, timeout: Duration) -> Value {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let value = self.eval(expression).await;
+            let truthy = !matches!(&value, Value::Null | Value::Bool(false))
+                && value != json!("")
+                && value != json!(0);
+            if truthy {
+                return value;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Events received so far with this method name.
+    pub fn events_named<'a>(&'a self, method: &'a str) -> impl Iterator<Item = &'a Value> {
+        self.events.iter().filter(move |e| e["method"] == method)
+    }
+
+    /// A PNG screenshot of the viewport.
+    pub async fn screenshot(&mut self) -> Vec<u8> {
+        use base64::Engine;
+        let shot = self
+            .call("Page.captureScreenshot", json!({"format": "png"}))
+            .await;
+        base64::engine::general_purpose::STANDARD
+            .decode(shot["data"].as_str().expect("screenshot data"))
+            .expect("screenshot base64")
+    }
+}
