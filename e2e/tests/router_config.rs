@@ -81,10 +81,12 @@ async fn an_oidc_jwt_from_the_configured_issuer_acts_as_a_provisioned_user() {
     tokio::spawn(async move { axum::serve(listener, app).await });
 
     let mut stack = spawn_stack().await;
-    let config = mediamagic::router_process::DEV_CONFIG.replace(
-        "    config: {}",
-        &format!("    config:\n      oidc:\n        issuer: \"https://issuer.test/\"\n        audience: \"mediamagic\"\n        jwks_url: \"{jwks_url}\""),
+    let config = mediamagic::router_process::DEV_CONFIG.replacen(
+        "  mediamagic_auth:\n    enabled: true\n    config: {}",
+        &format!("  mediamagic_auth:\n    enabled: true\n    config:\n      oidc:\n        issuer: \"https://issuer.test/\"\n        audience: \"mediamagic\"\n        jwks_url: \"{jwks_url}\""),
+        1,
     );
+    assert!(config.contains("jwks_url"), "the auth plugin's config was not replaced");
     let router = stack.add_router_with(&config).await;
 
     let der = issuer_key.to_private_key_der().unwrap();
