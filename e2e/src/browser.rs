@@ -206,3 +206,85 @@ impl Page {
             .expect("screenshot base64")
     }
 }
+
+/// Script that sets the text of the visible CodeMirror editor inside `selector` (GraphiQL's
+/// `.graphiql-query-editor`, or `.graphiql-editor-tool` for the open Variables/Headers tab);
+/// true once it did.
+pub fn set_editor(selector: &str, text: &str) -> String {
+    format!(
+        "(() => {{ const editors = [...document.querySelectorAll('{selector} .CodeMirror')]
+              .filter(e => !e.closest('.hidden'));
+            if (!editors.length) return false;
+            editors[0].CodeMirror.setValue({text}); return true; }})()",
+        text = serde_json::to_string(text).expect("JSON string")
+    )
+}
+
+/// Script whose value is GraphiQL's response pane text ('' while empty).
+pub const GRAPHIQL_RESPONSE: &str = "(() => { const e = document.querySelector('.graphiql-response .CodeMirror'); return e ? e.CodeMirror.getValue() : ''; })()";
+
+impl Page {
+    /// Loads `url`, waits for GraphiQL, opens the documentation explorer and waits until it
+    /// lists the schema (GraphiQL's introspection worked); the explorer's text.
+    pub async fn open_graphiql(&mut self, url: &str, timeout: Duration) -> String {
+        self.call("Page.navigate", json!({"url": url})).await;
+        self.wait_for(
+            "document.readyState === 'complete' && !!document.querySelector('.graphiql-container')",
+            "GraphiQL to render",
+            timeout,
+        )
+        .await;
+        self.wait_for(
+            "(() => { const b = document.querySelector('[aria-label=\"Show Documentation Explorer\"]'); if (b) b.click(); return !!b; })()",
+            "the docs button",
+            timeout,
+        )
+        .await;
+        self.wait_for(
+            "(() => { const d = document.querySelector('.graphiql-doc-explorer'); return d && d.innerText.includes('Query') ? d.innerText : ''; })()",
+            "the schema in the documentation explorer",
+            timeout,
+        )
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+    }
+
+    /// Puts `headers` (JSON) in the Headers tab and `query` in the editor, runs it, and
+    /// returns the response pane once it contains `expect`.
+    pub async fn run_in_graphiql(
+        &mut self,
+        headers: &str,
+        query: &str,
+        expect: &str,
+        timeout: Duration,
+    ) -> String {
+        self.wait_for(
+            &set_editor(".graphiql-editor-tool", headers),
+            "the headers editor",
+            timeout,
+        )
+        .await;
+        self.wait_for(
+            &set_editor(".graphiql-query-editor", query),
+            "the query editor",
+            timeout,
+        )
+        .await;
+        // GraphiQL reads the operation name from the editor a moment after a change.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        self.eval("document.querySelector('.graphiql-execute-button').click()")
+            .await;
+        let expect = serde_json::to_string(expect).expect("JSON string");
+        self.wait_for(
+            &format!("(() => {{ const v = {GRAPHIQL_RESPONSE}; return v.includes({expect}) ? v : ''; }})()"),
+            "the answer in GraphiQL",
+            timeout,
+        )
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+    }
+}

@@ -4,24 +4,18 @@
 //! tab, streams a subscription over the WebSocket, and a screenshot is kept.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use mediamagic_e2e::{Cred, browser::Browser, jobs::upload, media::png, rest::base, spawn_stack};
+use mediamagic_e2e::{
+    Cred,
+    browser::{Browser, GRAPHIQL_RESPONSE, set_editor},
+    jobs::upload,
+    media::png,
+    rest::base,
+    spawn_stack,
+};
 use serde_json::{Value, json};
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(30);
-
-/// Sets the text of the visible CodeMirror editor inside `selector`.
-fn set_editor(selector: &str, text: &str) -> String {
-    format!(
-        "(() => {{ const editors = [...document.querySelectorAll('{selector} .CodeMirror')]
-              .filter(e => !e.closest('.hidden'));
-            if (!editors.length) return false;
-            editors[0].CodeMirror.setValue({text}); return true; }})()",
-        text = serde_json::to_string(text).unwrap()
-    )
-}
-
-const RESPONSE: &str = "(() => { const e = document.querySelector('.graphiql-response .CodeMirror'); return e ? e.CodeMirror.getValue() : ''; })()";
 
 #[tokio::test]
 async fn the_playground_runs_introspection_a_query_and_a_subscription_offline() {
@@ -39,62 +33,21 @@ async fn the_playground_runs_introspection_a_query_and_a_subscription_offline() 
         page.call(domain, json!({})).await;
     }
 
-    // A browser opening the GraphQL endpoint lands on the playground.
-    page.call("Page.navigate", json!({"url": format!("{origin}/graphql")}))
-        .await;
-    page.wait_for(
-        "location.pathname === '/playground' && document.readyState === 'complete'",
-        "the playground page",
-        WAIT,
-    )
-    .await;
-    page.wait_for(
-        "!!document.querySelector('.graphiql-container')",
-        "GraphiQL to render",
-        WAIT,
-    )
-    .await;
-
-    // Introspection: GraphiQL loads the schema; the documentation explorer shows it.
-    page.wait_for(
-        "(() => { const b = document.querySelector('[aria-label=\"Show Documentation Explorer\"]'); if (b) b.click(); return !!b; })()",
-        "the docs button",
-        WAIT,
-    )
-    .await;
-    let docs = page
-        .wait_for(
-            "(() => { const d = document.querySelector('.graphiql-doc-explorer'); return d && d.innerText.includes('Query') ? d.innerText : ''; })()",
-            "the schema in the documentation explorer",
-            WAIT,
-        )
-        .await;
-    assert!(docs.as_str().unwrap().contains("Mutation"), "{docs}");
+    // A browser opening the GraphQL endpoint lands on the playground, where GraphiQL's
+    // introspection fills the documentation explorer.
+    let docs = page.open_graphiql(&format!("{origin}/graphql"), WAIT).await;
+    assert!(
+        docs.contains("Mutation") && docs.contains("Subscription"),
+        "{docs}"
+    );
+    assert_eq!(page.eval("location.pathname").await, "/playground");
 
     // A query with the credential from the Headers tab.
     let headers = json!({"Authorization": format!("Bearer {token}")}).to_string();
-    page.wait_for(
-        &set_editor(".graphiql-editor-tool", &headers),
-        "the headers editor",
-        WAIT,
-    )
-    .await;
-    page.wait_for(
-        &set_editor(".graphiql-query-editor", "query Me { me { email } }"),
-        "the query editor",
-        WAIT,
-    )
-    .await;
-    page.eval("document.querySelector('.graphiql-execute-button').click()")
-        .await;
     let answer = page
-        .wait_for(
-            &format!("(() => {{ const v = {RESPONSE}; return v.includes('email') ? v : ''; }})()"),
-            "the query's answer",
-            WAIT,
-        )
+        .run_in_graphiql(&headers, "query Me { me { email } }", "email", WAIT)
         .await;
-    let answer: Value = serde_json::from_str(answer.as_str().unwrap()).unwrap();
+    let answer: Value = serde_json::from_str(&answer).unwrap();
     assert_eq!(answer["data"]["me"]["email"], json!(email));
 
     // A subscription over the WebSocket: a job created elsewhere shows up in the page.
@@ -127,7 +80,9 @@ async fn the_playground_runs_introspection_a_query_and_a_subscription_offline() 
         .unwrap()
         .to_owned();
     page.wait_for(
-        &format!("(() => {{ const v = {RESPONSE}; return v.includes('{job_id}') ? v : ''; }})()"),
+        &format!(
+            "(() => {{ const v = {GRAPHIQL_RESPONSE}; return v.includes('{job_id}') ? v : ''; }})()"
+        ),
         "the subscription event in the page",
         WAIT,
     )

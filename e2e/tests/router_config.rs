@@ -86,7 +86,10 @@ async fn an_oidc_jwt_from_the_configured_issuer_acts_as_a_provisioned_user() {
         &format!("  mediamagic_auth:\n    enabled: true\n    config:\n      oidc:\n        issuer: \"https://issuer.test/\"\n        audience: \"mediamagic\"\n        jwks_url: \"{jwks_url}\""),
         1,
     );
-    assert!(config.contains("jwks_url"), "the auth plugin's config was not replaced");
+    assert!(
+        config.contains("jwks_url"),
+        "the auth plugin's config was not replaced"
+    );
     let router = stack.add_router_with(&config).await;
 
     let der = issuer_key.to_private_key_der().unwrap();

@@ -1,0 +1,124 @@
+//! `mediamagic dev` as a user runs it, for the journeys: the real binary with its embedded
+//! defaults, its own Postgres and Redis under a data directory, every port free, waited for
+//! until it prints `ready`, stopped with Ctrl-C.
+
+use crate::workspace_binary;
+use mediamagic_kit::local_services::free_port;
+use std::{path::Path, process::Stdio, time::Duration};
+use tokio::{
+    io::{AsyncBufReadExt, BufReader},
+    process::{Child, ChildStdout, Command},
+};
+
+/// The services `dev` starts, with the `[listen]` key of each port.
+const PORTS: &[&str] = &[
+    "ROUTER_PORT",
+    "ACCOUNTS_PORT",
+    "MODELS_PORT",
+    "MEDIA_PORT",
+    "JOBS_PORT",
+    "WORKER_PORT",
+    "BILLING_PORT",
+    "COMPAT_PORT",
+];
+
+/// A running `mediamagic dev`.
+pub struct DevProcess {
+    child: Child,
+    lines: tokio::io::Lines<BufReader<ChildStdout>>,
+    /// What it printed before `ready`.
+    pub banner: Vec<String>,
+    /// The router's port.
+    pub router_port: u16,
+    ports: Vec<(&'static str, u16)>,
+}
+
+impl DevProcess {
+    /// Starts `mediamagic dev` on `data_dir` with every port free.
+    pub async fn start(data_dir: &Path) -> Self {
+        let ports = PORTS
+            .iter()
+            .map(|name| (*name, free_port().expect("free port")))
+            .collect();
+        Self::start_on(data_dir, ports).await
+    }
+
+    /// Starts it again on the same data and ports (after [`DevProcess::stop`]).
+    pub async fn restart(data_dir: &Path, ports: Vec<(&'static str, u16)>) -> Self {
+        Self::start_on(data_dir, ports).await
+    }
+
+    /// Its ports, to start it again on the same ones.
+    pub fn ports(&self) -> Vec<(&'static str, u16)> {
+        self.ports.clone()
+    }
+
+    async fn start_on(data_dir: &Path, ports: Vec<(&'static str, u16)>) -> Self {
+        let mut command = Command::new(workspace_binary("mediamagic"));
+        command
+            .arg("dev")
+            .env_remove("DATABASE_URL")
+            .env_remove("REDIS_URL")
+            .env("MEDIAMAGIC__DEV__DATA_DIR", data_dir)
+            .env("MEDIAMAGIC__LOG__FORMAT", "json");
+        for (name, port) in &ports {
+            command.env(format!("MEDIAMAGIC__LISTEN__{name}"), port.to_string());
+        }
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("mediamagic dev starts");
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let banner = tokio::time::timeout(Duration::from_secs(120), async {
+            let mut seen = Vec::new();
+            while let Some(line) = lines.next_line().await.expect("dev output") {
+                if line == "ready" {
+                    return seen;
+                }
+                seen.push(line);
+            }
+            panic!("dev exited before it was ready: {seen:?}");
+        })
+        .await
+        .expect("dev is ready within 120 s");
+        let router_port = ports
+            .iter()
+            .find(|(name, _)| *name == "ROUTER_PORT")
+            .map(|(_, port)| *port)
+            .expect("router port");
+        Self {
+            child,
+            lines,
+            banner,
+            router_port,
+            ports,
+        }
+    }
+
+    /// The router's public base URL.
+    pub fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.router_port)
+    }
+
+    /// Ctrl-C, then waits for a clean exit and the `stopped` line.
+    pub async fn stop(mut self) {
+        let pid = self.child.id().expect("pid").to_string();
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .await
+            .expect("kill runs");
+        let status = tokio::time::timeout(Duration::from_secs(60), self.child.wait())
+            .await
+            .expect("dev stops within 60 s of Ctrl-C")
+            .expect("exit status");
+        assert!(status.success(), "dev exits cleanly: {status}");
+        let mut rest = Vec::new();
+        while let Ok(Some(line)) = self.lines.next_line().await {
+            rest.push(line);
+        }
+        assert!(rest.iter().any(|l| l == "stopped"), "{rest:?}");
+    }
+}
