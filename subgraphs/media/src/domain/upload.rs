@@ -113,12 +113,19 @@ impl UploadRequest {
                 "filename must be 1 to 255 characters without control characters",
             ));
         }
-        let content_type = content_type
+        let mut content_type = content_type
             .split(';')
             .next()
             .unwrap_or("")
             .trim()
             .to_ascii_lowercase();
+        // curl's `-F file=@clip.mp4` (the seeds' examples) sends a generic type for most
+        // media; the name's extension says what it is (ffprobe checks the bytes later).
+        if content_type.is_empty() || content_type == "application/octet-stream" {
+            if let Some(guessed) = type_from_extension(&name) {
+                content_type = guessed.to_owned();
+            }
+        }
         let kind = match content_type.split('/').next() {
             Some("image") => MediaKind::Image,
             Some("video") => MediaKind::Video,
@@ -164,6 +171,28 @@ impl UploadRequest {
             job_id: None,
         })
     }
+}
+
+/// The media type usual for a file name's extension, for clients that send a generic one.
+pub fn type_from_extension(name: &str) -> Option<&'static str> {
+    let (_, extension) = name.rsplit_once('.')?;
+    Some(match extension.to_ascii_lowercase().as_str() {
+        "mp4" | "m4v" => "video/mp4",
+        "mov" => "video/quicktime",
+        "mkv" => "video/x-matroska",
+        "webm" => "video/webm",
+        "avi" => "video/x-msvideo",
+        "mp3" => "audio/mpeg",
+        "wav" => "audio/wav",
+        "m4a" => "audio/mp4",
+        "flac" => "audio/flac",
+        "ogg" | "oga" => "audio/ogg",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        _ => return None,
+    })
 }
 
 /// A sha256 as 64 hex digits, lower-cased.
@@ -223,6 +252,33 @@ mod tests {
             Some(&"AB".repeat(32)),
             vec!["\"hair\"".into(), " Face ".into(), "hair".into()],
         )
+    }
+
+    #[test]
+    fn a_generic_content_type_is_taken_from_the_file_extension() {
+        let config = MediaConfig::default();
+        let curl = |name: &str| {
+            UploadRequest::parse(
+                &config,
+                name,
+                "application/octet-stream",
+                None,
+                None,
+                vec![],
+            )
+        };
+        let video = curl("video.MP4").unwrap();
+        assert_eq!(
+            (video.content_type.as_str(), video.kind),
+            ("video/mp4", MediaKind::Video)
+        );
+        assert_eq!(curl("song.mp3").unwrap().content_type, "audio/mpeg");
+        assert!(curl("notes.txt").is_err());
+        assert!(curl("no-extension").is_err());
+        // A declared specific type is kept, whatever the name says.
+        let declared =
+            UploadRequest::parse(&config, "clip.mp4", "video/webm", None, None, vec![]).unwrap();
+        assert_eq!(declared.content_type, "video/webm");
     }
 
     #[test]
