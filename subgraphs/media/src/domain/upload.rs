@@ -121,10 +121,10 @@ impl UploadRequest {
             .to_ascii_lowercase();
         // curl's `-F file=@clip.mp4` (the seeds' examples) sends a generic type for most
         // media; the name's extension says what it is (ffprobe checks the bytes later).
-        if content_type.is_empty() || content_type == "application/octet-stream" {
-            if let Some(guessed) = type_from_extension(&name) {
-                content_type = guessed.to_owned();
-            }
+        if (content_type.is_empty() || content_type == "application/octet-stream")
+            && let Some(guessed) = type_from_extension(&name)
+        {
+            content_type = guessed.to_owned();
         }
         let kind = match content_type.split('/').next() {
             Some("image") => MediaKind::Image,
