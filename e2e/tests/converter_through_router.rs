@@ -152,6 +152,8 @@ async fn the_converter_answers_clearly_before_the_mp3_is_ready_and_on_bad_reques
 
     let (status, _) = login(&stack, &email, "wrong horse 1").await;
     assert_eq!(status, 401);
+    let (status, _) = login(&stack, &email, "").await;
+    assert_eq!(status, 401);
 
     let video = mp4();
     let file = [("file", Some(("video.mp4", "video/mp4")), video.as_slice())];
@@ -182,4 +184,10 @@ async fn the_converter_answers_clearly_before_the_mp3_is_ready_and_on_bad_reques
             .status(),
         404
     );
+    // Guessing passwords is rate limited: 429 once the email has too many failures.
+    let mut statuses = Vec::new();
+    for _ in 0..stack.config.accounts.login_max_failures + 1 {
+        statuses.push(login(&stack, &email, "wrong horse 2").await.0);
+    }
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
 }

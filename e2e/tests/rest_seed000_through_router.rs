@@ -211,6 +211,8 @@ async fn api_keys_for_me_and_for_a_team_act_as_their_owner_and_revoke_at_once() 
     assert_eq!(revoked.status, 204);
     let refused = call(&stack, "GET", "/api/v1/media", Cred::Key(&key), None).await;
     assert_eq!(refused.status, 401);
+    // Refused by the router itself, in the REST surfaces' error shape.
+    assert_eq!(refused.code(), "UNAUTHENTICATED", "{:?}", refused.body);
 }
 
 #[tokio::test]

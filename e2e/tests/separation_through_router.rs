@@ -231,6 +231,37 @@ async fn queued_songs_are_listed_oldest_first_and_a_resent_song_keeps_its_hash()
 }
 
 #[tokio::test]
+async fn a_sixteen_megabyte_request_passes_the_router_and_is_queued() {
+    let stack = spawn_stack_with(|config| config.worker.enabled = false).await;
+    let (token, _, _) = stack.sign_up("dj").await;
+    // A real mp3 padded to 12 MiB: 16 MiB of base64 in the JSON body.
+    let mut big = mp3();
+    big.resize(12 * 1024 * 1024, 0);
+    let body = song(&big);
+    assert!(body.to_string().len() > 16 * 1024 * 1024);
+
+    let queued = call(
+        &stack,
+        "POST",
+        "/apiv1/separate",
+        Cred::Bearer(&token),
+        Some(&body),
+    )
+    .await;
+    assert_eq!(queued.status, 200, "{:?}", queued.body);
+    let hash = queued.body["hash"].as_str().unwrap();
+    let job = call(
+        &stack,
+        "GET",
+        &format!("/api/v1/jobs/{hash}"),
+        Cred::Bearer(&token),
+        None,
+    )
+    .await;
+    assert_eq!(job.body["status"], "queued");
+}
+
+#[tokio::test]
 async fn separation_errors_have_clear_statuses() {
     let stack = spawn_stack_with(|config| {
         config.worker.enabled = false;

@@ -13,7 +13,9 @@ use hive_router::{
     http::StatusCode,
     plugins::{
         hooks::{
-            on_http_request::{OnHttpRequestHookFuture, OnHttpRequestHookPayload},
+            on_http_request::{
+                OnHttpRequestHookFuture, OnHttpRequestHookPayload, OnHttpRequestHookResult,
+            },
             on_plugin_init::{OnPluginInitPayload, OnPluginInitResult},
         },
         plugin_trait::{RouterPlugin, StartHookPayload},
@@ -31,6 +33,7 @@ pub const API_KEY_HEADER: &str = "x-mediamagic-key";
 /// The auth plugin.
 pub struct AuthPlugin {
     checker: Arc<CredentialChecker>,
+    rest_paths: Vec<String>,
     subscription_token_path: String,
     internal_token_ttl_seconds: i64,
 }
@@ -72,6 +75,7 @@ impl AuthPlugin {
         let sessions = TokenVerifier::from_hex(&root_public).map_err(|e| e.to_string())?;
         let internal = TokenIssuer::from_hex(&internal_private).map_err(|e| e.to_string())?;
         Ok(Self {
+            rest_paths: config.rest_paths.clone(),
             subscription_token_path: config.subscription_token_path.clone(),
             internal_token_ttl_seconds: config.internal_token_ttl_seconds,
             checker: Arc::new(CredentialChecker::new(
@@ -93,6 +97,45 @@ fn unauthenticated(message: &str) -> GraphQLError {
 }
 
 impl AuthPlugin {
+    /// Refuses the request: a GraphQL error, or on a REST path (`rest_paths`) the REST
+    /// surfaces' `{"error": {"code", "message"}}`, so each client sees one shape.
+    fn refuse<'req>(
+        &self,
+        payload: OnHttpRequestHookPayload<'req>,
+        error: GraphQLError,
+        status: StatusCode,
+    ) -> OnHttpRequestHookResult<'req> {
+        let path = payload.router_http_request.path();
+        let rest = self.rest_paths.iter().any(|prefix| {
+            if prefix.ends_with('/') {
+                path.starts_with(prefix.as_str())
+            } else {
+                path == prefix
+            }
+        });
+        if !rest {
+            return payload.end_with_graphql_error(error, status);
+        }
+        let code = error
+            .extensions
+            .code
+            .clone()
+            .unwrap_or_else(|| "INTERNAL".to_owned());
+        let body = serde_json::json!({"error": {"code": code, "message": error.message}});
+        let mut response = hive_router::ntex::http::Response::build(status);
+        response.header(
+            hive_router::ntex::http::header::CONTENT_TYPE,
+            "application/json",
+        );
+        if status == StatusCode::UNAUTHORIZED {
+            response.header(
+                hive_router::ntex::http::header::WWW_AUTHENTICATE,
+                "Bearer, Basic realm=\"mediamagic\"",
+            );
+        }
+        payload.end_with_response(response.body(body.to_string()))
+    }
+
     fn is_token_request(&self, payload: &OnHttpRequestHookPayload<'_>) -> bool {
         let request = &payload.router_http_request;
         request.path() == self.subscription_token_path
@@ -160,7 +203,8 @@ impl RouterPlugin for AuthPlugin {
                 (None, Some(Ok(Some(token)))) => self.checker.bearer(&token).await,
                 (None, Some(Ok(None))) | (None, None) => {
                     if self.is_token_request(&payload) {
-                        return payload.end_with_graphql_error(
+                        return self.refuse(
+                            payload,
                             unauthenticated("send a session token or an API key"),
                             StatusCode::UNAUTHORIZED,
                         );
@@ -171,14 +215,16 @@ impl RouterPlugin for AuthPlugin {
             let identity = match checked {
                 Ok(identity) => identity,
                 Err(CredentialError::Rejected(message)) => {
-                    return payload.end_with_graphql_error(
+                    return self.refuse(
+                        payload,
                         unauthenticated(message),
                         StatusCode::UNAUTHORIZED,
                     );
                 }
                 Err(err @ CredentialError::Unavailable(_)) => {
                     tracing::error!(error = %err, "credential check failed");
-                    return payload.end_with_graphql_error(
+                    return self.refuse(
+                        payload,
                         GraphQLError::from_message_and_code(
                             "credentials cannot be checked right now; try again",
                             "INTERNAL",
@@ -191,7 +237,8 @@ impl RouterPlugin for AuthPlugin {
                 Ok(token) => token,
                 Err(err) => {
                     tracing::error!(error = %err, "could not mint an internal token");
-                    return payload.end_with_graphql_error(
+                    return self.refuse(
+                        payload,
                         GraphQLError::from_message_and_code("internal error", "INTERNAL"),
                         StatusCode::INTERNAL_SERVER_ERROR,
                     );
@@ -209,7 +256,8 @@ impl RouterPlugin for AuthPlugin {
                     );
                 }
                 Err(_) => {
-                    return payload.end_with_graphql_error(
+                    return self.refuse(
+                        payload,
                         GraphQLError::from_message_and_code("internal error", "INTERNAL"),
                         StatusCode::INTERNAL_SERVER_ERROR,
                     );

@@ -42,6 +42,24 @@ pub struct AuthPluginConfig {
     /// reads WebSocket credentials from `connection_init`, where this plugin cannot check them.
     #[serde(default = "default_subscription_token_path")]
     pub subscription_token_path: String,
+    /// Paths of REST surfaces (a prefix when it ends with `/`, else exact): refused
+    /// credentials there get `{"error": {"code", "message"}}` rather than a GraphQL error.
+    #[serde(default = "default_rest_paths")]
+    pub rest_paths: Vec<String>,
+}
+
+fn default_rest_paths() -> Vec<String> {
+    [
+        "/api/v1/",
+        "/converter/",
+        "/apiv1/",
+        "/upload",
+        "/uploads/upload",
+        "/objects/",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect()
 }
 
 fn default_subscription_token_path() -> String {
