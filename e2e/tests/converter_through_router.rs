@@ -184,6 +184,28 @@ async fn the_converter_answers_clearly_before_the_mp3_is_ready_and_on_bad_reques
             .status(),
         404
     );
+    // Seed 002's request metrics: per route and status, on the compat service's /metrics.
+    let compat = &stack
+        .service_urls
+        .iter()
+        .find(|(name, _)| *name == "compat")
+        .unwrap()
+        .1;
+    let metrics = reqwest::get(format!("{compat}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.starts_with("mediamagic_http_requests_total")
+                && l.contains("/converter/download")
+                && l.contains("409")),
+        "{metrics}"
+    );
+
     // Guessing passwords is rate limited: 429 once the email has too many failures.
     let mut statuses = Vec::new();
     for _ in 0..stack.config.accounts.login_max_failures + 1 {
