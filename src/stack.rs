@@ -475,6 +475,12 @@ pub const SERVICES: &[&str] = &[
 
 /// `mediamagic serve <role>`: one service with configured keys, until SIGTERM.
 pub async fn serve(config: PlatformConfig, role: &str) -> anyhow::Result<()> {
+    // The REST surfaces hold no state and no keys: they need only the router's URL.
+    if role == "compat" {
+        let listener =
+            TcpListener::bind((config.listen.host.as_str(), config.listen.compat_port)).await?;
+        return serve_until_signal("compat", listener, compat_service(&config)?).await;
+    }
     let keys = Keys::from_config(&config.auth)?;
     let infra = Infra {
         database_url: config
@@ -504,8 +510,17 @@ pub async fn serve(config: PlatformConfig, role: &str) -> anyhow::Result<()> {
     let port = configured_port(&config, name).unwrap_or_default();
     let listener = TcpListener::bind((config.listen.host.as_str(), port)).await?;
     let built = service(name, &config, &infra, listener.local_addr()?).await?;
+    serve_until_signal(name, listener, built).await
+}
+
+/// Serves `service` until SIGTERM or Ctrl-C, then lets it finish.
+async fn serve_until_signal(
+    name: &'static str,
+    listener: TcpListener,
+    service: Service,
+) -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
-    let task = spawn_service(name, listener, built, shutdown.clone());
+    let task = spawn_service(name, listener, service, shutdown.clone());
     mediamagic_kit::server::shutdown_signal().await;
     shutdown.cancel();
     task.await?;

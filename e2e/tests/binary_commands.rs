@@ -87,6 +87,59 @@ async fn serve_runs_one_service_until_sigterm() {
 }
 
 #[tokio::test]
+async fn serve_compat_needs_only_the_routers_url() {
+    let port = free_port().unwrap();
+    let mut child = Command::new(workspace_binary("mediamagic"))
+        .args(["serve", "compat"])
+        .env_remove("DATABASE_URL")
+        .env_remove("REDIS_URL")
+        .env("MEDIAMAGIC__LISTEN__COMPAT_PORT", port.to_string())
+        .env(
+            "MEDIAMAGIC__COMPAT__GRAPHQL_URL",
+            "http://127.0.0.1:9/graphql",
+        )
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut health = None;
+    for _ in 0..100 {
+        if let Ok(response) = reqwest::get(format!("http://127.0.0.1:{port}/")).await {
+            health = Some(response.text().await.unwrap());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        health
+            .unwrap_or_default()
+            .contains("Music Separation Server")
+    );
+    // With the router unreachable, a REST call is a clear 502, not a hang or a crash.
+    let answer = reqwest::Client::new()
+        .get(format!("http://127.0.0.1:{port}/api/v1/media"))
+        .bearer_auth("token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 502);
+    let body: serde_json::Value = answer.json().await.unwrap();
+    assert_eq!(
+        body["error"]["message"],
+        "the platform is unavailable; try again"
+    );
+    Command::new("kill")
+        .args(["-TERM", &child.id().unwrap().to_string()])
+        .status()
+        .await
+        .unwrap();
+    let status = tokio::time::timeout(Duration::from_secs(20), child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "{status}");
+}
+
+#[tokio::test]
 async fn serve_without_keys_explains_what_is_missing() {
     let output = Command::new(workspace_binary("mediamagic"))
         .args(["serve", "accounts"])
