@@ -107,6 +107,15 @@ pub fn lower(value: &Value) -> Value {
         .unwrap_or(Value::Null)
 }
 
+/// The cursor of the next page, or null on the last one.
+pub fn next_cursor(page_info: &Value) -> Value {
+    if page_info["hasNextPage"] == true {
+        page_info["endCursor"].clone()
+    } else {
+        Value::Null
+    }
+}
+
 /// Paging of REST lists: `?limit=` (1..=100) and `?after=` (the `next` cursor of the
 /// previous page).
 #[derive(Debug, Default, Deserialize)]

@@ -5,8 +5,7 @@ use crate::{
     CompatDeps,
     client::Caller,
     error::RestError,
-    seed000::tokens::next_cursor,
-    shapes::{JsonBody, Page, lower, snake_keys},
+    shapes::{JsonBody, Page, lower, next_cursor, snake_keys},
 };
 use axum::{
     Json,

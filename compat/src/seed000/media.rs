@@ -5,8 +5,7 @@ use crate::{
     CompatDeps,
     client::Caller,
     error::RestError,
-    seed000::tokens::next_cursor,
-    shapes::{JsonBody, Page, lower, seed_time, tag_list},
+    shapes::{JsonBody, Page, lower, next_cursor, seed_time, tag_list},
 };
 use axum::{
     Json,

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod deployments;
 pub mod media;
 pub mod models;
+pub mod teams;
 pub mod tokens;
 
 use crate::{CompatDeps, error::RestError};
@@ -25,12 +26,12 @@ pub fn routes(deps: CompatDeps) -> Router {
         .route("/api/v1/tokens/{id}", delete(tokens::revoke))
         .route(
             "/api/v1/teams",
-            get(tokens::list_teams).post(tokens::create_team),
+            get(teams::list_teams).post(teams::create_team),
         )
-        .route("/api/v1/teams/{id}", get(tokens::get_team))
-        .route("/api/v1/teams/{id}/token", post(tokens::team_token))
-        .route("/api/v1/teams/{id}/invites", post(tokens::invite))
-        .route("/api/v1/invites/accept", post(tokens::accept))
+        .route("/api/v1/teams/{id}", get(teams::get_team))
+        .route("/api/v1/teams/{id}/token", post(teams::team_token))
+        .route("/api/v1/teams/{id}/invites", post(teams::invite))
+        .route("/api/v1/invites/accept", post(teams::accept))
         .route("/api/v1/media", get(media::list))
         .route(
             "/api/v1/media/{id}",
