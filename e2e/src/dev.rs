@@ -3,7 +3,6 @@
 //! until it prints `ready`, stopped with Ctrl-C.
 
 use crate::workspace_binary;
-use mediamagic_kit::local_services::free_port;
 use std::{path::Path, process::Stdio, time::Duration};
 use tokio::{
     io::{AsyncBufReadExt, BufReader},
@@ -36,10 +35,17 @@ pub struct DevProcess {
 impl DevProcess {
     /// Starts `mediamagic dev` on `data_dir` with every port free.
     pub async fn start(data_dir: &Path) -> Self {
+        // Held together until dev starts, so the ports are distinct and still free.
+        let held: Vec<std::net::TcpListener> = PORTS
+            .iter()
+            .map(|_| std::net::TcpListener::bind("127.0.0.1:0").expect("free port"))
+            .collect();
         let ports = PORTS
             .iter()
-            .map(|name| (*name, free_port().expect("free port")))
+            .zip(&held)
+            .map(|(name, listener)| (*name, listener.local_addr().expect("port").port()))
             .collect();
+        drop(held);
         Self::start_on(data_dir, ports).await
     }
 

@@ -115,8 +115,10 @@ pub async fn spawn_stack_with(adjust: impl FnOnce(&mut PlatformConfig)) -> TestS
     };
     // Most tests play the worker through the queue API; worker tests turn the real one on.
     config.worker.enabled = false;
-    // The REST surfaces call the first router, whose port is chosen now.
-    let router_port = free_port().expect("port");
+    // The REST surfaces call the first router, whose port is chosen now and held until the
+    // router starts, so that no service listening on an OS-chosen port can take it.
+    let reserved = std::net::TcpListener::bind("127.0.0.1:0").expect("reserve a port");
+    let router_port = reserved.local_addr().expect("reserved port").port();
     config.compat.graphql_url = Some(format!("http://127.0.0.1:{router_port}/graphql"));
     adjust(&mut config);
     let shutdown = CancellationToken::new();
@@ -145,6 +147,7 @@ pub async fn spawn_stack_with(adjust: impl FnOnce(&mut PlatformConfig)) -> TestS
         shutdown,
         http: reqwest::Client::new(),
     };
+    drop(reserved);
     stack
         .add_router_on(router_process::DEV_CONFIG, router_port)
         .await;
