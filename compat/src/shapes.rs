@@ -107,13 +107,20 @@ pub fn lower(value: &Value) -> Value {
         .unwrap_or(Value::Null)
 }
 
-/// The cursor of the next page, or null on the last one.
-pub fn next_cursor(page_info: &Value) -> Value {
-    if page_info["hasNextPage"] == true {
+/// A GraphQL connection's `nodes`, each through `shape`, and the cursor of the next page
+/// (null on the last one).
+pub fn page_of(connection: &Value, shape: fn(&Value) -> Value) -> (Vec<Value>, Value) {
+    let items = connection["nodes"]
+        .as_array()
+        .map(|nodes| nodes.iter().map(shape).collect())
+        .unwrap_or_default();
+    let page_info = &connection["pageInfo"];
+    let next = if page_info["hasNextPage"] == true {
         page_info["endCursor"].clone()
     } else {
         Value::Null
-    }
+    };
+    (items, next)
 }
 
 /// Paging of REST lists: `?limit=` (1..=100) and `?after=` (the `next` cursor of the

@@ -377,6 +377,22 @@ async fn model_examples_create_get_list_filter_update_and_delete_with_the_seed_s
         .map(|m| m["id"].as_str().unwrap())
         .collect();
     assert!(listed_ids.contains(&given) && listed_ids.contains(&other.as_str()));
+    // A bare array, as in the seed: the next page's cursor is in a header.
+    let first_page = call(&stack, "GET", "/api/v1/models?limit=1", cred, None).await;
+    assert_eq!(first_page.body.as_array().unwrap().len(), 1);
+    let cursor = first_page.headers["x-next-cursor"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let second_page = call(
+        &stack,
+        "GET",
+        &format!("/api/v1/models?limit=1&after={cursor}"),
+        cred,
+        None,
+    )
+    .await;
+    assert_ne!(second_page.body[0]["id"], first_page.body[0]["id"]);
     let head = call(&stack, "GET", "/api/v1/models?tags=head", cred, None).await;
     let head_ids: Vec<&str> = head
         .body

@@ -5,7 +5,7 @@ use crate::{
     CompatDeps,
     client::Caller,
     error::RestError,
-    shapes::{JsonBody, Page, lower, next_cursor, snake_keys},
+    shapes::{JsonBody, Page, lower, page_of, snake_keys},
 };
 use axum::{
     Json,
@@ -151,14 +151,8 @@ pub async fn list(
             json!({"first": page.first(deps.config.default_page_size)?, "after": page.after}),
         )
         .await?;
-    let list = &data["deployments"];
-    let deployments: Vec<Value> = list["nodes"]
-        .as_array()
-        .map(|nodes| nodes.iter().map(deployment_shape).collect())
-        .unwrap_or_default();
-    Ok(Json(
-        json!({"deployments": deployments, "next": next_cursor(&list["pageInfo"])}),
-    ))
+    let (deployments, next) = page_of(&data["deployments"], deployment_shape);
+    Ok(Json(json!({"deployments": deployments, "next": next})))
 }
 
 /// One deployment.
@@ -224,14 +218,8 @@ pub async fn list_jobs(
             json!({"filter": {"status": statuses}, "first": page.first(deps.config.default_page_size)?, "after": page.after}),
         )
         .await?;
-    let list = &data["jobs"];
-    let jobs: Vec<Value> = list["nodes"]
-        .as_array()
-        .map(|nodes| nodes.iter().map(job_shape).collect())
-        .unwrap_or_default();
-    Ok(Json(
-        json!({"jobs": jobs, "next": next_cursor(&list["pageInfo"])}),
-    ))
+    let (jobs, next) = page_of(&data["jobs"], job_shape);
+    Ok(Json(json!({"jobs": jobs, "next": next})))
 }
 
 /// One job, by id.

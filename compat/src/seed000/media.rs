@@ -5,7 +5,7 @@ use crate::{
     CompatDeps,
     client::Caller,
     error::RestError,
-    shapes::{JsonBody, Page, lower, next_cursor, seed_time, tag_list},
+    shapes::{JsonBody, Page, lower, page_of, seed_time, tag_list},
 };
 use axum::{
     Json,
@@ -73,15 +73,11 @@ pub async fn list(
             json!({"filter": filter, "first": page.first(deps.config.default_page_size)?, "after": page.after}),
         )
         .await?;
-    let list = &data["mediaList"];
-    let media: Vec<Value> = list["nodes"]
-        .as_array()
-        .map(|nodes| nodes.iter().map(media_shape).collect())
-        .unwrap_or_default();
+    let (media, next) = page_of(&data["mediaList"], media_shape);
     Ok(Json(json!({
         "media": media,
         "media_key": deps.platform.origin(),
-        "next": next_cursor(&list["pageInfo"]),
+        "next": next,
     })))
 }
 

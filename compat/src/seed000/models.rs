@@ -5,7 +5,7 @@ use crate::{
     CompatDeps,
     client::Caller,
     error::RestError,
-    shapes::{JsonBody, Page, camel_case, lower, seed_time, snake_keys, tag_list},
+    shapes::{JsonBody, Page, camel_case, lower, page_of, seed_time, snake_keys, tag_list},
 };
 use axum::{
     Json,
@@ -182,18 +182,13 @@ pub async fn list(
             json!({"filter": filter, "first": page.first(deps.config.default_page_size)?, "after": page.after}),
         )
         .await?;
-    let models = &data["models"];
+    let (list, next) = page_of(&data["models"], model_shape);
     let mut headers = HeaderMap::new();
-    if models["pageInfo"]["hasNextPage"] == true
-        && let Some(cursor) = models["pageInfo"]["endCursor"].as_str()
+    if let Some(cursor) = next.as_str()
         && let Ok(value) = HeaderValue::from_str(cursor)
     {
         headers.insert("x-next-cursor", value);
     }
-    let list: Vec<Value> = models["nodes"]
-        .as_array()
-        .map(|nodes| nodes.iter().map(model_shape).collect())
-        .unwrap_or_default();
     Ok((headers, Json(Value::Array(list))))
 }
 

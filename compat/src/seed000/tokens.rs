@@ -5,7 +5,7 @@ use crate::{
     CompatDeps,
     client::Caller,
     error::RestError,
-    shapes::{JsonBody, Page, lower, next_cursor, snake_keys},
+    shapes::{JsonBody, Page, lower, page_of, snake_keys},
 };
 use axum::{
     Json,
@@ -94,14 +94,8 @@ pub async fn list(
             json!({"first": page.first(deps.config.default_page_size)?, "after": page.after}),
         )
         .await?;
-    let keys = &data["apiKeys"];
-    let tokens: Vec<Value> = keys["nodes"]
-        .as_array()
-        .map(|nodes| nodes.iter().map(key_shape).collect())
-        .unwrap_or_default();
-    Ok(Json(
-        json!({"tokens": tokens, "next": next_cursor(&keys["pageInfo"])}),
-    ))
+    let (tokens, next) = page_of(&data["apiKeys"], key_shape);
+    Ok(Json(json!({"tokens": tokens, "next": next})))
 }
 
 /// Revokes an API key at once.
