@@ -1,17 +1,17 @@
 //! The worker's side of the media subgraph, acting as a job's owner with internal tokens it
 //! mints for each call: input lookups (presigned GET URLs), downloads, and output
-//! registration (presigned PUT, then finalize, with lineage to the job).
+//! registration (one streamed multipart upload with lineage to the job; presigned PUT tickets
+//! then finalize for runs that upload from elsewhere, such as Kubernetes pods).
 
 use crate::{domain::run::InputFile, error::WorkerError};
 use chrono::{Duration as ChronoDuration, Utc};
-use futures::TryStreamExt;
+use futures::{StreamExt, TryStreamExt};
 use mediamagic_kit::{
     AccountKind, Scope,
     auth::INTERNAL_TOKEN_HEADER,
     tokens::{Claims, TokenIssuer},
 };
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use std::{path::Path, sync::Arc};
 use tokio::io::AsyncWriteExt;
 use uuid::Uuid;
@@ -58,9 +58,9 @@ impl MediaSession {
         }
     }
 
-    async fn call(&self, query: &str, variables: Value) -> Result<Value, WorkerError> {
-        let token = self
-            .issuer
+    /// A short-lived internal token acting as the job's owner.
+    fn token(&self) -> Result<String, WorkerError> {
+        self.issuer
             .mint(&Claims {
                 user_id: None,
                 account_id: self.owner,
@@ -69,33 +69,21 @@ impl MediaSession {
                 expires_at: Utc::now() + ChronoDuration::seconds(60),
                 session: None,
             })
-            .map_err(|e| WorkerError::Media(format!("cannot mint a token: {e}")))?;
+            .map(|minted| minted.token)
+            .map_err(|e| WorkerError::Media(format!("cannot mint a token: {e}")))
+    }
+
+    async fn call(&self, query: &str, variables: Value) -> Result<Value, WorkerError> {
+        let token = self.token()?;
         let response = self
             .http
             .post(self.url.as_str())
-            .header(INTERNAL_TOKEN_HEADER, token.token)
+            .header(INTERNAL_TOKEN_HEADER, token)
             .json(&json!({"query": query, "variables": variables}))
             .send()
             .await
             .map_err(|e| WorkerError::Media(e.to_string()))?;
-        let status = response.status();
-        let body: Value = response
-            .json()
-            .await
-            .map_err(|e| WorkerError::Media(e.to_string()))?;
-        if let Some(errors) = body["errors"].as_array().filter(|e| !e.is_empty()) {
-            let code = errors[0]["extensions"]["code"].as_str().unwrap_or("");
-            let message = errors[0]["message"].as_str().unwrap_or("").to_owned();
-            return Err(if code == "BAD_USER_INPUT" || code == "NOT_FOUND" {
-                WorkerError::Rejected(message)
-            } else {
-                WorkerError::Media(format!("{status}: {message}"))
-            });
-        }
-        if !status.is_success() {
-            return Err(WorkerError::Media(format!("{status}: {body}")));
-        }
-        Ok(body["data"].clone())
+        read_answer(response).await
     }
 
     /// The file arguments `(argument, media id)` with presigned URLs; a media the owner
@@ -215,39 +203,62 @@ impl MediaSession {
         })
     }
 
-    /// Uploads a local file as an output of `job`: ticket, PUT, finalize.
+    /// Uploads a local file as an output of `job` in one multipart request to the media
+    /// service, which hashes it while storing it and registers it live with lineage to the
+    /// job (no second read of the file on either side).
     pub async fn upload_output(
         &self,
         job: Uuid,
         path: &Path,
         content_type: &str,
     ) -> Result<Uuid, WorkerError> {
-        let (size, sha256) = hash_file(path).await?;
+        let failed =
+            |e: std::io::Error| WorkerError::Media(format!("reading an output failed: {e}"));
+        let file = tokio::fs::File::open(path).await.map_err(failed)?;
+        let size = file.metadata().await.map_err(failed)?.len();
         let filename = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "output".into());
-        let ticket = self
-            .output_ticket(job, &filename, content_type, Some((size, &sha256)))
-            .await?;
-        let file = tokio::fs::File::open(path)
-            .await
-            .map_err(|e| WorkerError::Media(format!("reading an output failed: {e}")))?;
-        let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(file));
-        let mut request = self
+            .unwrap_or_else(|| "output".into())
+            .replace(['"', '\\', '\r', '\n'], "_");
+        let boundary = format!("mediamagic-output-{}", Uuid::new_v4().simple());
+        let operations = json!({
+            "query": "mutation($job: ID!, $file: Upload!) { uploadJobOutput(jobId: $job, file: $file) { id } }",
+            "variables": {"job": job, "file": null},
+        });
+        let head = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{operations}\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"map\"\r\n\r\n{{\"0\":[\"variables.file\"]}}\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"0\"; filename=\"{filename}\"\r\nContent-Type: {content_type}\r\n\r\n"
+        );
+        let tail = format!("\r\n--{boundary}--\r\n");
+        let length = head.len() as u64 + size + tail.len() as u64;
+        let body = futures::stream::once(async move { Ok(bytes::Bytes::from(head)) })
+            .chain(tokio_util::io::ReaderStream::with_capacity(
+                file,
+                256 * 1024,
+            ))
+            .chain(futures::stream::once(async move {
+                Ok(bytes::Bytes::from(tail))
+            }));
+        let response = self
             .http
-            .put(&ticket.url)
-            .header(reqwest::header::CONTENT_LENGTH, size);
-        for (name, value) in &ticket.headers {
-            request = request.header(name, value);
-        }
-        request
-            .body(body)
+            .post(format!("{}/upload", self.url.trim_end_matches('/')))
+            .header(INTERNAL_TOKEN_HEADER, self.token()?)
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .header(reqwest::header::CONTENT_LENGTH, length)
+            .body(reqwest::Body::wrap_stream(body))
             .send()
             .await
-            .and_then(reqwest::Response::error_for_status)
             .map_err(|e| WorkerError::Media(format!("uploading an output failed: {e}")))?;
-        self.finalize(ticket.media_id).await
+        let data = read_answer(response).await?;
+        data["uploadJobOutput"]["id"]
+            .as_str()
+            .and_then(|id| id.parse().ok())
+            .ok_or_else(|| WorkerError::Media(format!("no media in {data}")))
     }
 
     /// Verifies an uploaded output and makes it live.
@@ -271,16 +282,25 @@ impl MediaSession {
     }
 }
 
-/// Size and sha256 (hex) of a file.
-async fn hash_file(path: &Path) -> Result<(u64, String), WorkerError> {
-    let failed = |e: std::io::Error| WorkerError::Media(format!("reading an output failed: {e}"));
-    let file = tokio::fs::File::open(path).await.map_err(failed)?;
-    let mut stream = tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024);
-    let mut hasher = Sha256::new();
-    let mut size = 0u64;
-    while let Some(chunk) = stream.try_next().await.map_err(failed)? {
-        size += chunk.len() as u64;
-        hasher.update(&chunk);
+/// The `data` of a media service answer; its first error otherwise (BAD_USER_INPUT and
+/// NOT_FOUND mean the job's request cannot be met).
+async fn read_answer(response: reqwest::Response) -> Result<Value, WorkerError> {
+    let status = response.status();
+    let body: Value = response
+        .json()
+        .await
+        .map_err(|e| WorkerError::Media(e.to_string()))?;
+    if let Some(errors) = body["errors"].as_array().filter(|e| !e.is_empty()) {
+        let code = errors[0]["extensions"]["code"].as_str().unwrap_or("");
+        let message = errors[0]["message"].as_str().unwrap_or("").to_owned();
+        return Err(if code == "BAD_USER_INPUT" || code == "NOT_FOUND" {
+            WorkerError::Rejected(message)
+        } else {
+            WorkerError::Media(format!("{status}: {message}"))
+        });
     }
-    Ok((size, hex::encode(hasher.finalize())))
+    if !status.is_success() {
+        return Err(WorkerError::Media(format!("{status}: {body}")));
+    }
+    Ok(body["data"].clone())
 }

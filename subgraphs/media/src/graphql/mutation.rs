@@ -121,22 +121,28 @@ impl MediaMutation {
     ) -> async_graphql::Result<Media> {
         let actor = ctx.writer()?;
         let deps = ctx.data::<MediaDeps>()?;
-        let Some(staged) = ctx.data_opt::<Arc<StagedUploads>>() else {
-            return Err(ApiError::bad_input(
-                "file",
-                "send uploadMedia as a multipart request (GraphQL multipart request spec)",
-            )
-            .into());
-        };
-        let Some(stored) = staged.take(&file) else {
-            return Err(ApiError::bad_input(
-                "file",
-                "this file part is missing or already used by another field",
-            )
-            .into());
-        };
+        let stored = take_staged(ctx, &file)?;
         Ok(Media(
             commands::uploads::register_stored(deps, actor, stored, tags).await?,
+        ))
+    }
+
+    /// The worker's: registers a file streamed in this multipart request as an output of
+    /// job `jobId` (hashed while it streamed, live at once; hidden by `@inaccessible`).
+    #[graphql(inaccessible)]
+    async fn upload_job_output(
+        &self,
+        ctx: &Context<'_>,
+        job_id: ID,
+        file: FileUpload,
+    ) -> async_graphql::Result<Media> {
+        let actor = ctx.writer()?;
+        let deps = ctx.data::<MediaDeps>()?;
+        let job_id = parse_id("jobId", &job_id)?;
+        let mut stored = take_staged(ctx, &file)?;
+        stored.request.job_id = Some(job_id);
+        Ok(Media(
+            commands::uploads::register_stored(deps, actor, stored, None).await?,
         ))
     }
 
@@ -199,4 +205,25 @@ fn ticket_of(ticket: commands::uploads::UploadTicket) -> UploadTicket {
             .collect(),
         expires_at: ticket.expires_at,
     }
+}
+
+/// The stored file a multipart request sent for `file`.
+fn take_staged(
+    ctx: &Context<'_>,
+    file: &FileUpload,
+) -> async_graphql::Result<commands::uploads::StoredUpload> {
+    let Some(staged) = ctx.data_opt::<Arc<StagedUploads>>() else {
+        return Err(ApiError::bad_input(
+            "file",
+            "send the file as a multipart request (GraphQL multipart request spec)",
+        )
+        .into());
+    };
+    staged.take(file).ok_or_else(|| {
+        ApiError::bad_input(
+            "file",
+            "this file part is missing or already used by another field",
+        )
+        .into()
+    })
 }
