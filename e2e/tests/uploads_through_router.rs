@@ -216,6 +216,30 @@ async fn refused_multipart_graphql_uploads_leave_nothing_behind() {
     assert_eq!(first_error(&body).0, "BAD_USER_INPUT");
     assert!(first_error(&body).1.contains("text/plain"));
 
+    // The worker's mutations are not reachable by clients, even though the router forwards
+    // multipart requests to the media service whole.
+    for query in [
+        "mutation($file: Upload!) { uploadJobOutput(jobId: \"01a2205e-1a7d-7599-abec-4b92c968663e\", file: $file) { id } }",
+        "mutation($file: Upload!) { uploadMedia(file: $file) { id } discardJobOutputs(jobId: \"01a2205e-1a7d-7599-abec-4b92c968663e\", keep: []) }",
+        "mutation($file: Upload!) { ... on Mutation { uploadJobOutput(jobId: \"01a2205e-1a7d-7599-abec-4b92c968663e\", file: $file) { id } } }",
+    ] {
+        let (status, body) = post_multipart(
+            &url,
+            Cred::Bearer(&token),
+            graphql_multipart(
+                &json!({"query": query, "variables": {"file": null}}),
+                &map,
+                &[("0", "a.png", "image/png", &image)],
+            ),
+        )
+        .await;
+        assert_eq!(status, 400, "{body}");
+        assert!(
+            first_error(&body).1.contains("may only select uploadMedia"),
+            "{body}"
+        );
+    }
+
     // A map entry without its file part, after another file was stored.
     let two = json!({"0": ["variables.file"], "1": ["variables.file"]});
     let (status, body) = post_multipart(
@@ -239,7 +263,7 @@ async fn refused_multipart_graphql_uploads_leave_nothing_behind() {
     assert_eq!(first_error(&body).0, "BAD_USER_INPUT");
 
     // A file the operation never uses is removed after it runs.
-    let unused = json!({"query": "mutation($file: Upload) { deleteTag(name: \"nothing\") }", "variables": {"file": null}});
+    let unused = json!({"query": "mutation($file: Upload) { __typename }", "variables": {"file": null}});
     let (status, body) = post_multipart(
         &url,
         Cred::Bearer(&token),

@@ -37,15 +37,34 @@ pub const MAX_JSON_PART_BYTES: usize = 256 * 1024;
 struct UploadState {
     deps: MediaDeps,
     schema: MediaSchema,
+    /// The only root fields an operation here may select.
+    allowed: &'static [&'static str],
 }
 
-/// The multipart GraphQL route.
+/// The route the router forwards clients' multipart requests to.
+pub const PUBLIC_PATH: &str = "/graphql/upload";
+/// The worker's route for job outputs (the router never forwards here).
+pub const JOB_OUTPUTS_PATH: &str = "/internal/job-outputs";
+
+/// The multipart GraphQL routes: clients' `uploadMedia`, and the worker's `uploadJobOutput`
+/// on a path of its own (the router forwards client requests whole, so the worker's
+/// mutation must not be reachable on the public one).
 pub fn routes(deps: MediaDeps, schema: MediaSchema) -> Router {
+    let public = UploadState {
+        deps: deps.clone(),
+        schema: schema.clone(),
+        allowed: &["uploadMedia"],
+    };
+    let internal = UploadState {
+        deps,
+        schema,
+        allowed: &["uploadJobOutput"],
+    };
     Router::new()
-        .route("/graphql/upload", post(graphql_upload))
+        .route(PUBLIC_PATH, post(graphql_upload).with_state(public))
+        .route(JOB_OUTPUTS_PATH, post(graphql_upload).with_state(internal))
         // Each file's limit is enforced while streaming, against `media.max_upload_bytes`.
         .layer(DefaultBodyLimit::disable())
-        .with_state(UploadState { deps, schema })
 }
 
 async fn graphql_upload(
@@ -80,7 +99,7 @@ async fn graphql_upload(
         }
     };
     let mut staged = Vec::new();
-    let request = match read_request(&state.deps, &identity, form, &mut staged).await {
+    let request = match read_request(&state, &identity, form, &mut staged).await {
         Ok(request) => request,
         Err(e) => {
             for stored in &staged {
@@ -104,11 +123,12 @@ async fn graphql_upload(
 /// `staged` at once, so the caller can remove it on failure), and points the mapped variables
 /// at the stored files.
 async fn read_request(
-    deps: &MediaDeps,
+    state: &UploadState,
     identity: &mediamagic_kit::auth::RequestIdentity,
     mut form: Multipart,
     staged: &mut Vec<StoredUpload>,
 ) -> Result<async_graphql::Request, ApiError> {
+    let deps = &state.deps;
     let Some(actor) = identity.0.as_ref() else {
         return Err(ApiError::Unauthenticated(
             "send a session token or an API key".into(),
@@ -123,6 +143,7 @@ async fn read_request(
             ),
         )
     })?;
+    check_root_fields(&request.query, state.allowed)?;
     let map = json_part(&mut form, "map").await?;
     let mut map: BTreeMap<String, Vec<String>> = serde_json::from_slice(&map).map_err(|e| {
         ApiError::bad_input(
@@ -176,6 +197,39 @@ async fn read_request(
         ));
     }
     Ok(request)
+}
+
+/// Refuses an operation that selects a root field other than `allowed` (or hides its root
+/// fields in fragments), before any file is stored.
+fn check_root_fields(query: &str, allowed: &[&str]) -> Result<(), ApiError> {
+    use async_graphql::parser::types::Selection;
+    let document = async_graphql::parser::parse_query(query)
+        .map_err(|e| ApiError::bad_input("operations", format!("the query does not parse: {e}")))?;
+    let refuse = || {
+        ApiError::bad_input(
+            "operations",
+            format!(
+                "a multipart request here may only select {}",
+                allowed.join(", ")
+            ),
+        )
+    };
+    for (_, operation) in document.operations.iter() {
+        for item in &operation.node.selection_set.node.items {
+            match &item.node {
+                Selection::Field(field) => {
+                    let name = field.node.name.node.as_str();
+                    if name != "__typename" && !allowed.contains(&name) {
+                        return Err(refuse());
+                    }
+                }
+                Selection::FragmentSpread(_) | Selection::InlineFragment(_) => {
+                    return Err(refuse());
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The next part, which must be the JSON part `name` and at most [`MAX_JSON_PART_BYTES`].

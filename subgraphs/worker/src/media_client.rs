@@ -58,6 +58,16 @@ impl MediaSession {
         }
     }
 
+    /// The media service's multipart route for job outputs (next to its `/graphql`).
+    fn job_outputs_url(&self) -> String {
+        let base = self
+            .url
+            .trim_end_matches('/')
+            .trim_end_matches("/graphql")
+            .to_owned();
+        format!("{base}/internal/job-outputs")
+    }
+
     /// A short-lived internal token acting as the job's owner.
     fn token(&self) -> Result<String, WorkerError> {
         self.issuer
@@ -243,7 +253,7 @@ impl MediaSession {
             }));
         let response = self
             .http
-            .post(format!("{}/upload", self.url.trim_end_matches('/')))
+            .post(self.job_outputs_url())
             .header(INTERNAL_TOKEN_HEADER, self.token()?)
             .header(
                 reqwest::header::CONTENT_TYPE,
