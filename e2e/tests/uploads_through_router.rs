@@ -263,7 +263,8 @@ async fn refused_multipart_graphql_uploads_leave_nothing_behind() {
     assert_eq!(first_error(&body).0, "BAD_USER_INPUT");
 
     // A file the operation never uses is removed after it runs.
-    let unused = json!({"query": "mutation($file: Upload) { __typename }", "variables": {"file": null}});
+    let unused =
+        json!({"query": "mutation($file: Upload) { __typename }", "variables": {"file": null}});
     let (status, body) = post_multipart(
         &url,
         Cred::Bearer(&token),
