@@ -19,11 +19,24 @@ type Socket =
 /// The browser binaries tried, in order.
 const BINARIES: &[&str] = &["chromium-headless-shell", "chromium", "google-chrome"];
 
-/// A running headless browser; killed when dropped.
+/// A running headless browser; its whole process group is killed when dropped (Debian's
+/// launcher is a shell script, so the browser is not the process we started).
 pub struct Browser {
-    _child: Child,
+    child: Child,
     _profile: tempfile::TempDir,
     port: u16,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if let Some(pid) = self.child.id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", "--", &format!("-{pid}")])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
 }
 
 /// One page (tab) under control.
@@ -70,6 +83,8 @@ impl Browser {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
+            // Its own process group, so that dropping the browser ends every process of it.
+            .process_group(0)
             .kill_on_drop(true)
             .spawn()
             .expect("chromium starts");
@@ -89,7 +104,7 @@ impl Browser {
             tokio::time::sleep(Duration::from_millis(100)).await;
         };
         Self {
-            _child: child,
+            child,
             _profile: profile,
             port,
         }
