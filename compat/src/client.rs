@@ -50,13 +50,11 @@ impl Caller {
     /// Whether the caller sent a credential the router understands (a bearer token or an
     /// API key).
     pub fn has_credential(&self) -> bool {
-        self.headers.iter().any(|(name, value)| {
-            name == "x-mediamagic-key"
-                || (name == "authorization"
-                    && value
-                        .get(..7)
-                        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("bearer ")))
-        })
+        self.has_bearer()
+            || self
+                .headers
+                .iter()
+                .any(|(name, _)| name == "x-mediamagic-key")
     }
 
     /// The same caller acting with `key` instead (legacy anonymous clients).
