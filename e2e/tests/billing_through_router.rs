@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use mediamagic_billing::commands::{invoices::close_periods, usage::sample_storage};
 use mediamagic_e2e::{
-    Cred, TestStack,
+    Cred, GqlResponse, TestStack,
     billing::{Attempt, billing, model, play, queue, usage, wait_for_events},
     jobs::{deploy, upload, wait_for},
     media::mp3,
@@ -572,6 +572,86 @@ async fn a_hard_budget_refuses_the_next_deployment_and_a_soft_one_warns() {
         json!({"model": transcode, "args": {"input": song}}),
     )
     .await;
+}
+
+async fn team_token(stack: &TestStack, user_token: &str, team: &str) -> String {
+    stack
+        .gql(
+            Cred::Bearer(user_token),
+            "mutation($t: ID!) { createTeamToken(teamId: $t) { token } }",
+            json!({"t": team}),
+        )
+        .await
+        .data("/createTeamToken/token")
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn set_budget_as(stack: &TestStack, cred: Cred<'_>, limit: i64) -> GqlResponse {
+    stack
+        .gql(
+            cred,
+            "mutation($i: SetBudgetInput!) { setBudget(input: $i) { monthlyLimit { amount } } }",
+            json!({"i": {"monthlyLimit": limit, "hard": true}}),
+        )
+        .await
+}
+
+async fn budget_seen_by(stack: &TestStack, cred: Cred<'_>) -> Option<Value> {
+    stack
+        .gql(cred, "{ budget { monthlyLimit { amount } } }", json!({}))
+        .await
+        .body
+        .pointer("/data/budget/monthlyLimit/amount")
+        .cloned()
+}
+
+#[tokio::test]
+async fn only_team_owners_and_admins_change_the_teams_budget() {
+    let stack = stack(None).await;
+    let (owner, _, _) = stack.sign_up("budget-owner").await;
+    let (admin, _, admin_email) = stack.sign_up("budget-admin").await;
+    let (member, _, member_email) = stack.sign_up("budget-member").await;
+    let team = stack.create_team(&owner, "Budgeted").await;
+    stack
+        .join_team(&owner, &team, &admin, &admin_email, "ADMIN")
+        .await;
+    stack
+        .join_team(&owner, &team, &member, &member_email, "MEMBER")
+        .await;
+    let (team_key, _) = stack.create_key(&owner, Some(&team)).await;
+    let stack = &stack;
+    let owner_token = team_token(stack, &owner, &team).await;
+    let admin_token = team_token(stack, &admin, &team).await;
+    let member_token = team_token(stack, &member, &team).await;
+
+    let by_owner = set_budget_as(stack, Cred::Bearer(&owner_token), 500).await;
+    let by_admin = set_budget_as(stack, Cred::Bearer(&admin_token), 700).await;
+    let by_member = set_budget_as(stack, Cred::Bearer(&member_token), 1_000_000).await;
+    let by_key = set_budget_as(stack, Cred::Key(&team_key), 1_000_000).await;
+    let removed_by_member = stack
+        .gql(
+            Cred::Bearer(&member_token),
+            "mutation { removeBudget }",
+            json!({}),
+        )
+        .await;
+
+    assert_eq!(by_owner.data("/setBudget/monthlyLimit/amount"), 500);
+    assert_eq!(by_admin.data("/setBudget/monthlyLimit/amount"), 700);
+    for refused in [&by_member, &by_key, &removed_by_member] {
+        assert_eq!(refused.error_code(), "FORBIDDEN", "{}", refused.body);
+        assert!(refused.error_message().contains("owners and admins"));
+    }
+    assert_eq!(
+        budget_seen_by(stack, Cred::Bearer(&member_token)).await,
+        Some(json!(700)),
+        "members still see the team's budget, unchanged"
+    );
+    // A member's own account is theirs to budget.
+    let own = set_budget_as(stack, Cred::Bearer(&member), 100).await;
+    assert_eq!(own.data("/setBudget/monthlyLimit/amount"), 100);
 }
 
 #[tokio::test]

@@ -13,7 +13,7 @@ use crate::{
 };
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
-use mediamagic_kit::{Actor, ApiError, ApiResult, Scope, db::DbPool};
+use mediamagic_kit::{AccountKind, Actor, ApiError, ApiResult, Scope, db::DbPool};
 use uuid::Uuid;
 
 /// The acting account's budget.
@@ -44,6 +44,7 @@ pub async fn set(
         updated_at: now,
     };
     let mut conn = deps.pool.get().await?;
+    require_budget_manager(&mut conn, actor).await?;
     db::budgets::upsert(&mut conn, &row).await?;
     drop(conn);
     check_alert(deps, actor.account_id, now).await?;
@@ -54,7 +55,30 @@ pub async fn set(
 pub async fn remove(deps: &BillingDeps, actor: &Actor) -> ApiResult<bool> {
     actor.require_scope(Scope::Write)?;
     let mut conn = deps.pool.get().await?;
+    require_budget_manager(&mut conn, actor).await?;
     Ok(db::budgets::delete(&mut conn, actor.account_id).await?)
+}
+
+/// A user manages their own budget; a team's is managed by its owners and admins, acting
+/// with a team session token (team API keys carry no person whose role could be checked).
+async fn require_budget_manager(conn: &mut AsyncPgConnection, actor: &Actor) -> ApiResult<()> {
+    if actor.account_kind == AccountKind::User {
+        return Ok(());
+    }
+    let refused = || {
+        ApiError::Forbidden(
+            "only the team's owners and admins change its budget, with a team session token"
+                .to_owned(),
+        )
+    };
+    let user = actor.user_id.ok_or_else(refused)?;
+    match db::team_roles::role(conn, actor.account_id, user)
+        .await?
+        .as_deref()
+    {
+        Some("owner" | "admin") => Ok(()),
+        _ => Err(refused()),
+    }
 }
 
 /// Records an alert when the account's usage in the period of `now` reached its budget

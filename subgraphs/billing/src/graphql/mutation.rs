@@ -77,7 +77,8 @@ impl BillingMutation {
         Ok(Price(row))
     }
 
-    /// Sets the acting account's monthly budget.
+    /// Sets the acting account's monthly budget. A team's budget is set by its owners and
+    /// admins with a team session token; anyone else gets FORBIDDEN.
     async fn set_budget(
         &self,
         ctx: &Context<'_>,
@@ -90,7 +91,8 @@ impl BillingMutation {
         Ok(Budget(row))
     }
 
-    /// Removes the acting account's budget; false when it had none.
+    /// Removes the acting account's budget; false when it had none. Same rights as
+    /// `setBudget`.
     async fn remove_budget(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
         let actor = ctx.actor()?;
         let deps = ctx.data::<BillingDeps>()?;
