@@ -4,6 +4,7 @@
 //! checks the target: the router keeps at least 70% of the direct throughput.
 
 use chrono::{Duration as ChronoDuration, Utc};
+use mediamagic::router_process;
 use mediamagic_e2e::{load, spawn_stack};
 use mediamagic_kit::{
     AccountKind, Scope,
@@ -77,6 +78,17 @@ async fn main() -> anyhow::Result<()> {
     .await;
 
     println!("me query, {concurrency} concurrent clients, {seconds} s each");
+    // The router's worker threads change its cost on a shared machine: say which ran.
+    let workers = std::env::var("ROUTER_HTTP_WORKERS").ok().or_else(|| {
+        router_process::DEV_CONFIG
+            .lines()
+            .find_map(|line| line.trim().strip_prefix("workers:"))
+            .map(|n| n.trim().to_owned())
+    });
+    println!(
+        "router: router/config/dev.yaml, worker threads: {}",
+        workers.as_deref().unwrap_or("one per core (Hive's default)")
+    );
     println!(
         "{:<10} {:>10} {:>10} {:>10} {:>8} {:>8}",
         "path", "req/s", "p50 ms", "p99 ms", "ok", "failed"
