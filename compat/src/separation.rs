@@ -13,11 +13,11 @@ use crate::{
     error::RestError,
     files,
     seed000::deployments::fetch_job,
-    shapes::JsonBody,
+    shapes::{JsonBody, JsonLimit},
 };
 use axum::{
-    Json, Router,
-    extract::{DefaultBodyLimit, Path, State},
+    Extension, Json, Router,
+    extract::{Path, State},
     response::{Html, Response},
     routing::{get, post},
 };
@@ -37,7 +37,7 @@ pub fn routes(deps: CompatDeps) -> Router {
         .route("/", get(health))
         .route(
             "/apiv1/separate",
-            post(separate).layer(DefaultBodyLimit::max(limit)),
+            post(separate).layer(Extension(JsonLimit(limit))),
         )
         .route("/apiv1/queue", get(queue))
         .route("/apiv1/queue/", get(queue))

@@ -9,10 +9,9 @@ pub mod models;
 pub mod teams;
 pub mod tokens;
 
-use crate::{CompatDeps, error::RestError};
+use crate::{CompatDeps, error::RestError, shapes::JsonLimit};
 use axum::{
-    Router,
-    extract::DefaultBodyLimit,
+    Extension, Router,
     routing::{delete, get, post},
 };
 
@@ -52,7 +51,7 @@ pub fn routes(deps: CompatDeps) -> Router {
         .route("/api/v1/jobs/{id}/cancel", post(deployments::cancel_job))
         .route("/api/v1/billing/usage", get(deployments::usage))
         .route("/api/v1/{*rest}", axum::routing::any(unknown))
-        .layer(DefaultBodyLimit::max(limit))
+        .layer(Extension(JsonLimit(limit)))
         .with_state(deps)
 }
 
