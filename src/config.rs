@@ -146,6 +146,11 @@ pub struct AuthConfig {
     /// Secret Hasura (or anyone delivering events) sends in `x-mediamagic-event-secret`.
     #[serde(default)]
     pub events_secret: Option<Secret<String>>,
+    /// Seals accounts' webhook signing secrets in the database (jobs): 32 bytes as 64 hex
+    /// characters (`mediamagic tokens keygen` prints one). Changing it makes the stored
+    /// secrets unreadable until their accounts rotate them.
+    #[serde(default)]
+    pub webhook_secrets_key: Option<Secret<String>>,
 }
 
 /// Listening addresses.

@@ -71,7 +71,9 @@ enum EventsCommand {
 
 #[derive(Subcommand)]
 enum TokensCommand {
-    /// Print a new Ed25519 key pair (hex) for `auth.*_private_key` / `auth.*_public_key`.
+    /// Print a new Ed25519 key pair (hex) for `auth.*_private_key` / `auth.*_public_key`, and
+    /// a random 32-byte secret for `auth.internal_secret`, `auth.events_secret` or
+    /// `auth.webhook_secrets_key`.
     Keygen,
 }
 
@@ -87,7 +89,10 @@ async fn main() -> anyhow::Result<()> {
             command: TokensCommand::Keygen,
         } => {
             let (private, public) = mediamagic_kit::tokens::generate_key_pair_hex();
-            println!("private_key = \"{private}\"\npublic_key = \"{public}\"");
+            let secret = mediamagic::secrets::random_secret();
+            println!(
+                "private_key = \"{private}\"\npublic_key = \"{public}\"\nsecret = \"{secret}\""
+            );
             Ok(())
         }
         command => {

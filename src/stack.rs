@@ -5,6 +5,7 @@ use crate::{config::PlatformConfig, secrets::Keys};
 use mediamagic_accounts::AccountsDeps;
 use mediamagic_billing::BillingDeps;
 use mediamagic_jobs::JobsDeps;
+use mediamagic_jobs::domain::secret_box::SecretBox;
 use mediamagic_kit::{
     db,
     events::dispatcher::{Dispatcher, EventMetrics},
@@ -181,12 +182,21 @@ pub async fn jobs_deps(config: &PlatformConfig, infra: &Infra) -> anyhow::Result
         media_url: Arc::new(media_url),
         config: Arc::new(config.jobs.clone()),
         currency: Arc::new(config.billing.currency.clone()),
+        secrets: match infra.keys.webhook_secrets_key.as_str() {
+            "" => None,
+            key => Some(Arc::new(SecretBox::from_hex(key)?)),
+        },
     })
 }
 
 /// Builds the jobs service: GraphQL, the `job_status` handler and the sweeper.
 pub async fn jobs_service(config: &PlatformConfig, infra: &Infra) -> anyhow::Result<Service> {
     let deps = jobs_deps(config, infra).await?;
+    anyhow::ensure!(
+        deps.secrets.is_some(),
+        "auth.webhook_secrets_key is not configured: the jobs service seals webhook signing \
+         secrets with it (`mediamagic tokens keygen` prints one)"
+    );
     let metrics = Metrics::new("jobs")?;
     let triggers = mediamagic_jobs::events::triggers(&deps, &config.events.triggers);
     let dispatcher = Dispatcher::new(

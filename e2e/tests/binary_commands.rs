@@ -172,6 +172,40 @@ async fn sdl_prints_the_subgraph_and_rejects_unknown_names() {
 }
 
 #[tokio::test]
+async fn serve_jobs_refuses_to_start_without_the_webhook_secrets_key() {
+    let keys = Keys::generate();
+    let output = Command::new(workspace_binary("mediamagic"))
+        .args(["serve", "jobs"])
+        .env("DATABASE_URL", testing::test_database().await)
+        .env("REDIS_URL", testing::redis_url())
+        .env(
+            "MEDIAMAGIC__LISTEN__JOBS_PORT",
+            free_port().unwrap().to_string(),
+        )
+        .env("MEDIAMAGIC__AUTH__ROOT_PRIVATE_KEY", &keys.root_private_key)
+        .env("MEDIAMAGIC__AUTH__ROOT_PUBLIC_KEY", &keys.root_public_key)
+        .env(
+            "MEDIAMAGIC__AUTH__INTERNAL_PRIVATE_KEY",
+            &keys.internal_private_key,
+        )
+        .env(
+            "MEDIAMAGIC__AUTH__INTERNAL_PUBLIC_KEY",
+            &keys.internal_public_key,
+        )
+        .env("MEDIAMAGIC__AUTH__INTERNAL_SECRET", &keys.internal_secret)
+        .kill_on_drop(true)
+        .output()
+        .await
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("auth.webhook_secrets_key is not configured"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
 async fn keygen_prints_a_usable_key_pair() {
     let output = Command::new(workspace_binary("mediamagic"))
         .args(["tokens", "keygen"])
@@ -186,6 +220,8 @@ async fn keygen_prints_a_usable_key_pair() {
             .unwrap()
             .to_owned()
     };
+    mediamagic_jobs::domain::secret_box::SecretBox::from_hex(&field("secret"))
+        .expect("the secret is a usable auth.webhook_secrets_key");
     let issuer = mediamagic_kit::tokens::TokenIssuer::from_hex(&field("private_key")).unwrap();
     let verifier = mediamagic_kit::tokens::TokenVerifier::from_hex(&field("public_key")).unwrap();
     let token = issuer

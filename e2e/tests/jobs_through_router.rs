@@ -5,6 +5,7 @@
 //! play the worker through the jobs library's queue API (`commands::queue`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 use mediamagic_e2e::{
     Cred, GqlResponse, TestStack,
     jobs::receiver,
@@ -443,6 +444,92 @@ async fn my_jobs_streams_changes_to_the_acting_accounts_jobs_only() {
     let first = mine.next().await.unwrap();
     assert_eq!(first["data"]["myJobs"]["id"], job_id.as_str());
     assert_eq!(first["data"]["myJobs"]["status"], "QUEUED");
+}
+
+#[derive(diesel::QueryableByName)]
+struct StoredSecret {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    secret: String,
+}
+
+async fn stored_secret(conn: &mut AsyncPgConnection, owner: &str) -> String {
+    use diesel_async::RunQueryDsl;
+    diesel::sql_query("SELECT secret FROM jobs.webhook_secrets WHERE owner_id = $1")
+        .bind::<diesel::sql_types::Uuid, _>(uuid(owner))
+        .get_result::<StoredSecret>(conn)
+        .await
+        .unwrap()
+        .secret
+}
+
+async fn webhook_secret(stack: &TestStack, token: &str) -> GqlResponse {
+    stack
+        .gql(Cred::Bearer(token), "{ webhookSecret }", json!({}))
+        .await
+}
+
+#[tokio::test]
+async fn webhook_secrets_are_sealed_at_rest_and_bound_to_their_account() {
+    use diesel_async::RunQueryDsl;
+    let stack = stack().await;
+    let (token, user, _) = stack.sign_up("sealed").await;
+    let (legacy_token, legacy_user, _) = stack.sign_up("legacy").await;
+    let (other_token, other_user, _) = stack.sign_up("copier").await;
+    let mut conn = AsyncPgConnection::establish(&stack.infra.database_url)
+        .await
+        .unwrap();
+    // Stored in plain text before secrets were sealed.
+    let legacy = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    diesel::sql_query("INSERT INTO jobs.webhook_secrets (owner_id, secret) VALUES ($1, $2)")
+        .bind::<diesel::sql_types::Uuid, _>(uuid(&legacy_user))
+        .bind::<diesel::sql_types::Text, _>(legacy)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+
+    let first = webhook_secret(&stack, &token).await;
+    let again = webhook_secret(&stack, &token).await;
+    let rotated = stack
+        .gql(
+            Cred::Bearer(&token),
+            "mutation { rotateWebhookSecret }",
+            json!({}),
+        )
+        .await;
+    let after_rotation = webhook_secret(&stack, &token).await;
+    let legacy_read = webhook_secret(&stack, &legacy_token).await;
+
+    let first = first.data("/webhookSecret").as_str().unwrap().to_owned();
+    let rotated = rotated
+        .data("/rotateWebhookSecret")
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(first.starts_with("whsec_"), "{first}");
+    assert_eq!(again.data("/webhookSecret"), first.as_str());
+    assert_ne!(rotated, first);
+    assert_eq!(after_rotation.data("/webhookSecret"), rotated.as_str());
+    assert_eq!(legacy_read.data("/webhookSecret"), legacy);
+    for (owner, secret) in [(&user, &rotated), (&legacy_user, &legacy.to_owned())] {
+        let stored = stored_secret(&mut conn, owner).await;
+        let key_part = secret.trim_start_matches("whsec_");
+        assert!(
+            stored.starts_with("sealed1:") && !stored.contains(key_part),
+            "stored sealed, not as {secret}: {stored}"
+        );
+    }
+
+    // A sealed secret copied into another account's row does not open there.
+    webhook_secret(&stack, &other_token).await;
+    diesel::sql_query("UPDATE jobs.webhook_secrets SET secret = $1 WHERE owner_id = $2")
+        .bind::<diesel::sql_types::Text, _>(stored_secret(&mut conn, &user).await)
+        .bind::<diesel::sql_types::Uuid, _>(uuid(&other_user))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let copied = webhook_secret(&stack, &other_token).await;
+    assert_eq!(copied.error_code(), "INTERNAL", "{}", copied.body);
+    assert!(!copied.body.to_string().contains(&rotated));
 }
 
 #[tokio::test]

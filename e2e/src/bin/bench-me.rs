@@ -87,7 +87,9 @@ async fn main() -> anyhow::Result<()> {
     });
     println!(
         "router: router/config/dev.yaml, worker threads: {}",
-        workers.as_deref().unwrap_or("one per core (Hive's default)")
+        workers
+            .as_deref()
+            .unwrap_or("one per core (Hive's default)")
     );
     println!(
         "{:<10} {:>10} {:>10} {:>10} {:>8} {:>8}",

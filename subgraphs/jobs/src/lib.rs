@@ -18,6 +18,7 @@ pub mod graphql;
 pub mod media_client;
 pub mod pubsub;
 
+use domain::secret_box::SecretBox;
 use mediamagic_kit::{
     db::DbPool,
     events::{Trigger, webhook},
@@ -55,6 +56,9 @@ pub struct JobsDeps {
     pub config: Arc<JobsConfig>,
     /// The billing currency (for the figures of a refused deployment).
     pub currency: Arc<String>,
+    /// Seals webhook signing secrets at rest (the jobs service needs it; a worker, which
+    /// signs nothing, runs without).
+    pub secrets: Option<Arc<SecretBox>>,
 }
 
 impl JobsDeps {

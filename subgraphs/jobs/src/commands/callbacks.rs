@@ -66,9 +66,9 @@ pub async fn deliver(deps: &JobsDeps, job_id: Uuid, event: CallbackEvent) -> Res
     {
         return Ok(());
     }
-    let secret = db::callbacks::secret(&mut conn, job.owner_id, &signing::new_secret())
+    let secret = super::webhook_secrets::current(deps, &mut conn, job.owner_id)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| format!("{e:?}"))?;
     drop(conn);
 
     let timestamp = Utc::now().timestamp();

@@ -3,12 +3,13 @@
 
 use crate::{
     JobsDeps,
+    commands::webhook_secrets,
     db::{
         self,
         jobs::JobFilter,
         rows::{CallbackAttemptRow, ControlRow, JobRow, LogRow},
     },
-    domain::{JobStatus, signing},
+    domain::JobStatus,
     pubsub::CANCEL_CHANNEL,
 };
 use chrono::{DateTime, Utc};
@@ -183,14 +184,12 @@ pub async fn callback_attempts(
 /// The acting account's webhook signing secret (created on first use).
 pub async fn webhook_secret(deps: &JobsDeps, actor: &Actor) -> ApiResult<String> {
     let mut conn = deps.conn().await?;
-    Ok(db::callbacks::secret(&mut conn, actor.account_id, &signing::new_secret()).await?)
+    webhook_secrets::current(deps, &mut conn, actor.account_id).await
 }
 
 /// Replaces the acting account's webhook signing secret.
 pub async fn rotate_webhook_secret(deps: &JobsDeps, actor: &Actor) -> ApiResult<String> {
     actor.require_scope(Scope::Write)?;
-    let secret = signing::new_secret();
     let mut conn = deps.conn().await?;
-    db::callbacks::rotate(&mut conn, actor.account_id, &secret).await?;
-    Ok(secret)
+    webhook_secrets::rotate(deps, &mut conn, actor.account_id).await
 }

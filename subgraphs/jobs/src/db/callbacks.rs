@@ -41,7 +41,7 @@ pub async fn delivered(conn: &mut AsyncPgConnection, webhook_id: &str) -> QueryR
     .await
 }
 
-/// The owner's signing secret, created with `new_secret` on first use.
+/// The owner's stored (sealed) signing secret, created as `new_secret` on first use.
 pub async fn secret(
     conn: &mut AsyncPgConnection,
     owner: Uuid,
@@ -61,6 +61,24 @@ pub async fn secret(
         .select(webhook_secrets::secret)
         .first(conn)
         .await
+}
+
+/// Replaces the stored secret `old` of the owner with `new` (false when it changed meanwhile).
+pub async fn reseal(
+    conn: &mut AsyncPgConnection,
+    owner: Uuid,
+    old: &str,
+    new: &str,
+) -> QueryResult<bool> {
+    diesel::update(
+        webhook_secrets::table
+            .filter(webhook_secrets::owner_id.eq(owner))
+            .filter(webhook_secrets::secret.eq(old)),
+    )
+    .set(webhook_secrets::secret.eq(new))
+    .execute(conn)
+    .await
+    .map(|n| n == 1)
 }
 
 /// Replaces the owner's signing secret.
