@@ -7,6 +7,23 @@ use mediamagic_kit::{local_services::free_port, testing};
 use std::time::Duration;
 use tokio::process::Command;
 
+/// The environment giving `serve` every key but the webhook secrets key.
+fn token_keys(keys: &Keys) -> [(&'static str, &str); 5] {
+    [
+        ("MEDIAMAGIC__AUTH__ROOT_PRIVATE_KEY", &keys.root_private_key),
+        ("MEDIAMAGIC__AUTH__ROOT_PUBLIC_KEY", &keys.root_public_key),
+        (
+            "MEDIAMAGIC__AUTH__INTERNAL_PRIVATE_KEY",
+            &keys.internal_private_key,
+        ),
+        (
+            "MEDIAMAGIC__AUTH__INTERNAL_PUBLIC_KEY",
+            &keys.internal_public_key,
+        ),
+        ("MEDIAMAGIC__AUTH__INTERNAL_SECRET", &keys.internal_secret),
+    ]
+}
+
 #[tokio::test]
 async fn migrate_applies_every_migration_to_an_empty_database_once() {
     let url = testing::empty_database().await;
@@ -48,17 +65,7 @@ async fn serve_runs_one_service_until_sigterm() {
         .env("DATABASE_URL", testing::test_database().await)
         .env("REDIS_URL", testing::redis_url())
         .env("MEDIAMAGIC__LISTEN__ACCOUNTS_PORT", port.to_string())
-        .env("MEDIAMAGIC__AUTH__ROOT_PRIVATE_KEY", &keys.root_private_key)
-        .env("MEDIAMAGIC__AUTH__ROOT_PUBLIC_KEY", &keys.root_public_key)
-        .env(
-            "MEDIAMAGIC__AUTH__INTERNAL_PRIVATE_KEY",
-            &keys.internal_private_key,
-        )
-        .env(
-            "MEDIAMAGIC__AUTH__INTERNAL_PUBLIC_KEY",
-            &keys.internal_public_key,
-        )
-        .env("MEDIAMAGIC__AUTH__INTERNAL_SECRET", &keys.internal_secret)
+        .envs(token_keys(&keys))
         .kill_on_drop(true)
         .spawn()
         .unwrap();
@@ -182,17 +189,7 @@ async fn serve_jobs_refuses_to_start_without_the_webhook_secrets_key() {
             "MEDIAMAGIC__LISTEN__JOBS_PORT",
             free_port().unwrap().to_string(),
         )
-        .env("MEDIAMAGIC__AUTH__ROOT_PRIVATE_KEY", &keys.root_private_key)
-        .env("MEDIAMAGIC__AUTH__ROOT_PUBLIC_KEY", &keys.root_public_key)
-        .env(
-            "MEDIAMAGIC__AUTH__INTERNAL_PRIVATE_KEY",
-            &keys.internal_private_key,
-        )
-        .env(
-            "MEDIAMAGIC__AUTH__INTERNAL_PUBLIC_KEY",
-            &keys.internal_public_key,
-        )
-        .env("MEDIAMAGIC__AUTH__INTERNAL_SECRET", &keys.internal_secret)
+        .envs(token_keys(&keys))
         .kill_on_drop(true)
         .output()
         .await
