@@ -4,8 +4,7 @@
 use crate::{config::PlatformConfig, secrets::Keys};
 use mediamagic_accounts::AccountsDeps;
 use mediamagic_billing::BillingDeps;
-use mediamagic_jobs::JobsDeps;
-use mediamagic_jobs::domain::secret_box::SecretBox;
+use mediamagic_jobs::{JobsDeps, domain::secret_box::SecretBox};
 use mediamagic_kit::{
     db,
     events::dispatcher::{Dispatcher, EventMetrics},

@@ -15,10 +15,16 @@ use uuid::Uuid;
 /// The signing secret of `owner`, created now when it has none.
 pub async fn current(deps: &JobsDeps, conn: &mut DbConn, owner: Uuid) -> ApiResult<String> {
     let secrets = secret_box(deps)?;
-    let fresh = secrets
-        .seal(owner, &signing::new_secret())
-        .map_err(ApiError::internal)?;
-    let stored = db::callbacks::secret(conn, owner, &fresh).await?;
+    let stored = match db::callbacks::stored_secret(conn, owner).await? {
+        Some(stored) => stored,
+        None => {
+            let fresh = secrets
+                .seal(owner, &signing::new_secret())
+                .map_err(ApiError::internal)?;
+            // A concurrent first use may have stored one first: this returns that one.
+            db::callbacks::secret(conn, owner, &fresh).await?
+        }
+    };
     match secrets.open(owner, &stored) {
         Ok(Stored::Sealed(secret)) => Ok(secret),
         Ok(Stored::Plain(secret)) => {

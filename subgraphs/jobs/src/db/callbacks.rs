@@ -41,6 +41,19 @@ pub async fn delivered(conn: &mut AsyncPgConnection, webhook_id: &str) -> QueryR
     .await
 }
 
+/// The owner's stored (sealed) signing secret, if it has one.
+pub async fn stored_secret(
+    conn: &mut AsyncPgConnection,
+    owner: Uuid,
+) -> QueryResult<Option<String>> {
+    webhook_secrets::table
+        .filter(webhook_secrets::owner_id.eq(owner))
+        .select(webhook_secrets::secret)
+        .first(conn)
+        .await
+        .optional()
+}
+
 /// The owner's stored (sealed) signing secret, created as `new_secret` on first use.
 pub async fn secret(
     conn: &mut AsyncPgConnection,
