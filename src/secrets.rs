@@ -162,3 +162,35 @@ pub fn random_secret() -> String {
 fn toml_from_str(text: &str) -> anyhow::Result<Keys> {
     Ok(mediamagic_kit::config::load::<Keys>(text, None)?)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn dev_keys_written_before_the_webhook_secrets_key_get_one_and_keep_the_rest() {
+        let dir = std::env::temp_dir().join(format!("mm-keys-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let old = Keys::generate();
+        let old_file = toml_to_string(&old)
+            .lines()
+            .filter(|line| !line.starts_with("webhook_secrets_key"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        std::fs::write(dir.join("secrets.toml"), old_file).unwrap();
+
+        let upgraded = Keys::for_dev(&AuthConfig::default(), &dir).unwrap();
+        let again = Keys::for_dev(&AuthConfig::default(), &dir).unwrap();
+
+        assert_eq!(upgraded.root_private_key, old.root_private_key);
+        assert_eq!(upgraded.events_secret, old.events_secret);
+        assert_eq!(upgraded.webhook_secrets_key.len(), 64);
+        assert!(hex::decode(&upgraded.webhook_secrets_key).is_ok());
+        assert_eq!(
+            again.webhook_secrets_key, upgraded.webhook_secrets_key,
+            "saved"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
