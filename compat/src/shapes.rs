@@ -6,7 +6,6 @@ use axum::extract::{FromRequest, Request};
 use futures::StreamExt;
 use serde::{Deserialize, de::DeserializeOwned};
 use serde_json::{Map, Value};
-use std::time::Duration;
 
 /// The largest JSON body a route reads, set on its routes with `Extension(JsonLimit(n))`.
 #[derive(Clone, Copy, Debug)]
@@ -14,12 +13,6 @@ pub struct JsonLimit(pub usize);
 
 /// Without a [`JsonLimit`]: axum's usual 2 MiB.
 const DEFAULT_JSON_LIMIT: usize = 2 * 1024 * 1024;
-
-/// How much of an oversized body is still read (and dropped) before answering 413, and for
-/// how long: a server that answers and closes while the client is still sending makes the
-/// kernel reset the connection, and the client (the router, forwarding) never sees the 413.
-const DRAIN_BYTES: usize = 256 * 1024 * 1024;
-const DRAIN_TIME: Duration = Duration::from_secs(30);
 
 /// A JSON body, accepted with any content type (seed 000 sends
 /// `application/mediamagic.rest.v1+json`, and curl's `-d` sends a form type); malformed
@@ -40,7 +33,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
             let chunk = chunk
                 .map_err(|e| RestError::BadRequest(format!("could not read the body: {e}")))?;
             if bytes.len() + chunk.len() > limit {
-                drain(body).await;
+                // Read to the end first, so that a forwarding router sees the 413.
+                mediamagic_kit::body::drain(body).await;
                 return Err(RestError::TooLarge(format!(
                     "the request body is larger than {limit} bytes"
                 )));
@@ -56,20 +50,6 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
             .map(JsonBody)
             .map_err(|e| RestError::BadRequest(format!("the body is not the expected JSON: {e}")))
     }
-}
-
-/// Reads and drops the rest of a refused body, up to [`DRAIN_BYTES`] and [`DRAIN_TIME`].
-async fn drain(mut body: axum::body::BodyDataStream) {
-    let mut drained = 0usize;
-    let _ = tokio::time::timeout(DRAIN_TIME, async {
-        while let Some(Ok(chunk)) = body.next().await {
-            drained += chunk.len();
-            if drained > DRAIN_BYTES {
-                break;
-            }
-        }
-    })
-    .await;
 }
 
 /// A timestamp as seed 000 prints them (Go's `time.Time` format), from RFC 3339.

@@ -69,6 +69,27 @@ fn first_error(body: &Value) -> (&str, &str) {
 }
 
 #[tokio::test]
+async fn an_upload_far_over_the_limit_gets_its_413_through_the_router() {
+    let stack = stack().await;
+    let (token, _, _) = stack.sign_up("overshoot").await;
+    let base = router_base(&stack);
+    // Megabytes past the limit: the media service stops storing at the limit, and the
+    // client must still read the 413 (not a reset connection relayed as a 502).
+    let far_over = vec![3u8; LIMIT as usize + 8 * 1024 * 1024];
+    for attempt in 0..5 {
+        let (status, error) = post_multipart(
+            &format!("{base}/upload"),
+            Cred::Bearer(&token),
+            seed_upload_form(&far_over, "video/mp4", "big"),
+        )
+        .await;
+        assert_eq!(status, 413, "attempt {attempt}: {error}");
+        assert_eq!(error["error"]["code"], "PAYLOAD_TOO_LARGE");
+    }
+    assert_eq!(media_count(&stack, &token).await, 0);
+}
+
+#[tokio::test]
 async fn seed_000s_multipart_upload_through_the_router_streams_into_storage_within_the_limit() {
     let stack = stack().await;
     let (token, user_id, _) = stack.sign_up("multipart").await;

@@ -9,6 +9,7 @@
 //! and, behind the `testing` feature, [`testing`] (private Postgres and Redis for tests).
 
 pub mod auth;
+pub mod body;
 pub mod config;
 pub mod db;
 pub mod error;

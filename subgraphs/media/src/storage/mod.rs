@@ -241,6 +241,8 @@ impl Storage {
                 Some(Ok(chunk)) => {
                     size += chunk.len() as u64;
                     if size > limit {
+                        // Read to the end first, so that the client sees the refusal.
+                        mediamagic_kit::body::drain(body.as_mut()).await;
                         break Some(StorageError::TooLarge(limit));
                     }
                     hasher.update(&chunk);
