@@ -151,6 +151,16 @@ pub struct AuthConfig {
     /// secrets unreadable until their accounts rotate them.
     #[serde(default)]
     pub webhook_secrets_key: Option<Secret<String>>,
+    /// Signs local-storage object URLs (media service only): 32 bytes as 64 hex characters.
+    #[serde(default)]
+    pub storage_secret: Option<Secret<String>>,
+    /// Signs the worker's own tokens towards the media service (worker only); a worker
+    /// token acts as no account.
+    #[serde(default)]
+    pub worker_private_key: Option<Secret<String>>,
+    /// Verifies worker tokens (media service).
+    #[serde(default)]
+    pub worker_public_key: Option<String>,
 }
 
 /// Listening addresses.

@@ -1,4 +1,10 @@
-//! Dev keys: generated on the first `mediamagic dev` and kept in `<data_dir>/secrets.toml`
+//! Key material, and who holds which (least privilege): only accounts signs session tokens
+//! and only the router signs internal tokens; the worker signs only its own worker tokens;
+//! every other service verifies with public keys. [`Keys::for_role`] reads from config what
+//! `serve <role>` needs (and nothing else); [`Keys::only_for`] gives each service `dev`
+//! starts in process only its own.
+//!
+//! Dev keys are generated on the first `mediamagic dev` and kept in `<data_dir>/secrets.toml`
 //! (mode 0600) so tokens stay valid across restarts. Configured values always win.
 
 use crate::config::AuthConfig;
@@ -26,6 +32,55 @@ pub struct Keys {
     /// Seals accounts' webhook signing secrets at rest (32 bytes, hex).
     #[serde(default)]
     pub webhook_secrets_key: String,
+    /// Signs local-storage object URLs (media).
+    #[serde(default)]
+    pub storage_secret: String,
+    /// Signs the worker's own tokens (worker).
+    #[serde(default)]
+    pub worker_private_key: String,
+    /// Verifies worker tokens (media).
+    #[serde(default)]
+    pub worker_public_key: String,
+}
+
+/// Every key, by its config name (`auth.<name>`).
+const KEY_NAMES: &[&str] = &[
+    "root_private_key",
+    "root_public_key",
+    "internal_private_key",
+    "internal_public_key",
+    "internal_secret",
+    "events_secret",
+    "webhook_secrets_key",
+    "storage_secret",
+    "worker_private_key",
+    "worker_public_key",
+];
+
+/// What each role must hold (`serve` refuses to start without it), then what it may hold.
+fn keys_of(role: &str) -> (&'static [&'static str], &'static [&'static str]) {
+    match role {
+        "accounts" => (
+            &["root_private_key", "internal_public_key", "internal_secret"],
+            &["events_secret"],
+        ),
+        "media" => (
+            &["internal_public_key", "storage_secret", "worker_public_key"],
+            &["events_secret"],
+        ),
+        "jobs" => (
+            &["internal_public_key", "webhook_secrets_key"],
+            &["events_secret"],
+        ),
+        "worker" => (&["internal_public_key", "worker_private_key"], &[]),
+        "models" => (&["internal_public_key"], &[]),
+        "billing" => (&["internal_public_key"], &["events_secret"]),
+        "router" => (
+            &["root_public_key", "internal_private_key", "internal_secret"],
+            &[],
+        ),
+        _ => (&[], &[]),
+    }
 }
 
 impl std::fmt::Debug for Keys {
@@ -39,6 +94,7 @@ impl Keys {
     pub fn generate() -> Self {
         let (root_private_key, root_public_key) = generate_key_pair_hex();
         let (internal_private_key, internal_public_key) = generate_key_pair_hex();
+        let (worker_private_key, worker_public_key) = generate_key_pair_hex();
         Self {
             root_private_key,
             root_public_key,
@@ -47,48 +103,117 @@ impl Keys {
             internal_secret: random_secret(),
             events_secret: random_secret(),
             webhook_secrets_key: random_secret(),
+            storage_secret: random_secret(),
+            worker_private_key,
+            worker_public_key,
         }
     }
 
-    /// Keys from config when complete, else an error naming what is missing.
+    fn get(&self, name: &str) -> &str {
+        match name {
+            "root_private_key" => &self.root_private_key,
+            "root_public_key" => &self.root_public_key,
+            "internal_private_key" => &self.internal_private_key,
+            "internal_public_key" => &self.internal_public_key,
+            "internal_secret" => &self.internal_secret,
+            "events_secret" => &self.events_secret,
+            "webhook_secrets_key" => &self.webhook_secrets_key,
+            "storage_secret" => &self.storage_secret,
+            "worker_private_key" => &self.worker_private_key,
+            "worker_public_key" => &self.worker_public_key,
+            _ => "",
+        }
+    }
+
+    fn set(&mut self, name: &str, value: String) {
+        let slot = match name {
+            "root_private_key" => &mut self.root_private_key,
+            "root_public_key" => &mut self.root_public_key,
+            "internal_private_key" => &mut self.internal_private_key,
+            "internal_public_key" => &mut self.internal_public_key,
+            "internal_secret" => &mut self.internal_secret,
+            "events_secret" => &mut self.events_secret,
+            "webhook_secrets_key" => &mut self.webhook_secrets_key,
+            "storage_secret" => &mut self.storage_secret,
+            "worker_private_key" => &mut self.worker_private_key,
+            "worker_public_key" => &mut self.worker_public_key,
+            _ => return,
+        };
+        *slot = value;
+    }
+
+    fn empty() -> Self {
+        let mut keys = Self::generate();
+        for name in KEY_NAMES {
+            keys.set(name, String::new());
+        }
+        keys
+    }
+
+    /// The keys `role` holds: these with every other one blanked.
+    pub fn only_for(&self, role: &str) -> Self {
+        let (needed, optional) = keys_of(role);
+        let mut keys = Self::empty();
+        for name in needed.iter().chain(optional) {
+            keys.set(name, self.get(name).to_owned());
+        }
+        keys
+    }
+
+    /// The keys `serve <role>` needs, from config; an error names each one missing. Keys
+    /// the role does not need are left out even when configured.
+    pub fn for_role(auth: &AuthConfig, role: &str) -> anyhow::Result<Self> {
+        let configured = Self::configured(auth);
+        let (needed, _) = keys_of(role);
+        let missing: Vec<String> = needed
+            .iter()
+            .filter(|name| configured.get(name).is_empty())
+            .map(|name| format!("auth.{name}"))
+            .collect();
+        anyhow::ensure!(
+            missing.is_empty(),
+            "`{role}` needs {} (generate keys with `mediamagic tokens keygen`)",
+            missing.join(", ")
+        );
+        Ok(configured.only_for(role))
+    }
+
+    /// Whatever config gives, blanks elsewhere.
+    fn configured(auth: &AuthConfig) -> Self {
+        let secret = |s: &Option<Secret<String>>| s.as_ref().map(|s| s.expose().clone());
+        let mut keys = Self::empty();
+        let given = [
+            ("root_private_key", secret(&auth.root_private_key)),
+            ("root_public_key", auth.root_public_key.clone()),
+            ("internal_private_key", secret(&auth.internal_private_key)),
+            ("internal_public_key", auth.internal_public_key.clone()),
+            ("internal_secret", secret(&auth.internal_secret)),
+            ("events_secret", secret(&auth.events_secret)),
+            ("webhook_secrets_key", secret(&auth.webhook_secrets_key)),
+            ("storage_secret", secret(&auth.storage_secret)),
+            ("worker_private_key", secret(&auth.worker_private_key)),
+            ("worker_public_key", auth.worker_public_key.clone()),
+        ];
+        for (name, value) in given {
+            keys.set(name, value.unwrap_or_default());
+        }
+        keys
+    }
+
+    /// Keys from config when every one is configured, else an error naming what is missing.
     pub fn from_config(auth: &AuthConfig) -> anyhow::Result<Self> {
-        let missing = |name: &str| anyhow::anyhow!("auth.{name} is not configured");
-        Ok(Self {
-            root_private_key: auth
-                .root_private_key
-                .as_ref()
-                .map(|s| s.expose().clone())
-                .ok_or_else(|| missing("root_private_key"))?,
-            root_public_key: auth
-                .root_public_key
-                .clone()
-                .ok_or_else(|| missing("root_public_key"))?,
-            internal_private_key: auth
-                .internal_private_key
-                .as_ref()
-                .map(|s| s.expose().clone())
-                .ok_or_else(|| missing("internal_private_key"))?,
-            internal_public_key: auth
-                .internal_public_key
-                .clone()
-                .ok_or_else(|| missing("internal_public_key"))?,
-            internal_secret: auth
-                .internal_secret
-                .as_ref()
-                .map(|s| s.expose().clone())
-                .ok_or_else(|| missing("internal_secret"))?,
-            events_secret: auth
-                .events_secret
-                .as_ref()
-                .map(|s| s.expose().clone())
-                .unwrap_or_default(),
-            // Only the jobs service needs it; it refuses to start without it.
-            webhook_secrets_key: auth
-                .webhook_secrets_key
-                .as_ref()
-                .map(|s| s.expose().clone())
-                .unwrap_or_default(),
-        })
+        let keys = Self::configured(auth);
+        let missing: Vec<&str> = KEY_NAMES
+            .iter()
+            .copied()
+            .filter(|name| keys.get(name).is_empty())
+            .collect();
+        anyhow::ensure!(
+            missing.is_empty(),
+            "not configured: auth.{}",
+            missing.join(", auth.")
+        );
+        Ok(keys)
     }
 
     /// Configured keys, else the ones kept in `data_dir` (created on first use).
@@ -100,15 +225,19 @@ impl Keys {
         let keys = match std::fs::read_to_string(&path) {
             Ok(text) => {
                 let mut keys = toml_from_str(&text)?;
-                if !keys.events_secret.is_empty() && !keys.webhook_secrets_key.is_empty() {
+                if KEY_NAMES.iter().all(|name| !keys.get(name).is_empty()) {
                     return Ok(keys);
                 }
-                // Written before these secrets existed: add them and save.
-                if keys.events_secret.is_empty() {
-                    keys.events_secret = random_secret();
+                // Written before some keys existed: add them and save.
+                let fresh = Self::generate();
+                if keys.worker_private_key.is_empty() || keys.worker_public_key.is_empty() {
+                    keys.worker_private_key = fresh.worker_private_key.clone();
+                    keys.worker_public_key = fresh.worker_public_key.clone();
                 }
-                if keys.webhook_secrets_key.is_empty() {
-                    keys.webhook_secrets_key = random_secret();
+                for name in KEY_NAMES {
+                    if keys.get(name).is_empty() {
+                        keys.set(name, fresh.get(name).to_owned());
+                    }
                 }
                 keys
             }
@@ -134,21 +263,19 @@ impl Keys {
             internal_secret: Some(Secret::new(self.internal_secret.clone())),
             events_secret: Some(Secret::new(self.events_secret.clone())),
             webhook_secrets_key: Some(Secret::new(self.webhook_secrets_key.clone())),
+            storage_secret: Some(Secret::new(self.storage_secret.clone())),
+            worker_private_key: Some(Secret::new(self.worker_private_key.clone())),
+            worker_public_key: Some(self.worker_public_key.clone()),
         }
     }
 }
 
 fn toml_to_string(keys: &Keys) -> String {
-    format!(
-        "# Generated by `mediamagic dev`. Keep private.\nroot_private_key = \"{}\"\nroot_public_key = \"{}\"\ninternal_private_key = \"{}\"\ninternal_public_key = \"{}\"\ninternal_secret = \"{}\"\nevents_secret = \"{}\"\nwebhook_secrets_key = \"{}\"\n",
-        keys.root_private_key,
-        keys.root_public_key,
-        keys.internal_private_key,
-        keys.internal_public_key,
-        keys.internal_secret,
-        keys.events_secret,
-        keys.webhook_secrets_key
-    )
+    let mut text = String::from("# Generated by `mediamagic dev`. Keep private.\n");
+    for name in KEY_NAMES {
+        text.push_str(&format!("{name} = \"{}\"\n", keys.get(name)));
+    }
+    text
 }
 
 /// A new random secret: 32 bytes as 64 hex characters (also a valid
@@ -192,5 +319,47 @@ mod tests {
             "saved"
         );
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn each_role_holds_only_its_own_keys_and_no_other_private_key() {
+        let all = Keys::generate();
+
+        let worker = all.only_for("worker");
+        let media = all.only_for("media");
+        let accounts = all.only_for("accounts");
+
+        assert_eq!(worker.worker_private_key, all.worker_private_key);
+        assert!(worker.root_private_key.is_empty());
+        assert!(worker.internal_private_key.is_empty());
+        assert!(worker.internal_secret.is_empty());
+        assert!(worker.storage_secret.is_empty());
+        assert!(media.internal_private_key.is_empty() && media.root_private_key.is_empty());
+        assert!(
+            media.internal_secret.is_empty(),
+            "URLs are signed with a secret of its own"
+        );
+        assert_eq!(media.storage_secret, all.storage_secret);
+        assert!(accounts.internal_private_key.is_empty());
+        assert!(accounts.worker_private_key.is_empty());
+        assert_eq!(accounts.root_private_key, all.root_private_key);
+    }
+
+    #[test]
+    fn serve_names_every_key_its_role_lacks_and_ignores_the_others() {
+        let all = Keys::generate();
+        let mut auth = all.to_auth_config();
+        auth.worker_private_key = None;
+        auth.root_private_key = None;
+
+        let err = Keys::for_role(&auth, "worker").unwrap_err().to_string();
+        let media = Keys::for_role(&auth, "media").unwrap();
+
+        assert!(err.contains("auth.worker_private_key"), "{err}");
+        assert!(!err.contains("root_private_key"), "{err}");
+        assert!(
+            media.internal_private_key.is_empty(),
+            "configured but not the media's"
+        );
     }
 }

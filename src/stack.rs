@@ -122,12 +122,20 @@ pub async fn media_service(
     let storage = mediamagic_media::Storage::from_config(
         &config.media.storage,
         &config.dev.data_dir.join("objects"),
-        infra.keys.internal_secret.as_bytes(),
+        infra.keys.storage_secret.as_bytes(),
         &public_url,
     )?;
+    anyhow::ensure!(
+        !infra.keys.storage_secret.is_empty(),
+        "auth.storage_secret is not configured: the media service signs object URLs with it"
+    );
     let deps = MediaDeps {
         pool: db::pool(&infra.database_url, config.database.max_connections)?,
         internal: TokenVerifier::from_hex(&infra.keys.internal_public_key)?,
+        workers: match infra.keys.worker_public_key.as_str() {
+            "" => None,
+            key => Some(TokenVerifier::from_hex(key)?),
+        },
         storage,
         public_url: Arc::new(public_url),
         config: Arc::new(config.media.clone()),
@@ -232,7 +240,11 @@ pub async fn worker_deps(
         .unwrap_or_else(|| jobs.media_url.as_str().to_owned());
     Ok(WorkerDeps {
         jobs,
-        issuer: Arc::new(TokenIssuer::from_hex(&infra.keys.internal_private_key)?),
+        worker_key: Arc::new(
+            TokenIssuer::from_hex(&infra.keys.worker_private_key).map_err(|e| {
+                anyhow::anyhow!("auth.worker_private_key: {e} (`mediamagic tokens keygen`)")
+            })?,
+        ),
         internal: TokenVerifier::from_hex(&infra.keys.internal_public_key)?,
         http: reqwest::Client::builder()
             .connect_timeout(std::time::Duration::from_secs(10))
@@ -314,13 +326,18 @@ pub fn compat_service(config: &PlatformConfig) -> anyhow::Result<Service> {
     })
 }
 
-/// Builds service `name` (a subgraph or `compat`), listening at `addr`.
+/// Builds service `name` (a subgraph or `compat`), listening at `addr`, with only the keys
+/// of `infra` that its role holds.
 pub async fn service(
     name: &str,
     config: &PlatformConfig,
     infra: &Infra,
     addr: SocketAddr,
 ) -> anyhow::Result<Service> {
+    let infra = &Infra {
+        keys: infra.keys.only_for(name),
+        ..infra.clone()
+    };
     match name {
         "accounts" => accounts_service(config, infra).await,
         "models" => models_service(config, infra).await,
@@ -490,7 +507,7 @@ pub async fn serve(config: PlatformConfig, role: &str) -> anyhow::Result<()> {
             TcpListener::bind((config.listen.host.as_str(), config.listen.compat_port)).await?;
         return serve_until_signal("compat", listener, compat_service(&config)?).await;
     }
-    let keys = Keys::from_config(&config.auth)?;
+    let keys = Keys::for_role(&config.auth, role)?;
     let infra = Infra {
         database_url: config
             .database

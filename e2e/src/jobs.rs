@@ -156,3 +156,82 @@ pub async fn receiver(failures: usize) -> (String, Received) {
     tokio::spawn(async move { axum::serve(listener, app).await });
     (url, received)
 }
+
+/// Every log line of a job, oldest first (all pages).
+pub async fn all_log_lines(stack: &TestStack, token: &str, id: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let response = stack
+            .gql(
+                Cred::Bearer(token),
+                "query($id: ID!, $after: String) { job(id: $id) { \
+                 logs(after: $after, limit: 1000) { lines { line } endCursor hasMore } } }",
+                json!({"id": id, "after": after}),
+            )
+            .await;
+        let page = &response.body["data"]["job"]["logs"];
+        assert!(page.is_object(), "{}", response.body);
+        for line in page["lines"].as_array().into_iter().flatten() {
+            lines.push(line["line"].as_str().unwrap_or_default().to_owned());
+        }
+        if page["hasMore"] != true {
+            return lines;
+        }
+        after = page["endCursor"].as_str().map(str::to_owned);
+    }
+}
+
+/// Host pids of the processes whose command line contains `marker` (a sandboxed job's own
+/// `$$` is a pid of its namespace, so tests find its processes by what they run).
+pub fn processes_running(marker: &str) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|entry| {
+            let pid: u32 = entry.ok()?.file_name().to_str()?.parse().ok()?;
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+            cmdline.contains(marker).then_some(pid)
+        })
+        .collect()
+}
+
+/// Creates a private model like [`script_model`] with extra definition fields (`limits`,
+/// `network`, ...) merged into its input; returns its id.
+pub async fn script_model_with(
+    stack: &TestStack,
+    token: &str,
+    script: &str,
+    timeout_seconds: i32,
+    extra: Value,
+) -> String {
+    let mut input = json!({
+        "name": "script",
+        "container": "debian:bookworm-slim",
+        "command": "sh -c {script} sh {input}",
+        "machineType": "cpu",
+        "timeoutSeconds": timeout_seconds,
+        "args": {
+            "script": {"type": "string", "default": script},
+            "input": {"type": "file", "kinds": ["audio"]},
+        },
+        "outputs": [{"pattern": "out.mp3", "contentType": "audio/mpeg"}],
+    });
+    if let (Some(input), Some(extra)) = (input.as_object_mut(), extra.as_object()) {
+        input.extend(extra.clone());
+    }
+    let created = stack
+        .gql(
+            Cred::Bearer(token),
+            "mutation($input: CreateModelInput!) { createModel(input: $input) { id } }",
+            json!({"input": input}),
+        )
+        .await;
+    created
+        .data("/createModel/id")
+        .as_str()
+        .unwrap_or_else(|| panic!("{}", created.body))
+        .to_owned()
+}

@@ -40,6 +40,7 @@ async fn stack(mock: &KubeMock) -> TestStack {
                     value: None,
                     effect: Some("NoSchedule".into()),
                 }],
+                ..Default::default()
             },
         )]
         .into();
@@ -109,11 +110,66 @@ async fn a_gpu_job_runs_as_a_kubernetes_job_with_the_configured_manifest() {
         model_container["command"],
         json!(["sh", "-c", SCRIPT, "sh", input])
     );
+    let limits = json!({"nvidia.com/gpu": "1", "memory": "4096Mi", "ephemeral-storage": "32768Mi"});
     assert_eq!(
         model_container["resources"],
-        json!({"limits": {"nvidia.com/gpu": "1"}, "requests": {"nvidia.com/gpu": "1"}})
+        json!({"limits": limits, "requests": limits})
     );
     assert_eq!(pod["containers"][0]["name"], "upload-outputs");
+    // Locked down like the local sandbox: no API token, no service addresses, no root.
+    assert_eq!(pod["automountServiceAccountToken"], false);
+    assert_eq!(pod["enableServiceLinks"], false);
+    assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
+    assert_eq!(pod["securityContext"]["runAsUser"], 65534);
+    assert_eq!(
+        pod["securityContext"]["seccompProfile"]["type"],
+        "RuntimeDefault"
+    );
+    let containers = pod["initContainers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(pod["containers"].as_array().unwrap());
+    for container in containers {
+        let security = &container["securityContext"];
+        assert_eq!(security["allowPrivilegeEscalation"], false, "{container}");
+        assert_eq!(security["readOnlyRootFilesystem"], true, "{container}");
+        assert_eq!(security["runAsNonRoot"], true, "{container}");
+        assert_eq!(
+            security["capabilities"]["drop"],
+            json!(["ALL"]),
+            "{container}"
+        );
+        assert!(
+            container["resources"]["limits"]["memory"].is_string(),
+            "{container}"
+        );
+    }
+    assert_eq!(
+        pod["volumes"][0],
+        json!({"name": "work", "emptyDir": {"sizeLimit": "32768Mi"}})
+    );
+    assert_eq!(
+        spec["template"]["metadata"]["labels"]["app.kubernetes.io/component"],
+        "tenant-job"
+    );
+    let text = manifest.to_string();
+    let keys = &stack.infra.keys;
+    for secret in [
+        &keys.root_private_key,
+        &keys.internal_private_key,
+        &keys.internal_secret,
+        &keys.worker_private_key,
+        &keys.storage_secret,
+        &keys.events_secret,
+        &stack.infra.database_url,
+        &stack.infra.redis_url,
+    ] {
+        assert!(
+            !text.contains(secret.as_str()),
+            "a platform secret is in the pod spec"
+        );
+    }
 
     let placed = job(&stack, &token, &id, "driver node logs { lines { line } }").await;
     assert_eq!(placed["driver"], "kubernetes");

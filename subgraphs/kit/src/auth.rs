@@ -17,6 +17,18 @@ use uuid::Uuid;
 /// by the router.
 pub const INTERNAL_TOKEN_HEADER: &str = "x-mediamagic-internal";
 
+/// Header that carries the worker's own token to the media service's worker routes (the
+/// router never forwards it).
+pub const WORKER_TOKEN_HEADER: &str = "x-mediamagic-worker";
+
+/// A request made by the worker for a job attempt it holds (checked against the lease): the
+/// media service acts as the job's owner, but only for that job's inputs and outputs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WorkerGrant {
+    /// The job the worker runs.
+    pub job_id: Uuid,
+}
+
 /// The kind of account a credential acts as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, async_graphql::Enum)]
 #[serde(rename_all = "lowercase")]

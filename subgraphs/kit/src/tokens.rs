@@ -56,6 +56,21 @@ pub struct Claims {
     pub session: Option<String>,
 }
 
+/// The facts of a worker token: the worker's own credential towards the media service,
+/// signed with the worker key. It names a job attempt the worker holds and no account, so
+/// it acts as nobody: the media service checks the lease before it does anything for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WorkerClaims {
+    /// The worker (the lease holder's id).
+    pub worker_id: String,
+    /// The job it runs.
+    pub job_id: Uuid,
+    /// Which attempt of the job.
+    pub attempt: i32,
+    /// When it stops being valid.
+    pub expires_at: DateTime<Utc>,
+}
+
 /// A freshly signed token.
 #[derive(Clone, Debug)]
 pub struct MintedToken {
@@ -151,6 +166,28 @@ impl TokenIssuer {
     }
 }
 
+impl TokenIssuer {
+    /// Signs a worker token.
+    pub fn mint_worker(&self, claims: &WorkerClaims) -> Result<String, TokenError> {
+        let signing = |err: biscuit_auth::error::Token| TokenError::Signing(err.to_string());
+        let expires: SystemTime = claims.expires_at.into();
+        let token = Biscuit::builder()
+            .fact(fact!(
+                "worker({w}, {job}, {attempt})",
+                w = claims.worker_id.as_str(),
+                job = claims.job_id.to_string(),
+                attempt = i64::from(claims.attempt)
+            ))
+            .map_err(signing)?
+            .fact(fact!("expires({at})", at = expires))
+            .map_err(signing)?
+            .check_expiration_date(expires)
+            .build(&self.keys)
+            .map_err(signing)?;
+        token.to_base64().map_err(signing)
+    }
+}
+
 /// Verifies tokens against a public key.
 #[derive(Clone)]
 pub struct TokenVerifier {
@@ -231,6 +268,36 @@ impl TokenVerifier {
                 expires_at,
                 session: sessions.into_iter().next().map(|(s,)| s),
             },
+        })
+    }
+}
+
+impl TokenVerifier {
+    /// Checks a worker token's signature and expiry and reads its claims.
+    pub fn verify_worker(&self, token: &str) -> Result<WorkerClaims, TokenError> {
+        let token =
+            Biscuit::from_base64(token.trim(), self.public).map_err(|_| TokenError::Malformed)?;
+        let mut authorizer =
+            authorizer_for(&token, SystemTime::now(), "write").map_err(|_| TokenError::Rejected)?;
+        let workers: Vec<(String, String, i64)> = authorizer
+            .query("data($w, $j, $a) <- worker($w, $j, $a)")
+            .map_err(|_| TokenError::Malformed)?;
+        let expires: Vec<(SystemTime,)> = authorizer
+            .query("data($t) <- expires($t)")
+            .map_err(|_| TokenError::Malformed)?;
+        let (worker_id, job, attempt) = workers
+            .into_iter()
+            .next()
+            .ok_or(TokenError::Missing("worker"))?;
+        Ok(WorkerClaims {
+            worker_id,
+            job_id: Uuid::parse_str(&job).map_err(|_| TokenError::Malformed)?,
+            attempt: i32::try_from(attempt).map_err(|_| TokenError::Malformed)?,
+            expires_at: expires
+                .into_iter()
+                .next()
+                .map(|(t,)| DateTime::<Utc>::from(t))
+                .ok_or(TokenError::Missing("expires"))?,
         })
     }
 }
@@ -344,6 +411,41 @@ mod tests {
         let verified = verifier.verify(&attenuated).unwrap();
         assert_eq!(verified.claims.scopes, vec![Scope::Read]);
         assert_eq!(verified.revocation_id, minted.revocation_id);
+    }
+
+    #[test]
+    fn a_worker_token_names_its_job_and_acts_as_no_account() {
+        let worker_keys = TokenIssuer::new(KeyPair::new());
+        let claims = WorkerClaims {
+            worker_id: "w-1".into(),
+            job_id: Uuid::new_v4(),
+            attempt: 2,
+            expires_at: Utc::now() + chrono::Duration::minutes(5),
+        };
+        let token = worker_keys.mint_worker(&claims).unwrap();
+
+        let verified = worker_keys.verifier().verify_worker(&token).unwrap();
+
+        assert_eq!(verified.job_id, claims.job_id);
+        assert_eq!(verified.attempt, 2);
+        assert!(
+            matches!(
+                worker_keys.verifier().verify(&token),
+                Err(TokenError::Missing("account"))
+            ),
+            "not an account credential even under the same key"
+        );
+        let session = worker_keys.mint(&claims_for_test()).unwrap();
+        assert!(
+            worker_keys
+                .verifier()
+                .verify_worker(&session.token)
+                .is_err()
+        );
+    }
+
+    fn claims_for_test() -> Claims {
+        claims(chrono::Duration::hours(1))
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! or any S3-compatible store.
 //!
 //! Layers: `graphql`, `multipart_graphql` (uploads by the GraphQL multipart request spec)
-//! and `rest` (seed 000's multipart upload) sit on `commands`, which use
+//! `rest` (seed 000's multipart upload) and `worker_access` (the worker's own routes) sit on
+//! `commands`, which use
 //! `db` (the `media` Postgres schema), `storage` (object_store, signed URLs and the local
 //! object routes) and `domain`. `events` processes live media and removes deleted ones;
 //! `processing` runs ffprobe and ffmpeg.
@@ -18,6 +19,7 @@ pub mod multipart_graphql;
 pub mod processing;
 pub mod rest;
 pub mod storage;
+pub mod worker_access;
 
 use mediamagic_kit::{
     db::DbPool,
@@ -39,6 +41,8 @@ pub struct MediaDeps {
     pub pool: DbPool,
     /// Verifies the router's internal tokens.
     pub internal: TokenVerifier,
+    /// Verifies the worker's own tokens (worker routes refuse every request without it).
+    pub workers: Option<TokenVerifier>,
     /// Object storage.
     pub storage: Storage,
     /// The base URL clients reach this service at.
@@ -66,7 +70,8 @@ pub fn app(
         max_upload_bytes: deps.config.max_upload_bytes,
     };
     service_app(schema.clone(), kit)
-        .merge(multipart_graphql::routes(deps.clone(), schema))
+        .merge(multipart_graphql::routes(deps.clone(), schema.clone()))
+        .merge(worker_access::routes(deps.clone(), schema))
         .merge(storage::routes::routes(objects))
         .merge(rest::routes(deps))
         .merge(webhook::routes(triggers, webhook_secret))

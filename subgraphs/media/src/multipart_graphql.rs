@@ -39,6 +39,8 @@ struct UploadState {
     schema: MediaSchema,
     /// The only root fields an operation here may select.
     allowed: &'static [&'static str],
+    /// Whether callers are the worker (worker token) rather than the router (internal token).
+    worker: bool,
 }
 
 /// The route the router forwards clients' multipart requests to.
@@ -54,11 +56,13 @@ pub fn routes(deps: MediaDeps, schema: MediaSchema) -> Router {
         deps: deps.clone(),
         schema: schema.clone(),
         allowed: &["uploadMedia"],
+        worker: false,
     };
     let internal = UploadState {
         deps,
         schema,
         allowed: &["uploadJobOutput"],
+        worker: true,
     };
     Router::new()
         .route(PUBLIC_PATH, post(graphql_upload).with_state(public))
@@ -72,9 +76,16 @@ async fn graphql_upload(
     headers: HeaderMap,
     form: Result<Multipart, MultipartRejection>,
 ) -> Response {
-    let identity = match identity_from_headers(&state.deps.internal, &headers) {
-        Ok(identity) => identity,
-        Err(e) => return graphql_error_response(e),
+    let (identity, grant) = if state.worker {
+        match crate::worker_access::worker_identity(&state.deps, &headers).await {
+            Ok((identity, grant)) => (identity, Some(grant)),
+            Err(e) => return graphql_error_response(e),
+        }
+    } else {
+        match identity_from_headers(&state.deps.internal, &headers) {
+            Ok(identity) => (identity, None),
+            Err(e) => return graphql_error_response(e),
+        }
     };
     // Refuse before storing anything a caller could not keep.
     match &identity.0 {
@@ -109,10 +120,11 @@ async fn graphql_upload(
         }
     };
     let staged = Arc::new(StagedUploads::new(staged));
-    let response = state
-        .schema
-        .execute(request.data(identity).data(staged.clone()))
-        .await;
+    let mut request = request.data(identity).data(staged.clone());
+    if let Some(grant) = grant {
+        request = request.data(grant);
+    }
+    let response = state.schema.execute(request).await;
     for unused in staged.leftovers() {
         discard_stored(&state.deps, &unused).await;
     }
@@ -201,17 +213,14 @@ async fn read_request(
 
 /// Refuses an operation that selects a root field other than `allowed` (or hides its root
 /// fields in fragments), before any file is stored.
-fn check_root_fields(query: &str, allowed: &[&str]) -> Result<(), ApiError> {
+pub(crate) fn check_root_fields(query: &str, allowed: &[&str]) -> Result<(), ApiError> {
     use async_graphql::parser::types::Selection;
     let document = async_graphql::parser::parse_query(query)
         .map_err(|e| ApiError::bad_input("operations", format!("the query does not parse: {e}")))?;
     let refuse = || {
         ApiError::bad_input(
             "operations",
-            format!(
-                "a multipart request here may only select {}",
-                allowed.join(", ")
-            ),
+            format!("a request here may only select {}", allowed.join(", ")),
         )
     };
     for (_, operation) in document.operations.iter() {

@@ -23,6 +23,7 @@ pub async fn cluster(deps: &WorkerDeps, admin: bool) -> ApiResult<Cluster> {
     let silence = chrono::Duration::milliseconds(3 * deps.config.heartbeat_ms.max(100) as i64);
     let now = Utc::now();
     let mut drivers = BTreeSet::new();
+    let mut sandboxes = BTreeSet::new();
     let mut types: BTreeMap<String, MachineType> = BTreeMap::new();
     let mut workers = Vec::new();
     for row in rows {
@@ -31,6 +32,7 @@ pub async fn cluster(deps: &WorkerDeps, admin: bool) -> ApiResult<Cluster> {
             serde_json::from_value(row.capacity.clone()).unwrap_or_default();
         if alive {
             drivers.insert(row.driver.clone());
+            sandboxes.insert(row.sandbox.clone());
             for (name, slots) in &capacity {
                 let entry = types.entry(name.clone()).or_insert_with(|| empty(name));
                 entry.capacity += *slots as i32;
@@ -48,6 +50,7 @@ pub async fn cluster(deps: &WorkerDeps, admin: bool) -> ApiResult<Cluster> {
             id: row.id,
             hostname: row.hostname,
             driver: row.driver,
+            sandbox: row.sandbox,
             busy: row.busy,
             started_at: row.started_at,
             last_heartbeat_at: row.last_heartbeat_at,
@@ -63,6 +66,7 @@ pub async fn cluster(deps: &WorkerDeps, admin: bool) -> ApiResult<Cluster> {
     }
     Ok(Cluster {
         drivers: drivers.into_iter().collect(),
+        sandboxes: sandboxes.into_iter().collect(),
         machine_types: types.into_values().collect(),
         workers: if admin { workers } else { Vec::new() },
     })

@@ -1,6 +1,7 @@
 //! Worker settings (section `[worker]` of the platform config): which driver runs jobs, the
 //! capacity per machine type, timings, and the Kubernetes driver's manifests.
 
+use mediamagic_models::domain::sandbox::ModelLimits;
 use serde::Deserialize;
 use std::{collections::BTreeMap, path::PathBuf};
 
@@ -52,6 +53,24 @@ pub struct WorkerConfig {
     /// when your model servers run on a private network and model authors are trusted.
     #[serde(default)]
     pub allow_private_model_servers: bool,
+    /// How the local driver isolates tenant programs: `bubblewrap` (default: own PID,
+    /// network, mount and user namespaces, an unprivileged uid, a clean environment,
+    /// limits) or `none` (programs run as the worker's own user with its file system in
+    /// reach; only for trusted models, logged as a warning and shown in `cluster`).
+    #[serde(default)]
+    pub sandbox: SandboxMode,
+    /// The unprivileged uid (and gid) sandboxed programs run as when the worker runs as
+    /// root; a worker that is not root runs them as its own uid, mapped to this one inside.
+    #[serde(default = "default_sandbox_uid")]
+    pub sandbox_uid: u32,
+    /// Resource limits of every run, unless its machine type says otherwise; a model may
+    /// only tighten them.
+    #[serde(default)]
+    pub limits: RunLimits,
+    /// How often a run's working directory is measured against `limits.output_mb`, in
+    /// milliseconds.
+    #[serde(default = "default_output_check_ms")]
+    pub output_check_ms: u64,
     /// GraphQL URL of the media subgraph (inputs and outputs); filled in by `dev`/`serve`.
     #[serde(default)]
     pub media_url: Option<String>,
@@ -76,6 +95,10 @@ impl Default for WorkerConfig {
             max_input_bytes: default_max_input_bytes(),
             max_outputs: default_max_outputs(),
             allow_private_model_servers: false,
+            sandbox: SandboxMode::default(),
+            sandbox_uid: default_sandbox_uid(),
+            limits: RunLimits::default(),
+            output_check_ms: default_output_check_ms(),
             media_url: None,
             kubernetes: KubernetesConfig::default(),
         }
@@ -102,6 +125,130 @@ impl DriverKind {
     }
 }
 
+/// The local driver's isolation of tenant programs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SandboxMode {
+    /// bubblewrap namespaces, an unprivileged uid, cgroup and rlimit limits.
+    #[default]
+    Bubblewrap,
+    /// No isolation: an explicit operator choice for trusted models only.
+    None,
+}
+
+impl SandboxMode {
+    /// The stable lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SandboxMode::Bubblewrap => "bubblewrap",
+            SandboxMode::None => "none",
+        }
+    }
+}
+
+/// Resource limits of one run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunLimits {
+    /// Memory of every process of the run together, in MiB (cgroup; OUT_OF_MEMORY).
+    #[serde(default = "default_memory_mb")]
+    pub memory_mb: u64,
+    /// Processes and threads alive at once (cgroup; TOO_MANY_PROCESSES).
+    #[serde(default = "default_processes")]
+    pub processes: u64,
+    /// CPU seconds any one process may use (rlimit; CPU_TIME_EXCEEDED).
+    #[serde(default = "default_cpu_seconds")]
+    pub cpu_seconds: u64,
+    /// Open files per process (rlimit).
+    #[serde(default = "default_open_files")]
+    pub open_files: u64,
+    /// Largest file a process may write, in MiB (rlimit; FILE_TOO_LARGE).
+    #[serde(default = "default_file_size_mb")]
+    pub file_size_mb: u64,
+    /// Everything the run leaves in its working directory, in MiB (OUTPUT_TOO_LARGE).
+    #[serde(default = "default_output_mb")]
+    pub output_mb: u64,
+}
+
+impl Default for RunLimits {
+    fn default() -> Self {
+        Self {
+            memory_mb: default_memory_mb(),
+            processes: default_processes(),
+            cpu_seconds: default_cpu_seconds(),
+            open_files: default_open_files(),
+            file_size_mb: default_file_size_mb(),
+            output_mb: default_output_mb(),
+        }
+    }
+}
+
+impl RunLimits {
+    /// These limits with `overrides` applied where given.
+    pub fn with(self, overrides: &LimitOverrides) -> Self {
+        Self {
+            memory_mb: overrides.memory_mb.unwrap_or(self.memory_mb),
+            processes: overrides.processes.unwrap_or(self.processes),
+            cpu_seconds: overrides.cpu_seconds.unwrap_or(self.cpu_seconds),
+            open_files: overrides.open_files.unwrap_or(self.open_files),
+            file_size_mb: overrides.file_size_mb.unwrap_or(self.file_size_mb),
+            output_mb: overrides.output_mb.unwrap_or(self.output_mb),
+        }
+    }
+
+    /// These limits tightened by a model's own (a model can never loosen them).
+    pub fn tightened_by(self, model: &ModelLimits) -> Self {
+        let min = |ours: u64, theirs: Option<i64>| match theirs {
+            Some(v) if v > 0 => ours.min(v as u64),
+            _ => ours,
+        };
+        Self {
+            memory_mb: min(self.memory_mb, model.memory_mb),
+            processes: min(self.processes, model.processes),
+            cpu_seconds: min(self.cpu_seconds, model.cpu_seconds),
+            open_files: min(self.open_files, model.open_files),
+            file_size_mb: min(self.file_size_mb, model.file_size_mb),
+            output_mb: min(self.output_mb, model.output_mb),
+        }
+    }
+}
+
+impl WorkerConfig {
+    /// The limits of a run of a model with `model` limits on `machine_type`.
+    pub fn limits_for(&self, machine_type: &str, model: &ModelLimits) -> RunLimits {
+        let machine = self
+            .machine_types
+            .get(machine_type)
+            .map(|m| m.limits)
+            .unwrap_or_default();
+        self.limits.with(&machine).tightened_by(model)
+    }
+}
+
+/// A machine type's changes to the worker's [`RunLimits`]; absent fields keep them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitOverrides {
+    /// Memory in MiB.
+    #[serde(default)]
+    pub memory_mb: Option<u64>,
+    /// Processes and threads.
+    #[serde(default)]
+    pub processes: Option<u64>,
+    /// CPU seconds per process.
+    #[serde(default)]
+    pub cpu_seconds: Option<u64>,
+    /// Open files per process.
+    #[serde(default)]
+    pub open_files: Option<u64>,
+    /// Largest file in MiB.
+    #[serde(default)]
+    pub file_size_mb: Option<u64>,
+    /// Working directory total in MiB.
+    #[serde(default)]
+    pub output_mb: Option<u64>,
+}
+
 /// One machine type this worker serves.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -118,6 +265,9 @@ pub struct MachineTypeConfig {
     /// Kubernetes: the pod's tolerations.
     #[serde(default)]
     pub tolerations: Vec<Toleration>,
+    /// Local driver: this machine type's run limits (over `worker.limits`).
+    #[serde(default)]
+    pub limits: LimitOverrides,
 }
 
 /// A Kubernetes toleration.
@@ -157,9 +307,12 @@ pub struct KubernetesConfig {
     /// Seconds a finished Job is kept before Kubernetes removes it.
     #[serde(default = "default_ttl_after_finished")]
     pub ttl_seconds_after_finished: i64,
-    /// Service account of the pods.
+    /// Service account of the pods (its token is never mounted into them).
     #[serde(default)]
     pub service_account: Option<String>,
+    /// The non-root uid (and gid) every container of a job pod runs as.
+    #[serde(default = "default_sandbox_uid")]
+    pub pod_uid: u32,
     /// Seconds a pod may stay unscheduled before the run counts as an infrastructure failure.
     #[serde(default = "default_schedule_timeout")]
     pub schedule_timeout_seconds: u64,
@@ -174,6 +327,7 @@ impl Default for KubernetesConfig {
             transfer_image: default_transfer_image(),
             ttl_seconds_after_finished: default_ttl_after_finished(),
             service_account: None,
+            pod_uid: default_sandbox_uid(),
             schedule_timeout_seconds: default_schedule_timeout(),
         }
     }
@@ -207,6 +361,30 @@ fn default_kill_grace_ms() -> u64 {
 fn default_path() -> String {
     "/usr/local/bin:/usr/bin:/bin".into()
 }
+fn default_sandbox_uid() -> u32 {
+    65534
+}
+fn default_output_check_ms() -> u64 {
+    500
+}
+fn default_memory_mb() -> u64 {
+    4096
+}
+fn default_processes() -> u64 {
+    512
+}
+fn default_cpu_seconds() -> u64 {
+    86_400
+}
+fn default_open_files() -> u64 {
+    1024
+}
+fn default_file_size_mb() -> u64 {
+    16 * 1024
+}
+fn default_output_mb() -> u64 {
+    32 * 1024
+}
 fn default_max_input_bytes() -> u64 {
     5 * 1024 * 1024 * 1024
 }
@@ -227,4 +405,28 @@ fn default_ttl_after_finished() -> i64 {
 }
 fn default_schedule_timeout() -> u64 {
     600
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_model_tightens_its_machine_types_limits_but_never_loosens_them() {
+        let mut config = WorkerConfig::default();
+        if let Some(cpu) = config.machine_types.get_mut("cpu") {
+            cpu.limits.memory_mb = Some(2048);
+        }
+        let model = ModelLimits {
+            memory_mb: Some(8192),
+            processes: Some(16),
+            ..Default::default()
+        };
+
+        let limits = config.limits_for("cpu", &model);
+
+        assert_eq!(limits.memory_mb, 2048, "the machine type's ceiling holds");
+        assert_eq!(limits.processes, 16, "the model's tighter limit applies");
+        assert_eq!(limits.open_files, RunLimits::default().open_files);
+    }
 }

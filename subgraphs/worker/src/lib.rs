@@ -38,8 +38,9 @@ pub use metrics::WorkerMetrics;
 pub struct WorkerDeps {
     /// The jobs library (queue API, models library, Redis signals, Postgres pool).
     pub jobs: JobsDeps,
-    /// Mints internal tokens to act as a job's owner towards the media subgraph.
-    pub issuer: Arc<TokenIssuer>,
+    /// The worker key: signs the worker's own tokens for the media service's worker routes
+    /// (they name a job attempt, never an account).
+    pub worker_key: Arc<TokenIssuer>,
     /// Verifies the router's internal tokens (the subgraph).
     pub internal: TokenVerifier,
     /// HTTP client for the media subgraph and storage.

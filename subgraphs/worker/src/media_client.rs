@@ -1,15 +1,16 @@
-//! The worker's side of the media subgraph, acting as a job's owner with internal tokens it
-//! mints for each call: input lookups (presigned GET URLs), downloads, and output
-//! registration (one streamed multipart upload with lineage to the job; presigned PUT tickets
-//! then finalize for runs that upload from elsewhere, such as Kubernetes pods).
+//! The worker's side of the media subgraph, on the media service's worker routes with the
+//! worker's own token (signed with the worker key, naming the job attempt it holds and no
+//! account; the media service checks the lease): input lookups (presigned GET URLs),
+//! downloads, and output registration (one streamed multipart upload with lineage to the
+//! job; presigned PUT tickets then finalize for runs that upload from elsewhere, such as
+//! Kubernetes pods). The worker holds no key that could act as an account.
 
 use crate::{domain::run::InputFile, error::WorkerError};
 use chrono::{Duration as ChronoDuration, Utc};
 use futures::{StreamExt, TryStreamExt};
 use mediamagic_kit::{
-    AccountKind, Scope,
-    auth::INTERNAL_TOKEN_HEADER,
-    tokens::{Claims, TokenIssuer},
+    auth::WORKER_TOKEN_HEADER,
+    tokens::{TokenIssuer, WorkerClaims},
 };
 use serde_json::{Value, json};
 use std::{path::Path, sync::Arc};
@@ -19,14 +20,15 @@ use uuid::Uuid;
 /// How long a presigned input URL lives: long enough for a pod to start and fetch it.
 const INPUT_URL_SECONDS: i32 = 6 * 3600;
 
-/// A media service client acting as one account.
+/// A media service client for one job attempt the worker holds.
 #[derive(Clone)]
 pub struct MediaSession {
     http: reqwest::Client,
     url: Arc<String>,
-    issuer: Arc<TokenIssuer>,
-    owner: Uuid,
-    owner_kind: AccountKind,
+    worker_key: Arc<TokenIssuer>,
+    worker_id: Arc<String>,
+    job: Uuid,
+    attempt: i32,
 }
 
 /// Where to PUT an output's bytes.
@@ -41,54 +43,54 @@ pub struct OutputTicket {
 }
 
 impl MediaSession {
-    /// A session for `owner` against the media GraphQL endpoint `url`.
+    /// A session for attempt `attempt` of `job`, held by `worker_id`, against the media
+    /// service whose GraphQL endpoint is `url`.
     pub fn new(
         http: reqwest::Client,
         url: Arc<String>,
-        issuer: Arc<TokenIssuer>,
-        owner: Uuid,
-        owner_kind: AccountKind,
+        worker_key: Arc<TokenIssuer>,
+        worker_id: Arc<String>,
+        job: Uuid,
+        attempt: i32,
     ) -> Self {
         Self {
             http,
             url,
-            issuer,
-            owner,
-            owner_kind,
+            worker_key,
+            worker_id,
+            job,
+            attempt,
         }
     }
 
-    /// The media service's multipart route for job outputs (next to its `/graphql`).
-    fn job_outputs_url(&self) -> String {
+    /// A route of the media service (next to its `/graphql`).
+    fn route(&self, path: &str) -> String {
         let base = self
             .url
             .trim_end_matches('/')
             .trim_end_matches("/graphql")
             .to_owned();
-        format!("{base}/internal/job-outputs")
+        format!("{base}{path}")
     }
 
-    /// A short-lived internal token acting as the job's owner.
+    /// A short-lived worker token for this job attempt.
     fn token(&self) -> Result<String, WorkerError> {
-        self.issuer
-            .mint(&Claims {
-                user_id: None,
-                account_id: self.owner,
-                account_kind: self.owner_kind,
-                scopes: vec![Scope::Read, Scope::Write],
+        self.worker_key
+            .mint_worker(&WorkerClaims {
+                worker_id: self.worker_id.as_str().to_owned(),
+                job_id: self.job,
+                attempt: self.attempt,
                 expires_at: Utc::now() + ChronoDuration::seconds(60),
-                session: None,
             })
-            .map(|minted| minted.token)
-            .map_err(|e| WorkerError::Media(format!("cannot mint a token: {e}")))
+            .map_err(|e| WorkerError::Media(format!("cannot mint a worker token: {e}")))
     }
 
     async fn call(&self, query: &str, variables: Value) -> Result<Value, WorkerError> {
         let token = self.token()?;
         let response = self
             .http
-            .post(self.url.as_str())
-            .header(INTERNAL_TOKEN_HEADER, token)
+            .post(self.route("/internal/worker/graphql"))
+            .header(WORKER_TOKEN_HEADER, token)
             .json(&json!({"query": query, "variables": variables}))
             .send()
             .await
@@ -102,18 +104,15 @@ impl MediaSession {
         if files.is_empty() {
             return Ok(Vec::new());
         }
-        let representations: Vec<Value> = files
-            .iter()
-            .map(|(_, id)| json!({"__typename": "Media", "id": id}))
-            .collect();
+        let ids: Vec<&Uuid> = files.iter().map(|(_, id)| id).collect();
         let data = self
             .call(
-                "query($r: [_Any!]!, $ttl: Int) { _entities(representations: $r) { \
-                 ... on Media { id name status url(expiresIn: $ttl) } } }",
-                json!({"r": representations, "ttl": INPUT_URL_SECONDS}),
+                "query($job: ID!, $ids: [ID!]!, $ttl: Int) { jobInputs(jobId: $job, ids: $ids) { \
+                 id name status url(expiresIn: $ttl) } }",
+                json!({"job": self.job, "ids": ids, "ttl": INPUT_URL_SECONDS}),
             )
             .await?;
-        let entities = data["_entities"].as_array().cloned().unwrap_or_default();
+        let entities = data["jobInputs"].as_array().cloned().unwrap_or_default();
         files
             .iter()
             .zip(entities.iter().chain(std::iter::repeat(&Value::Null)))
@@ -253,8 +252,8 @@ impl MediaSession {
             }));
         let response = self
             .http
-            .post(self.job_outputs_url())
-            .header(INTERNAL_TOKEN_HEADER, self.token()?)
+            .post(self.route("/internal/job-outputs"))
+            .header(WORKER_TOKEN_HEADER, self.token()?)
             .header(
                 reqwest::header::CONTENT_TYPE,
                 format!("multipart/form-data; boundary={boundary}"),

@@ -13,7 +13,6 @@ use crate::{
 };
 use chrono::Utc;
 use mediamagic_jobs::commands::queue::{self, ClaimedJob, Heartbeat, RunOutcome};
-use mediamagic_kit::AccountKind;
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
@@ -132,13 +131,13 @@ async fn run_claimed(
     )
     .await?;
     drop(conn);
-    let owner_kind = job.owner_kind.parse().unwrap_or(AccountKind::User);
     let media = MediaSession::new(
         deps.http.clone(),
         deps.media_url.clone(),
-        deps.issuer.clone(),
-        job.owner_id,
-        owner_kind,
+        deps.worker_key.clone(),
+        env.worker_id.clone(),
+        job.id,
+        attempt,
     );
     let plan = match plan(deps, job, attempt, &media).await {
         Ok(plan) => plan,

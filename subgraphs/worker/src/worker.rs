@@ -61,7 +61,7 @@ pub async fn run(deps: WorkerDeps, shutdown: CancellationToken) {
         .filter(|(_, m)| m.slots > 0)
         .map(|(name, m)| (name.clone(), m.slots))
         .collect();
-    if let Err(e) = register(&deps, &id, driver.name(), &capacity).await {
+    if let Err(e) = register(&deps, &id, &driver, &capacity).await {
         tracing::error!(error = ?e, "the worker could not register; it will not run jobs");
         return;
     }
@@ -116,7 +116,7 @@ pub async fn run(deps: WorkerDeps, shutdown: CancellationToken) {
 async fn register(
     deps: &WorkerDeps,
     id: &str,
-    driver: &str,
+    driver: &Driver,
     capacity: &HashMap<String, usize>,
 ) -> Result<(), crate::error::WorkerError> {
     let mut conn = deps.conn().await?;
@@ -126,7 +126,8 @@ async fn register(
         &WorkerRow {
             id: id.to_owned(),
             hostname: crate::drivers::local::local_node_name(),
-            driver: driver.to_owned(),
+            driver: driver.name().to_owned(),
+            sandbox: driver.sandbox(),
             capacity: serde_json::to_value(capacity).unwrap_or_default(),
             busy: 0,
             started_at: now,

@@ -13,6 +13,32 @@ use mediamagic_kit::{Actor, ApiError, ApiResult, Scope, db::transaction};
 use std::time::Duration;
 use uuid::Uuid;
 
+/// The live or pending media `ids` of `actor` that are arguments of `job` (a media named by
+/// no argument of the job is refused), in order, `None` where gone or deleted.
+pub async fn job_inputs(
+    deps: &MediaDeps,
+    actor: &Actor,
+    job: Uuid,
+    ids: &[Uuid],
+) -> ApiResult<Vec<Option<MediaRow>>> {
+    let mut conn = deps.conn().await?;
+    let arguments = db::leases::argument_values(&mut conn, job).await?;
+    if let Some(stray) = ids.iter().find(|id| !arguments.contains(&id.to_string())) {
+        return Err(ApiError::Forbidden(format!(
+            "media {stray} is not an input of this job"
+        )));
+    }
+    let rows = db::media::owned_by_ids(&mut conn, actor.account_id, ids).await?;
+    Ok(ids
+        .iter()
+        .map(|id| {
+            rows.iter()
+                .find(|row| row.id == *id && row.status != "deleted")
+                .cloned()
+        })
+        .collect())
+}
+
 /// The acting account's media `id` (not deleted), or NOT_FOUND.
 pub async fn get_media(deps: &MediaDeps, actor: &Actor, id: Uuid) -> ApiResult<MediaRow> {
     let mut conn = deps.conn().await?;

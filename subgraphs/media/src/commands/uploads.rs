@@ -132,7 +132,14 @@ async fn presign(
 /// Verifies a presigned upload: the object exists with the declared size and sha256. Then the
 /// media is live; on a mismatch it is failed, the object removed, and the error says why.
 /// Finalizing a live media again returns it unchanged.
-pub async fn finalize_upload(deps: &MediaDeps, actor: &Actor, id: Uuid) -> ApiResult<MediaRow> {
+///
+/// A worker request (`worker_job`) may finalize only the outputs of the job it holds.
+pub async fn finalize_upload(
+    deps: &MediaDeps,
+    actor: &Actor,
+    id: Uuid,
+    worker_job: Option<Uuid>,
+) -> ApiResult<MediaRow> {
     actor.require_scope(Scope::Write)?;
     let mut conn = deps.conn().await?;
     let media = db::media::owned_by_ids(&mut conn, actor.account_id, &[id])
@@ -140,6 +147,7 @@ pub async fn finalize_upload(deps: &MediaDeps, actor: &Actor, id: Uuid) -> ApiRe
         .into_iter()
         .next()
         .filter(|m| m.status != MediaStatus::Deleted.as_str())
+        .filter(|m| worker_job.is_none() || m.job_id == worker_job)
         .ok_or_else(|| ApiError::not_found("media"))?;
     drop(conn);
     match MediaStatus::parse(&media.status) {

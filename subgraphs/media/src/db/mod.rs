@@ -1,6 +1,7 @@
 //! Persistence for the `media` schema. Functions take a connection and plain values; business
 //! rules live in `commands`.
 
+pub mod leases;
 pub mod media;
 pub mod rows;
 pub mod schema;

@@ -7,9 +7,9 @@ use super::{
     },
     upload::{FileUpload, StagedUploads},
 };
-use crate::{MediaDeps, commands, domain::UploadRequest};
+use crate::{MediaDeps, commands, domain::UploadRequest, worker_access::require_grant};
 use async_graphql::{Context, ID, Object};
-use mediamagic_kit::{ActorExt, ApiError};
+use mediamagic_kit::{ActorExt, ApiError, auth::WorkerGrant};
 use std::sync::Arc;
 
 /// Root mutation type.
@@ -54,6 +54,7 @@ impl MediaMutation {
         let actor = ctx.writer()?;
         let deps = ctx.data::<MediaDeps>()?;
         let job_id = parse_id("jobId", &job_id)?;
+        require_grant(ctx, job_id)?;
         let size = match input.size {
             Some(size) if size.is_finite() && size >= 0.0 && size.fract() == 0.0 => {
                 Some(size as u64)
@@ -90,6 +91,7 @@ impl MediaMutation {
         let actor = ctx.writer()?;
         let deps = ctx.data::<MediaDeps>()?;
         let job_id = parse_id("jobId", &job_id)?;
+        require_grant(ctx, job_id)?;
         let keep = keep
             .iter()
             .map(|id| parse_id("keep", id))
@@ -104,8 +106,9 @@ impl MediaMutation {
         let actor = ctx.writer()?;
         let deps = ctx.data::<MediaDeps>()?;
         let id = parse_id("id", &id)?;
+        let grant = ctx.data_opt::<WorkerGrant>().map(|g| g.job_id);
         Ok(Media(
-            commands::uploads::finalize_upload(deps, actor, id).await?,
+            commands::uploads::finalize_upload(deps, actor, id, grant).await?,
         ))
     }
 
@@ -139,6 +142,7 @@ impl MediaMutation {
         let actor = ctx.writer()?;
         let deps = ctx.data::<MediaDeps>()?;
         let job_id = parse_id("jobId", &job_id)?;
+        require_grant(ctx, job_id)?;
         let mut stored = take_staged(ctx, &file)?;
         stored.request.job_id = Some(job_id);
         Ok(Media(

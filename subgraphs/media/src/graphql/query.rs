@@ -7,6 +7,7 @@ use super::{
 use crate::{
     MediaDeps,
     commands::{self, media::FilterInput},
+    worker_access::require_grant,
 };
 use async_graphql::{Context, ID, Object, dataloader::DataLoader};
 use mediamagic_kit::{
@@ -67,6 +68,28 @@ impl MediaQuery {
             .into_iter()
             .map(Tag::from)
             .collect())
+    }
+
+    /// The worker's: the input media `ids` of job `jobId` (each must be one of the job's
+    /// arguments), in order, null where gone; only for the worker that holds the job (hidden
+    /// from the public API by `@inaccessible`).
+    #[graphql(inaccessible)]
+    async fn job_inputs(
+        &self,
+        ctx: &Context<'_>,
+        job_id: ID,
+        ids: Vec<ID>,
+    ) -> async_graphql::Result<Vec<Option<Media>>> {
+        let actor = ctx.actor()?;
+        let deps = ctx.data::<MediaDeps>()?;
+        let job_id = parse_id("jobId", &job_id)?;
+        require_grant(ctx, job_id)?;
+        let ids = ids
+            .iter()
+            .map(|id| parse_id("ids", id))
+            .collect::<Result<Vec<_>, _>>()?;
+        let rows = commands::media::job_inputs(deps, actor, job_id, &ids).await?;
+        Ok(rows.into_iter().map(|row| row.map(Media)).collect())
     }
 
     /// Federation: a `Media` by id, for its owner (others' resolve to null). Deleted media

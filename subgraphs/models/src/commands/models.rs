@@ -188,6 +188,8 @@ fn current_definition(model: &ModelRow, latest: &VersionRow) -> ModelDefinition 
         timeout_seconds: Some(latest.timeout_seconds),
         outputs: latest.output_specs().ok(),
         expected_runtime_seconds: model.expected_runtime_seconds,
+        network: Some(latest.network),
+        limits: latest.model_limits().ok(),
     }
 }
 
@@ -219,6 +221,8 @@ fn merge(current: ModelDefinition, patch: ModelDefinition) -> ModelDefinition {
         expected_runtime_seconds: patch
             .expected_runtime_seconds
             .or(current.expected_runtime_seconds),
+        network: patch.network.or(current.network),
+        limits: patch.limits.or(current.limits),
     }
 }
 

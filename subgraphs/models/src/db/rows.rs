@@ -5,6 +5,7 @@ use crate::domain::{
     args::ArgSchema,
     model::{ModelSpec, OutputSpec, RunSpec},
     render::InvocationKind,
+    sandbox::ModelLimits,
 };
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -64,6 +65,8 @@ pub struct VersionRow {
     pub machine_count: i32,
     pub timeout_seconds: i32,
     pub outputs: serde_json::Value,
+    pub network: bool,
+    pub limits: serde_json::Value,
     pub observed_runtime_seconds: Option<i32>,
     pub jobs_count: i64,
     pub created_at: DateTime<Utc>,
@@ -92,6 +95,8 @@ impl VersionRow {
             machine_count: run.machine_count,
             timeout_seconds: run.timeout_seconds,
             outputs: serde_json::to_value(&run.outputs).unwrap_or_default(),
+            network: run.network,
+            limits: serde_json::to_value(run.limits).unwrap_or_default(),
             observed_runtime_seconds: None,
             jobs_count: 0,
             created_at: at,
@@ -109,7 +114,14 @@ impl VersionRow {
             machine_count: self.machine_count,
             timeout_seconds: self.timeout_seconds,
             outputs: self.output_specs()?,
+            network: self.network,
+            limits: self.model_limits()?,
         })
+    }
+
+    /// The model's own resource limits.
+    pub fn model_limits(&self) -> Result<ModelLimits, serde_json::Error> {
+        serde_json::from_value(self.limits.clone())
     }
 
     /// The invocation kind.

@@ -34,6 +34,8 @@ diesel::table! {
         machine_count -> Int4,
         timeout_seconds -> Int4,
         outputs -> Jsonb,
+        network -> Bool,
+        limits -> Jsonb,
         observed_runtime_seconds -> Nullable<Int4>,
         jobs_count -> Int8,
         created_at -> Timestamptz,

@@ -4,3 +4,4 @@ pub mod args;
 pub mod catalogue;
 pub mod model;
 pub mod render;
+pub mod sandbox;

@@ -7,6 +7,7 @@
 use super::{
     args::ArgSchema,
     render::{InvocationKind, check_template},
+    sandbox::ModelLimits,
 };
 use mediamagic_kit::ApiError;
 use serde::{Deserialize, Serialize};
@@ -83,6 +84,12 @@ pub struct ModelDefinition {
     /// Typical runtime, in seconds (sets the classification until jobs have run).
     #[serde(default)]
     pub expected_runtime_seconds: Option<i32>,
+    /// Whether runs need network egress (never to loopback or private ranges); off when absent.
+    #[serde(default)]
+    pub network: Option<bool>,
+    /// Resource limits tighter than the machine type's.
+    #[serde(default)]
+    pub limits: Option<ModelLimits>,
 }
 
 /// A file a run produces: a glob relative to the run's working directory, and its type.
@@ -137,6 +144,10 @@ pub struct RunSpec {
     pub timeout_seconds: i32,
     /// Declared outputs.
     pub outputs: Vec<OutputSpec>,
+    /// Runs get network egress (the sandbox gives none otherwise).
+    pub network: bool,
+    /// Resource limits tighter than the machine type's.
+    pub limits: ModelLimits,
 }
 
 /// A valid model definition.
@@ -243,6 +254,11 @@ impl ModelDefinition {
             self.outputs,
             default_machine_type,
         )?;
+        let run = RunSpec {
+            network: self.network.unwrap_or(false),
+            limits: self.limits.unwrap_or_default().parse()?,
+            ..run
+        };
         Ok(ModelSpec {
             id,
             name,
@@ -345,6 +361,8 @@ impl RunSpec {
             machine_count,
             timeout_seconds,
             outputs,
+            network: false,
+            limits: ModelLimits::default(),
         })
     }
 }

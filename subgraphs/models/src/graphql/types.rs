@@ -7,6 +7,7 @@ use crate::{
     domain::{
         model::{Classification, ModelDefinition, OutputSpec, classify},
         render::InvocationKind,
+        sandbox::ModelLimits,
     },
 };
 use async_graphql::{
@@ -226,6 +227,16 @@ impl Model {
     async fn outputs(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ModelOutput>> {
         ModelVersion(latest_version(ctx, &self.0).await?).output_list()
     }
+    /// Whether runs get network egress (of the latest version); never to loopback or
+    /// private addresses.
+    async fn network(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        Ok(latest_version(ctx, &self.0).await?.network)
+    }
+    /// The model's own resource limits (of the latest version); absent ones are the
+    /// machine type's.
+    async fn limits(&self, ctx: &Context<'_>) -> async_graphql::Result<ModelLimitsView> {
+        ModelVersion(latest_version(ctx, &self.0).await?).limits_view()
+    }
     /// Every version, newest first.
     async fn versions(
         &self,
@@ -282,6 +293,10 @@ impl ModelVersion {
             })
             .collect())
     }
+
+    fn limits_view(&self) -> async_graphql::Result<ModelLimitsView> {
+        Ok(self.0.model_limits().map_err(ApiError::internal)?.into())
+    }
 }
 
 #[Object]
@@ -336,9 +351,61 @@ impl ModelVersion {
     async fn outputs(&self) -> async_graphql::Result<Vec<ModelOutput>> {
         self.output_list()
     }
+    /// Whether runs get network egress (never to loopback or private addresses).
+    async fn network(&self) -> bool {
+        self.0.network
+    }
+    /// The model's own resource limits; absent ones are the machine type's.
+    async fn limits(&self) -> async_graphql::Result<ModelLimitsView> {
+        self.limits_view()
+    }
     /// When this version was made.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
+    }
+}
+
+/// Resource limits of a model's runs; each may only tighten the machine type's limit.
+#[derive(InputObject, SimpleObject, Clone, Copy, Debug, Default)]
+#[graphql(input_name = "ModelLimitsInput", name = "ModelLimits")]
+pub struct ModelLimitsView {
+    /// Memory of every process of a run together, in MiB (OUT_OF_MEMORY past it).
+    pub memory_mb: Option<i64>,
+    /// Processes and threads alive at once (TOO_MANY_PROCESSES past it).
+    pub processes: Option<i64>,
+    /// CPU seconds any one process may use (CPU_TIME_EXCEEDED past it).
+    pub cpu_seconds: Option<i64>,
+    /// Open files per process.
+    pub open_files: Option<i64>,
+    /// Largest file a process may write, in MiB (FILE_TOO_LARGE past it).
+    pub file_size_mb: Option<i64>,
+    /// Everything a run leaves in its working directory, in MiB (OUTPUT_TOO_LARGE past it).
+    pub output_mb: Option<i64>,
+}
+
+impl From<ModelLimits> for ModelLimitsView {
+    fn from(l: ModelLimits) -> Self {
+        Self {
+            memory_mb: l.memory_mb,
+            processes: l.processes,
+            cpu_seconds: l.cpu_seconds,
+            open_files: l.open_files,
+            file_size_mb: l.file_size_mb,
+            output_mb: l.output_mb,
+        }
+    }
+}
+
+impl From<ModelLimitsView> for ModelLimits {
+    fn from(l: ModelLimitsView) -> Self {
+        Self {
+            memory_mb: l.memory_mb,
+            processes: l.processes,
+            cpu_seconds: l.cpu_seconds,
+            open_files: l.open_files,
+            file_size_mb: l.file_size_mb,
+            output_mb: l.output_mb,
+        }
     }
 }
 
@@ -391,6 +458,11 @@ pub struct CreateModelInput {
     pub outputs: Option<Vec<ModelOutputInput>>,
     /// Typical runtime in seconds (sets the classification until jobs have run).
     pub expected_runtime_seconds: Option<i32>,
+    /// Runs need network egress (never to loopback or private addresses). Default false:
+    /// a run has no network at all.
+    pub network: Option<bool>,
+    /// Resource limits tighter than the machine type's.
+    pub limits: Option<ModelLimitsView>,
 }
 
 /// Changes to a model: only the fields given change. A change to container, command,
@@ -429,6 +501,10 @@ pub struct UpdateModelInput {
     pub outputs: Option<Vec<ModelOutputInput>>,
     /// Typical runtime in seconds.
     pub expected_runtime_seconds: Option<i32>,
+    /// Runs need network egress.
+    pub network: Option<bool>,
+    /// Resource limits (replace the current ones).
+    pub limits: Option<ModelLimitsView>,
 }
 
 /// Which models `models` returns.
@@ -487,6 +563,8 @@ impl From<CreateModelInput> for ModelDefinition {
             timeout_seconds: i.timeout_seconds,
             outputs: outputs(i.outputs),
             expected_runtime_seconds: i.expected_runtime_seconds,
+            network: i.network,
+            limits: i.limits.map(Into::into),
         }
     }
 }
@@ -511,6 +589,8 @@ impl From<UpdateModelInput> for ModelDefinition {
             timeout_seconds: i.timeout_seconds,
             outputs: outputs(i.outputs),
             expected_runtime_seconds: i.expected_runtime_seconds,
+            network: i.network,
+            limits: i.limits.map(Into::into),
         }
     }
 }

@@ -13,6 +13,7 @@ pub struct WorkerRow {
     pub id: String,
     pub hostname: String,
     pub driver: String,
+    pub sandbox: String,
     pub capacity: serde_json::Value,
     pub busy: i32,
     pub started_at: DateTime<Utc>,

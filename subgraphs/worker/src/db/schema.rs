@@ -5,6 +5,7 @@ diesel::table! {
         id -> Text,
         hostname -> Text,
         driver -> Text,
+        sandbox -> Text,
         capacity -> Jsonb,
         busy -> Int4,
         started_at -> Timestamptz,

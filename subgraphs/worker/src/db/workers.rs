@@ -14,6 +14,7 @@ pub async fn register(conn: &mut AsyncPgConnection, row: &WorkerRow) -> QueryRes
         .set((
             workers::hostname.eq(excluded(workers::hostname)),
             workers::driver.eq(excluded(workers::driver)),
+            workers::sandbox.eq(excluded(workers::sandbox)),
             workers::capacity.eq(excluded(workers::capacity)),
             workers::busy.eq(0),
             workers::started_at.eq(excluded(workers::started_at)),

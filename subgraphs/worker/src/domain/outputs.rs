@@ -74,9 +74,51 @@ pub fn collect(
         .collect())
 }
 
+/// Bytes and entries under `dir` (symlinks counted, never followed), stopping early once
+/// `max_entries` entries were seen.
+pub fn disk_usage(dir: &Path, max_entries: u64) -> (u64, u64) {
+    let (mut bytes, mut entries) = (0u64, 0u64);
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(current) = pending.pop() {
+        let Ok(listing) = std::fs::read_dir(&current) else {
+            continue;
+        };
+        for entry in listing.flatten() {
+            entries += 1;
+            if entries > max_entries {
+                return (bytes, entries);
+            }
+            let Ok(meta) = entry.metadata() else {
+                continue;
+            };
+            // Allocated blocks, so sparse files cannot hide what they take.
+            bytes = bytes.saturating_add(std::os::unix::fs::MetadataExt::blocks(&meta) * 512);
+            if meta.is_dir() {
+                pending.push(entry.path());
+            }
+        }
+    }
+    (bytes, entries)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn disk_usage_counts_files_in_subdirectories_and_stops_at_the_entry_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("a")).unwrap();
+        std::fs::write(dir.path().join("a/big"), vec![1u8; 64 * 1024]).unwrap();
+        std::fs::write(dir.path().join("small"), b"x").unwrap();
+
+        let (bytes, entries) = disk_usage(dir.path(), 100);
+        let (_, capped) = disk_usage(dir.path(), 1);
+
+        assert!(bytes >= 64 * 1024, "{bytes}");
+        assert_eq!(entries, 3);
+        assert_eq!(capped, 2, "stops right after the limit");
+    }
 
     fn output(pattern: &str, content_type: &str) -> OutputSpec {
         OutputSpec {

@@ -382,11 +382,36 @@ pub fn manifest(
             content_type = output.content_type,
         ));
     }
-    let resources: serde_json::Map<String, Value> = machine
+    let limits = config.limits_for(&plan.run.machine_type, &plan.run.limits);
+    let mut resources: serde_json::Map<String, Value> = machine
         .resources
         .iter()
         .map(|(k, v)| (k.clone(), Value::String(v.clone())))
         .collect();
+    // The run's limits where the machine type names no resource of its own.
+    for (name, value) in [
+        ("memory", format!("{}Mi", limits.memory_mb)),
+        ("ephemeral-storage", format!("{}Mi", limits.output_mb)),
+    ] {
+        resources.entry(name).or_insert(Value::String(value));
+    }
+    let transfer_resources = json!({
+        "limits": {"cpu": "500m", "memory": "256Mi"},
+        "requests": {"cpu": "50m", "memory": "64Mi"},
+    });
+    let uid = settings.pod_uid;
+    // Every container: no root, no privilege escalation, no capabilities, the runtime's
+    // seccomp profile, a read-only root file system (the work and /tmp volumes are writable).
+    let locked_down = json!({
+        "runAsNonRoot": true,
+        "runAsUser": uid,
+        "runAsGroup": uid,
+        "allowPrivilegeEscalation": false,
+        "privileged": false,
+        "readOnlyRootFilesystem": true,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    });
     let tolerations: Vec<Value> = machine
         .tolerations
         .iter()
@@ -401,16 +426,36 @@ pub fn manifest(
             toleration
         })
         .collect();
-    let volume_mount = json!([{"name": "work", "mountPath": WORK}]);
+    let volume_mount = json!([
+        {"name": "work", "mountPath": WORK},
+        {"name": "tmp", "mountPath": "/tmp"},
+    ]);
     let labels = json!({
         "app.kubernetes.io/managed-by": "mediamagic",
+        // What the chart's NetworkPolicy selects: tenant code, allowed only the media
+        // service's object routes and the egress its model declares.
+        "app.kubernetes.io/component": "tenant-job",
+        "mediamagic.io/network": if plan.run.network { "egress" } else { "none" },
         "mediamagic.io/job-id": plan.job_id.to_string(),
         "mediamagic.io/attempt": plan.attempt.to_string(),
         "mediamagic.io/machine-type": plan.run.machine_type,
     });
     let mut pod_spec = json!({
         "restartPolicy": "Never",
-        "volumes": [{"name": "work", "emptyDir": {}}],
+        // No Kubernetes API credential and no service addresses in the environment.
+        "automountServiceAccountToken": false,
+        "enableServiceLinks": false,
+        "securityContext": {
+            "runAsNonRoot": true,
+            "runAsUser": uid,
+            "runAsGroup": uid,
+            "fsGroup": uid,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "volumes": [
+            {"name": "work", "emptyDir": {"sizeLimit": format!("{}Mi", limits.output_mb)}},
+            {"name": "tmp", "emptyDir": {"sizeLimit": "1Gi"}},
+        ],
         "initContainers": [
             {
                 "name": "fetch-inputs",
@@ -418,6 +463,8 @@ pub fn manifest(
                 "command": ["sh", "-c", fetch.join("\n")],
                 "env": fetch_env,
                 "volumeMounts": volume_mount,
+                "resources": transfer_resources,
+                "securityContext": locked_down,
             },
             {
                 "name": "model",
@@ -427,9 +474,12 @@ pub fn manifest(
                 "env": [
                     {"name": "MEDIAMAGIC_JOB_ID", "value": plan.job_id.to_string()},
                     {"name": "MEDIAMAGIC_ATTEMPT", "value": plan.attempt.to_string()},
+                    {"name": "HOME", "value": WORK},
+                    {"name": "TMPDIR", "value": "/tmp"},
                 ],
                 "resources": {"limits": resources, "requests": resources},
                 "volumeMounts": volume_mount,
+                "securityContext": locked_down,
             },
         ],
         "containers": [{
@@ -438,6 +488,8 @@ pub fn manifest(
             "command": ["sh", "-c", upload.join("\n")],
             "env": upload_env,
             "volumeMounts": volume_mount,
+            "resources": transfer_resources,
+            "securityContext": locked_down,
         }],
     });
     if !machine.node_selector.is_empty() {

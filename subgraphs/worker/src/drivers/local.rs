@@ -1,15 +1,19 @@
 //! The local driver (the embedded default): each run gets a private working directory with
-//! its inputs fetched under `inputs/`; `exec` models run as a child process there (see
-//! [`super::process`]), `http` models get a multipart POST (see [`super::http`]); the
-//! declared outputs are then found in the directory. The directory goes when the run's
-//! outputs are registered (it lives in [`LocalRun`]).
+//! its inputs fetched under `inputs/`; `exec` models run as a child process there inside
+//! the [`super::sandbox`] (see [`super::process`]), `http` models get a multipart POST from
+//! the worker itself (see [`super::http`]); the declared outputs are then found in the
+//! directory. The directory goes when the run's outputs are registered (it lives in
+//! [`LocalRun`]).
 
 use super::{
-    Interrupted, RunContext, http,
+    Interrupted, RunContext,
+    cgroups::CgroupLimitHit,
+    http,
     process::{self, ProcessEnd, ProcessSpec},
+    sandbox::{Sandbox, SandboxedProgram},
 };
 use crate::{
-    config::WorkerConfig,
+    config::{RunLimits, SandboxMode, WorkerConfig},
     domain::{
         outputs,
         run::{RunEnd, RunEvent, RunOutput, RunPlan},
@@ -17,7 +21,18 @@ use crate::{
     error::WorkerError,
 };
 use mediamagic_models::domain::render::Invocation;
-use std::{path::PathBuf, sync::Arc, time::Duration};
+use std::{
+    path::PathBuf,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
+use tokio_util::sync::CancellationToken;
+
+/// Most entries a run's working directory may hold (counted with its output size).
+const MAX_WORKDIR_ENTRIES: u64 = 100_000;
 
 /// Seconds past the model's timeout after which the driver stops a run by itself.
 const TIMEOUT_BACKSTOP_SECONDS: u64 = 5;
@@ -27,6 +42,7 @@ const TIMEOUT_BACKSTOP_SECONDS: u64 = 5;
 pub struct LocalDriver {
     config: Arc<WorkerConfig>,
     setpriv: Option<PathBuf>,
+    sandbox: Arc<Sandbox>,
     http: reqwest::Client,
 }
 
@@ -47,15 +63,22 @@ impl LocalDriver {
                 "util-linux `setpriv` not found: programs of a worker killed with SIGKILL keep running"
             );
         }
+        let sandbox = Arc::new(Sandbox::detect(&config));
         Self {
             config,
             setpriv,
+            sandbox,
             // Model servers may take long; the model's timeout bounds the call instead.
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap_or_default(),
         }
+    }
+
+    /// The sandbox in force, as `cluster` shows it.
+    pub fn sandbox(&self) -> String {
+        self.sandbox.describe()
     }
 
     /// Runs one attempt.
@@ -94,6 +117,7 @@ impl LocalDriver {
             .prefix(&format!("mm-job-{}-{}-", plan.job_id, plan.attempt))
             .tempdir_in(root)?;
         std::fs::create_dir(dir.path().join("inputs"))?;
+        self.sandbox.hand_over(dir.path())?;
         Ok(dir)
     }
 
@@ -114,8 +138,10 @@ impl LocalDriver {
                 _ = ctx.release.cancelled() => return Ok(RunEnd::Released),
             }
         }
+        // Paths as the program sees them (inside the sandbox, its directory is /job).
+        let seen_inputs = self.sandbox.job_dir(workdir.path()).join("inputs");
         let invocation = plan.invocation(|input| {
-            inputs_dir
+            seen_inputs
                 .join(input.local_name())
                 .to_string_lossy()
                 .into_owned()
@@ -173,21 +199,69 @@ impl LocalDriver {
         args: Vec<String>,
         timeout: Duration,
     ) -> Result<Option<RunEnd>, WorkerError> {
-        let home = workdir.path().to_string_lossy().into_owned();
+        let seen_dir = self.sandbox.job_dir(workdir.path());
+        let home = seen_dir.to_string_lossy().into_owned();
+        let tmp = match self.sandbox.mode() {
+            SandboxMode::Bubblewrap => "/tmp".to_owned(),
+            SandboxMode::None => workdir.path().join(".tmp").to_string_lossy().into_owned(),
+        };
         let spec = ProcessSpec {
             program,
             args,
             dir: workdir.path().to_path_buf(),
             env: vec![
                 ("PATH".into(), self.config.program_path.clone()),
-                ("HOME".into(), home.clone()),
-                ("TMPDIR".into(), home),
+                ("HOME".into(), home),
+                ("TMPDIR".into(), tmp),
                 ("LANG".into(), "C.UTF-8".into()),
                 ("MEDIAMAGIC_JOB_ID".into(), plan.job_id.to_string()),
                 ("MEDIAMAGIC_ATTEMPT".into(), plan.attempt.to_string()),
             ],
         };
-        let child = match process::spawn(&spec, self.setpriv.as_deref()) {
+        let limits = self
+            .config
+            .limits_for(&plan.run.machine_type, &plan.run.limits);
+        let (spawned, cgroup) = match self.sandbox.mode() {
+            SandboxMode::None => (process::spawn(&spec, self.setpriv.as_deref()), None),
+            SandboxMode::Bubblewrap => {
+                // Checked here for a clear BAD_COMMAND: the sandbox sees the same /usr.
+                if let Err(e) = process::resolve(&spec.program, &spec.env) {
+                    return Ok(Some(RunEnd::Failed {
+                        code: "BAD_COMMAND".into(),
+                        message: format!("cannot start `{}`: {e}", spec.program),
+                    }));
+                }
+                let prepared = self.sandbox.prepare(&SandboxedProgram {
+                    workdir: workdir.path(),
+                    program: &spec.program,
+                    args: &spec.args,
+                    env: &spec.env,
+                    limits,
+                    network: plan.run.network,
+                    name: format!(
+                        "job-{}-{}-{}",
+                        plan.job_id,
+                        plan.attempt,
+                        uuid::Uuid::new_v4().simple()
+                    ),
+                });
+                let prepared = match prepared {
+                    Ok(prepared) => prepared,
+                    Err(refused) => {
+                        return Ok(Some(RunEnd::Failed {
+                            code: refused.code.into(),
+                            message: refused.message,
+                        }));
+                    }
+                };
+                let env = super::sandbox::launcher_env(&prepared);
+                (
+                    process::spawn_argv(&prepared.argv, &env, workdir.path()),
+                    prepared.cgroup,
+                )
+            }
+        };
+        let child = match spawned {
             Ok(child) => child,
             Err(e) => {
                 return Ok(Some(RunEnd::Failed {
@@ -198,13 +272,39 @@ impl LocalDriver {
         };
         let _ = ctx.events.send(RunEvent::Node(local_node_name())).await;
         let stop = stop_token(ctx);
+        let too_large = Arc::new(AtomicBool::new(false));
+        let watchdog = tokio::spawn(watch_output(
+            workdir.path().to_path_buf(),
+            limits,
+            Duration::from_millis(self.config.output_check_ms.max(50)),
+            stop.clone(),
+            too_large.clone(),
+        ));
         let grace = Duration::from_millis(self.config.kill_grace_ms);
-        let result = process::supervise(child, ctx.events.clone(), stop, timeout, grace)
-            .await
+        let result = process::supervise(child, ctx.events.clone(), stop, timeout, grace).await;
+        watchdog.abort();
+        let hit = cgroup.as_ref().and_then(|group| group.limit_hit());
+        // Kills anything left in the group and removes it.
+        drop(cgroup);
+        let result = result
             .map_err(|e| WorkerError::Driver(format!("waiting for the program failed: {e}")))?;
+        if too_large.load(Ordering::SeqCst) {
+            return Ok(Some(RunEnd::Failed {
+                code: "OUTPUT_TOO_LARGE".into(),
+                message: format!(
+                    "the run wrote more than its limit of {} MiB (or {MAX_WORKDIR_ENTRIES} files) \
+                     into its working directory and was stopped",
+                    limits.output_mb
+                ),
+            }));
+        }
         Ok(match result.end {
             ProcessEnd::Exited(status) if status.success() => None,
             ProcessEnd::Exited(status) => {
+                let sandboxed = self.sandbox.mode() == SandboxMode::Bubblewrap;
+                if let Some(end) = limit_end(hit, status, sandboxed, &limits) {
+                    return Ok(Some(end));
+                }
                 let summary = match status.code() {
                     Some(code) => format!("the program exited with status {code}"),
                     None => "the program was killed by a signal".to_owned(),
@@ -237,9 +337,98 @@ impl LocalDriver {
     }
 }
 
+/// The failure of a run that exited unsuccessfully because it hit one of its limits.
+fn limit_end(
+    hit: Option<CgroupLimitHit>,
+    status: std::process::ExitStatus,
+    sandboxed: bool,
+    limits: &RunLimits,
+) -> Option<RunEnd> {
+    use std::os::unix::process::ExitStatusExt;
+    let failed = |code: &str, message: String| RunEnd::Failed {
+        code: code.into(),
+        message,
+    };
+    match hit {
+        Some(CgroupLimitHit::Memory) => {
+            return Some(failed(
+                "OUT_OF_MEMORY",
+                format!(
+                    "the run used more than its memory limit of {} MiB and was killed",
+                    limits.memory_mb
+                ),
+            ));
+        }
+        Some(CgroupLimitHit::Processes) => {
+            return Some(failed(
+                "TOO_MANY_PROCESSES",
+                format!(
+                    "the run tried to have more than {} processes or threads at once",
+                    limits.processes
+                ),
+            ));
+        }
+        None => {}
+    }
+    // bubblewrap exits with 128 + the signal that killed the program.
+    let signal = status.signal().or_else(|| {
+        status
+            .code()
+            .filter(|c| sandboxed && *c > 128)
+            .map(|c| c - 128)
+    })?;
+    match signal {
+        24 => Some(failed(
+            "CPU_TIME_EXCEEDED",
+            format!(
+                "a process of the run used more than {} CPU seconds and was stopped",
+                limits.cpu_seconds
+            ),
+        )),
+        25 => Some(failed(
+            "FILE_TOO_LARGE",
+            format!(
+                "the run tried to write a file larger than {} MiB",
+                limits.file_size_mb
+            ),
+        )),
+        _ => None,
+    }
+}
+
+/// Measures the working directory every `every` and fires `stop` (setting `too_large`) once
+/// it holds more than the run's output limit.
+async fn watch_output(
+    dir: PathBuf,
+    limits: RunLimits,
+    every: Duration,
+    stop: CancellationToken,
+    too_large: Arc<AtomicBool>,
+) {
+    let max_bytes = limits.output_mb.saturating_mul(1 << 20);
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let measured = dir.clone();
+        let Ok((bytes, entries)) = tokio::task::spawn_blocking(move || {
+            outputs::disk_usage(&measured, MAX_WORKDIR_ENTRIES)
+        })
+        .await
+        else {
+            return;
+        };
+        if bytes > max_bytes || entries > MAX_WORKDIR_ENTRIES {
+            too_large.store(true, Ordering::SeqCst);
+            stop.cancel();
+            return;
+        }
+    }
+}
+
 /// Fires when the run is cancelled or the worker gives it back.
-fn stop_token(ctx: &RunContext) -> tokio_util::sync::CancellationToken {
-    let stop = tokio_util::sync::CancellationToken::new();
+fn stop_token(ctx: &RunContext) -> CancellationToken {
+    let stop = CancellationToken::new();
     let (cancel, release, fire) = (ctx.cancel.clone(), ctx.release.clone(), stop.clone());
     tokio::spawn(async move {
         tokio::select! {

@@ -2,10 +2,13 @@
 //! reports through a [`RunContext`]; the pipeline around it (claim, inputs lookup, output
 //! registration, finish) is the same for every driver.
 
+pub mod cgroups;
+pub mod egress;
 pub mod http;
 pub mod kubernetes;
 pub mod local;
 pub mod process;
+pub mod sandbox;
 
 use crate::{
     domain::run::{RunEnd, RunEvent, RunPlan},
@@ -74,6 +77,14 @@ impl Driver {
         match self {
             Driver::Local(_) => "local",
             Driver::Kubernetes(_) => "kubernetes",
+        }
+    }
+
+    /// How tenant programs are isolated, as `cluster` shows it.
+    pub fn sandbox(&self) -> String {
+        match self {
+            Driver::Local(driver) => driver.sandbox(),
+            Driver::Kubernetes(_) => "pod (restricted security context)".into(),
         }
     }
 

@@ -93,8 +93,28 @@ pub fn spawn(spec: &ProcessSpec, setpriv: Option<&Path>) -> std::io::Result<Chil
     command.spawn()
 }
 
+/// Starts `argv` (a launcher chain such as the sandbox's) with exactly `env`, in `dir`, in
+/// a process group of its own.
+pub fn spawn_argv(argv: &[String], env: &[(String, String)], dir: &Path) -> std::io::Result<Child> {
+    let (program, args) = argv
+        .split_first()
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "empty command"))?;
+    let mut command = Command::new(program);
+    command
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true);
+    command.spawn()
+}
+
 /// The program's path: as given when it has a `/`, else looked up in the child's `PATH`.
-fn resolve(program: &str, env: &[(String, String)]) -> std::io::Result<PathBuf> {
+pub fn resolve(program: &str, env: &[(String, String)]) -> std::io::Result<PathBuf> {
     if program.contains('/') {
         return Ok(PathBuf::from(program));
     }

@@ -12,6 +12,9 @@ use mediamagic_kit::ApiError;
 pub struct Cluster {
     /// Drivers of the live workers (`local`, `kubernetes`).
     pub drivers: Vec<String>,
+    /// How the live workers isolate tenant programs (`bubblewrap (...)`, `pod (...)`, or
+    /// `none (UNSANDBOXED ...)` when an operator turned the sandbox off).
+    pub sandboxes: Vec<String>,
     /// Machine types served by live workers or wanted by queued jobs.
     pub machine_types: Vec<MachineType>,
     /// Workers seen lately (admin scope only; empty otherwise).
@@ -42,6 +45,8 @@ pub struct Worker {
     pub hostname: String,
     /// Its driver.
     pub driver: String,
+    /// How it isolates tenant programs.
+    pub sandbox: String,
     /// Slots per machine type.
     pub capacity: Vec<MachineTypeSlots>,
     /// Runs it has now.
