@@ -157,7 +157,7 @@ async fn serve_without_keys_explains_what_is_missing() {
         .unwrap();
     assert!(!output.status.success());
     assert!(
-        String::from_utf8_lossy(&output.stderr).contains("auth.root_private_key is not configured")
+        String::from_utf8_lossy(&output.stderr).contains("`accounts` needs auth.root_private_key")
     );
 }
 
@@ -197,7 +197,7 @@ async fn serve_jobs_refuses_to_start_without_the_webhook_secrets_key() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("auth.webhook_secrets_key is not configured"),
+        stderr.contains("`jobs` needs auth.webhook_secrets_key"),
         "{stderr}"
     );
 }

@@ -592,6 +592,40 @@ async fn the_workers_own_credential_acts_as_no_account() {
     }
 }
 
+#[tokio::test]
+async fn the_cluster_says_how_tenant_programs_are_isolated_and_an_unsandboxed_worker_is_loud() {
+    let sandboxed = stack().await;
+    let unsandboxed = spawn_stack_with(|config| {
+        config.worker.enabled = true;
+        config.worker.heartbeat_ms = 200;
+        config.worker.sandbox = mediamagic_worker::config::SandboxMode::None;
+    })
+    .await;
+    let query = "{ cluster { sandboxes } }";
+
+    let mut answers = Vec::new();
+    for stack in [&sandboxed, &unsandboxed] {
+        let (token, _, _) = stack.sign_up("operator").await;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let answer = stack.gql(Cred::Bearer(&token), query, json!({})).await;
+            let sandboxes = answer.data("/cluster/sandboxes").clone();
+            if sandboxes.as_array().is_some_and(|s| !s.is_empty()) {
+                answers.push(sandboxes);
+                break;
+            }
+            assert!(Instant::now() < deadline, "no worker registered");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    assert_eq!(answers[0], json!(["bubblewrap (cgroup limits)"]));
+    assert_eq!(
+        answers[1],
+        json!(["none (UNSANDBOXED: trusted models only)"])
+    );
+}
+
 fn rand_digit() -> u32 {
     (uuid::Uuid::new_v4().as_u128() % 90) as u32 + 10
 }

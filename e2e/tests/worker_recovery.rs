@@ -6,7 +6,7 @@
 
 use mediamagic_e2e::{
     Cred, TestStack,
-    jobs::{deploy, job, script_model, upload, wait_for},
+    jobs::{deploy, job, processes_running, script_model, upload, wait_for},
     media::mp3,
     spawn_stack_with, workspace_binary,
 };
@@ -41,12 +41,9 @@ url = "{database}"
 [redis]
 url = "{redis}"
 [auth]
-root_private_key = "{root_private}"
-root_public_key = "{root_public}"
-internal_private_key = "{internal_private}"
+# A worker holds its own key and the router's public key, nothing else.
+worker_private_key = "{worker_private}"
 internal_public_key = "{internal_public}"
-internal_secret = "{internal_secret}"
-events_secret = "{events_secret}"
 [listen]
 host = "127.0.0.1"
 worker_port = 0
@@ -61,12 +58,8 @@ machine_types = {{ cpu = {{ slots = 1 }} }}
 "#,
             database = stack.infra.database_url,
             redis = stack.infra.redis_url,
-            root_private = keys.root_private_key,
-            root_public = keys.root_public_key,
-            internal_private = keys.internal_private_key,
+            worker_private = keys.worker_private_key,
             internal_public = keys.internal_public_key,
-            internal_secret = keys.internal_secret,
-            events_secret = keys.events_secret,
             media = stack.subgraph_url("media"),
         );
         let file = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
@@ -108,27 +101,28 @@ impl Drop for WorkerProcess {
     }
 }
 
-fn alive(pid: u32) -> bool {
-    std::path::Path::new(&format!("/proc/{pid}")).exists()
+fn alive(marker: &str) -> bool {
+    !processes_running(marker).is_empty()
 }
 
-/// Waits until the job runs and its script printed `pid <n>` for attempt `attempt`.
-async fn running_pid(stack: &TestStack, token: &str, id: &str, attempt: i64) -> u32 {
+/// Waits until the job runs attempt `attempt` and its script (whose command line holds
+/// `marker`: inside the sandbox `$$` is a pid of its own namespace) is a process here.
+async fn running(stack: &TestStack, token: &str, id: &str, attempt: i64, marker: &str) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let state = job(stack, token, id, "logs { lines { line attempt } }").await;
-        let pid = state["logs"]["lines"].as_array().and_then(|lines| {
-            lines
-                .iter()
-                .filter(|l| l["attempt"] == attempt)
-                .find_map(|l| l["line"].as_str()?.strip_prefix("pid ")?.parse().ok())
-        });
-        if let (Some(pid), "RUNNING") = (pid, state["status"].as_str().unwrap_or("")) {
-            return pid;
+        let state = job(stack, token, id, "").await;
+        if state["status"] == "RUNNING" && state["attempts"] == attempt && alive(marker) {
+            return;
         }
         assert!(Instant::now() < deadline, "never ran: {state}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// [`LONG_SCRIPT`] with a marker of its own in its command line.
+fn long_script() -> (String, String) {
+    let marker = format!("run-{}", uuid::Uuid::new_v4().simple());
+    (format!(": {marker}; {LONG_SCRIPT}"), marker)
 }
 
 /// The account's live media produced by job `id`.
@@ -150,7 +144,7 @@ async fn outputs_of(stack: &TestStack, token: &str, id: &str) -> Vec<Value> {
         .collect()
 }
 
-const LONG_SCRIPT: &str = "echo \"pid $$\"; for i in $(seq 1 20); do \
+const LONG_SCRIPT: &str = "for i in $(seq 1 20); do \
     echo \"::progress 0.$((i * 4)) tick $i\"; sleep 0.2; done; cp \"$1\" out.mp3";
 
 #[tokio::test]
@@ -158,7 +152,8 @@ async fn a_job_of_a_killed_worker_is_finished_by_another_with_one_set_of_outputs
     let stack = stack().await;
     let (token, _, _) = stack.sign_up("survivor").await;
     let song = upload(&stack, &token, &mp3(), "song.mp3", "audio/mpeg").await;
-    let model = script_model(&stack, &token, LONG_SCRIPT, "cpu", 600).await;
+    let (script, marker) = long_script();
+    let model = script_model(&stack, &token, &script, "cpu", 600).await;
     let mut first = WorkerProcess::start(&stack, "worker-a");
     let id = deploy(
         &stack,
@@ -166,15 +161,15 @@ async fn a_job_of_a_killed_worker_is_finished_by_another_with_one_set_of_outputs
         json!({"model": model, "args": {"input": song}}),
     )
     .await;
-    let pid = running_pid(&stack, &token, &id, 1).await;
+    running(&stack, &token, &id, 1, &marker).await;
 
     first.signal("-KILL");
     first.wait(Duration::from_secs(5));
     let deadline = Instant::now() + Duration::from_secs(5);
-    while alive(pid) && Instant::now() < deadline {
+    while alive(&marker) && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert!(!alive(pid), "the killed worker's program still runs");
+    assert!(!alive(&marker), "the killed worker's program still runs");
     let _second = WorkerProcess::start(&stack, "worker-b");
     let done = wait_for(
         &stack,
@@ -205,7 +200,8 @@ async fn a_worker_stopped_with_sigterm_gives_its_job_back_without_spending_an_at
     let stack = stack().await;
     let (token, _, _) = stack.sign_up("patient").await;
     let song = upload(&stack, &token, &mp3(), "song.mp3", "audio/mpeg").await;
-    let model = script_model(&stack, &token, LONG_SCRIPT, "cpu", 600).await;
+    let (script, marker) = long_script();
+    let model = script_model(&stack, &token, &script, "cpu", 600).await;
     let mut first = WorkerProcess::start(&stack, "worker-a");
     let id = deploy(
         &stack,
@@ -213,13 +209,13 @@ async fn a_worker_stopped_with_sigterm_gives_its_job_back_without_spending_an_at
         json!({"model": model, "args": {"input": song}}),
     )
     .await;
-    let pid = running_pid(&stack, &token, &id, 1).await;
+    running(&stack, &token, &id, 1, &marker).await;
 
     first.signal("-TERM");
     first.wait(Duration::from_secs(10));
     let given_back = job(&stack, &token, &id, "runs { outcome }").await;
 
-    assert!(!alive(pid), "the stopped worker's program still runs");
+    assert!(!alive(&marker), "the stopped worker's program still runs");
     assert_eq!(given_back["status"], "QUEUED", "{given_back}");
     assert_eq!(given_back["attempts"], 0);
     assert_eq!(given_back["runs"][0]["outcome"], "released");

@@ -6,7 +6,7 @@
 
 use mediamagic_e2e::{
     Cred, TestStack,
-    jobs::{deploy, job, script_model, upload, wait_for},
+    jobs::{deploy, job, processes_running, script_model, upload, wait_for},
     media::{mp3, mp4, png},
     spawn_stack_with,
     subscriptions::WsSubscription,
@@ -51,26 +51,27 @@ async fn download(url: &str) -> Vec<u8> {
     response.bytes().await.unwrap().to_vec()
 }
 
-/// Whether process `pid` still exists.
-fn alive(pid: u32) -> bool {
-    std::path::Path::new(&format!("/proc/{pid}")).exists()
+/// Whether a process whose command line holds `marker` exists (a sandboxed program's `$$`
+/// is a pid of its own namespace, so tests find it by what it runs).
+fn alive(marker: &str) -> bool {
+    !processes_running(marker).is_empty()
 }
 
-/// The pid a script printed as `pid <n>` in the job's log.
-async fn printed_pid(stack: &TestStack, token: &str, id: &str) -> u32 {
-    for _ in 0..200 {
-        let state = job(stack, token, id, "logs { lines { line } }").await;
-        let pid = state["logs"]["lines"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find_map(|l| l["line"].as_str()?.strip_prefix("pid ")?.parse().ok());
-        if let Some(pid) = pid {
-            return pid;
+/// A script that sleeps long under a name of its own; returns it and that name.
+fn long_sleep() -> (String, String) {
+    let marker = format!("30.{}", uuid::Uuid::new_v4().as_u128() % 1_000_000_007);
+    (format!("exec sleep {marker}"), format!("sleep {marker}"))
+}
+
+/// Waits until the job's program runs here.
+async fn wait_until_alive(marker: &str) {
+    for _ in 0..400 {
+        if alive(marker) {
+            return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("the script never printed its pid");
+    panic!("the program never started");
 }
 
 #[tokio::test]
@@ -296,7 +297,8 @@ async fn cancelling_a_running_job_stops_its_process_within_a_second() {
     let stack = stack().await;
     let (token, _, _) = stack.sign_up("canceller").await;
     let song = upload(&stack, &token, &mp3(), "song.mp3", "audio/mpeg").await;
-    let model = script_model(&stack, &token, "echo \"pid $$\"; exec sleep 30", "cpu", 600).await;
+    let (script, marker) = long_sleep();
+    let model = script_model(&stack, &token, &script, "cpu", 600).await;
     let id = deploy(
         &stack,
         &token,
@@ -304,8 +306,7 @@ async fn cancelling_a_running_job_stops_its_process_within_a_second() {
     )
     .await;
     wait_for(&stack, &token, &id, &["RUNNING"], Duration::from_secs(30)).await;
-    let pid = printed_pid(&stack, &token, &id).await;
-    assert!(alive(pid));
+    wait_until_alive(&marker).await;
 
     let asked = Instant::now();
     let cancelled = stack
@@ -316,12 +317,12 @@ async fn cancelling_a_running_job_stops_its_process_within_a_second() {
         )
         .await;
     assert!(cancelled.body["errors"].is_null(), "{}", cancelled.body);
-    while alive(pid) && asked.elapsed() < Duration::from_secs(5) {
+    while alive(&marker) && asked.elapsed() < Duration::from_secs(5) {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     let stopped_after = asked.elapsed();
 
-    assert!(!alive(pid), "the program still runs");
+    assert!(!alive(&marker), "the program still runs");
     assert!(
         stopped_after < Duration::from_secs(1),
         "took {stopped_after:?}"
@@ -335,7 +336,8 @@ async fn a_run_past_its_models_timeout_is_stopped() {
     let stack = stack().await;
     let (token, _, _) = stack.sign_up("timeout").await;
     let song = upload(&stack, &token, &mp3(), "song.mp3", "audio/mpeg").await;
-    let model = script_model(&stack, &token, "echo \"pid $$\"; exec sleep 30", "cpu", 1).await;
+    let (script, marker) = long_sleep();
+    let model = script_model(&stack, &token, &script, "cpu", 1).await;
 
     let id = deploy(
         &stack,
@@ -343,7 +345,7 @@ async fn a_run_past_its_models_timeout_is_stopped() {
         json!({"model": model, "args": {"input": song}}),
     )
     .await;
-    let pid = printed_pid(&stack, &token, &id).await;
+    wait_until_alive(&marker).await;
     let done = wait_for(
         &stack,
         &token,
@@ -354,7 +356,7 @@ async fn a_run_past_its_models_timeout_is_stopped() {
     .await;
 
     assert_eq!(done["error"]["code"], "TIMEOUT", "{done}");
-    assert!(!alive(pid), "the program still runs");
+    assert!(!alive(&marker), "the program still runs");
 }
 
 #[tokio::test]

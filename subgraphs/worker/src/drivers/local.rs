@@ -138,8 +138,14 @@ impl LocalDriver {
                 _ = ctx.release.cancelled() => return Ok(RunEnd::Released),
             }
         }
-        // Paths as the program sees them (inside the sandbox, its directory is /job).
-        let seen_inputs = self.sandbox.job_dir(workdir.path()).join("inputs");
+        // Paths as the program sees them (inside the sandbox, its directory is /job); an
+        // http model's files are read by the worker itself.
+        let seen_inputs = match plan.run.invocation {
+            mediamagic_models::domain::render::InvocationKind::Exec => {
+                self.sandbox.job_dir(workdir.path()).join("inputs")
+            }
+            mediamagic_models::domain::render::InvocationKind::Http => inputs_dir.clone(),
+        };
         let invocation = plan.invocation(|input| {
             seen_inputs
                 .join(input.local_name())

@@ -348,3 +348,79 @@ fn find_tools() -> Result<Tools, String> {
         prlimit: find("prlimit", "util-linux")?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn program<'a>(workdir: &'a Path, args: &'a [String], network: bool) -> SandboxedProgram<'a> {
+        SandboxedProgram {
+            workdir,
+            program: "ffmpeg",
+            args,
+            env: &[],
+            limits: RunLimits::default(),
+            network,
+            name: "test".into(),
+        }
+    }
+
+    #[test]
+    fn without_bubblewrap_the_worker_refuses_to_run_a_program_and_names_the_package() {
+        let sandbox = Sandbox {
+            mode: SandboxMode::Bubblewrap,
+            tools: Err("`bwrap` not found (apt-get install bubblewrap)".into()),
+            cgroups: None,
+            as_root: false,
+            uid: 65534,
+        };
+        let refused = sandbox
+            .prepare(&program(Path::new("/tmp/x"), &[], false))
+            .err()
+            .map(|r| (r.code, r.message));
+        let (code, message) = refused.unwrap_or_default();
+        assert_eq!(code, "SANDBOX_UNAVAILABLE");
+        assert!(message.contains("apt-get install bubblewrap"), "{message}");
+        assert!(sandbox.describe().contains("unavailable"));
+    }
+
+    #[test]
+    fn the_launcher_chain_limits_switches_nothing_without_root_and_hides_the_network() {
+        let sandbox = Sandbox {
+            mode: SandboxMode::Bubblewrap,
+            tools: Ok(Tools {
+                bwrap: "/usr/bin/bwrap".into(),
+                setpriv: "/usr/bin/setpriv".into(),
+                prlimit: "/usr/bin/prlimit".into(),
+            }),
+            cgroups: None,
+            as_root: false,
+            uid: 65534,
+        };
+        let args = vec!["-i".to_owned(), "/job/inputs/a.mp4".to_owned()];
+        let argv = sandbox
+            .prepare(&program(Path::new("/work/run"), &args, false))
+            .map(|p| p.argv)
+            .unwrap_or_default();
+        let joined = argv.join(" ");
+
+        assert_eq!(argv.first().map(String::as_str), Some("/usr/bin/prlimit"));
+        assert!(
+            joined.contains("--as="),
+            "rlimit memory without a cgroup: {joined}"
+        );
+        assert!(!joined.contains("--reuid"), "{joined}");
+        assert!(joined.contains("--unshare-all"), "{joined}");
+        assert!(!joined.contains("--share-net"), "{joined}");
+        assert!(joined.contains("--bind /work/run /job"), "{joined}");
+        assert!(
+            joined.contains("--ro-bind /work/run/inputs /job/inputs"),
+            "{joined}"
+        );
+        assert!(joined.contains("--clearenv"), "{joined}");
+        assert!(
+            joined.ends_with("-- ffmpeg -i /job/inputs/a.mp4"),
+            "{joined}"
+        );
+    }
+}
