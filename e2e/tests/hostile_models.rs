@@ -338,6 +338,18 @@ async fn writing_past_the_output_limit_fails_with_output_too_large() {
 }
 
 #[tokio::test]
+async fn spinning_past_the_cpu_time_limit_fails_with_cpu_time_exceeded() {
+    let stack = stack().await;
+    let (token, _, _) = stack.sign_up("spinner").await;
+    let script = "while :; do :; done";
+
+    let done = run_with_limits(&stack, &token, script, json!({"cpuSeconds": 1})).await;
+
+    assert_eq!(done["status"], "FAILED", "{done}");
+    assert_eq!(done["error"]["code"], "CPU_TIME_EXCEEDED", "{done}");
+}
+
+#[tokio::test]
 async fn writing_a_file_past_the_file_size_limit_fails_with_file_too_large() {
     let stack = stack().await;
     let (token, _, _) = stack.sign_up("bigfile").await;

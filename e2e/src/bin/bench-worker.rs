@@ -98,11 +98,17 @@ async fn main() -> anyhow::Result<()> {
     let seconds = knob("BENCH_VIDEO_SECONDS", 60);
     let runs = knob("BENCH_RUNS", 3) as usize;
     let latency_jobs = knob("BENCH_LATENCY_JOBS", 50) as usize;
+    // BENCH_SANDBOX=none measures the same runs without the sandbox, for its cost.
+    let sandbox = std::env::var("BENCH_SANDBOX").unwrap_or_else(|_| "bubblewrap".into());
     let stack = spawn_stack_with(|config| {
         config.worker.enabled = true;
         config.log.filter = "warn".into();
+        if sandbox == "none" {
+            config.worker.sandbox = mediamagic_worker::config::SandboxMode::None;
+        }
     })
     .await;
+    println!("worker sandbox: {sandbox}");
     let (token, _, _) = stack.sign_up("bench").await;
     let duration = seconds.to_string();
     let video = ffmpeg_file(

@@ -74,9 +74,10 @@ pub fn collect(
         .collect())
 }
 
-/// Bytes and entries under `dir` (symlinks counted, never followed), stopping early once
-/// `max_entries` entries were seen.
-pub fn disk_usage(dir: &Path, max_entries: u64) -> (u64, u64) {
+/// Bytes and entries under `dir` but outside `skip` (the inputs, which the run did not
+/// write; symlinks counted, never followed), stopping early once `max_entries` entries were
+/// seen.
+pub fn disk_usage(dir: &Path, skip: &Path, max_entries: u64) -> (u64, u64) {
     let (mut bytes, mut entries) = (0u64, 0u64);
     let mut pending = vec![dir.to_path_buf()];
     while let Some(current) = pending.pop() {
@@ -84,6 +85,9 @@ pub fn disk_usage(dir: &Path, max_entries: u64) -> (u64, u64) {
             continue;
         };
         for entry in listing.flatten() {
+            if entry.path() == skip {
+                continue;
+            }
             entries += 1;
             if entries > max_entries {
                 return (bytes, entries);
@@ -112,10 +116,17 @@ mod tests {
         std::fs::write(dir.path().join("a/big"), vec![1u8; 64 * 1024]).unwrap();
         std::fs::write(dir.path().join("small"), b"x").unwrap();
 
-        let (bytes, entries) = disk_usage(dir.path(), 100);
-        let (_, capped) = disk_usage(dir.path(), 1);
+        std::fs::create_dir(dir.path().join("inputs")).unwrap();
+        std::fs::write(dir.path().join("inputs/in"), vec![1u8; 1024 * 1024]).unwrap();
+        let inputs = dir.path().join("inputs");
 
-        assert!(bytes >= 64 * 1024, "{bytes}");
+        let (bytes, entries) = disk_usage(dir.path(), &inputs, 100);
+        let (_, capped) = disk_usage(dir.path(), &inputs, 1);
+
+        assert!(
+            bytes >= 64 * 1024 && bytes < 1024 * 1024,
+            "inputs not counted: {bytes}"
+        );
         assert_eq!(entries, 3);
         assert_eq!(capped, 2, "stops right after the limit");
     }

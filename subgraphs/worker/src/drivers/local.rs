@@ -418,7 +418,7 @@ async fn watch_output(
         tick.tick().await;
         let measured = dir.clone();
         let Ok((bytes, entries)) = tokio::task::spawn_blocking(move || {
-            outputs::disk_usage(&measured, MAX_WORKDIR_ENTRIES)
+            outputs::disk_usage(&measured, &measured.join("inputs"), MAX_WORKDIR_ENTRIES)
         })
         .await
         else {

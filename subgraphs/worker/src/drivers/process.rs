@@ -26,6 +26,9 @@ use tokio_util::sync::CancellationToken;
 
 /// Longest line read from a program; longer ones are split.
 const MAX_LINE: usize = 64 * 1024;
+/// Most log bytes one run keeps; later lines are dropped (progress lines still count), so a
+/// program cannot flood the database through its output.
+pub const MAX_LOG_BYTES: u64 = 16 * 1024 * 1024;
 
 /// What to start.
 #[derive(Clone, Debug)]
@@ -226,15 +229,24 @@ pub struct LineSink {
     events: mpsc::Sender<RunEvent>,
     tail: Arc<Mutex<Tail>>,
     parser: Arc<Mutex<ProgressParser>>,
+    logged: Arc<std::sync::atomic::AtomicU64>,
+    limit: u64,
 }
 
 impl LineSink {
     /// A sink sending to `events`.
     pub fn new(events: mpsc::Sender<RunEvent>) -> Self {
+        Self::with_limit(events, MAX_LOG_BYTES)
+    }
+
+    /// A sink that keeps at most `limit` bytes of log lines.
+    pub fn with_limit(events: mpsc::Sender<RunEvent>, limit: u64) -> Self {
         Self {
             events,
             tail: Arc::default(),
             parser: Arc::default(),
+            logged: Arc::default(),
+            limit,
         }
     }
 
@@ -251,6 +263,25 @@ impl LineSink {
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
                     .push(line);
+                let before = self
+                    .logged
+                    .fetch_add(line.len() as u64 + 1, std::sync::atomic::Ordering::Relaxed);
+                if before >= self.limit {
+                    return;
+                }
+                if before + line.len() as u64 + 1 > self.limit {
+                    let _ = self
+                        .events
+                        .send(RunEvent::Log {
+                            stream: "system",
+                            line: format!(
+                                "the run's log reached {} bytes; later lines are not kept",
+                                self.limit
+                            ),
+                        })
+                        .await;
+                    return;
+                }
                 RunEvent::Log {
                     stream,
                     line: line.to_owned(),
@@ -337,6 +368,24 @@ mod tests {
 
         assert!(matches!(result.end, ProcessEnd::Stopped));
         assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    #[tokio::test]
+    async fn log_lines_past_the_limit_are_dropped_with_one_notice_but_the_tail_is_kept() {
+        let (tx, mut rx) = mpsc::channel(64);
+        let sink = LineSink::with_limit(tx, 20);
+
+        for n in 0..10 {
+            sink.line("stdout", &format!("line {n}")).await;
+        }
+
+        let mut kept = Vec::new();
+        while let Ok(RunEvent::Log { line, .. }) = rx.try_recv() {
+            kept.push(line);
+        }
+        assert_eq!(kept.len(), 3, "{kept:?}");
+        assert!(kept[2].contains("not kept"), "{kept:?}");
+        assert!(sink.take_tail().message("x").contains("line 9"));
     }
 
     #[test]
