@@ -59,10 +59,6 @@ pub async fn accounts_service(config: &PlatformConfig, infra: &Infra) -> anyhow:
         internal_secret: Arc::new(infra.keys.internal_secret.clone()),
         config: Arc::new(config.accounts.clone()),
     };
-    // Redis may have lost revocations (restart, flush): publish them again.
-    if let Err(err) = mediamagic_accounts::commands::auth::republish_revocations(&deps).await {
-        tracing::warn!(error = ?err, "could not republish session revocations");
-    }
     let metrics = Metrics::new("accounts")?;
     let triggers = mediamagic_accounts::events::triggers(&deps, &config.events.triggers);
     let dispatcher = Dispatcher::new(

@@ -1,9 +1,15 @@
 //! Turning a presented credential into the identity the router vouches for.
 //!
 //! - `Authorization: Bearer <biscuit>`: a session token signed by the root key, not expired,
-//!   and not revoked (revocations live in Redis, published by the accounts service).
+//!   and not revoked. Its state (`ok` or `revoked`) is cached in Redis; on a miss the accounts
+//!   service answers from Postgres, so an empty or lost Redis never un-revokes a token.
+//!   Revocation overwrites the cached state, so every router refuses it on the next request.
 //! - `x-mediamagic-key: <key>`: looked up in the Redis cache by SHA-256, else at the accounts
 //!   service; a revoked key's cache entry is a tombstone, so revocation is immediate.
+//!
+//! Every cached value is sealed with the internal secret ([`mediamagic_kit::redis::seal`]):
+//! one that does not open (written by someone else) counts as a miss. When Redis cannot be
+//! reached, the accounts service is asked directly.
 //! - `Authorization: Bearer <JWT>` from the configured OIDC issuer: verified against its JWKS;
 //!   the user is provisioned at the accounts service on first sight.
 
@@ -12,7 +18,10 @@ use chrono::{DateTime, Utc};
 use jsonwebtoken::{DecodingKey, Validation, jwk::JwkSet};
 use mediamagic_kit::{
     AccountKind, Scope,
-    redis::{API_KEY_LAST_USED, ConnectionManager, api_key_cache_key, revoked_session_key},
+    redis::{
+        API_KEY_LAST_USED, ConnectionManager, REVOKED, SESSION_OK, api_key_cache_key, open, seal,
+        session_state_key,
+    },
     tokens::{Claims, TokenIssuer, TokenVerifier},
 };
 use redis::AsyncCommands;
@@ -49,6 +58,9 @@ struct KeyIdentity {
     scopes: Vec<Scope>,
     expires_at: Option<DateTime<Utc>>,
 }
+
+/// Longest a session token's `ok` state stays cached (a revocation overwrites it at once).
+const SESSION_CACHE_SECONDS: i64 = 300;
 
 /// Checks credentials; shared by all router workers.
 pub struct CredentialChecker {
@@ -168,15 +180,88 @@ impl CredentialChecker {
             }
         };
         let revocation_id = claims.session.clone().unwrap_or_default();
-        let mut redis = self.redis().await?;
-        let revoked: bool = redis
-            .exists(revoked_session_key(&revocation_id))
-            .await
-            .map_err(|e| CredentialError::Unavailable(e.to_string()))?;
-        if revoked {
+        if !self.session_live(&revocation_id, claims.expires_at).await? {
             return Err(CredentialError::Rejected("this session token was revoked"));
         }
         Ok(Identity { claims })
+    }
+
+    /// Whether a session token may be used: its sealed state in the cache, else the
+    /// accounts service's answer from Postgres (then cached, unless a revocation's state
+    /// got there first).
+    async fn session_live(
+        &self,
+        revocation_id: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<bool, CredentialError> {
+        let key = session_state_key(revocation_id);
+        let mut redis = match self.redis().await {
+            Ok(redis) => Some(redis),
+            Err(e) => {
+                tracing::warn!(error = %e, "Redis unavailable: session state read from accounts");
+                None
+            }
+        };
+        if let Some(redis) = redis.as_mut() {
+            match redis.get::<_, Option<String>>(&key).await {
+                Ok(Some(sealed)) => match open(&self.internal_secret, &key, &sealed).as_deref() {
+                    Some(SESSION_OK) => return Ok(true),
+                    Some(REVOKED) => return Ok(false),
+                    _ => tracing::warn!(key, "a cached session state did not open; ignored"),
+                },
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "Redis read failed: session state read from accounts")
+                }
+            }
+        }
+        let live = self.check_session(revocation_id).await?;
+        if let Some(redis) = redis.as_mut() {
+            let state = if live { SESSION_OK } else { REVOKED };
+            let ttl = (expires_at - Utc::now())
+                .num_seconds()
+                .clamp(1, SESSION_CACHE_SECONDS);
+            // NX: a revocation's state written meanwhile wins.
+            let written: Result<Option<String>, _> = redis::cmd("SET")
+                .arg(&key)
+                .arg(seal(&self.internal_secret, &key, state))
+                .arg("NX")
+                .arg("EX")
+                .arg(ttl)
+                .query_async(redis)
+                .await;
+            if let Err(e) = written {
+                tracing::warn!(error = %e, "could not cache a session state");
+            }
+        }
+        Ok(live)
+    }
+
+    /// Asks the accounts service whether a session token is live.
+    async fn check_session(&self, revocation_id: &str) -> Result<bool, CredentialError> {
+        #[derive(Deserialize)]
+        struct Answer {
+            live: bool,
+        }
+        let response = self
+            .http
+            .post(format!("{}/internal/sessions/check", self.accounts_url))
+            .header("x-mediamagic-internal-secret", &self.internal_secret)
+            .json(&serde_json::json!({ "revocation_id": revocation_id }))
+            .send()
+            .await
+            .map_err(|e| CredentialError::Unavailable(e.to_string()))?;
+        if !response.status().is_success() {
+            return Err(CredentialError::Unavailable(format!(
+                "accounts answered {}",
+                response.status()
+            )));
+        }
+        response
+            .json::<Answer>()
+            .await
+            .map(|a| a.live)
+            .map_err(|e| CredentialError::Unavailable(e.to_string()))
     }
 
     /// Checks an API key.
@@ -192,8 +277,19 @@ impl CredentialChecker {
             .get(&cache_key)
             .await
             .map_err(|e| CredentialError::Unavailable(e.to_string()))?;
+        // A value that does not open was not written by the platform: a miss.
+        let cached = cached.and_then(|sealed| {
+            let opened = open(&self.internal_secret, &cache_key, &sealed);
+            if opened.is_none() {
+                tracing::warn!(
+                    key = cache_key,
+                    "a cached API key entry did not open; ignored"
+                );
+            }
+            opened
+        });
         let identity: KeyIdentity = match cached.as_deref() {
-            Some("revoked") | Some("invalid") => {
+            Some(REVOKED) => {
                 return Err(CredentialError::Rejected(
                     "invalid, expired or revoked API key",
                 ));
@@ -204,7 +300,7 @@ impl CredentialChecker {
                 let looked_up = self.lookup_key(key).await?;
                 let value = match &looked_up {
                     Some(json) => json.clone(),
-                    None => "invalid".to_owned(),
+                    None => REVOKED.to_owned(),
                 };
                 // NX: never overwrite a tombstone written by a concurrent revocation.
                 let ttl = if looked_up.is_some() {
@@ -214,7 +310,7 @@ impl CredentialChecker {
                 };
                 let _: Option<String> = redis::cmd("SET")
                     .arg(&cache_key)
-                    .arg(value)
+                    .arg(seal(&self.internal_secret, &cache_key, &value))
                     .arg("NX")
                     .arg("EX")
                     .arg(ttl)

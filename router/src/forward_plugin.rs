@@ -287,6 +287,11 @@ impl RouterPlugin for ForwardPlugin {
         mut payload: OnHttpRequestHookPayload<'req>,
     ) -> OnHttpRequestHookFuture<'req> {
         Box::pin(async move {
+            // Before any routing: what is matched here must be what a service routes on.
+            if let Err(refusal) = crate::paths::check(payload.router_http_request.path()) {
+                let response = error(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", refusal);
+                return payload.end_with_response(response);
+            }
             let Some(destination) = self.destination(&payload.router_http_request) else {
                 return payload.proceed();
             };

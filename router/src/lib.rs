@@ -5,7 +5,8 @@
 //! forwards a short-lived internal Biscuit that subgraphs verify.
 //!
 //! [`forward_plugin`] runs after it and serves some HTTP routes (multipart GraphQL uploads,
-//! REST surfaces, signed object URLs) from a service, streaming both ways.
+//! REST surfaces, signed object URLs) from a service, streaming both ways; before any of it,
+//! [`paths`] refuses every path that is not canonical (dot segments, encoded separators).
 //!
 //! [`playground_plugin`] serves an offline GraphiQL page with bundled assets (dev configs).
 
@@ -13,6 +14,7 @@ pub mod auth_plugin;
 pub mod config;
 pub mod credentials;
 pub mod forward_plugin;
+pub mod paths;
 pub mod playground_plugin;
 
 pub use auth_plugin::AuthPlugin;

@@ -1,6 +1,8 @@
 //! Endpoints only the router calls, guarded by the shared internal secret:
-//! `POST /internal/api-keys/verify` (look up a presented API key) and
-//! `POST /internal/oidc/provision` (the user for an OIDC identity, created on first sight).
+//! `POST /internal/api-keys/verify` (look up a presented API key),
+//! `POST /internal/sessions/check` (whether a session token is live, from Postgres: the
+//! router asks on a cache miss) and `POST /internal/oidc/provision` (the user for an OIDC
+//! identity, created on first sight).
 
 use crate::{AccountsDeps, commands};
 use axum::{
@@ -21,6 +23,7 @@ pub const INTERNAL_SECRET_HEADER: &str = "x-mediamagic-internal-secret";
 pub fn routes(deps: AccountsDeps) -> Router {
     Router::new()
         .route("/internal/api-keys/verify", post(verify_key))
+        .route("/internal/sessions/check", post(check_session))
         .route("/internal/oidc/provision", post(provision_oidc))
         .with_state(deps)
 }
@@ -28,6 +31,11 @@ pub fn routes(deps: AccountsDeps) -> Router {
 #[derive(Deserialize)]
 struct VerifyKey {
     key: String,
+}
+
+#[derive(Deserialize)]
+struct CheckSession {
+    revocation_id: String,
 }
 
 #[derive(Deserialize)]
@@ -68,6 +76,20 @@ async fn verify_key(
     }
     match commands::keys::verify_api_key(&deps, &body.key).await {
         Ok(identity) => Json(identity).into_response(),
+        Err(err) => error(err),
+    }
+}
+
+async fn check_session(
+    State(deps): State<AccountsDeps>,
+    headers: HeaderMap,
+    Json(body): Json<CheckSession>,
+) -> Response {
+    if !authorised(&deps, &headers) {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    match commands::auth::session_is_live(&deps, &body.revocation_id).await {
+        Ok(live) => Json(serde_json::json!({"live": live})).into_response(),
         Err(err) => error(err),
     }
 }

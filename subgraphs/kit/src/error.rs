@@ -113,7 +113,66 @@ impl ApiError {
 
 impl From<diesel::result::Error> for ApiError {
     fn from(err: diesel::result::Error) -> Self {
+        // Text Postgres cannot store (a NUL character, in text or jsonb) is the client's
+        // input, wherever it slipped past the request check.
+        if let diesel::result::Error::DatabaseError(_, info) = &err {
+            let message = info.message();
+            if message.contains("invalid byte sequence")
+                || message.contains("unsupported Unicode escape sequence")
+            {
+                return ApiError::BadUserInput {
+                    message: UNSTORABLE_TEXT.into(),
+                    field: None,
+                };
+            }
+        }
         ApiError::Internal(err.into())
+    }
+}
+
+/// The message for text holding characters that cannot be stored.
+pub const UNSTORABLE_TEXT: &str = "text may not contain NUL (U+0000) characters";
+
+/// Whether a GraphQL request carries text that cannot be stored: a NUL character in its
+/// query (raw or as a `\u0000` escape) or in any variable.
+pub fn holds_unstorable_text(request: &async_graphql::Request) -> bool {
+    fn value(v: &async_graphql::Value) -> bool {
+        match v {
+            async_graphql::Value::String(s) => s.contains('\0'),
+            async_graphql::Value::List(items) => items.iter().any(value),
+            async_graphql::Value::Object(fields) => fields
+                .iter()
+                .any(|(name, v)| name.as_str().contains('\0') || value(v)),
+            _ => false,
+        }
+    }
+    let query = request.query.to_ascii_lowercase();
+    let escapes = ["\\u0000", "\\u{0}", "\\u{00}", "\\u{000}", "\\u{0000}"];
+    query.contains('\0')
+        || escapes.iter().any(|escape| query.contains(escape))
+        || request
+            .variables
+            .iter()
+            .any(|(name, v)| name.as_str().contains('\0') || value(v))
+}
+
+#[cfg(test)]
+mod unstorable_tests {
+    use super::*;
+
+    #[test]
+    fn nul_characters_anywhere_in_a_request_are_found() {
+        let raw = async_graphql::Request::new("{ a(x: \"b\\u0000\") }");
+        let braced = async_graphql::Request::new("{ a(x: \"b\\u{0}\") }");
+        let variable = async_graphql::Request::new("{ a }").variables(
+            async_graphql::Variables::from_json(serde_json::json!({"x": {"y": ["ok", "n\u{0}"]}})),
+        );
+        let clean = async_graphql::Request::new("{ a(x: \"b\\u0041\") }");
+
+        assert!(holds_unstorable_text(&raw));
+        assert!(holds_unstorable_text(&braced));
+        assert!(holds_unstorable_text(&variable));
+        assert!(!holds_unstorable_text(&clean));
     }
 }
 

@@ -1,6 +1,15 @@
-//! Redis connections: one multiplexed, auto-reconnecting manager per service.
+//! Redis connections (one multiplexed, auto-reconnecting manager per service), the keys of
+//! the router's credential cache, and sealing of what is cached there.
+//!
+//! Redis is a cache, never the truth: Postgres holds every credential and revocation. So
+//! that someone who can write to Redis cannot place a credential state of their choosing,
+//! every cached value is sealed with an HMAC under the secret the router and the accounts
+//! service share ([`seal`] / [`open`]); a value that does not open counts as a miss, and a
+//! miss is answered from Postgres.
 
+use hmac::{Hmac, Mac};
 pub use redis::aio::ConnectionManager;
+use sha2::Sha256;
 
 /// Connects to `url` and returns a cloneable connection manager.
 pub async fn connect(url: &str) -> Result<ConnectionManager, redis::RedisError> {
@@ -8,10 +17,15 @@ pub async fn connect(url: &str) -> Result<ConnectionManager, redis::RedisError> 
     ConnectionManager::new(client).await
 }
 
-/// Key of a revoked session token: present while the token would otherwise be valid.
-pub fn revoked_session_key(revocation_id: &str) -> String {
-    format!("mm:revoked:{revocation_id}")
+/// Key of a session token's cached state (`ok` or `revoked`), by its revocation id.
+pub fn session_state_key(revocation_id: &str) -> String {
+    format!("mm:session:{revocation_id}")
 }
+
+/// Cached state of a session token that is not revoked.
+pub const SESSION_OK: &str = "ok";
+/// Cached state of a revoked session token (also of a revoked or unknown API key).
+pub const REVOKED: &str = "revoked";
 
 /// Key of the router's cached answer for an API key (by the key's SHA-256).
 pub fn api_key_cache_key(key_hash: &str) -> String {
@@ -20,3 +34,49 @@ pub fn api_key_cache_key(key_hash: &str) -> String {
 
 /// Hash of API key id to its last-used time (RFC 3339), written by the router.
 pub const API_KEY_LAST_USED: &str = "mm:apikey-last-used";
+
+fn mac(secret: &str, key: &str, value: &str) -> String {
+    // Any key length is accepted by HMAC.
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
+        return String::new();
+    };
+    mac.update(key.as_bytes());
+    mac.update(&[0]);
+    mac.update(value.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// `value` sealed for cache key `key`: it opens only under the same secret and key, so a
+/// value cannot be forged, nor moved to another key.
+pub fn seal(secret: &str, key: &str, value: &str) -> String {
+    format!("{}.{value}", mac(secret, key, value))
+}
+
+/// The value sealed in `sealed` for `key`, or `None` when it was not sealed with `secret`.
+pub fn open(secret: &str, key: &str, sealed: &str) -> Option<String> {
+    let (tag, value) = sealed.split_once('.')?;
+    let expected = mac(secret, key, value);
+    // Compare MACs of the tags so the time taken does not depend on where they differ.
+    let same = mac(secret, "", tag) == mac(secret, "", &expected);
+    (same && !expected.is_empty()).then(|| value.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sealed_value_opens_only_with_its_secret_and_key() {
+        let sealed = seal("secret", "mm:session:a", SESSION_OK);
+
+        assert_eq!(
+            open("secret", "mm:session:a", &sealed).as_deref(),
+            Some("ok")
+        );
+        assert_eq!(open("other", "mm:session:a", &sealed), None);
+        assert_eq!(open("secret", "mm:session:b", &sealed), None, "moved");
+        assert_eq!(open("secret", "mm:session:a", "ok"), None, "unsealed");
+        let forged = sealed.replace(".ok", ".revoked");
+        assert_eq!(open("secret", "mm:session:a", &forged), None, "tampered");
+    }
+}

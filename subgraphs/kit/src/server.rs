@@ -85,7 +85,14 @@ async fn graphql_handler<E: Executor>(
         Ok(identity) => identity,
         Err(err) => return graphql_error_response(err),
     };
-    let mut request = request.into_inner().data(identity);
+    let request = request.into_inner();
+    if crate::error::holds_unstorable_text(&request) {
+        return graphql_error_response(ApiError::BadUserInput {
+            message: crate::error::UNSTORABLE_TEXT.into(),
+            field: None,
+        });
+    }
+    let mut request = request.data(identity);
     if let Some(token) = forwarded_token(&headers) {
         request = request.data(token);
     }

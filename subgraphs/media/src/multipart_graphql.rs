@@ -156,6 +156,12 @@ async fn read_request(
         )
     })?;
     check_root_fields(&request.query, state.allowed)?;
+    if mediamagic_kit::error::holds_unstorable_text(&request) {
+        return Err(ApiError::BadUserInput {
+            message: mediamagic_kit::error::UNSTORABLE_TEXT.into(),
+            field: None,
+        });
+    }
     let map = json_part(&mut form, "map").await?;
     let mut map: BTreeMap<String, Vec<String>> = serde_json::from_slice(&map).map_err(|e| {
         ApiError::bad_input(

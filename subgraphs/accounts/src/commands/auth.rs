@@ -10,7 +10,9 @@ use crate::{
 };
 use chrono::{DateTime, Duration, Utc};
 use mediamagic_kit::{
-    AccountKind, Actor, ApiError, ApiResult, Scope, redis::revoked_session_key, tokens::Claims,
+    AccountKind, Actor, ApiError, ApiResult, Scope,
+    redis::{REVOKED, seal, session_state_key},
+    tokens::Claims,
 };
 use redis::AsyncCommands;
 use uuid::Uuid;
@@ -198,25 +200,41 @@ pub(crate) async fn issue_session(
     })
 }
 
-/// Publishes revocations to Redis, where every router instance checks them.
+/// Publishes revocations to the router's cache, where every router instance sees them on
+/// the next request (sealed, so nobody who can only write to Redis can forge or undo one).
+/// The `session_revoked` event handler writes them again if this fails.
 pub(crate) async fn mark_revoked(deps: &AccountsDeps, rows: &[SessionRow]) -> ApiResult<()> {
     let mut redis = deps.redis.clone();
     let now = Utc::now();
     for row in rows {
         let ttl = (row.expires_at - now).num_seconds().max(1) as u64;
+        let key = session_state_key(&row.revocation_id);
         let _: () = redis
-            .set_ex(revoked_session_key(&row.revocation_id), "1", ttl)
+            .set_ex(&key, seal(&deps.internal_secret, &key, REVOKED), ttl)
             .await?;
     }
     Ok(())
 }
 
-/// Re-publishes every unexpired revocation (after a Redis restart or flush).
-pub async fn republish_revocations(deps: &AccountsDeps) -> ApiResult<usize> {
+/// Whether the session token with `revocation_id` may be used (for the router, on a cache
+/// miss): known, not revoked, not expired. Postgres is the truth.
+pub async fn session_is_live(deps: &AccountsDeps, revocation_id: &str) -> ApiResult<bool> {
     let mut conn = deps.conn().await?;
-    let rows = db::sessions::revoked_unexpired(&mut conn, Utc::now()).await?;
-    mark_revoked(deps, &rows).await?;
-    Ok(rows.len())
+    let row = db::sessions::by_revocation_id(&mut conn, revocation_id).await?;
+    Ok(row.is_some_and(|row| row.revoked_at.is_none() && row.expires_at > Utc::now()))
+}
+
+/// Writes the cached state of a revoked session again (the event handler's job).
+pub async fn republish_revocation(deps: &AccountsDeps, revocation_id: &str) -> ApiResult<()> {
+    let mut conn = deps.conn().await?;
+    let Some(row) = db::sessions::by_revocation_id(&mut conn, revocation_id).await? else {
+        return Ok(());
+    };
+    drop(conn);
+    if row.revoked_at.is_some() && row.expires_at > Utc::now() {
+        mark_revoked(deps, &[row]).await?;
+    }
+    Ok(())
 }
 
 /// The user for an external OIDC identity, created on first sight (no password).

@@ -12,7 +12,7 @@ use diesel_async::scoped_futures::ScopedFutureExt;
 use mediamagic_kit::{
     AccountKind, Actor, ApiError, ApiResult, Scope,
     db::{session_variables, set_session_variables, transaction},
-    redis::{API_KEY_LAST_USED, api_key_cache_key},
+    redis::{API_KEY_LAST_USED, REVOKED, api_key_cache_key, seal},
 };
 use redis::AsyncCommands;
 use serde::{Deserialize, Serialize};
@@ -163,18 +163,16 @@ pub async fn revoke_api_key(deps: &AccountsDeps, actor: &Actor, id: Uuid) -> Api
 /// Replaces the router's cache entry of a key with a tombstone no router will overwrite.
 pub async fn write_tombstone(deps: &AccountsDeps, key_hash: &str) -> ApiResult<()> {
     let mut redis = deps.redis.clone();
+    let key = api_key_cache_key(key_hash);
     let _: () = redis
         .set_ex(
-            api_key_cache_key(key_hash),
-            TOMBSTONE,
+            &key,
+            seal(&deps.internal_secret, &key, REVOKED),
             TOMBSTONE_TTL_SECONDS,
         )
         .await?;
     Ok(())
 }
-
-/// Cache value marking a revoked key.
-pub const TOMBSTONE: &str = "revoked";
 /// Outlives any router's in-flight lookup (their entries live 300 s).
 const TOMBSTONE_TTL_SECONDS: u64 = 900;
 

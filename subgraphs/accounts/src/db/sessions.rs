@@ -51,18 +51,15 @@ pub async fn revoke_for(
     .await
 }
 
-/// Revoked sessions that have not expired yet (to restore Redis after a flush).
-pub async fn revoked_unexpired(
+/// The session with `revocation_id`, if one was issued.
+pub async fn by_revocation_id(
     conn: &mut AsyncPgConnection,
-    now: DateTime<Utc>,
-) -> QueryResult<Vec<SessionRow>> {
+    revocation_id: &str,
+) -> QueryResult<Option<SessionRow>> {
     sessions::table
-        .filter(
-            sessions::revoked_at
-                .is_not_null()
-                .and(sessions::expires_at.gt(now)),
-        )
+        .find(revocation_id)
         .select(SessionRow::as_select())
-        .load(conn)
+        .first(conn)
         .await
+        .optional()
 }

@@ -1,0 +1,229 @@
+//! The edges under attack, through the real router: Redis is only a cache (losing or forging
+//! what it holds grants nothing), paths the router forwards reach only the routes their
+//! surface owns, and strings Postgres cannot store are bad input, not internal errors.
+//! Each test is an attack that worked before the fix.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use mediamagic_e2e::{Cred, TestStack, spawn_stack};
+use redis::AsyncCommands;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const ME: &str = "{ me { id } }";
+
+async fn redis(stack: &TestStack) -> redis::aio::MultiplexedConnection {
+    redis::Client::open(stack.infra.redis_url.as_str())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap()
+}
+
+/// Every key the platform keeps in Redis for credentials, gone: what a restart without
+/// persistence, a flush or a failover to an empty replica leaves.
+async fn lose_redis_credentials(stack: &TestStack) {
+    let mut redis = redis(stack).await;
+    let keys: Vec<String> = redis.keys("mm:*").await.unwrap();
+    for key in keys {
+        let _: () = redis.del(&key).await.unwrap();
+    }
+}
+
+async fn log_out(stack: &TestStack, token: &str) {
+    let out = stack
+        .gql(Cred::Bearer(token), "mutation { logOut }", json!({}))
+        .await;
+    assert!(out.body["errors"].is_null(), "{}", out.body);
+}
+
+#[tokio::test]
+async fn a_logged_out_session_stays_refused_after_redis_loses_its_data() {
+    let stack = spawn_stack().await;
+    let (token, _, _) = stack.sign_up("leaver").await;
+    let (other, _, _) = stack.sign_up("stayer").await;
+    log_out(&stack, &token).await;
+    assert_eq!(
+        stack
+            .gql(Cred::Bearer(&token), ME, json!({}))
+            .await
+            .error_code(),
+        "UNAUTHENTICATED"
+    );
+
+    lose_redis_credentials(&stack).await;
+    let after = stack.gql(Cred::Bearer(&token), ME, json!({})).await;
+    let live = stack.gql(Cred::Bearer(&other), ME, json!({})).await;
+
+    assert_eq!(after.error_code(), "UNAUTHENTICATED", "{}", after.body);
+    assert!(
+        live.body["errors"].is_null(),
+        "a live session still works: {}",
+        live.body
+    );
+}
+
+#[tokio::test]
+async fn a_session_state_forged_in_redis_does_not_bring_a_revoked_token_back() {
+    let stack = spawn_stack().await;
+    let (token, _, _) = stack.sign_up("revived").await;
+    log_out(&stack, &token).await;
+    let revocation_id =
+        mediamagic_kit::tokens::TokenVerifier::from_hex(&stack.infra.keys.root_public_key)
+            .unwrap()
+            .verify(&token)
+            .unwrap()
+            .revocation_id;
+
+    // Someone who can write to Redis removes every trace of the revocation and writes the
+    // state of a live session in its place.
+    lose_redis_credentials(&stack).await;
+    let mut redis = redis(&stack).await;
+    for value in ["ok", "1", "live"] {
+        let _: () = redis
+            .set(format!("mm:session:{revocation_id}"), value)
+            .await
+            .unwrap();
+    }
+    let answer = stack.gql(Cred::Bearer(&token), ME, json!({})).await;
+
+    assert_eq!(answer.error_code(), "UNAUTHENTICATED", "{}", answer.body);
+}
+
+#[tokio::test]
+async fn an_api_key_identity_forged_in_redis_grants_nothing() {
+    let stack = spawn_stack().await;
+    let (_, victim, _) = stack.sign_up("victim").await;
+    let forged_key = format!("mm_{}", uuid::Uuid::new_v4().simple());
+    let hash = hex::encode(Sha256::digest(forged_key.as_bytes()));
+    let identity = json!({
+        "key_id": uuid::Uuid::new_v4(),
+        "user_id": victim,
+        "account_id": victim,
+        "account_kind": "user",
+        "scopes": ["read", "write", "admin"],
+        "expires_at": null,
+    });
+    let mut redis = redis(&stack).await;
+    let _: () = redis
+        .set(format!("mm:apikey:{hash}"), identity.to_string())
+        .await
+        .unwrap();
+
+    let answer = stack.gql(Cred::Key(&forged_key), ME, json!({})).await;
+
+    assert_eq!(answer.error_code(), "UNAUTHENTICATED", "{}", answer.body);
+}
+
+#[tokio::test]
+async fn a_revoked_api_key_stays_refused_after_redis_loses_its_data() {
+    let stack = spawn_stack().await;
+    let (token, _, _) = stack.sign_up("keyholder").await;
+    let (key, key_id) = stack.create_key(&token, None).await;
+    assert!(stack.gql(Cred::Key(&key), ME, json!({})).await.body["errors"].is_null());
+    let revoked = stack
+        .gql(
+            Cred::Bearer(&token),
+            "mutation($id: ID!) { revokeApiKey(id: $id) { id } }",
+            json!({"id": key_id}),
+        )
+        .await;
+    assert!(revoked.body["errors"].is_null(), "{}", revoked.body);
+
+    lose_redis_credentials(&stack).await;
+    let answer = stack.gql(Cred::Key(&key), ME, json!({})).await;
+
+    assert_eq!(answer.error_code(), "UNAUTHENTICATED", "{}", answer.body);
+}
+
+/// Sends `GET <raw path>` to the router exactly as written (no client normalises it) and
+/// returns the status and body.
+async fn raw_get(stack: &TestStack, path: &str) -> (u16, String) {
+    let url = reqwest::Url::parse(stack.router_url(0)).unwrap();
+    let address = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap());
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        stream.read_to_end(&mut response),
+    )
+    .await;
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, text)
+}
+
+#[tokio::test]
+async fn forwarded_paths_never_reach_a_services_own_graphql_metrics_or_internal_routes() {
+    let stack = spawn_stack().await;
+    let query = "?query=%7B_service%7Bsdl%7D%7D";
+    let attempts = [
+        format!("/objects/%2e%2e/graphql{query}"),
+        format!("/objects/%2E%2E/graphql{query}"),
+        format!("/objects/..%2fgraphql{query}"),
+        format!("/objects/../graphql{query}"),
+        format!("/objects/.%2e/.%2e/graphql{query}"),
+        format!("/objects/%252e%252e/graphql{query}"),
+        format!("/objects/..%5cgraphql{query}"),
+        "/objects/%2e%2e/metrics".to_owned(),
+        "/api/v1/%2e%2e/metrics".to_owned(),
+        "/api/v1/..%2f..%2fmetrics".to_owned(),
+        "/converter/%2e%2e/metrics".to_owned(),
+        "/objects/%2e%2e/internal/worker/graphql".to_owned(),
+        "/objects/%2e%2e/events/media_live".to_owned(),
+    ];
+
+    for path in &attempts {
+        let (status, body) = raw_get(&stack, path).await;
+
+        assert!(
+            !body.contains("_service") && !body.contains("mediamagic_http_requests_total"),
+            "{path} reached a service's own route: {body}"
+        );
+        assert!(status == 400 || status == 404, "{path}: {status} {body}");
+    }
+}
+
+#[tokio::test]
+async fn strings_postgres_cannot_store_are_bad_input_not_internal_errors() {
+    let stack = spawn_stack().await;
+    let (token, _, _) = stack.sign_up("nul").await;
+    let attempts = [
+        (
+            "mutation($i: CreateModelInput!) { createModel(input: $i) { id } }",
+            json!({"i": {"name": "bad\u{0}name", "container": "x", "command": "true"}}),
+        ),
+        (
+            "mutation($i: CreateModelInput!) { createModel(input: $i) { id } }",
+            json!({"i": {"name": "fine", "container": "x", "command": "true",
+                         "args": {"a": {"type": "string", "default": "x\u{0}y"}}}}),
+        ),
+        (
+            "mutation($name: String!) { createTeam(name: $name) { id } }",
+            json!({"name": "team\u{0}"}),
+        ),
+        (
+            "{ models(filter: {search: \"a\\u0000b\"}) { totalCount } }",
+            json!({}),
+        ),
+    ];
+
+    for (query, variables) in attempts {
+        let answer = stack
+            .gql(Cred::Bearer(&token), query, variables.clone())
+            .await;
+
+        assert_eq!(
+            answer.error_code(),
+            "BAD_USER_INPUT",
+            "{query} {variables}: {}",
+            answer.body
+        );
+    }
+}
