@@ -123,6 +123,67 @@ async fn upload(
     id
 }
 
+/// Uploads `bytes` by presigned PUT, finalizes, then PUTs other bytes of the same size to
+/// the same URL; returns the second PUT's status and what a download gives afterwards.
+async fn put_again_after_finalize(stack: &TestStack, token: &str, bytes: &[u8]) -> (u16, Vec<u8>) {
+    let ticket = create_upload(
+        stack,
+        token,
+        "a.png",
+        "image/png",
+        bytes.len(),
+        &sha(bytes),
+        &[],
+    )
+    .await;
+    let id = ticket
+        .data("/createUpload/media/id")
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let url = ticket
+        .data("/createUpload/url")
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let headers = ticket.data("/createUpload/headers").clone();
+    assert!(
+        put(&url, &headers, bytes.to_vec())
+            .await
+            .status()
+            .is_success()
+    );
+    let live = finalize(stack, token, &id).await;
+    assert_eq!(live.data("/finalizeUpload/status"), "LIVE", "{}", live.body);
+
+    let tampered: Vec<u8> = bytes.iter().map(|b| b.wrapping_add(1)).collect();
+    let second = put(&url, &headers, tampered).await.status().as_u16();
+    let again = finalize(stack, token, &id).await;
+    assert_eq!(again.data("/finalizeUpload/sha256"), sha(bytes).as_str());
+    let download = get(stack, token, &id).await;
+    let url = download.data("/media/url").as_str().unwrap().to_owned();
+    let stored = reqwest::get(&url)
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    (second, stored)
+}
+
+#[tokio::test]
+async fn a_presigned_url_cannot_change_the_bytes_after_finalize() {
+    let stack = spawn_stack().await;
+    let (token, _, _) = stack.sign_up("tamperer").await;
+    let bytes = png();
+
+    let (second_put, stored) = put_again_after_finalize(&stack, &token, &bytes).await;
+
+    assert_eq!(second_put, 409, "the URL is single-use on local storage");
+    assert_eq!(stored, bytes, "the verified bytes stay");
+}
+
 async fn get(stack: &TestStack, token: &str, id: &str) -> GqlResponse {
     stack
         .gql(
@@ -682,6 +743,11 @@ async fn presigned_upload_processing_and_download_work_on_s3_compatible_storage(
         .unwrap();
     assert_eq!(&thumbnail.bytes().await.unwrap()[..2], &[0xFF, 0xD8]);
     assert_eq!(object_files(&stack), 0, "nothing went to local storage");
+
+    // S3 cannot refuse a presigned PUT before it expires, but what it writes lands in a
+    // staging object nothing reads: the verified object stays as it was.
+    let (_, stored) = put_again_after_finalize(&stack, &token, &png()).await;
+    assert_eq!(stored, png());
 
     // A wrong sha256 fails and removes the object from the bucket.
     let bytes = png();

@@ -12,7 +12,7 @@ use crate::{
     MediaDeps, db,
     domain::MediaStatus,
     processing::{self, ProcessingError},
-    storage::{media_key, thumbnail_key},
+    storage::{media_key, staging_key, thumbnail_key},
 };
 use mediamagic_kit::events::{HandlerResult, HasuraEvent, Trigger, TriggerConfig};
 use std::collections::HashMap;
@@ -146,7 +146,11 @@ async fn media_deleted(deps: &MediaDeps, event: HasuraEvent) -> HandlerResult {
     ) else {
         return Err("the event row has no id or owner_id".into());
     };
-    for key in [media_key(owner, id), thumbnail_key(owner, id)] {
+    for key in [
+        media_key(owner, id),
+        staging_key(owner, id),
+        thumbnail_key(owner, id),
+    ] {
         deps.storage.delete(&key).await.map_err(|e| e.to_string())?;
     }
     Ok(())

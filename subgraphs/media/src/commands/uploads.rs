@@ -6,7 +6,7 @@ use crate::{
     MediaDeps,
     db::{self, rows::MediaRow},
     domain::{MediaStatus, UploadRequest, normalise_tags},
-    storage::{StorageError, media_key},
+    storage::{StorageError, media_key, staging_key},
 };
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -117,7 +117,11 @@ async fn presign(
     let ttl = Duration::from_secs(deps.config.upload_url_ttl_seconds);
     let url = deps
         .storage
-        .upload_url(&media_key(actor.account_id, id), &request.content_type, ttl)
+        .upload_url(
+            &staging_key(actor.account_id, id),
+            &request.content_type,
+            ttl,
+        )
         .await
         .map_err(storage_error)?;
     let media = insert(deps, new_row(actor, id, &request, MediaStatus::Pending)).await?;
@@ -161,6 +165,13 @@ pub async fn finalize_upload(
         _ => {}
     }
     let key = media_key(media.owner_id, media.id);
+    // The bytes move out of reach of the presigned URL first, then are checked: a PUT
+    // after this lands in a staging object nothing reads (uploads of earlier versions went
+    // to the media key itself).
+    deps.storage
+        .rename(&staging_key(media.owner_id, media.id), &key)
+        .await
+        .map_err(storage_error)?;
     let size = deps.storage.size(&key).await.map_err(storage_error)?;
     let Some(size) = size else {
         return Err(ApiError::bad_input(

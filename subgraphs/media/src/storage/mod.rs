@@ -49,6 +49,18 @@ pub fn media_key(owner: Uuid, id: Uuid) -> String {
     format!("media/{owner}/{id}")
 }
 
+/// Where a presigned upload's bytes land: finalize moves them to [`media_key`] before it
+/// checks them, so nothing a presigned URL writes later can change a verified object.
+pub fn staging_key(owner: Uuid, id: Uuid) -> String {
+    format!("staging/{owner}/{id}")
+}
+
+/// The media key a staging key becomes, when `key` is one.
+pub fn finalized_key_of(key: &str) -> Option<String> {
+    key.strip_prefix("staging/")
+        .map(|rest| format!("media/{rest}"))
+}
+
 /// The object key of a media file's thumbnail.
 pub fn thumbnail_key(owner: Uuid, id: Uuid) -> String {
     format!("thumbnails/{owner}/{id}.jpg")
@@ -207,6 +219,19 @@ impl Storage {
             hasher.update(&chunk?);
         }
         Ok(hex::encode(hasher.finalize()))
+    }
+
+    /// Moves an object to `to` (replacing what is there); `false` when `from` is missing.
+    pub async fn rename(&self, from: &str, to: &str) -> Result<bool, StorageError> {
+        match self
+            .store
+            .rename(&ObjectPath::from(from), &ObjectPath::from(to))
+            .await
+        {
+            Ok(()) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Removes an object; a missing one is fine (deletion is retried).

@@ -58,6 +58,22 @@ async fn upload(
     if let Err(why) = signed(&state, &Method::PUT, &key, query) {
         return refuse(StatusCode::FORBIDDEN, why);
     }
+    // A presigned upload is single-use: once finalized, its URL writes nothing.
+    if let Some(finalized) = super::finalized_key_of(&key) {
+        match state.storage.size(&finalized).await {
+            Ok(None) => {}
+            Ok(Some(_)) => {
+                return refuse(
+                    StatusCode::CONFLICT,
+                    "this upload was finalized; its URL takes no more bytes",
+                );
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "storage failed");
+                return refuse(StatusCode::INTERNAL_SERVER_ERROR, "storage failed");
+            }
+        }
+    }
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
