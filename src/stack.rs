@@ -58,6 +58,9 @@ pub async fn accounts_service(config: &PlatformConfig, infra: &Infra) -> anyhow:
         internal: TokenVerifier::from_hex(&infra.keys.internal_public_key)?,
         internal_secret: Arc::new(infra.keys.internal_secret.clone()),
         config: Arc::new(config.accounts.clone()),
+        hashing: Arc::new(tokio::sync::Semaphore::new(
+            config.accounts.max_concurrent_hashes.max(1),
+        )),
     };
     let metrics = Metrics::new("accounts")?;
     let triggers = mediamagic_accounts::events::triggers(&deps, &config.events.triggers);

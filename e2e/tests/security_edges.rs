@@ -227,3 +227,70 @@ async fn strings_postgres_cannot_store_are_bad_input_not_internal_errors() {
         );
     }
 }
+
+async fn log_in(stack: &TestStack, email: &str, password: &str) -> String {
+    let answer = stack
+        .gql(
+            Cred::None,
+            "mutation($e: String!, $p: String!) { logIn(input: {email: $e, password: $p}) { token } }",
+            json!({"e": email, "p": password}),
+        )
+        .await;
+    if answer.body["errors"].is_null() {
+        "OK".to_owned()
+    } else {
+        answer.error_code().to_owned()
+    }
+}
+
+#[tokio::test]
+async fn parallel_wrong_log_ins_cannot_pass_the_failure_limit_together() {
+    let stack = spawn_stack().await;
+    let (_, _, email) = stack.sign_up("guessed").await;
+    let limit = stack.config.accounts.login_max_failures as usize;
+
+    let guesses = (0..limit * 3).map(|n| {
+        let (stack, email) = (&stack, email.clone());
+        async move { log_in(stack, &email, &format!("wrong guess {n}")).await }
+    });
+    let answers = futures::future::join_all(guesses).await;
+
+    let checked = answers.iter().filter(|a| *a == "UNAUTHENTICATED").count();
+    assert!(
+        checked <= limit,
+        "{checked} guesses were checked: {answers:?}"
+    );
+    assert!(
+        answers
+            .iter()
+            .all(|a| a == "UNAUTHENTICATED" || a == "RATE_LIMITED")
+    );
+}
+
+#[tokio::test]
+async fn a_burst_of_log_ins_waits_for_a_bounded_number_of_hashing_slots_then_is_refused() {
+    let stack = mediamagic_e2e::spawn_stack_with(|config| {
+        config.accounts.max_concurrent_hashes = 1;
+        config.accounts.hash_wait_ms = 0;
+    })
+    .await;
+
+    let attempts = (0..24).map(|n| {
+        let stack = &stack;
+        async move {
+            log_in(
+                stack,
+                &format!("nobody-{n}@example.com"),
+                "not the password 1",
+            )
+            .await
+        }
+    });
+    let answers = futures::future::join_all(attempts).await;
+
+    assert!(answers.iter().any(|a| a == "RATE_LIMITED"), "{answers:?}");
+    assert!(
+        answers.iter().any(|a| a == "UNAUTHENTICATED"),
+        "{answers:?}"
+    );
+}

@@ -21,6 +21,13 @@ pub struct AccountsConfig {
     /// Window of the failed log-in limit, in seconds.
     #[serde(default = "default_login_window_seconds")]
     pub login_window_seconds: u64,
+    /// Password hashes (argon2id, ~19 MiB of memory each) computed at once by this service,
+    /// for sign-up and log-in together; more wait up to `hash_wait_ms`, then get RATE_LIMITED.
+    #[serde(default = "default_max_concurrent_hashes")]
+    pub max_concurrent_hashes: usize,
+    /// How long a sign-up or log-in waits for a free hashing slot, in milliseconds.
+    #[serde(default = "default_hash_wait_ms")]
+    pub hash_wait_ms: u64,
     /// Most API keys one account may hold.
     #[serde(default = "default_max_api_keys")]
     pub max_api_keys: i64,
@@ -37,12 +44,20 @@ impl Default for AccountsConfig {
             invite_ttl_hours: default_invite_ttl_hours(),
             login_max_failures: default_login_max_failures(),
             login_window_seconds: default_login_window_seconds(),
+            max_concurrent_hashes: default_max_concurrent_hashes(),
+            hash_wait_ms: default_hash_wait_ms(),
             max_api_keys: default_max_api_keys(),
             admin_emails: Vec::new(),
         }
     }
 }
 
+fn default_max_concurrent_hashes() -> usize {
+    4
+}
+fn default_hash_wait_ms() -> u64 {
+    2000
+}
 fn default_password_min_length() -> usize {
     10
 }

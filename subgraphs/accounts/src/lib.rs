@@ -41,6 +41,9 @@ pub struct AccountsDeps {
     pub internal_secret: Arc<String>,
     /// Settings.
     pub config: Arc<AccountsConfig>,
+    /// Password hashes computed at once (argon2 takes ~19 MiB each; see
+    /// `accounts.max_concurrent_hashes`).
+    pub hashing: Arc<tokio::sync::Semaphore>,
 }
 
 /// The accounts service's HTTP app: GraphQL, probes, metrics, the router's endpoints and the

@@ -42,7 +42,7 @@ pub async fn sign_up(
     let email = Email::parse(email)?;
     let name = DisplayName::parse(name)?;
     let password = Password::parse_new(password, deps.config.password_min_length, email.as_str())?;
-    let hash = password.hash()?;
+    let hash = bounded_hashing(deps, move || password.hash()).await??;
     let now = Utc::now();
     let row = UserRow {
         id: Uuid::now_v7(),
@@ -76,8 +76,15 @@ pub async fn log_in(deps: &AccountsDeps, email: &str, password: &str) -> ApiResu
     let password = Password::for_login(password)?;
     let failures_key = format!("mm:login-failures:{}", email.as_str());
     let mut redis = deps.redis.clone();
-    let failures: Option<u32> = redis.get(&failures_key).await?;
-    if failures.unwrap_or(0) >= deps.config.login_max_failures {
+    // Every attempt is counted before its password is checked (one atomic step), so
+    // parallel guesses cannot all pass the check; a success clears the count.
+    let attempts: u32 = redis.incr(&failures_key, 1).await?;
+    if attempts == 1 {
+        let _: bool = redis
+            .expire(&failures_key, deps.config.login_window_seconds as i64)
+            .await?;
+    }
+    if attempts > deps.config.login_max_failures {
         return Err(ApiError::RateLimited(
             "too many failed log-ins for this email; try again later".into(),
         ));
@@ -89,23 +96,35 @@ pub async fn log_in(deps: &AccountsDeps, email: &str, password: &str) -> ApiResu
         .as_ref()
         .and_then(|u| u.password_hash.clone())
         .unwrap_or_else(|| decoy_hash().to_owned());
-    // Argon2 is deliberately slow: keep it off the async workers.
-    let matches = tokio::task::spawn_blocking(move || password.matches(&hash))
-        .await
-        .map_err(ApiError::internal)?;
+    let matches = bounded_hashing(deps, move || password.matches(&hash)).await?;
     match user {
         Some(user) if matches => {
             let _: () = redis.del(&failures_key).await?;
             issue_session(deps, &user, user.id, AccountKind::User).await
         }
-        _ => {
-            let _: u32 = redis.incr(&failures_key, 1).await?;
-            let _: bool = redis
-                .expire(&failures_key, deps.config.login_window_seconds as i64)
-                .await?;
-            Err(wrong())
-        }
+        _ => Err(wrong()),
     }
+}
+
+/// Runs a password hash on a blocking thread, at most `accounts.max_concurrent_hashes` at
+/// once; RATE_LIMITED when no slot frees within `accounts.hash_wait_ms` (argon2 is slow and
+/// memory-hungry on purpose, so parallel log-ins must not exhaust the machine).
+async fn bounded_hashing<T: Send + 'static>(
+    deps: &AccountsDeps,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> ApiResult<T> {
+    let wait = std::time::Duration::from_millis(deps.config.hash_wait_ms);
+    let busy = || ApiError::RateLimited("too many sign-ins at once; retry in a second".into());
+    let permit = match tokio::time::timeout(wait, deps.hashing.clone().acquire_owned()).await {
+        Ok(Ok(permit)) => permit,
+        _ => return Err(busy()),
+    };
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        work()
+    })
+    .await
+    .map_err(ApiError::internal)
 }
 
 /// Revokes the session token the actor presented.
