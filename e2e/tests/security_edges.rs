@@ -294,3 +294,37 @@ async fn a_burst_of_log_ins_waits_for_a_bounded_number_of_hashing_slots_then_is_
         "{answers:?}"
     );
 }
+
+#[tokio::test]
+async fn a_read_only_credential_cannot_read_the_webhook_signing_secret() {
+    let stack = spawn_stack().await;
+    let (token, _, _) = stack.sign_up("reader").await;
+    let public = biscuit_auth::PublicKey::from_bytes_hex(
+        &stack.infra.keys.root_public_key,
+        biscuit_auth::builder::Algorithm::Ed25519,
+    )
+    .unwrap();
+    let read_only = biscuit_auth::Biscuit::from_base64(&token, public)
+        .unwrap()
+        .append(biscuit_auth::macros::block!(
+            r#"check if operation("read");"#
+        ))
+        .unwrap()
+        .to_base64()
+        .unwrap();
+    let query = "{ webhookSecret }";
+
+    let refused = stack.gql(Cred::Bearer(&read_only), query, json!({})).await;
+    let allowed = stack.gql(Cred::Bearer(&token), query, json!({})).await;
+
+    assert_eq!(refused.error_code(), "FORBIDDEN", "{}", refused.body);
+    assert!(
+        allowed
+            .data("/webhookSecret")
+            .as_str()
+            .unwrap()
+            .starts_with("whsec_"),
+        "{}",
+        allowed.body
+    );
+}

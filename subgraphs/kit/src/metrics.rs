@@ -1,9 +1,11 @@
 //! Prometheus metrics every service exposes on `/metrics`: HTTP requests by route and status
-//! with a latency histogram, and GraphQL operations by name and outcome.
+//! with a latency histogram, and GraphQL operations by their first root field and outcome
+//! (never by client-chosen names: those would make series without bound).
 
 use async_graphql::{
-    Response as GqlResponse,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute},
+    Response as GqlResponse, ServerResult, Variables,
+    extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery},
+    parser::types::ExecutableDocument,
 };
 use axum::{
     extract::{MatchedPath, Request, State},
@@ -14,7 +16,10 @@ use axum::{
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
 };
-use std::{sync::Arc, time::Instant};
+use std::{
+    sync::{Arc, Mutex},
+    time::Instant,
+};
 
 /// The metrics of one service.
 #[derive(Clone)]
@@ -53,7 +58,7 @@ impl Metrics {
         let graphql_operations = IntCounterVec::new(
             Opts::new(
                 "graphql_operations_total",
-                "GraphQL operations by operation name and outcome (ok or error)",
+                "GraphQL operations by their first root field and outcome (ok or error)",
             ),
             &["operation", "outcome"],
         )?;
@@ -112,27 +117,55 @@ pub async fn track_http(State(metrics): State<Metrics>, request: Request, next: 
     response
 }
 
-/// The client's operation name from one the router forwarded (`<name>__<fetch node id>`).
-fn client_operation_name(forwarded: &str) -> &str {
-    match forwarded.rsplit_once("__") {
-        Some((name, node)) if !node.is_empty() && node.bytes().all(|b| b.is_ascii_digit()) => name,
-        _ => forwarded,
-    }
-}
-
 /// Extension factory counting GraphQL operations by name and outcome.
 pub struct GraphqlMetrics(IntCounterVec);
 
 impl ExtensionFactory for GraphqlMetrics {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(GraphqlMetricsExtension(self.0.clone()))
+        Arc::new(GraphqlMetricsExtension(self.0.clone(), Mutex::default()))
     }
 }
 
-struct GraphqlMetricsExtension(IntCounterVec);
+/// Counts one request; remembers each operation's first root field from parsing.
+struct GraphqlMetricsExtension(IntCounterVec, Mutex<Vec<(Option<String>, String)>>);
+
+/// The first root field of every operation of `document`, by operation name.
+fn first_root_fields(document: &ExecutableDocument) -> Vec<(Option<String>, String)> {
+    use async_graphql::parser::types::Selection;
+    document
+        .operations
+        .iter()
+        .filter_map(|(name, operation)| {
+            let field =
+                operation
+                    .node
+                    .selection_set
+                    .node
+                    .items
+                    .iter()
+                    .find_map(|item| match &item.node {
+                        Selection::Field(field) => Some(field.node.name.node.to_string()),
+                        _ => None,
+                    })?;
+            Some((name.map(|n| n.to_string()), field))
+        })
+        .collect()
+}
 
 #[async_graphql::async_trait::async_trait]
 impl Extension for GraphqlMetricsExtension {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let document = next.run(ctx, query, variables).await?;
+        *self.1.lock().unwrap_or_else(|e| e.into_inner()) = first_root_fields(&document);
+        Ok(document)
+    }
+
     async fn execute(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -145,24 +178,37 @@ impl Extension for GraphqlMetricsExtension {
         } else {
             "error"
         };
-        // Unnamed operations share one label so clients cannot blow up cardinality.
-        let name = operation_name
-            .map(client_operation_name)
-            .filter(|n| !n.is_empty() && n.len() <= 64)
-            .unwrap_or("anonymous");
-        self.0.with_label_values(&[name, outcome]).inc();
+        // Labelled by the operation's first root field: only valid operations execute, so
+        // the label is a field of this schema (a bounded set), never client-chosen text.
+        let field = self
+            .1
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .find(|(name, _)| operation_name.is_none() || name.as_deref() == operation_name)
+            .map(|(_, field)| field.clone())
+            .filter(|f| !f.is_empty() && f.len() <= 64)
+            .unwrap_or_else(|| "other".to_owned());
+        self.0.with_label_values(&[field.as_str(), outcome]).inc();
         response
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::client_operation_name;
+    #![allow(clippy::unwrap_used)]
+    use super::first_root_fields;
 
     #[test]
-    fn the_router_fetch_node_suffix_is_dropped() {
-        assert_eq!(client_operation_name("WhoAmI__1"), "WhoAmI");
-        assert_eq!(client_operation_name("Who__Am"), "Who__Am");
-        assert_eq!(client_operation_name("Plain"), "Plain");
+    fn operations_are_labelled_by_their_first_root_field_never_by_their_name() {
+        let document = async_graphql::parser::parse_query(
+            "query Anything_A_Client_Likes__1 { me { id } teams { id } } mutation M { logOut }",
+        )
+        .unwrap();
+
+        let fields = first_root_fields(&document);
+
+        assert!(fields.contains(&(Some("Anything_A_Client_Likes__1".into()), "me".into())));
+        assert!(fields.contains(&(Some("M".into()), "logOut".into())));
     }
 }

@@ -19,6 +19,10 @@ pub enum ProcessingError {
 pub async fn probe(path: &Path) -> Result<Value, ProcessingError> {
     let output = Command::new("ffprobe")
         .args([
+            // Uploads are hostile input: a playlist or SDP file must not make ffprobe open
+            // network connections or other files' protocols.
+            "-protocol_whitelist",
+            "file,pipe",
             "-v",
             "error",
             "-print_format",
@@ -83,6 +87,7 @@ pub async fn thumbnail(
 ) -> Result<(), ProcessingError> {
     let mut command = Command::new("ffmpeg");
     command.args(["-hide_banner", "-loglevel", "error", "-nostdin", "-y"]);
+    command.args(["-protocol_whitelist", "file,pipe"]);
     if is_video {
         // A frame a little into the video (black first frames are common), within its length.
         let at = duration.map(|d| (d / 10.0).min(1.0)).unwrap_or(0.0);

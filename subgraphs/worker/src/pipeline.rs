@@ -235,7 +235,8 @@ async fn plan(
         job_id: job.id,
         attempt,
         owner_id: job.owner_id,
-        model: deployment.name,
+        // The model's id, not the deployment's client-chosen name: it labels metrics.
+        model: deployment.model_id.to_string(),
         run: version.run,
         values,
         inputs,

@@ -112,9 +112,10 @@ impl JobsQuery {
     }
 
     /// The acting account's Standard Webhooks signing secret (`whsec_...`): check the
-    /// `webhook-signature` of callbacks with it. Created on first use.
+    /// `webhook-signature` of callbacks with it. Created on first use. Needs the `write`
+    /// scope: whoever holds it can forge callbacks, so a read-only credential cannot read it.
     async fn webhook_secret(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
-        let actor = ctx.actor()?;
+        let actor = ctx.writer()?;
         let deps = ctx.data::<JobsDeps>()?;
         Ok(commands::jobs::webhook_secret(deps, actor).await?)
     }

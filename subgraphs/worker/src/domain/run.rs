@@ -50,7 +50,7 @@ pub struct RunPlan {
     pub attempt: i32,
     /// The account that owns the job (and will own its outputs).
     pub owner_id: Uuid,
-    /// The model's name, for metrics and logs.
+    /// The model's id, for metrics and logs (a bounded label, unlike a deployment name).
     pub model: String,
     /// What runs.
     pub run: RunSpec,
