@@ -62,13 +62,13 @@ pub struct JobsDeps {
 }
 
 impl JobsDeps {
-    /// The HTTP client for callbacks: a timeout, and redirects not followed (a redirect
-    /// could lead past the SSRF check).
+    /// The HTTP client for callbacks: a timeout, redirects not followed (a redirect could
+    /// lead past the SSRF check), and names resolved only to addresses the rule accepts.
     pub fn callback_client(config: &JobsConfig) -> reqwest::Result<reqwest::Client> {
-        reqwest::Client::builder()
-            .timeout(Duration::from_secs(config.callback_timeout_seconds))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
+        domain::callback::pinned_client(
+            config.allow_private_callbacks,
+            Some(Duration::from_secs(config.callback_timeout_seconds)),
+        )
     }
 }
 

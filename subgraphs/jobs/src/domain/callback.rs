@@ -1,11 +1,13 @@
 //! Callback URLs and the SSRF rule: a callback may not point at loopback, private, link-local
 //! or other internal addresses unless config allows it. The rule applies to the URL when a
-//! deployment is made and to every resolved address again when a callback is sent (a name
-//! may resolve elsewhere later).
+//! deployment is made and again when a callback is sent, and the HTTP client resolves names
+//! only through [`PublicResolver`], which drops every address the rule refuses: the address
+//! that is checked is the address connected to (no second lookup a rebinding DNS server
+//! could answer differently). Errors never echo resolved addresses.
 
 use mediamagic_kit::ApiError;
 use reqwest::Url;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 /// Longest callback URL.
 pub const MAX_URL_LENGTH: usize = 2048;
@@ -60,15 +62,72 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
 }
 
 fn is_public_v6(ip: Ipv6Addr) -> bool {
-    let first = ip.segments()[0];
+    let segments = ip.segments();
+    let first = segments[0];
+    let embedded = |high: u16, low: u16| {
+        Ipv4Addr::new((high >> 8) as u8, high as u8, (low >> 8) as u8, low as u8)
+    };
+    // Forms that carry an IPv4 address: NAT64 64:ff9b::/96, 6to4 2002::/16 and the
+    // deprecated IPv4-compatible ::a.b.c.d reach that address, so it must be public too.
+    if segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] || segments[..6] == [0, 0, 0, 0, 0, 0] {
+        return segments[6..] != [0, 0]
+            && segments[6..] != [0, 1]
+            && is_public_v4(embedded(segments[6], segments[7]));
+    }
+    if first == 0x2002 {
+        return is_public_v4(embedded(segments[1], segments[2]));
+    }
     !(ip.is_loopback()
         || ip.is_unspecified()
         || ip.is_multicast()
         // Unique local fc00::/7 and link-local fe80::/10.
         || (first & 0xfe00) == 0xfc00
         || (first & 0xffc0) == 0xfe80
-        // Documentation 2001:db8::/32.
-        || (first == 0x2001 && ip.segments()[1] == 0x0db8))
+        // Documentation 2001:db8::/32, Teredo 2001::/32 (tunnels to anywhere), discard 100::/64.
+        || (first == 0x2001 && (segments[1] == 0x0db8 || segments[1] == 0))
+        || (first == 0x0100 && segments[1..4] == [0, 0, 0]))
+}
+
+/// A DNS resolver for outbound calls to addresses clients chose: it returns only the
+/// addresses [`is_public`] accepts (all of them when private ones are allowed), so the
+/// connection goes to an address that passed the rule.
+#[derive(Clone, Copy, Debug)]
+pub struct PublicResolver {
+    /// Let private and loopback addresses through (operator's choice).
+    pub allow_private: bool,
+}
+
+impl reqwest::dns::Resolve for PublicResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let allow_private = self.allow_private;
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await?
+                .filter(|addr| allow_private || is_public(addr.ip()))
+                .collect();
+            if found.is_empty() {
+                return Err("the host resolves to no address outbound calls may reach".into());
+            }
+            let addrs: reqwest::dns::Addrs = Box::new(found.into_iter());
+            Ok(addrs)
+        })
+    }
+}
+
+/// An HTTP client for outbound calls to client-chosen URLs: names resolve through
+/// [`PublicResolver`], redirects are never followed (one could lead past the rule).
+pub fn pinned_client(
+    allow_private: bool,
+    timeout: Option<std::time::Duration>,
+) -> reqwest::Result<reqwest::Client> {
+    let mut builder = reqwest::Client::builder()
+        .dns_resolver(std::sync::Arc::new(PublicResolver { allow_private }))
+        .redirect(reqwest::redirect::Policy::none());
+    if let Some(timeout) = timeout {
+        builder = builder.timeout(timeout);
+    }
+    builder.build()
 }
 
 /// Resolves the URL's host and checks every address; the error is for the client.
@@ -83,18 +142,19 @@ pub async fn check_destination(url: &Url, allow_private: bool) -> Result<(), Str
         Ok(ip) => vec![ip],
         Err(_) => tokio::net::lookup_host((host, port))
             .await
-            .map_err(|e| format!("the callback host `{host}` does not resolve: {e}"))?
+            .map_err(|_| format!("the callback host `{host}` does not resolve"))?
             .map(|addr| addr.ip())
             .collect(),
     };
     if addresses.is_empty() {
         return Err(format!("the callback host `{host}` does not resolve"));
     }
-    match addresses.into_iter().find(|ip| !is_public(*ip)) {
-        Some(ip) => Err(format!(
-            "callback URLs may not point at internal addresses ({ip})"
+    // The address itself is not said: it would map internal names for whoever asks.
+    match addresses.into_iter().any(|ip| !is_public(ip)) {
+        true => Err(format!(
+            "callback URLs may not point at internal addresses (`{host}` resolves to one)"
         )),
-        None => Ok(()),
+        false => Ok(()),
     }
 }
 
@@ -122,6 +182,55 @@ mod tests {
         for ip in ["93.184.216.34", "8.8.8.8", "2606:4700::1111"] {
             assert!(is_public(ip.parse().unwrap()), "{ip}");
         }
+    }
+
+    #[test]
+    fn ipv6_forms_that_embed_an_internal_ipv4_address_are_not_public() {
+        for internal in [
+            "64:ff9b::7f00:1",
+            "64:ff9b::a00:1",
+            "2002:7f00:1::",
+            "2002:c0a8:101::1",
+            "::7f00:1",
+            "::1",
+            "::",
+            "2001::1",
+            "fe80::1",
+            "fd00::1",
+        ] {
+            assert!(!is_public(internal.parse().unwrap()), "{internal}");
+        }
+        assert!(is_public("2606:4700::1111".parse().unwrap()));
+        assert!(is_public("64:ff9b::808:808".parse().unwrap()));
+    }
+
+    #[tokio::test]
+    async fn the_public_resolver_drops_internal_addresses_so_nothing_connects_to_them() {
+        use reqwest::dns::Resolve;
+        let name = || "localhost".parse::<reqwest::dns::Name>().unwrap();
+
+        let refused = PublicResolver {
+            allow_private: false,
+        }
+        .resolve(name())
+        .await;
+        let allowed = PublicResolver {
+            allow_private: true,
+        }
+        .resolve(name())
+        .await;
+
+        assert!(refused.is_err());
+        assert!(allowed.unwrap().any(|a| a.ip().is_loopback()));
+    }
+
+    #[tokio::test]
+    async fn a_refused_destination_does_not_say_which_address_it_resolved_to() {
+        let url = parse_url("http://localhost:9/hook").unwrap();
+
+        let err = check_destination(&url, false).await.unwrap_err();
+
+        assert!(!err.contains("127.0.0.1") && !err.contains("::1"), "{err}");
     }
 
     #[test]

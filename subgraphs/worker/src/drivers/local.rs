@@ -64,14 +64,14 @@ impl LocalDriver {
             );
         }
         let sandbox = Arc::new(Sandbox::detect(&config));
+        let allow_private = config.allow_private_model_servers;
         Self {
             config,
             setpriv,
             sandbox,
-            // Model servers may take long; the model's timeout bounds the call instead.
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
+            // Model servers may take long; the model's timeout bounds the call instead. Names
+            // resolve only to addresses the SSRF rule accepts (no second lookup).
+            http: mediamagic_jobs::domain::callback::pinned_client(allow_private, None)
                 .unwrap_or_default(),
         }
     }
