@@ -328,3 +328,30 @@ async fn a_read_only_credential_cannot_read_the_webhook_signing_secret() {
         allowed.body
     );
 }
+
+#[tokio::test]
+async fn a_subgraph_refuses_a_mutation_sent_with_get() {
+    let stack = spawn_stack().await;
+    let (_, user, _) = stack.sign_up("linked").await;
+    let internal = stack.internal_token(&user);
+    let url = format!(
+        "{}?query=mutation%20%7B%20createTeam(name%3A%20%22ByLink%22)%20%7B%20id%20%7D%20%7D",
+        stack.subgraph_url("accounts")
+    );
+
+    let answer: serde_json::Value = reqwest::Client::new()
+        .get(&url)
+        .header("x-mediamagic-internal", internal)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+
+    assert_eq!(
+        answer["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{answer}"
+    );
+    assert!(answer["data"].is_null() || answer["data"]["createTeam"].is_null());
+}

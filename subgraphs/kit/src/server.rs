@@ -76,8 +76,25 @@ where
         .layer(middleware::from_fn(request_context))
 }
 
+/// Whether the operation a request would run is a mutation (or its document does not say).
+fn runs_a_mutation(request: &async_graphql::Request) -> bool {
+    use async_graphql::parser::types::{DocumentOperations, OperationType};
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return false;
+    };
+    let is_mutation = |ty: OperationType| ty == OperationType::Mutation;
+    match &document.operations {
+        DocumentOperations::Single(op) => is_mutation(op.node.ty),
+        DocumentOperations::Multiple(ops) => match request.operation_name.as_deref() {
+            Some(name) => ops.get(name).is_some_and(|op| is_mutation(op.node.ty)),
+            None => ops.values().any(|op| is_mutation(op.node.ty)),
+        },
+    }
+}
+
 async fn graphql_handler<E: Executor>(
     State(state): State<GraphqlState<E>>,
+    method: axum::http::Method,
     headers: HeaderMap,
     request: GraphQLRequest,
 ) -> Response {
@@ -86,6 +103,13 @@ async fn graphql_handler<E: Executor>(
         Err(err) => return graphql_error_response(err),
     };
     let request = request.into_inner();
+    // A GET can be made by a link or an image tag: it never changes anything.
+    if method == axum::http::Method::GET && runs_a_mutation(&request) {
+        return graphql_error_response(ApiError::bad_input(
+            "query",
+            "mutations must be sent with POST",
+        ));
+    }
     if crate::error::holds_unstorable_text(&request) {
         return graphql_error_response(ApiError::BadUserInput {
             message: crate::error::UNSTORABLE_TEXT.into(),
@@ -209,5 +233,23 @@ pub async fn shutdown_signal() {
     tokio::select! {
         () = ctrl_c => {},
         () = terminate => {},
+    }
+}
+
+#[cfg(test)]
+mod get_tests {
+    use super::runs_a_mutation;
+
+    #[test]
+    fn mutations_are_told_apart_from_queries() {
+        let request = async_graphql::Request::new;
+        assert!(runs_a_mutation(&request("mutation { logOut }")));
+        assert!(!runs_a_mutation(&request("{ me { id } }")));
+        assert!(runs_a_mutation(
+            &request("query A { me { id } } mutation B { logOut }").operation_name("B")
+        ));
+        assert!(!runs_a_mutation(
+            &request("query A { me { id } } mutation B { logOut }").operation_name("A")
+        ));
     }
 }
