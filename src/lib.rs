@@ -4,6 +4,7 @@
 //! [`stack`] starts subgraphs and the router (used by `dev`, `serve` and the end-to-end
 //! tests, so they run exactly what production runs); [`dev`] is the all-in-one command.
 
+pub mod admin_cli;
 pub mod config;
 pub mod dev;
 pub mod events_cli;

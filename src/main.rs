@@ -37,6 +37,11 @@ enum Command {
         #[command(subcommand)]
         command: EventsCommand,
     },
+    /// Platform admins (the admin scope): grant, revoke (audited).
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
     /// Token utilities.
     Tokens {
         #[command(subcommand)]
@@ -66,6 +71,20 @@ enum EventsCommand {
         trigger: String,
         /// The payload, e.g. '{"id": "..."}'.
         payload: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Make an existing user an admin (from their next log-in).
+    Grant {
+        /// The user's email.
+        email: String,
+    },
+    /// Take the admin scope away and revoke the user's sessions at once.
+    Revoke {
+        /// The user's email.
+        email: String,
     },
 }
 
@@ -134,6 +153,18 @@ async fn main() -> anyhow::Result<()> {
                             mediamagic::events_cli::invoke(url, &trigger, &payload).await
                         }
                     }
+                }
+                Command::Admin { command } => {
+                    let url = config
+                        .database
+                        .url
+                        .as_ref()
+                        .ok_or_else(|| anyhow::anyhow!("set DATABASE_URL or database.url"))?;
+                    let (email, grant) = match &command {
+                        AdminCommand::Grant { email } => (email.as_str(), true),
+                        AdminCommand::Revoke { email } => (email.as_str(), false),
+                    };
+                    mediamagic::admin_cli::run(url.expose(), email, grant).await
                 }
                 Command::Sdl { .. } | Command::Tokens { .. } => Ok(()),
             }

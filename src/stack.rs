@@ -62,6 +62,11 @@ pub async fn accounts_service(config: &PlatformConfig, infra: &Infra) -> anyhow:
             config.accounts.max_concurrent_hashes.max(1),
         )),
     };
+    match mediamagic_accounts::commands::admins::bootstrap(&deps).await {
+        Ok(0) => {}
+        Ok(granted) => tracing::info!(granted, "admins granted from accounts.admin_emails"),
+        Err(err) => tracing::warn!(error = ?err, "could not grant admins from config"),
+    }
     let metrics = Metrics::new("accounts")?;
     let triggers = mediamagic_accounts::events::triggers(&deps, &config.events.triggers);
     let dispatcher = Dispatcher::new(

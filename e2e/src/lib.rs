@@ -304,6 +304,24 @@ impl TestStack {
         )
     }
 
+    /// Makes the user with `email` a platform admin the way an operator does (`mediamagic
+    /// admin grant`) and logs them in again; returns their new session token, which carries
+    /// the admin scope.
+    pub async fn make_admin(&self, email: &str) -> String {
+        let pool = mediamagic_kit::db::pool(&self.infra.database_url, 2).expect("pool");
+        mediamagic_accounts::commands::admins::grant(&pool, email, "test")
+            .await
+            .unwrap_or_else(|e| panic!("grant failed: {}", e.message()));
+        let logged_in = self
+            .gql(
+                Cred::None,
+                "mutation($e: String!) { logIn(input: {email: $e, password: \"correct horse 1\"}) { token } }",
+                json!({"e": email}),
+            )
+            .await;
+        logged_in.data("/logIn/token").as_str().unwrap().to_owned()
+    }
+
     /// Creates a team as `token`'s user; returns its id.
     pub async fn create_team(&self, token: &str, name: &str) -> String {
         let response = self

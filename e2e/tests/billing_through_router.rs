@@ -207,7 +207,8 @@ async fn a_price_change_splits_a_run_across_it_and_never_reprices_recorded_usage
     let email = "prices-admin@example.com";
     let stack = stack(Some(email)).await;
     let jobs = queue(&stack).await;
-    let (admin, _, _) = stack.sign_up_with_email("admin", email).await;
+    stack.sign_up_with_email("admin", email).await;
+    let admin = stack.make_admin(email).await;
     let (token, song) = account(&stack, "repriced").await;
     let separate = model(&stack, &token, "separate", "gpu", None).await;
     let change = Utc

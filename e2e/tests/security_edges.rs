@@ -355,3 +355,95 @@ async fn a_subgraph_refuses_a_mutation_sent_with_get() {
     );
     assert!(answer["data"].is_null() || answer["data"]["createTeam"].is_null());
 }
+
+const SCOPES: &str = "{ actingAccount { scopes } }";
+
+#[tokio::test]
+async fn signing_up_with_a_configured_admin_email_grants_nothing_and_admins_are_made_by_an_audited_operator_act()
+ {
+    let email = format!("boss-{}@example.com", uuid::Uuid::new_v4().simple());
+    let listed = email.clone();
+    let stack = mediamagic_e2e::spawn_stack_with(move |config| {
+        config.accounts.admin_emails = vec![listed];
+    })
+    .await;
+
+    let (first, _, _) = stack.sign_up_with_email("claimer", &email).await;
+    let scopes = stack.gql(Cred::Bearer(&first), SCOPES, json!({})).await;
+    assert_eq!(
+        scopes.data("/actingAccount/scopes"),
+        &json!(["READ", "WRITE"])
+    );
+
+    let granted = tokio::process::Command::new(mediamagic_e2e::workspace_binary("mediamagic"))
+        .args(["admin", "grant", &email])
+        .env("DATABASE_URL", &stack.infra.database_url)
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        granted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&granted.stderr)
+    );
+    let admin = stack
+        .gql(
+            Cred::None,
+            "mutation($e: String!) { logIn(input: {email: $e, password: \"correct horse 1\"}) { token } }",
+            json!({"e": email}),
+        )
+        .await
+        .data("/logIn/token")
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let scopes = stack.gql(Cred::Bearer(&admin), SCOPES, json!({})).await;
+    assert_eq!(
+        scopes.data("/actingAccount/scopes"),
+        &json!(["READ", "WRITE", "ADMIN"])
+    );
+
+    let revoked = tokio::process::Command::new(mediamagic_e2e::workspace_binary("mediamagic"))
+        .args(["admin", "revoke", &email])
+        .env("DATABASE_URL", &stack.infra.database_url)
+        .output()
+        .await
+        .unwrap();
+    assert!(revoked.status.success());
+    // The CLI writes Postgres only; the `session_revoked` event carries it to the routers.
+    let asked = std::time::Instant::now();
+    loop {
+        let after = stack.gql(Cred::Bearer(&admin), SCOPES, json!({})).await;
+        if after.body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED" {
+            break;
+        }
+        assert!(
+            asked.elapsed() < std::time::Duration::from_secs(5),
+            "the admin session still works: {}",
+            after.body
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    let pool = mediamagic_kit::db::pool(&stack.infra.database_url, 1).unwrap();
+    let mut conn = pool.get().await.unwrap();
+    #[derive(diesel::QueryableByName)]
+    struct Audit {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        action: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        actor: String,
+    }
+    let audit: Vec<Audit> = diesel_async::RunQueryDsl::load(
+        diesel::sql_query(
+            "SELECT action, actor FROM accounts.admin_audit WHERE email = $1 ORDER BY id",
+        )
+        .bind::<diesel::sql_types::Text, _>(&email),
+        &mut conn,
+    )
+    .await
+    .unwrap();
+    let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
+    assert_eq!(actions, ["grant", "revoke"]);
+    assert!(audit.iter().all(|a| a.actor.starts_with("cli:")));
+}

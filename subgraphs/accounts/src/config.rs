@@ -31,7 +31,9 @@ pub struct AccountsConfig {
     /// Most API keys one account may hold.
     #[serde(default = "default_max_api_keys")]
     pub max_api_keys: i64,
-    /// Emails of platform administrators: their user sessions carry the `admin` scope.
+    /// Bootstraps platform administrators: users with these emails that exist when the
+    /// service starts are granted the `admin` scope (audited). Signing up later with a listed
+    /// email grants nothing; use `mediamagic admin grant <email>` then.
     #[serde(default)]
     pub admin_emails: Vec<String>,
 }

@@ -177,13 +177,11 @@ pub(crate) async fn issue_session(
     let now = Utc::now();
     let expires_at = now + Duration::hours(deps.config.session_ttl_hours);
     let mut scopes = Scope::user_defaults();
-    let is_admin = deps
-        .config
-        .admin_emails
-        .iter()
-        .any(|e| e.trim().eq_ignore_ascii_case(&user.email));
-    if is_admin && account_kind == AccountKind::User {
-        scopes.push(Scope::Admin);
+    if account_kind == AccountKind::User {
+        let mut conn = deps.conn().await?;
+        if super::admins::is_admin(&mut conn, user.id).await? {
+            scopes.push(Scope::Admin);
+        }
     }
     let minted = deps
         .sessions

@@ -1,6 +1,7 @@
 //! The accounts operations, shared by GraphQL and the REST surfaces. Each takes the acting
 //! account explicitly and enforces its own rules.
 
+pub mod admins;
 pub mod auth;
 pub mod keys;
 pub mod teams;

@@ -1,0 +1,1 @@
+DROP TABLE accounts.admin_audit; DROP TABLE accounts.admins;
