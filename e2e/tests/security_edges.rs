@@ -447,3 +447,108 @@ async fn signing_up_with_a_configured_admin_email_grants_nothing_and_admins_are_
     assert_eq!(actions, ["grant", "revoke"]);
     assert!(audit.iter().all(|a| a.actor.starts_with("cli:")));
 }
+
+/// A stack where cpu time costs one minor unit per second, with an account whose hard
+/// budget is 100 and a model expected to run 40 s (an estimate of 40 a job; nothing runs:
+/// there is no worker). Returns the stack, the account's token, the model and a song.
+async fn budgeted() -> (TestStack, String, String, String) {
+    let stack = mediamagic_e2e::spawn_stack_with(|config| {
+        config.billing.prices.machine = [("cpu".to_owned(), 1_000_000)].into();
+    })
+    .await;
+    let (token, _, _) = stack.sign_up("frugal").await;
+    let budget = stack
+        .gql(
+            Cred::Bearer(&token),
+            "mutation($i: SetBudgetInput!) { setBudget(input: $i) { hard } }",
+            json!({"i": {"monthlyLimit": 100, "hard": true}}),
+        )
+        .await;
+    assert!(budget.body["errors"].is_null(), "{}", budget.body);
+    let model = mediamagic_e2e::jobs::script_model_with(
+        &stack,
+        &token,
+        "cp \"$1\" out.mp3",
+        60,
+        json!({"expectedRuntimeSeconds": 40}),
+    )
+    .await;
+    let song = mediamagic_e2e::jobs::upload(
+        &stack,
+        &token,
+        &mediamagic_e2e::media::mp3(),
+        "song.mp3",
+        "audio/mpeg",
+    )
+    .await;
+    (stack, token, model, song)
+}
+
+#[tokio::test]
+async fn parallel_deployments_cannot_pass_a_hard_budget_together_counting_queued_work() {
+    let (stack, token, model, song) = budgeted().await;
+
+    let deployments = (0..8).map(|_| {
+        let (stack, token, model, song) = (&stack, &token, &model, &song);
+        async move {
+            stack
+                .gql(
+                    Cred::Bearer(token),
+                    "mutation($i: CreateDeploymentInput!) { createDeployment(input: $i) { id } }",
+                    json!({"i": {"model": model, "args": {"input": song}}}),
+                )
+                .await
+        }
+    });
+    let answers = futures::future::join_all(deployments).await;
+
+    let admitted = answers
+        .iter()
+        .filter(|a| a.body["errors"].is_null())
+        .count();
+    assert_eq!(admitted, 2, "two estimates of 40 fit a budget of 100");
+    for refused in answers.iter().filter(|a| !a.body["errors"].is_null()) {
+        assert_eq!(refused.error_code(), "BUDGET_EXCEEDED", "{}", refused.body);
+    }
+}
+
+#[tokio::test]
+async fn retrying_a_job_goes_through_budget_admission() {
+    let (stack, token, model, song) = budgeted().await;
+    let mut jobs = Vec::new();
+    for _ in 0..2 {
+        jobs.push(
+            mediamagic_e2e::jobs::deploy(
+                &stack,
+                &token,
+                json!({"model": model, "args": {"input": song}}),
+            )
+            .await,
+        );
+    }
+    let cancel = stack
+        .gql(
+            Cred::Bearer(&token),
+            "mutation($id: ID!) { cancelJob(id: $id) { status } }",
+            json!({"id": jobs[0]}),
+        )
+        .await;
+    assert!(cancel.body["errors"].is_null(), "{}", cancel.body);
+    // The freed room is taken by a new deployment; then the cancelled job cannot come back.
+    mediamagic_e2e::jobs::deploy(
+        &stack,
+        &token,
+        json!({"model": model, "args": {"input": song}}),
+    )
+    .await;
+
+    let retried = stack
+        .gql(
+            Cred::Bearer(&token),
+            "mutation($id: ID!) { retryJob(id: $id) { status } }",
+            json!({"id": jobs[0]}),
+        )
+        .await;
+
+    assert_eq!(retried.error_code(), "BUDGET_EXCEEDED", "{}", retried.body);
+}

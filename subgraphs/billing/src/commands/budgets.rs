@@ -1,6 +1,7 @@
 //! Budgets: a monthly limit per account. Reaching it records an alert (the
 //! `budget_exceeded` event, once per period); a hard budget also refuses new deployments
-//! whose estimate would pass it. Estimates come from the model's expected runtime.
+//! whose estimate, with the estimates of the account's queued and running jobs, would pass
+//! it. Estimates come from the version's observed runtime, else the model's expected one.
 
 use crate::{
     BillingDeps,
@@ -13,7 +14,7 @@ use crate::{
 };
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
-use mediamagic_kit::{AccountKind, Actor, ApiError, ApiResult, Scope, db::DbPool};
+use mediamagic_kit::{AccountKind, Actor, ApiError, ApiResult, Scope};
 use uuid::Uuid;
 
 /// The acting account's budget.
@@ -126,47 +127,31 @@ pub async fn estimate_micros(
     Ok(Some(machine_micros(&prices, now, end, machine_count)))
 }
 
-/// What a new deployment asks of the budget.
-#[derive(Clone, Debug)]
-pub struct Admission<'a> {
-    /// The account it runs for.
-    pub account: Uuid,
-    /// Its machine type.
-    pub machine_type: &'a str,
-    /// Machines per run.
-    pub machine_count: i32,
-    /// The model's expected runtime, when known.
-    pub expected_seconds: Option<i32>,
-}
-
-/// Refuses a deployment with BUDGET_EXCEEDED when the account has a hard budget that its
-/// usage this period has reached, or that usage plus the deployment's estimate would pass.
-/// Used by the jobs subgraph before it queues anything (same database).
-pub async fn admit(
-    pool: &DbPool,
-    admission: Admission<'_>,
+/// Refuses running model version `version` for `account` with BUDGET_EXCEEDED when the
+/// account has a hard budget that this period's usage has reached, or that usage plus the
+/// estimate of its queued, scheduled and running jobs plus this run's estimate would pass.
+///
+/// Runs inside the caller's transaction, which must then queue the job: admissions of one
+/// account wait for each other (a transaction-scoped advisory lock), so parallel deployments
+/// and retries cannot all fit under the same room. Used by the jobs subgraph (same database)
+/// for `createDeployment` and `retryJob`.
+pub async fn admit_in(
+    conn: &mut AsyncPgConnection,
+    account: Uuid,
+    version: Uuid,
     currency: &str,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
-    let mut conn = pool.get().await?;
-    let Some(budget) = db::budgets::get(&mut conn, admission.account).await? else {
+    let Some(budget) = db::budgets::get(conn, account).await? else {
         return Ok(());
     };
     if !budget.hard {
         return Ok(());
     }
-    let spent = summarize(&mut conn, admission.account, Period::containing(now))
+    db::budgets::lock_admissions(conn, account).await?;
+    let spent = summarize(conn, account, Period::containing(now))
         .await?
         .total;
-    let estimate = estimate_micros(
-        &mut conn,
-        admission.machine_type,
-        admission.machine_count,
-        admission.expected_seconds,
-        now,
-    )
-    .await?
-    .map(round_micros);
     let limit = budget.monthly_limit;
     let money = |minor: i64| Money::new(minor, currency).formatted();
     if spent >= limit {
@@ -176,13 +161,35 @@ pub async fn admit(
             money(limit)
         )));
     }
-    if let Some(estimate) = estimate
-        && spent + estimate > limit
-    {
+    let mut outstanding = 0i64;
+    for run in db::budgets::active_runs(conn, account).await? {
+        let estimate =
+            estimate_micros(conn, &run.machine_type, run.machine_count, run.seconds, now)
+                .await?
+                .unwrap_or(0);
+        outstanding = outstanding.saturating_add(estimate);
+    }
+    let outstanding = round_micros(outstanding);
+    let this = db::budgets::version_run(conn, version)
+        .await?
+        .ok_or_else(|| ApiError::not_found("model version"))?;
+    let estimate = estimate_micros(
+        conn,
+        &this.machine_type,
+        this.machine_count,
+        this.seconds,
+        now,
+    )
+    .await?
+    .map(round_micros)
+    .unwrap_or(0);
+    if spent + outstanding + estimate > limit {
         return Err(ApiError::BudgetExceeded(format!(
-            "this deployment is estimated at {} and this month's usage is {}; together they pass the hard budget of {}",
+            "this run is estimated at {}; with this month's usage ({}) and the jobs already \
+             queued or running ({}) it would pass the hard budget of {}",
             money(estimate),
             money(spent),
+            money(outstanding),
             money(limit)
         )));
     }

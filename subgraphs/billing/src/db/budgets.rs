@@ -48,3 +48,56 @@ pub async fn alert(conn: &mut AsyncPgConnection, row: &BudgetAlertRow) -> QueryR
         .await?;
     Ok(n == 1)
 }
+
+/// Waits for any other admission of `account` in flight (until this transaction ends).
+pub async fn lock_admissions(conn: &mut AsyncPgConnection, account: Uuid) -> QueryResult<()> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended('mm-budget:' || $1::text, 0))")
+        .bind::<diesel::sql_types::Uuid, _>(account)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// What one run of a model version takes: its machines and expected seconds.
+#[derive(Clone, Debug, QueryableByName)]
+pub struct RunShape {
+    /// Machine type.
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub machine_type: String,
+    /// Machines per run.
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub machine_count: i32,
+    /// The version's observed runtime, else the model's expected one.
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Integer>)]
+    pub seconds: Option<i32>,
+}
+
+const RUN_SHAPE: &str = "SELECT v.machine_type, v.machine_count, \
+     COALESCE(v.observed_runtime_seconds, m.expected_runtime_seconds) AS seconds \
+     FROM models.model_versions v JOIN models.models m ON m.id = v.model_id";
+
+/// The run shape of every queued, scheduled or running job of `account`.
+pub async fn active_runs(
+    conn: &mut AsyncPgConnection,
+    account: Uuid,
+) -> QueryResult<Vec<RunShape>> {
+    diesel::sql_query(format!(
+        "{RUN_SHAPE} JOIN jobs.jobs j ON j.model_version_id = v.id \
+         WHERE j.owner_id = $1 AND j.status IN ('queued', 'scheduled', 'running')"
+    ))
+    .bind::<diesel::sql_types::Uuid, _>(account)
+    .load(conn)
+    .await
+}
+
+/// The run shape of model version `version`.
+pub async fn version_run(
+    conn: &mut AsyncPgConnection,
+    version: Uuid,
+) -> QueryResult<Option<RunShape>> {
+    diesel::sql_query(format!("{RUN_SHAPE} WHERE v.id = $1"))
+        .bind::<diesel::sql_types::Uuid, _>(version)
+        .get_result(conn)
+        .await
+        .optional()
+}

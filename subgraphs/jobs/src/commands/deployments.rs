@@ -111,19 +111,6 @@ pub async fn create_deployment(
         .validate(&request.args)
         .map_err(DeploymentError::Args)?;
     check_files(deps, internal_token, &pinned.run.args, &values).await?;
-    // A hard budget refuses the deployment before anything is queued.
-    mediamagic_billing::commands::budgets::admit(
-        &deps.pool,
-        mediamagic_billing::commands::budgets::Admission {
-            account: actor.account_id,
-            machine_type: &pinned.run.machine_type,
-            machine_count: pinned.run.machine_count,
-            expected_seconds: pinned.expected_seconds,
-        },
-        &deps.currency,
-        Utc::now(),
-    )
-    .await?;
     let callback_url = match &request.callback_url {
         Some(raw) => {
             let url = callback::parse_url(raw)?;
@@ -182,8 +169,19 @@ pub async fn create_deployment(
     };
     let (row, inserted_job) = {
         let deployment = deployment.clone();
+        let currency = deps.currency.clone();
         transaction(&deps.pool, move |conn| {
             async move {
+                // A hard budget refuses the deployment before anything is queued, in the
+                // transaction that queues it (admissions of one account take turns).
+                mediamagic_billing::commands::budgets::admit_in(
+                    conn,
+                    deployment.owner_id,
+                    deployment.model_version_id,
+                    &currency,
+                    Utc::now(),
+                )
+                .await?;
                 if !db::deployments::insert(conn, &deployment).await? {
                     // A concurrent request with the same key won the race.
                     let key = deployment.idempotency_key.as_deref().unwrap_or_default();

@@ -119,6 +119,7 @@ pub async fn cancel_job(deps: &JobsDeps, actor: &Actor, id: Uuid) -> ApiResult<J
 pub async fn retry_job(deps: &JobsDeps, actor: &Actor, id: Uuid) -> ApiResult<JobRow> {
     actor.require_scope(Scope::Write)?;
     let actor_owned = actor.clone();
+    let currency = deps.currency.clone();
     let job = transaction(&deps.pool, move |conn| {
         async move {
             let (mut job, mut control) = lock_owned(conn, &actor_owned, id).await?;
@@ -129,6 +130,15 @@ pub async fn retry_job(deps: &JobsDeps, actor: &Actor, id: Uuid) -> ApiResult<Jo
                     job.status
                 )));
             }
+            // A retry runs again: it goes through the same budget admission as a deployment.
+            mediamagic_billing::commands::budgets::admit_in(
+                conn,
+                job.owner_id,
+                job.model_version_id,
+                &currency,
+                Utc::now(),
+            )
+            .await?;
             let now = Utc::now();
             job.status = JobStatus::Queued.as_str().to_owned();
             job.progress = 0.0;

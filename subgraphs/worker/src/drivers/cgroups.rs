@@ -90,7 +90,8 @@ impl CgroupRoot {
     }
 }
 
-/// A run's group; removed (its processes killed first) on drop.
+/// A run's group; removed (its processes killed first) on drop, which may wait up to a
+/// second for the kernel to reap them: drop it on a blocking thread.
 #[derive(Debug)]
 pub struct RunCgroup {
     v2: bool,
@@ -164,11 +165,11 @@ impl Drop for RunCgroup {
         self.kill_all();
         for dir in &self.dirs {
             // A group can be removed once its last process is gone (reaped).
-            for _ in 0..50 {
+            for _ in 0..200 {
                 if std::fs::remove_dir(dir).is_ok() || !dir.exists() {
                     break;
                 }
-                std::thread::sleep(Duration::from_millis(10));
+                std::thread::sleep(Duration::from_millis(5));
             }
         }
     }

@@ -290,8 +290,11 @@ impl LocalDriver {
         let result = process::supervise(child, ctx.events.clone(), stop, timeout, grace).await;
         watchdog.abort();
         let hit = cgroup.as_ref().and_then(|group| group.limit_hit());
-        // Kills anything left in the group and removes it.
-        drop(cgroup);
+        // Kills anything left in the group and removes it, off the job's path: the group
+        // can be removed only once the kernel has reaped its last process.
+        if let Some(group) = cgroup {
+            tokio::task::spawn_blocking(move || drop(group));
+        }
         let result = result
             .map_err(|e| WorkerError::Driver(format!("waiting for the program failed: {e}")))?;
         if too_large.load(Ordering::SeqCst) {
