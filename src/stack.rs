@@ -197,6 +197,7 @@ pub async fn jobs_deps(config: &PlatformConfig, infra: &Infra) -> anyhow::Result
             "" => None,
             key => Some(Arc::new(SecretBox::from_hex(key)?)),
         },
+        subscriptions: Default::default(),
     })
 }
 

@@ -94,6 +94,21 @@ impl WsSubscription {
         }
     }
 
+    /// The next `next` payload or `error` message as it came, errors included; `None` when
+    /// the subscription completed or the connection closed.
+    pub async fn next_raw(&mut self) -> Option<Value> {
+        loop {
+            let message = next_json(&mut self.socket).await?;
+            match message["type"].as_str() {
+                Some("next") => return Some(message["payload"].clone()),
+                Some("error") => return Some(json!({"errors": message["payload"]})),
+                Some("complete") => return None,
+                Some("ping") => send(&mut self.socket, json!({"type": "pong"})).await,
+                _ => {}
+            }
+        }
+    }
+
     /// Leaves (as a client that disconnects).
     pub async fn close(mut self) {
         let _ = self.socket.close(None).await;

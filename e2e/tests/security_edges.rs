@@ -552,3 +552,70 @@ async fn retrying_a_job_goes_through_budget_admission() {
 
     assert_eq!(retried.error_code(), "BUDGET_EXCEEDED", "{}", retried.body);
 }
+
+const MY_JOBS: &str = "subscription { myJobs { id status } }";
+
+/// The first error code a subscription reports within `within`, if any.
+async fn first_error_code(
+    subscription: &mut mediamagic_e2e::subscriptions::WsSubscription,
+    within: std::time::Duration,
+) -> Option<String> {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let message = tokio::time::timeout_at(deadline, subscription.next_raw())
+            .await
+            .ok()??;
+        if let Some(code) = message
+            .pointer("/errors/0/extensions/code")
+            .and_then(|c| c.as_str())
+        {
+            return Some(code.to_owned());
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_subscription_ends_with_unauthenticated_soon_after_its_session_is_logged_out() {
+    let stack = spawn_stack().await;
+    let (token, _, _) = stack.sign_up("watcher").await;
+    let ws_url = stack.router_url(0).replace("http://", "ws://");
+    let mut subscription =
+        mediamagic_e2e::subscriptions::WsSubscription::start(&ws_url, &token, MY_JOBS, json!({}))
+            .await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    log_out(&stack, &token).await;
+    let code = first_error_code(&mut subscription, std::time::Duration::from_secs(5)).await;
+
+    assert_eq!(code.as_deref(), Some("UNAUTHENTICATED"));
+}
+
+#[tokio::test]
+async fn an_account_holds_a_bounded_number_of_subscriptions() {
+    let stack = mediamagic_e2e::spawn_stack_with(|config| {
+        config.jobs.max_subscriptions_per_account = 2;
+    })
+    .await;
+    let (token, _, _) = stack.sign_up("hoarder").await;
+    let ws_url = stack.router_url(0).replace("http://", "ws://");
+    let mut open = Vec::new();
+    for _ in 0..2 {
+        open.push(
+            mediamagic_e2e::subscriptions::WsSubscription::start(
+                &ws_url,
+                &token,
+                MY_JOBS,
+                json!({}),
+            )
+            .await,
+        );
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    let mut third =
+        mediamagic_e2e::subscriptions::WsSubscription::start(&ws_url, &token, MY_JOBS, json!({}))
+            .await;
+    let code = first_error_code(&mut third, std::time::Duration::from_secs(5)).await;
+
+    assert_eq!(code.as_deref(), Some("RATE_LIMITED"));
+}

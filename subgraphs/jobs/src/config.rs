@@ -28,6 +28,9 @@ pub struct JobsConfig {
     /// Longest `cancelAfter` a deployment may ask for, in seconds.
     #[serde(default = "default_max_cancel_after_seconds")]
     pub max_cancel_after_seconds: i64,
+    /// Subscriptions one account may hold on one jobs service at once (RATE_LIMITED past it).
+    #[serde(default = "default_max_subscriptions_per_account")]
+    pub max_subscriptions_per_account: usize,
     /// Longest log line kept, in bytes (longer lines are cut).
     #[serde(default = "default_max_log_line_bytes")]
     pub max_log_line_bytes: usize,
@@ -41,6 +44,7 @@ impl Default for JobsConfig {
     fn default() -> Self {
         Self {
             max_running_per_account: default_max_running_per_account(),
+            max_subscriptions_per_account: default_max_subscriptions_per_account(),
             max_attempts: default_max_attempts(),
             lease_seconds: default_lease_seconds(),
             sweep_interval_ms: default_sweep_interval_ms(),
@@ -55,6 +59,9 @@ impl Default for JobsConfig {
 
 fn default_max_running_per_account() -> i64 {
     4
+}
+fn default_max_subscriptions_per_account() -> usize {
+    100
 }
 fn default_max_attempts() -> i32 {
     3

@@ -59,6 +59,8 @@ pub struct JobsDeps {
     /// Seals webhook signing secrets at rest (the jobs service needs it; a worker, which
     /// signs nothing, runs without).
     pub secrets: Option<Arc<SecretBox>>,
+    /// Open subscriptions per account (capped by `jobs.max_subscriptions_per_account`).
+    pub subscriptions: graphql::subscription_guard::SubscriptionCounts,
 }
 
 impl JobsDeps {

@@ -5,6 +5,7 @@ mod loaders;
 mod mutation;
 mod query;
 mod subscription;
+pub mod subscription_guard;
 mod types;
 
 pub use mutation::JobsMutation;

@@ -3,7 +3,10 @@
 //! subscription), re-reads the state from Postgres on every signal, and also re-reads every
 //! few seconds as a backstop. A producer task per subscription stops when the client leaves.
 
-use super::types::{Job, JobLogLine, parse_id};
+use super::{
+    subscription_guard::{SubscriptionPermit, guarded},
+    types::{Job, JobLogLine, parse_id},
+};
 use crate::{
     JobsDeps, commands,
     db::rows::JobRow,
@@ -26,10 +29,10 @@ const LOG_BATCH: i64 = 500;
 #[derive(Default)]
 pub struct JobsSubscription;
 
-fn stream_of<T: Send + 'static>(rx: mpsc::Receiver<T>) -> impl Stream<Item = T> {
-    futures::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|item| (item, rx))
-    })
+/// A permit for one more subscription of the acting account (RATE_LIMITED past the cap).
+fn permit(deps: &JobsDeps, actor: &mediamagic_kit::Actor) -> Result<SubscriptionPermit, ApiError> {
+    deps.subscriptions
+        .acquire(actor.account_id, deps.config.max_subscriptions_per_account)
 }
 
 /// Waits for a signal on one of `channels` (a lagging receiver counts as one), or the
@@ -70,9 +73,11 @@ impl JobsSubscription {
         &self,
         ctx: &Context<'_>,
         id: ID,
-    ) -> async_graphql::Result<impl Stream<Item = Job>> {
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<Job>>> {
         let actor = ctx.actor()?.clone();
         let deps = ctx.data::<JobsDeps>()?.clone();
+        let permit = permit(&deps, &actor)?;
+        let (guard_deps, session) = (deps.clone(), actor.session.clone());
         let id = parse_id("id", &id)?;
         let mut signals = deps.hub.subscribe();
         let first = commands::jobs::get_job(&deps, &actor, id).await?;
@@ -99,7 +104,7 @@ impl JobsSubscription {
                 }
             }
         });
-        Ok(stream_of(rx))
+        Ok(guarded(rx, guard_deps, session, permit))
     }
 
     /// The job's log lines after the cursor `after` (from the start when absent), then new
@@ -110,9 +115,11 @@ impl JobsSubscription {
         ctx: &Context<'_>,
         id: ID,
         #[graphql(desc = "The `cursor` of the last line received.")] after: Option<String>,
-    ) -> async_graphql::Result<impl Stream<Item = JobLogLine>> {
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<JobLogLine>>> {
         let actor = ctx.actor()?.clone();
         let deps = ctx.data::<JobsDeps>()?.clone();
+        let permit = permit(&deps, &actor)?;
+        let (guard_deps, session) = (deps.clone(), actor.session.clone());
         let id = parse_id("id", &id)?;
         let mut cursor = match after.as_deref().map(str::trim) {
             None | Some("") => 0,
@@ -158,14 +165,19 @@ impl JobsSubscription {
                 }
             }
         });
-        Ok(stream_of(rx))
+        Ok(guarded(rx, guard_deps, session, permit))
     }
 
     /// Every change to any job of the acting account (new jobs included), as the job's
     /// current state.
-    async fn my_jobs(&self, ctx: &Context<'_>) -> async_graphql::Result<impl Stream<Item = Job>> {
+    async fn my_jobs(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<Job>>> {
         let actor = ctx.actor()?.clone();
         let deps = ctx.data::<JobsDeps>()?.clone();
+        let permit = permit(&deps, &actor)?;
+        let (guard_deps, session) = (deps.clone(), actor.session.clone());
         let mut signals = deps.hub.subscribe();
         let (tx, rx) = mpsc::channel(64);
         tokio::spawn(async move {
@@ -200,6 +212,6 @@ impl JobsSubscription {
                 }
             }
         });
-        Ok(stream_of(rx))
+        Ok(guarded(rx, guard_deps, session, permit))
     }
 }

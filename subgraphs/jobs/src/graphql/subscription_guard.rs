@@ -1,0 +1,134 @@
+//! What every subscription stream goes through: a cap on the subscriptions one account holds
+//! on this service at once (`jobs.max_subscriptions_per_account`, RATE_LIMITED past it), and
+//! a check every [`RECHECK`] that the session token it was opened with is still live (not
+//! logged out, not revoked by removal from the team it acts for, not expired): once it is
+//! not, the stream yields UNAUTHENTICATED and ends.
+
+use crate::JobsDeps;
+use diesel::sql_types::Text;
+use diesel_async::RunQueryDsl;
+use futures::Stream;
+use mediamagic_kit::ApiError;
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+use tokio::sync::mpsc;
+use uuid::Uuid;
+
+/// How often a subscription's credential is checked again.
+pub const RECHECK: Duration = Duration::from_secs(1);
+
+/// Open subscriptions per account on this service.
+#[derive(Clone, Default)]
+pub struct SubscriptionCounts(Arc<Mutex<HashMap<Uuid, usize>>>);
+
+/// One open subscription; released on drop.
+pub struct SubscriptionPermit {
+    counts: SubscriptionCounts,
+    account: Uuid,
+}
+
+impl SubscriptionCounts {
+    /// A permit for one more subscription of `account`, or RATE_LIMITED past `max`.
+    pub fn acquire(&self, account: Uuid, max: usize) -> Result<SubscriptionPermit, ApiError> {
+        let mut counts = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let open = counts.entry(account).or_insert(0);
+        if *open >= max {
+            return Err(ApiError::RateLimited(format!(
+                "an account may hold at most {max} subscriptions at once; close some first"
+            )));
+        }
+        *open += 1;
+        Ok(SubscriptionPermit {
+            counts: self.clone(),
+            account,
+        })
+    }
+}
+
+impl Drop for SubscriptionPermit {
+    fn drop(&mut self) {
+        let mut counts = self.counts.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(open) = counts.get_mut(&self.account) {
+            *open = open.saturating_sub(1);
+            if *open == 0 {
+                counts.remove(&self.account);
+            }
+        }
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct Live {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    live: bool,
+}
+
+/// Whether the session token with `revocation_id` may still be used (Postgres, the truth).
+async fn session_live(deps: &JobsDeps, revocation_id: &str) -> Result<bool, ApiError> {
+    let mut conn = deps.pool.get().await?;
+    let found: Option<Live> = diesel::sql_query(
+        "SELECT (revoked_at IS NULL AND expires_at > now()) AS live \
+         FROM accounts.sessions WHERE revocation_id = $1",
+    )
+    .bind::<Text, _>(revocation_id)
+    .get_result(&mut conn)
+    .await
+    .map(Some)
+    .or_else(|e| match e {
+        diesel::result::Error::NotFound => Ok(None),
+        other => Err(other),
+    })?;
+    Ok(found.is_some_and(|f| f.live))
+}
+
+/// The items of `rx` as a subscription stream holding `permit`, ending with
+/// UNAUTHENTICATED once the session token `session` (of the subscriber) is no longer live.
+pub fn guarded<T: Send + 'static>(
+    rx: mpsc::Receiver<T>,
+    deps: JobsDeps,
+    session: Option<String>,
+    permit: SubscriptionPermit,
+) -> impl Stream<Item = async_graphql::Result<T>> {
+    struct State<T> {
+        rx: mpsc::Receiver<T>,
+        deps: JobsDeps,
+        session: Option<String>,
+        tick: tokio::time::Interval,
+        ended: bool,
+        _permit: SubscriptionPermit,
+    }
+    let mut tick = tokio::time::interval(RECHECK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let state = State {
+        rx,
+        deps,
+        session,
+        tick,
+        ended: false,
+        _permit: permit,
+    };
+    futures::stream::unfold(state, |mut state| async move {
+        if state.ended {
+            return None;
+        }
+        loop {
+            tokio::select! {
+                item = state.rx.recv() => return item.map(|item| (Ok(item), state)),
+                _ = state.tick.tick() => {
+                    let Some(session) = state.session.clone() else { continue };
+                    // A failed check (database away) keeps the stream; the next one decides.
+                    if let Ok(false) = session_live(&state.deps, &session).await {
+                        state.ended = true;
+                        let error = ApiError::Unauthenticated(
+                            "the session token of this subscription was revoked or expired".into(),
+                        );
+                        return Some((Err(error.into()), state));
+                    }
+                }
+            }
+        }
+    })
+}
