@@ -139,6 +139,8 @@ async fn run_claimed(
         job.id,
         attempt,
     );
+    // Started now so that what it waits for happens while the plan is made.
+    let warm = env.driver.warm_up(job.id, attempt);
     let plan = match plan(deps, job, attempt, &media).await {
         Ok(plan) => plan,
         Err(end) => {
@@ -173,7 +175,7 @@ async fn run_claimed(
         release: release.clone(),
         media: media.clone(),
     };
-    let run = env.driver.run(&plan, &ctx).await;
+    let run = env.driver.run(&plan, &ctx, warm).await;
     drop(ctx);
     let _ = forwarder.await;
     heartbeat.abort();

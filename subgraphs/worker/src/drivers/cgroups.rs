@@ -118,6 +118,20 @@ impl RunCgroup {
         std::fs::read_to_string(dir.join(file)).unwrap_or_default()
     }
 
+    /// Sets the group's memory limit (bytes) and process limit.
+    pub fn set_limits(&self, memory_bytes: u64, processes: u64) -> std::io::Result<()> {
+        if self.v2 {
+            self.write(0, "memory.max", &memory_bytes.to_string())?;
+            self.write(0, "pids.max", &processes.to_string())
+        } else {
+            // memsw must stay at or above the memory limit: lower it last, raise it first.
+            let _ = self.write(0, "memory.memsw.limit_in_bytes", &memory_bytes.to_string());
+            self.write(0, "memory.limit_in_bytes", &memory_bytes.to_string())?;
+            let _ = self.write(0, "memory.memsw.limit_in_bytes", &memory_bytes.to_string());
+            self.write(1, "pids.max", &processes.to_string())
+        }
+    }
+
     /// The `cgroup.procs` files a process must join (written by the run's launcher).
     pub fn procs_files(&self) -> Vec<PathBuf> {
         self.dirs.iter().map(|d| d.join("cgroup.procs")).collect()

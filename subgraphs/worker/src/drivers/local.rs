@@ -10,7 +10,7 @@ use super::{
     cgroups::CgroupLimitHit,
     http,
     process::{self, ProcessEnd, ProcessSpec},
-    sandbox::{Sandbox, SandboxedProgram},
+    sandbox::{Launcher, Sandbox, SandboxedProgram},
 };
 use crate::{
     config::{RunLimits, SandboxMode, WorkerConfig},
@@ -81,8 +81,23 @@ impl LocalDriver {
         self.sandbox.describe()
     }
 
-    /// Runs one attempt.
-    pub async fn run(&self, plan: &RunPlan, ctx: &RunContext) -> LocalRun {
+    /// Starts the sandbox launcher of attempt `attempt` of `job` ahead of its plan (see
+    /// [`Sandbox::launch`]); `None` without the sandbox or when it cannot start (the run
+    /// then starts one itself, or says why it cannot).
+    pub fn launcher(&self, job: uuid::Uuid, attempt: i32) -> Option<Launcher> {
+        if self.sandbox.mode() != SandboxMode::Bubblewrap {
+            return None;
+        }
+        self.sandbox.launch(&cgroup_name(job, attempt)).ok()
+    }
+
+    /// Runs one attempt (with the launcher started for it, if any).
+    pub async fn run(
+        &self,
+        plan: &RunPlan,
+        ctx: &RunContext,
+        launcher: Option<Launcher>,
+    ) -> LocalRun {
         let workdir = match self.workdir(plan) {
             Ok(dir) => dir,
             Err(e) => {
@@ -92,7 +107,7 @@ impl LocalDriver {
                 };
             }
         };
-        let end = match self.run_in(plan, ctx, &workdir).await {
+        let end = match self.run_in(plan, ctx, &workdir, launcher).await {
             Ok(end) => end,
             Err(WorkerError::Rejected(message)) => RunEnd::Failed {
                 code: "INPUT_UNAVAILABLE".into(),
@@ -126,6 +141,7 @@ impl LocalDriver {
         plan: &RunPlan,
         ctx: &RunContext,
         workdir: &tempfile::TempDir,
+        launcher: Option<Launcher>,
     ) -> Result<RunEnd, WorkerError> {
         let inputs_dir = workdir.path().join("inputs");
         for input in &plan.inputs {
@@ -167,7 +183,7 @@ impl LocalDriver {
             Duration::from_secs(plan.run.timeout_seconds.max(1) as u64 + TIMEOUT_BACKSTOP_SECONDS);
         let end = match invocation {
             Invocation::Exec { program, args } => {
-                self.exec(plan, ctx, workdir, program, args, timeout)
+                self.exec(plan, ctx, workdir, program, args, timeout, launcher)
                     .await?
             }
             Invocation::Http { url, fields } => {
@@ -196,6 +212,7 @@ impl LocalDriver {
     }
 
     /// Runs an `exec` model; `None` when it exited successfully.
+    #[allow(clippy::too_many_arguments)]
     async fn exec(
         &self,
         plan: &RunPlan,
@@ -204,6 +221,7 @@ impl LocalDriver {
         program: String,
         args: Vec<String>,
         timeout: Duration,
+        mut launcher: Option<Launcher>,
     ) -> Result<Option<RunEnd>, WorkerError> {
         let seen_dir = self.sandbox.job_dir(workdir.path());
         let home = seen_dir.to_string_lossy().into_owned();
@@ -237,22 +255,16 @@ impl LocalDriver {
                         message: format!("cannot start `{}`: {e}", spec.program),
                     }));
                 }
-                let prepared = self.sandbox.prepare(&SandboxedProgram {
+                let argv = self.sandbox.prepare(&SandboxedProgram {
                     workdir: workdir.path(),
                     program: &spec.program,
                     args: &spec.args,
                     env: &spec.env,
                     limits,
                     network: plan.run.network,
-                    name: format!(
-                        "job-{}-{}-{}",
-                        plan.job_id,
-                        plan.attempt,
-                        uuid::Uuid::new_v4().simple()
-                    ),
                 });
-                let prepared = match prepared {
-                    Ok(prepared) => prepared,
+                let argv = match argv {
+                    Ok(argv) => argv,
                     Err(refused) => {
                         return Ok(Some(RunEnd::Failed {
                             code: refused.code.into(),
@@ -260,11 +272,23 @@ impl LocalDriver {
                         }));
                     }
                 };
-                let env = super::sandbox::launcher_env(&prepared);
-                (
-                    process::spawn_argv(&prepared.argv, &env, workdir.path()),
-                    prepared.cgroup,
-                )
+                // Started when the job was claimed, or now.
+                let launcher = match launcher.take() {
+                    Some(launcher) => launcher,
+                    None => match self.sandbox.launch(&cgroup_name(plan.job_id, plan.attempt)) {
+                        Ok(launcher) => launcher,
+                        Err(refused) => {
+                            return Ok(Some(RunEnd::Failed {
+                                code: refused.code.into(),
+                                message: refused.message,
+                            }));
+                        }
+                    },
+                };
+                match launcher.start(&argv, &limits).await {
+                    Ok((child, cgroup)) => (Ok(child), cgroup),
+                    Err(e) => (Err(e), None),
+                }
             }
         };
         let child = match spawned {
@@ -344,6 +368,11 @@ impl LocalDriver {
             Interrupted::Stopped => RunEnd::Cancelled,
         }
     }
+}
+
+/// A unique cgroup name for a run.
+fn cgroup_name(job: uuid::Uuid, attempt: i32) -> String {
+    format!("job-{job}-{attempt}-{}", uuid::Uuid::new_v4().simple())
 }
 
 /// The failure of a run that exited unsuccessfully because it hit one of its limits.

@@ -88,11 +88,25 @@ impl Driver {
         }
     }
 
+    /// Prepares what can be prepared before the plan of attempt `attempt` of `job` is known
+    /// (the local sandbox's launcher); pass it to [`Driver::run`].
+    pub fn warm_up(&self, job: uuid::Uuid, attempt: i32) -> Option<sandbox::Launcher> {
+        match self {
+            Driver::Local(driver) => driver.launcher(job, attempt),
+            Driver::Kubernetes(_) => None,
+        }
+    }
+
     /// Runs one attempt of a job.
-    pub async fn run(&self, plan: &RunPlan, ctx: &RunContext) -> DriverRun {
+    pub async fn run(
+        &self,
+        plan: &RunPlan,
+        ctx: &RunContext,
+        warm: Option<sandbox::Launcher>,
+    ) -> DriverRun {
         match self {
             Driver::Local(driver) => {
-                let run = driver.run(plan, ctx).await;
+                let run = driver.run(plan, ctx, warm).await;
                 DriverRun {
                     end: run.end,
                     workdir: run.workdir,

@@ -76,16 +76,59 @@ pub struct SandboxedProgram<'a> {
     pub limits: RunLimits,
     /// Whether the model declared network egress.
     pub network: bool,
-    /// A name for the run's cgroup (unique per run).
-    pub name: String,
 }
 
-/// A command ready to spawn, and what must live as long as the run.
-pub struct Prepared {
-    /// `argv` of the launcher chain (first element: the program to execute).
-    pub argv: Vec<String>,
-    /// The run's cgroup (dropped after the run: kills leftovers, removes the group).
-    pub cgroup: Option<RunCgroup>,
+/// A run's launcher, started early (see [`Sandbox::launch`]): waiting in its cgroup for the
+/// program. Dropping it kills it.
+pub struct Launcher {
+    child: Option<tokio::process::Child>,
+    cgroup: Option<RunCgroup>,
+}
+
+impl Launcher {
+    /// Sets the run's limits on its cgroup, sends `argv` and lets the launcher exec it;
+    /// returns the running child and the cgroup (drop it after the run, off the async path).
+    pub async fn start(
+        mut self,
+        argv: &[String],
+        limits: &RunLimits,
+    ) -> std::io::Result<(tokio::process::Child, Option<RunCgroup>)> {
+        use tokio::io::AsyncWriteExt;
+        if let Some(group) = &self.cgroup {
+            group.set_limits(limits.memory_mb.saturating_mul(1 << 20), limits.processes)?;
+        }
+        let mut payload = Vec::new();
+        for arg in argv {
+            payload.extend_from_slice(arg.as_bytes());
+            payload.push(0);
+        }
+        let mut child = self
+            .child
+            .take()
+            .ok_or_else(|| std::io::Error::other("the launcher was used"))?;
+        let mut stdin = child
+            .stdin
+            .take()
+            .ok_or_else(|| std::io::Error::other("the launcher has no stdin"))?;
+        stdin.write_all(&payload).await?;
+        stdin.shutdown().await?;
+        drop(stdin);
+        Ok((child, self.cgroup.take()))
+    }
+}
+
+impl Drop for Launcher {
+    fn drop(&mut self) {
+        // Unused: its child dies (kill_on_drop); the group goes off the async path.
+        if let Some(group) = self.cgroup.take() {
+            match tokio::runtime::Handle::try_current() {
+                Ok(handle) => {
+                    handle.spawn_blocking(move || drop(group));
+                }
+                Err(_) => drop(group),
+            }
+        }
+    }
 }
 
 /// Why a sandboxed run cannot start (a job failure with this code and message).
@@ -173,9 +216,70 @@ impl Sandbox {
         Ok(())
     }
 
-    /// The launcher chain for `run`: `sh` (joins the cgroup, then execs) → `prlimit` →
-    /// `setpriv` (uid switch when root, parent-death signal) → `bwrap` → the program.
-    pub fn prepare(&self, run: &SandboxedProgram<'_>) -> Result<Prepared, Refused> {
+    /// Starts the launcher of a run before its program is known: it joins a fresh cgroup
+    /// named `name` at once, then waits for the program's argument vector on its stdin
+    /// (NUL-separated, until EOF) and execs it. Moving a process into a cgroup waits for an
+    /// RCU grace period in the kernel (~12 ms on cgroup v1 here), so starting the launcher
+    /// when the job is claimed hides that wait behind planning and the input downloads.
+    pub fn launch(&self, name: &str) -> Result<Launcher, Refused> {
+        let unavailable = |message: String| Refused {
+            code: "SANDBOX_UNAVAILABLE",
+            message,
+        };
+        if let Err(missing) = &self.tools {
+            return Err(unavailable(format!(
+                "this worker cannot sandbox programs ({missing}); an operator must install it"
+            )));
+        }
+        let defaults = crate::config::RunLimits::default();
+        let cgroup = match &self.cgroups {
+            Some(root) => Some(
+                root.create(
+                    name,
+                    defaults.memory_mb.saturating_mul(1 << 20),
+                    defaults.processes,
+                )
+                .map_err(|e| unavailable(format!("cannot create the run's cgroup: {e}")))?,
+            ),
+            None => None,
+        };
+        let procs: Vec<String> = cgroup
+            .iter()
+            .flat_map(|group| group.procs_files())
+            .map(|f| f.display().to_string())
+            .collect();
+        let mut command = tokio::process::Command::new("/bin/bash");
+        command
+            .args([
+                "-c",
+                // Joins the group before anything of the run exists (a pre_exec hook would
+                // need unsafe code), then runs what the worker sends.
+                "for f in $MM_CGROUP_PROCS; do echo $$ > \"$f\" || exit 125; done; \
+                 mapfile -d '' -t argv || exit 125; [ ${#argv[@]} -gt 0 ] || exit 125; \
+                 exec \"${argv[@]}\" </dev/null",
+                "mm-launch",
+            ])
+            .current_dir("/")
+            .env_clear()
+            .env("MM_CGROUP_PROCS", procs.join(" "))
+            .env("PATH", "/usr/bin:/bin")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .process_group(0)
+            .kill_on_drop(true);
+        let child = command
+            .spawn()
+            .map_err(|e| unavailable(format!("cannot start the sandbox launcher (bash): {e}")))?;
+        Ok(Launcher {
+            child: Some(child),
+            cgroup,
+        })
+    }
+
+    /// The command chain for `run`: `prlimit` → `setpriv` (uid switch when root,
+    /// parent-death signal) → `bwrap` → the program; a [`Launcher`] runs it.
+    pub fn prepare(&self, run: &SandboxedProgram<'_>) -> Result<Vec<String>, Refused> {
         let tools = self.tools.as_ref().map_err(|missing| Refused {
             code: "SANDBOX_UNAVAILABLE",
             message: format!(
@@ -191,33 +295,7 @@ impl Sandbox {
             });
         }
         let limits = run.limits;
-        let cgroup = match &self.cgroups {
-            Some(root) => Some(
-                root.create(
-                    &run.name,
-                    limits.memory_mb.saturating_mul(1 << 20),
-                    limits.processes,
-                )
-                .map_err(|e| Refused {
-                    code: "SANDBOX_UNAVAILABLE",
-                    message: format!("cannot create the run's cgroup: {e}"),
-                })?,
-            ),
-            None => None,
-        };
         let mut argv: Vec<String> = Vec::new();
-        if cgroup.is_some() {
-            // The launcher joins the group before anything of the run exists, so no
-            // process of it starts outside (a pre_exec hook would need unsafe code).
-            argv.extend([
-                "/bin/sh".into(),
-                "-c".into(),
-                "for f in $MM_CGROUP_PROCS; do echo $$ > \"$f\" || exit 125; done; \
-                 unset MM_CGROUP_PROCS; exec \"$@\""
-                    .into(),
-                "mm-launch".into(),
-            ]);
-        }
         let mib = |v: u64| v.saturating_mul(1 << 20);
         argv.push(tools.prlimit.display().to_string());
         argv.push(format!("--nofile={0}:{0}", limits.open_files));
@@ -247,7 +325,7 @@ impl Sandbox {
         argv.push("--".into());
         argv.push(run.program.to_owned());
         argv.extend(run.args.iter().cloned());
-        Ok(Prepared { argv, cgroup })
+        Ok(argv)
     }
 
     fn egress_guarded(&self) -> bool {
@@ -316,24 +394,6 @@ impl Sandbox {
     }
 }
 
-/// The environment the launcher chain itself needs (the program's is set by bwrap).
-pub fn launcher_env(prepared: &Prepared) -> Vec<(String, String)> {
-    match &prepared.cgroup {
-        Some(group) => {
-            let files: Vec<String> = group
-                .procs_files()
-                .iter()
-                .map(|f| f.display().to_string())
-                .collect();
-            vec![
-                ("MM_CGROUP_PROCS".into(), files.join(" ")),
-                ("PATH".into(), "/usr/bin:/bin".into()),
-            ]
-        }
-        None => vec![("PATH".into(), "/usr/bin:/bin".into())],
-    }
-}
-
 fn find_tools() -> Result<Tools, String> {
     let find = |name: &str, package: &str| {
         ["/usr/bin", "/bin", "/usr/sbin", "/usr/local/bin"]
@@ -361,7 +421,6 @@ mod tests {
             env: &[],
             limits: RunLimits::default(),
             network,
-            name: "test".into(),
         }
     }
 
@@ -400,7 +459,6 @@ mod tests {
         let args = vec!["-i".to_owned(), "/job/inputs/a.mp4".to_owned()];
         let argv = sandbox
             .prepare(&program(Path::new("/work/run"), &args, false))
-            .map(|p| p.argv)
             .unwrap_or_default();
         let joined = argv.join(" ");
 
