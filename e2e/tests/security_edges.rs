@@ -619,3 +619,40 @@ async fn an_account_holds_a_bounded_number_of_subscriptions() {
 
     assert_eq!(code.as_deref(), Some("RATE_LIMITED"));
 }
+
+#[tokio::test]
+async fn the_subscription_token_handed_to_clients_is_refused_on_subgraph_http_routes() {
+    let stack = spawn_stack().await;
+    let (token, _, _) = stack.sign_up("replayer").await;
+    let router = stack.router_url(0).trim_end_matches("/graphql").to_owned();
+    let traded: serde_json::Value = reqwest::Client::new()
+        .post(format!("{router}/auth/subscription-token"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let internal = traded["token"].as_str().unwrap().to_owned();
+
+    let mut answers = Vec::new();
+    for subgraph in ["accounts", "media", "jobs"] {
+        answers.push(
+            stack
+                .gql_at(
+                    stack.subgraph_url(subgraph),
+                    Cred::None,
+                    &[("x-mediamagic-internal", &internal)],
+                    "{ __typename }",
+                    json!({}),
+                )
+                .await,
+        );
+    }
+
+    // (It still opens subscriptions through the router: every WebSocket test trades one.)
+    for answer in &answers {
+        assert_eq!(answer.error_code(), "UNAUTHENTICATED", "{}", answer.body);
+    }
+}

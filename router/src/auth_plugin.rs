@@ -233,7 +233,13 @@ impl RouterPlugin for AuthPlugin {
                     );
                 }
             };
-            let token = match self.checker.internal_token(&identity) {
+            let for_client = self.is_token_request(&payload);
+            let minted = if for_client {
+                self.checker.subscription_token(&identity)
+            } else {
+                self.checker.internal_token(&identity)
+            };
+            let token = match minted {
                 Ok(token) => token,
                 Err(err) => {
                     tracing::error!(error = %err, "could not mint an internal token");
@@ -244,7 +250,7 @@ impl RouterPlugin for AuthPlugin {
                     );
                 }
             };
-            if self.is_token_request(&payload) {
+            if for_client {
                 return payload
                     .end_with_response(token_response(&token, self.internal_token_ttl_seconds));
             }

@@ -160,6 +160,17 @@ impl CredentialChecker {
         Ok(token)
     }
 
+    /// A token for `identity` that subgraphs accept only to open WebSocket subscriptions
+    /// (handed to clients, which cannot replay it against a subgraph's HTTP routes).
+    pub fn subscription_token(&self, identity: &Identity) -> Result<String, CredentialError> {
+        let mut claims = identity.claims.clone();
+        claims.expires_at = Utc::now() + self.internal_ttl;
+        self.internal
+            .mint_for_subscriptions(&claims)
+            .map(|m| m.token)
+            .map_err(|e| CredentialError::Unavailable(e.to_string()))
+    }
+
     /// Checks a bearer token: a Biscuit session token, or an OIDC JWT when configured.
     pub async fn bearer(&self, token: &str) -> Result<Identity, CredentialError> {
         if self.oidc.is_some() && token.starts_with("eyJ") && token.matches('.').count() == 2 {

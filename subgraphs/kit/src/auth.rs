@@ -191,10 +191,28 @@ pub fn forwarded_token(headers: &http::HeaderMap) -> Option<ForwardedToken> {
 
 /// Reads the internal token header, if any, into the request's identity.
 ///
-/// A header that is present but does not verify is an error: only the router sets it.
+/// A header that is present but does not verify is an error: only the router sets it. A
+/// token minted for WebSocket subscriptions (handed to clients) is refused here.
 pub fn identity_from_headers(
     verifier: &TokenVerifier,
     headers: &http::HeaderMap,
+) -> Result<RequestIdentity, ApiError> {
+    identity_from(verifier, headers, false)
+}
+
+/// [`identity_from_headers`] for a WebSocket connection, which also takes the token the
+/// router hands to clients for subscriptions.
+pub fn identity_for_websocket(
+    verifier: &TokenVerifier,
+    headers: &http::HeaderMap,
+) -> Result<RequestIdentity, ApiError> {
+    identity_from(verifier, headers, true)
+}
+
+fn identity_from(
+    verifier: &TokenVerifier,
+    headers: &http::HeaderMap,
+    websocket: bool,
 ) -> Result<RequestIdentity, ApiError> {
     let Some(value) = headers.get(INTERNAL_TOKEN_HEADER) else {
         return Ok(RequestIdentity(None));
@@ -205,6 +223,11 @@ pub fn identity_from_headers(
     let verified = verifier
         .verify(token)
         .map_err(|err| ApiError::Unauthenticated(format!("internal token rejected: {err}")))?;
+    if verified.subscriptions_only && !websocket {
+        return Err(ApiError::Unauthenticated(
+            "this token opens WebSocket subscriptions only".into(),
+        ));
+    }
     Ok(RequestIdentity(Some(verified.claims.into())))
 }
 

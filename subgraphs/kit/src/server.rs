@@ -5,7 +5,7 @@
 //! merges its own extra routes into the returned router.
 
 use crate::{
-    auth::{INTERNAL_TOKEN_HEADER, forwarded_token, identity_from_headers},
+    auth::{INTERNAL_TOKEN_HEADER, forwarded_token, identity_for_websocket, identity_from_headers},
     db::DbPool,
     error::ApiError,
     health,
@@ -136,7 +136,7 @@ where
     S: SubscriptionType + 'static,
 {
     // The router may send the internal token as an upgrade header or in connection_init.
-    let from_headers = identity_from_headers(&state.verifier, &headers);
+    let from_headers = identity_for_websocket(&state.verifier, &headers);
     let identity = match from_headers {
         Ok(identity) => identity,
         Err(err) => return graphql_error_response(err),
@@ -163,7 +163,7 @@ where
                                 async_graphql::Error::new("malformed internal token")
                             })?;
                             map.insert(INTERNAL_TOKEN_HEADER, value);
-                            let identity = identity_from_headers(&verifier, &map)
+                            let identity = identity_for_websocket(&verifier, &map)
                                 .map_err(async_graphql::Error::from)?;
                             data.insert(identity);
                         }

@@ -87,6 +87,9 @@ pub struct VerifiedToken {
     pub claims: Claims,
     /// Hex revocation id of the authority block.
     pub revocation_id: String,
+    /// Minted for WebSocket subscriptions only ([`TokenIssuer::mint_for_subscriptions`]):
+    /// subgraphs accept it in `connection_init` and nowhere else.
+    pub subscriptions_only: bool,
 }
 
 /// Parses a hex Ed25519 private key (as printed by `mediamagic tokens keygen`).
@@ -129,8 +132,18 @@ impl TokenIssuer {
         TokenVerifier::new(self.keys.public())
     }
 
+    /// Signs `claims` into a token that subgraphs accept only to open WebSocket
+    /// subscriptions (the one the router hands to clients), never on their HTTP routes.
+    pub fn mint_for_subscriptions(&self, claims: &Claims) -> Result<MintedToken, TokenError> {
+        self.mint_with(claims, Some("subscriptions"))
+    }
+
     /// Signs `claims` into a token.
     pub fn mint(&self, claims: &Claims) -> Result<MintedToken, TokenError> {
+        self.mint_with(claims, None)
+    }
+
+    fn mint_with(&self, claims: &Claims, purpose: Option<&str>) -> Result<MintedToken, TokenError> {
         let signing = |err: biscuit_auth::error::Token| TokenError::Signing(err.to_string());
         let expires: SystemTime = claims.expires_at.into();
         let mut builder = Biscuit::builder()
@@ -156,6 +169,11 @@ impl TokenIssuer {
         if let Some(session) = &claims.session {
             builder = builder
                 .fact(fact!("session({s})", s = session.as_str()))
+                .map_err(signing)?;
+        }
+        if let Some(purpose) = purpose {
+            builder = builder
+                .fact(fact!("purpose({p})", p = purpose))
                 .map_err(signing)?;
         }
         let token = builder.build(&self.keys).map_err(signing)?;
@@ -240,6 +258,9 @@ impl TokenVerifier {
         let sessions: Vec<(String,)> = authorizer
             .query("data($s) <- session($s)")
             .map_err(|_| TokenError::Malformed)?;
+        let purposes: Vec<(String,)> = authorizer
+            .query("data($p) <- purpose($p)")
+            .map_err(|_| TokenError::Malformed)?;
 
         let mut scopes: Vec<Scope> = scopes
             .into_iter()
@@ -257,6 +278,7 @@ impl TokenVerifier {
             .ok_or(TokenError::Missing("expires"))?;
         Ok(VerifiedToken {
             revocation_id: revocation_id(&token),
+            subscriptions_only: purposes.iter().any(|(p,)| p == "subscriptions"),
             claims: Claims {
                 user_id: users
                     .into_iter()
@@ -363,6 +385,24 @@ mod tests {
         assert_eq!(verified.claims.user_id, claims.user_id);
         assert_eq!(verified.claims.scopes, vec![Scope::Read, Scope::Write]);
         assert_eq!(verified.revocation_id, minted.revocation_id);
+    }
+
+    #[test]
+    fn a_subscription_token_says_so_and_an_ordinary_one_does_not() {
+        let issuer = TokenIssuer::new(KeyPair::new());
+        let claims = claims(chrono::Duration::minutes(1));
+
+        let for_subscriptions = issuer.mint_for_subscriptions(&claims).unwrap();
+        let ordinary = issuer.mint(&claims).unwrap();
+
+        let verifier = issuer.verifier();
+        assert!(
+            verifier
+                .verify(&for_subscriptions.token)
+                .unwrap()
+                .subscriptions_only
+        );
+        assert!(!verifier.verify(&ordinary.token).unwrap().subscriptions_only);
     }
 
     #[test]
