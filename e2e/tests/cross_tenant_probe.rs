@@ -1,0 +1,307 @@
+//! A cross-tenant probe generated from the public schema: account A makes one of every kind
+//! of resource; account B then calls every query, mutation and subscription field that
+//! takes an `ID` argument, with each of A's ids, through the router. Every call must be
+//! refused (an error other than INTERNAL, no data for the field), nothing of A's may show up
+//! in any answer, and A's resources must be intact afterwards. The fields come from
+//! introspection, so a new field with an id argument is probed without editing this test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use mediamagic_e2e::{
+    Cred, TestStack,
+    jobs::{deploy, script_model_with, upload},
+    media::mp3,
+    spawn_stack,
+    subscriptions::WsSubscription,
+};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+const INTROSPECTION: &str = r#"{ __schema {
+  queryType { name } mutationType { name } subscriptionType { name }
+  types { kind name enumValues { name }
+    inputFields { name type { ...Ref } }
+    fields { name args { name type { ...Ref } } type { ...Ref } } } } }
+fragment Ref on __Type { kind name ofType { kind name ofType { kind name ofType { kind name } } } }"#;
+
+/// The named type under NON_NULL / LIST wrappers, and whether the outer one is NON_NULL.
+fn named(ty: &Value) -> (&str, &str, bool) {
+    let required = ty["kind"] == "NON_NULL";
+    let mut t = ty;
+    while t["kind"] == "NON_NULL" || t["kind"] == "LIST" {
+        t = &t["ofType"];
+    }
+    (
+        t["kind"].as_str().unwrap_or(""),
+        t["name"].as_str().unwrap_or(""),
+        required,
+    )
+}
+
+fn is_list(ty: &Value) -> bool {
+    let t = if ty["kind"] == "NON_NULL" {
+        &ty["ofType"]
+    } else {
+        ty
+    };
+    t["kind"] == "LIST"
+}
+
+/// A value for a required argument of type `ty` (ids get `id`); `None` when it cannot be
+/// made up (an upload).
+fn value_for(types: &[Value], ty: &Value, id: &str, depth: usize) -> Option<Value> {
+    let (kind, name, _) = named(ty);
+    let one = match (kind, name) {
+        ("SCALAR", "ID") => json!(id),
+        ("SCALAR", "String") => json!("probe"),
+        ("SCALAR", "Int") => json!(1),
+        ("SCALAR", "Float") => json!(1.0),
+        ("SCALAR", "Boolean") => json!(false),
+        ("SCALAR", "DateTime") => json!("2026-01-01T00:00:00Z"),
+        ("SCALAR", "JSON") => json!({}),
+        ("SCALAR", "Upload") => return None,
+        ("SCALAR", _) => json!("probe"),
+        ("ENUM", _) => {
+            let t = types.iter().find(|t| t["name"] == name)?;
+            json!(t["enumValues"][0]["name"])
+        }
+        ("INPUT_OBJECT", _) if depth < 4 => {
+            let t = types.iter().find(|t| t["name"] == name)?;
+            let mut object = serde_json::Map::new();
+            for field in t["inputFields"].as_array()? {
+                if named(&field["type"]).2 {
+                    let value = value_for(types, &field["type"], id, depth + 1)?;
+                    object.insert(field["name"].as_str()?.to_owned(), value);
+                }
+            }
+            Value::Object(object)
+        }
+        _ => return None,
+    };
+    Some(if is_list(ty) { json!([one]) } else { one })
+}
+
+/// A's resources: every id and the markers (names) that must never reach B.
+struct Victim {
+    token: String,
+    ids: Vec<(&'static str, String)>,
+    markers: Vec<String>,
+}
+
+async fn victim(stack: &TestStack) -> Victim {
+    let marker = format!("private-{}", uuid::Uuid::new_v4().simple());
+    let email = format!("v-{}@example.com", uuid::Uuid::new_v4().simple());
+    let (token, user, _) = stack
+        .sign_up_with_email(&format!("{marker}-user"), &email)
+        .await;
+    let team = stack.create_team(&token, &format!("{marker}-team")).await;
+    let (_, key) = stack.create_key(&token, None).await;
+    let media = upload(
+        stack,
+        &token,
+        &mp3(),
+        &format!("{marker}.mp3"),
+        "audio/mpeg",
+    )
+    .await;
+    let model = script_model_with(
+        stack,
+        &token,
+        "cp \"$1\" out.mp3",
+        60,
+        json!({"name": format!("{marker}-model"), "machineType": "gpu"}),
+    )
+    .await;
+    let version = stack
+        .gql(
+            Cred::Bearer(&token),
+            "query($id: ID!) { model(id: $id) { latestVersion { id } } }",
+            json!({"id": model}),
+        )
+        .await
+        .data("/model/latestVersion/id")
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let job = deploy(
+        stack,
+        &token,
+        json!({"model": model, "args": {"input": media}, "name": format!("{marker}-deployment")}),
+    )
+    .await;
+    let deployment = stack
+        .gql(
+            Cred::Bearer(&token),
+            "query($id: ID!) { job(id: $id) { deployment { id } } }",
+            json!({"id": job}),
+        )
+        .await
+        .data("/job/deployment/id")
+        .as_str()
+        .unwrap()
+        .to_owned();
+    Victim {
+        token,
+        ids: vec![
+            ("user", user),
+            ("team", team),
+            ("api key", key),
+            ("media", media),
+            ("model", model),
+            ("model version", version),
+            ("job", job),
+            ("deployment", deployment),
+        ],
+        markers: vec![marker],
+    }
+}
+
+/// The root fields of `root` (a type name) taking an `ID` argument, as GraphQL operations
+/// for `id`: `(field name, query text, variables)`.
+fn probes(types: &[Value], root: &str, keyword: &str, id: &str) -> Vec<(String, String, Value)> {
+    let Some(root_type) = types.iter().find(|t| t["name"] == root) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for field in root_type["fields"].as_array().into_iter().flatten() {
+        let args = field["args"].as_array().cloned().unwrap_or_default();
+        if !args.iter().any(|a| named(&a["type"]).1 == "ID") {
+            continue;
+        }
+        let mut declared = Vec::new();
+        let mut passed = Vec::new();
+        let mut variables = serde_json::Map::new();
+        let mut possible = true;
+        for arg in &args {
+            let (_, _, required) = named(&arg["type"]);
+            let is_id = named(&arg["type"]).1 == "ID";
+            if !required && !is_id {
+                continue;
+            }
+            let Some(value) = value_for(types, &arg["type"], id, 0) else {
+                possible = false;
+                break;
+            };
+            let name = arg["name"].as_str().unwrap();
+            declared.push(format!("${name}: {}", type_text(&arg["type"])));
+            passed.push(format!("{name}: ${name}"));
+            variables.insert(name.to_owned(), value);
+        }
+        if !possible {
+            continue;
+        }
+        let selection = match named(&field["type"]).0 {
+            "OBJECT" | "INTERFACE" | "UNION" => " { __typename }",
+            _ => "",
+        };
+        let name = field["name"].as_str().unwrap().to_owned();
+        let query = format!(
+            "{keyword}({}) {{ {name}({}){selection} }}",
+            declared.join(", "),
+            passed.join(", ")
+        );
+        out.push((name, query, Value::Object(variables)));
+    }
+    out
+}
+
+fn type_text(ty: &Value) -> String {
+    match ty["kind"].as_str() {
+        Some("NON_NULL") => format!("{}!", type_text(&ty["ofType"])),
+        Some("LIST") => format!("[{}]", type_text(&ty["ofType"])),
+        _ => ty["name"].as_str().unwrap_or("").to_owned(),
+    }
+}
+
+/// Whether an answer gives the field's data away.
+fn leaks(body: &Value, field: &str) -> bool {
+    match body.pointer(&format!("/data/{field}")) {
+        None | Some(Value::Null) => false,
+        Some(Value::Array(items)) => !items.iter().all(Value::is_null),
+        Some(_) => true,
+    }
+}
+
+#[tokio::test]
+async fn another_account_gets_nothing_from_any_field_that_takes_an_id() {
+    let stack = spawn_stack().await;
+    let a = victim(&stack).await;
+    let (b, _, _) = stack.sign_up("prober").await;
+    let schema = stack.gql(Cred::Bearer(&b), INTROSPECTION, json!({})).await;
+    let types = schema.data("/__schema/types").as_array().unwrap().clone();
+    let root = |key: &str| {
+        schema.body["data"]["__schema"][key]["name"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned()
+    };
+    let ws_url = stack.router_url(0).replace("http://", "ws://");
+    let mut probed = std::collections::BTreeSet::new();
+    let mut failures = Vec::new();
+
+    for (what, id) in &a.ids {
+        for (keyword, root) in [
+            ("query", root("queryType")),
+            ("mutation", root("mutationType")),
+        ] {
+            for (field, query, variables) in probes(&types, &root, keyword, id) {
+                let answer = stack.gql(Cred::Bearer(&b), &query, variables.clone()).await;
+                probed.insert(field.clone());
+                let code = answer
+                    .body
+                    .pointer("/errors/0/extensions/code")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                let text = answer.body.to_string();
+                if answer.status >= 500
+                    || code == "INTERNAL"
+                    || leaks(&answer.body, &field)
+                    || a.markers.iter().any(|m| text.contains(m.as_str()))
+                {
+                    failures.push(format!("{field} with A's {what}: {text}"));
+                }
+            }
+        }
+        for (field, query, variables) in
+            probes(&types, &root("subscriptionType"), "subscription", id)
+        {
+            probed.insert(field.clone());
+            let mut subscription = WsSubscription::start(&ws_url, &b, &query, variables).await;
+            let first = tokio::time::timeout(Duration::from_secs(5), subscription.next_raw())
+                .await
+                .ok()
+                .flatten();
+            let refused = first
+                .as_ref()
+                .is_some_and(|m| m.pointer("/errors/0").is_some() && !leaks(m, &field));
+            if !refused {
+                failures.push(format!("subscription {field} with A's {what}: {first:?}"));
+            }
+        }
+    }
+
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // The probe covers the fields that matter (and every new one with an id argument).
+    for field in [
+        "media",
+        "job",
+        "deployment",
+        "model",
+        "team",
+        "deleteMedia",
+        "cancelJob",
+        "jobUpdated",
+    ] {
+        assert!(probed.contains(field), "{field} was not probed: {probed:?}");
+    }
+    // A's resources are all still there for A.
+    let check = stack
+        .gql(
+            Cred::Bearer(&a.token),
+            "query($m: ID!, $j: ID!, $model: ID!) { media(id: $m) { status } job(id: $j) { status } model(id: $model) { name } }",
+            json!({"m": a.ids[3].1, "j": a.ids[6].1, "model": a.ids[4].1}),
+        )
+        .await;
+    assert!(check.body["errors"].is_null(), "{}", check.body);
+    assert_eq!(check.data("/media/status"), "LIVE");
+    assert_eq!(check.data("/job/status"), "QUEUED");
+}
