@@ -101,29 +101,14 @@ pub async fn script_model(
     machine_type: &str,
     timeout_seconds: i32,
 ) -> String {
-    let created = stack
-        .gql(
-            Cred::Bearer(token),
-            "mutation($input: CreateModelInput!) { createModel(input: $input) { id } }",
-            json!({"input": {
-                "name": "script",
-                "container": "debian:bookworm-slim",
-                "command": "sh -c {script} sh {input}",
-                "machineType": machine_type,
-                "timeoutSeconds": timeout_seconds,
-                "args": {
-                    "script": {"type": "string", "default": script},
-                    "input": {"type": "file", "kinds": ["audio"]},
-                },
-                "outputs": [{"pattern": "out.mp3", "contentType": "audio/mpeg"}],
-            }}),
-        )
-        .await;
-    created
-        .data("/createModel/id")
-        .as_str()
-        .unwrap_or_else(|| panic!("{}", created.body))
-        .to_owned()
+    script_model_with(
+        stack,
+        token,
+        script,
+        timeout_seconds,
+        json!({"machineType": machine_type}),
+    )
+    .await
 }
 
 /// Callbacks a [`receiver`] got: headers and body of each POST.

@@ -73,27 +73,19 @@ pub fn find_setpriv() -> Option<PathBuf> {
 
 /// Starts `spec`; `Err` when the program cannot be started (not found, not executable).
 pub fn spawn(spec: &ProcessSpec, setpriv: Option<&Path>) -> std::io::Result<Child> {
-    let mut command = match setpriv {
-        Some(setpriv) => {
-            let mut command = Command::new(setpriv);
-            command
-                .args(["--pdeathsig", "KILL", "--"])
-                .arg(resolve(&spec.program, &spec.env)?);
-            command
-        }
-        None => Command::new(resolve(&spec.program, &spec.env)?),
+    let program = resolve(&spec.program, &spec.env)?.display().to_string();
+    let mut argv = match setpriv {
+        Some(setpriv) => vec![
+            setpriv.display().to_string(),
+            "--pdeathsig".into(),
+            "KILL".into(),
+            "--".into(),
+            program,
+        ],
+        None => vec![program],
     };
-    command
-        .args(&spec.args)
-        .current_dir(&spec.dir)
-        .env_clear()
-        .envs(spec.env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .kill_on_drop(true);
-    command.spawn()
+    argv.extend(spec.args.iter().cloned());
+    spawn_argv(&argv, &spec.env, &spec.dir)
 }
 
 /// Starts `argv` (a launcher chain such as the sandbox's) with exactly `env`, in `dir`, in
