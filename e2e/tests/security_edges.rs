@@ -656,3 +656,50 @@ async fn the_subscription_token_handed_to_clients_is_refused_on_subgraph_http_ro
         assert_eq!(answer.error_code(), "UNAUTHENTICATED", "{}", answer.body);
     }
 }
+
+#[tokio::test]
+async fn a_router_without_redis_checks_sessions_and_api_keys_against_postgres() {
+    use mediamagic::router_process::{self, RouterLaunch};
+    let stack = spawn_stack().await;
+    let (token, user, _) = stack.sign_up("cacheless").await;
+    let (key, _) = stack.create_key(&token, None).await;
+    let (revoked, _, _) = stack.sign_up("gone").await;
+    log_out(&stack, &revoked).await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = mediamagic_kit::local_services::free_port().unwrap();
+    let _router = router_process::spawn(RouterLaunch {
+        binary: router_process::default_binary(),
+        base_config: router_process::DEV_CONFIG.to_owned(),
+        work_dir: dir.path(),
+        host: "127.0.0.1",
+        port,
+        subgraphs: stack.subgraph_urls.clone(),
+        services: stack.service_urls.clone(),
+        keys: &stack.infra.keys,
+        // Nothing listens here: Redis is gone.
+        redis_url: "redis://127.0.0.1:1",
+        accounts_url: format!("http://{}", stack.accounts_addr),
+    })
+    .await
+    .unwrap();
+    let url = format!("http://127.0.0.1:{port}/graphql");
+
+    let by_token = stack
+        .gql_at(&url, Cred::Bearer(&token), &[], ME, json!({}))
+        .await;
+    let by_key = stack
+        .gql_at(&url, Cred::Key(&key), &[], ME, json!({}))
+        .await;
+    let logged_out = stack
+        .gql_at(&url, Cred::Bearer(&revoked), &[], ME, json!({}))
+        .await;
+
+    assert_eq!(by_token.data("/me/id"), user.as_str(), "{}", by_token.body);
+    assert_eq!(by_key.data("/me/id"), user.as_str(), "{}", by_key.body);
+    assert_eq!(
+        logged_out.error_code(),
+        "UNAUTHENTICATED",
+        "{}",
+        logged_out.body
+    );
+}

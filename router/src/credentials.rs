@@ -9,7 +9,7 @@
 //!
 //! Every cached value is sealed with the internal secret ([`mediamagic_kit::redis::seal`]):
 //! one that does not open (written by someone else) counts as a miss. When Redis cannot be
-//! reached, the accounts service is asked directly.
+//! reached, the accounts service is asked directly (sessions and API keys alike).
 //! - `Authorization: Bearer <JWT>` from the configured OIDC issuer: verified against its JWKS;
 //!   the user is provisioned at the accounts service on first sight.
 
@@ -59,6 +59,11 @@ struct KeyIdentity {
     expires_at: Option<DateTime<Utc>>,
 }
 
+/// Longest a connect to Redis may take before requests fall back to the accounts service.
+const REDIS_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long after a failed connect requests skip Redis altogether.
+const REDIS_RETRY_AFTER: Duration = Duration::from_secs(5);
+
 /// Longest a session token's `ok` state stays cached (a revocation overwrites it at once).
 const SESSION_CACHE_SECONDS: i64 = 300;
 
@@ -68,6 +73,8 @@ pub struct CredentialChecker {
     internal: TokenIssuer,
     redis_url: String,
     redis: OnceCell<ConnectionManager>,
+    /// After a failed connect, when to try Redis again.
+    redis_retry_at: std::sync::Mutex<Option<Instant>>,
     http: reqwest::Client,
     accounts_url: String,
     internal_secret: String,
@@ -100,6 +107,7 @@ impl CredentialChecker {
             internal,
             redis_url,
             redis: OnceCell::new(),
+            redis_retry_at: std::sync::Mutex::new(None),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(5))
                 .build()
@@ -123,12 +131,38 @@ impl CredentialChecker {
         }
     }
 
+    /// The Redis connection; fails fast (a bounded connect, then no new attempt for a few
+    /// seconds) so that a missing Redis costs requests nothing but a fallback.
     async fn redis(&self) -> Result<ConnectionManager, CredentialError> {
-        self.redis
-            .get_or_try_init(|| mediamagic_kit::redis::connect(&self.redis_url))
-            .await
-            .cloned()
-            .map_err(|e| CredentialError::Unavailable(e.to_string()))
+        if let Some(connection) = self.redis.get() {
+            return Ok(connection.clone());
+        }
+        let unavailable = |why: String| CredentialError::Unavailable(why);
+        {
+            let retry_at = self
+                .redis_retry_at
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            if retry_at.is_some_and(|at| Instant::now() < at) {
+                return Err(unavailable("Redis was unreachable moments ago".into()));
+            }
+        }
+        let connect = self
+            .redis
+            .get_or_try_init(|| mediamagic_kit::redis::connect(&self.redis_url));
+        match tokio::time::timeout(REDIS_CONNECT_TIMEOUT, connect).await {
+            Ok(Ok(connection)) => Ok(connection.clone()),
+            failed => {
+                *self
+                    .redis_retry_at
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner()) = Some(Instant::now() + REDIS_RETRY_AFTER);
+                Err(unavailable(match failed {
+                    Ok(Err(e)) => e.to_string(),
+                    _ => "connecting to Redis timed out".into(),
+                }))
+            }
+        }
     }
 
     /// The internal token for `identity`: signed now, or reused while at least half of its
@@ -283,11 +317,24 @@ impl CredentialChecker {
         }
         let hash = hex::encode(Sha256::digest(key.as_bytes()));
         let cache_key = api_key_cache_key(&hash);
-        let mut redis = self.redis().await?;
-        let cached: Option<String> = redis
-            .get(&cache_key)
-            .await
-            .map_err(|e| CredentialError::Unavailable(e.to_string()))?;
+        // Redis is a cache: without it, every key is looked up at the accounts service.
+        let mut redis = match self.redis().await {
+            Ok(redis) => Some(redis),
+            Err(e) => {
+                tracing::warn!(error = %e, "Redis unavailable: API key looked up at accounts");
+                None
+            }
+        };
+        let mut cached: Option<String> = None;
+        if let Some(connection) = redis.as_mut() {
+            match connection.get::<_, Option<String>>(&cache_key).await {
+                Ok(value) => cached = value,
+                Err(e) => {
+                    tracing::warn!(error = %e, "Redis read failed: API key looked up at accounts");
+                    redis = None;
+                }
+            }
+        }
         // A value that does not open was not written by the platform: a miss.
         let cached = cached.and_then(|sealed| {
             let opened = open(&self.internal_secret, &cache_key, &sealed);
@@ -313,21 +360,25 @@ impl CredentialChecker {
                     Some(json) => json.clone(),
                     None => REVOKED.to_owned(),
                 };
-                // NX: never overwrite a tombstone written by a concurrent revocation.
                 let ttl = if looked_up.is_some() {
                     self.key_cache_seconds
                 } else {
                     30
                 };
-                let _: Option<String> = redis::cmd("SET")
-                    .arg(&cache_key)
-                    .arg(seal(&self.internal_secret, &cache_key, &value))
-                    .arg("NX")
-                    .arg("EX")
-                    .arg(ttl)
-                    .query_async(&mut redis)
-                    .await
-                    .map_err(|e| CredentialError::Unavailable(e.to_string()))?;
+                if let Some(connection) = redis.as_mut() {
+                    // NX: never overwrite a tombstone written by a concurrent revocation.
+                    let written: Result<Option<String>, _> = redis::cmd("SET")
+                        .arg(&cache_key)
+                        .arg(seal(&self.internal_secret, &cache_key, &value))
+                        .arg("NX")
+                        .arg("EX")
+                        .arg(ttl)
+                        .query_async(connection)
+                        .await;
+                    if let Err(e) = written {
+                        tracing::warn!(error = %e, "could not cache an API key");
+                    }
+                }
                 match looked_up {
                     Some(json) => serde_json::from_str(&json)
                         .map_err(|e| CredentialError::Unavailable(e.to_string()))?,
@@ -345,14 +396,19 @@ impl CredentialChecker {
                 "invalid, expired or revoked API key",
             ));
         }
-        let _: () = redis
-            .hset(
-                API_KEY_LAST_USED,
-                identity.key_id.to_string(),
-                now.to_rfc3339(),
-            )
-            .await
-            .map_err(|e| CredentialError::Unavailable(e.to_string()))?;
+        if let Some(connection) = redis.as_mut() {
+            // Last-used times are informative: losing one denies nothing.
+            let recorded: Result<(), _> = connection
+                .hset(
+                    API_KEY_LAST_USED,
+                    identity.key_id.to_string(),
+                    now.to_rfc3339(),
+                )
+                .await;
+            if let Err(e) = recorded {
+                tracing::debug!(error = %e, "could not record an API key's last use");
+            }
+        }
         Ok(Identity {
             claims: Claims {
                 user_id: identity.user_id,
