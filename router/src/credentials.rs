@@ -165,6 +165,61 @@ impl CredentialChecker {
         }
     }
 
+    /// The credential cache, or `None` (logged) when Redis cannot be reached: then every
+    /// check goes to the accounts service.
+    async fn cache(&self) -> Option<ConnectionManager> {
+        match self.redis().await {
+            Ok(redis) => Some(redis),
+            Err(e) => {
+                tracing::warn!(error = %e, "Redis unavailable: credentials checked at accounts");
+                None
+            }
+        }
+    }
+
+    /// The value cached under `key` if it opens (one that does not was not written by the
+    /// platform: a miss); a failed read drops the connection for this check.
+    async fn cached(&self, redis: &mut Option<ConnectionManager>, key: &str) -> Option<String> {
+        let sealed = match redis.as_mut()?.get::<_, Option<String>>(key).await {
+            Ok(value) => value?,
+            Err(e) => {
+                tracing::warn!(error = %e, "Redis read failed: credentials checked at accounts");
+                *redis = None;
+                return None;
+            }
+        };
+        let opened = open(&self.internal_secret, key, &sealed);
+        if opened.is_none() {
+            tracing::warn!(key, "a cached credential entry did not open; ignored");
+        }
+        opened
+    }
+
+    /// Caches `value` under `key` for `ttl` seconds unless something is there already (NX:
+    /// a revocation's tombstone written meanwhile wins).
+    async fn cache_if_absent(
+        &self,
+        redis: &mut Option<ConnectionManager>,
+        key: &str,
+        value: &str,
+        ttl: u64,
+    ) {
+        let Some(connection) = redis.as_mut() else {
+            return;
+        };
+        let written: Result<Option<String>, _> = redis::cmd("SET")
+            .arg(key)
+            .arg(seal(&self.internal_secret, key, value))
+            .arg("NX")
+            .arg("EX")
+            .arg(ttl)
+            .query_async(connection)
+            .await;
+        if let Err(e) = written {
+            tracing::warn!(error = %e, "could not cache a credential state");
+        }
+    }
+
     /// The internal token for `identity`: signed now, or reused while at least half of its
     /// lifetime is left.
     pub fn internal_token(&self, identity: &Identity) -> Result<String, CredentialError> {
@@ -240,45 +295,18 @@ impl CredentialChecker {
         expires_at: DateTime<Utc>,
     ) -> Result<bool, CredentialError> {
         let key = session_state_key(revocation_id);
-        let mut redis = match self.redis().await {
-            Ok(redis) => Some(redis),
-            Err(e) => {
-                tracing::warn!(error = %e, "Redis unavailable: session state read from accounts");
-                None
-            }
-        };
-        if let Some(redis) = redis.as_mut() {
-            match redis.get::<_, Option<String>>(&key).await {
-                Ok(Some(sealed)) => match open(&self.internal_secret, &key, &sealed).as_deref() {
-                    Some(SESSION_OK) => return Ok(true),
-                    Some(REVOKED) => return Ok(false),
-                    _ => tracing::warn!(key, "a cached session state did not open; ignored"),
-                },
-                Ok(None) => {}
-                Err(e) => {
-                    tracing::warn!(error = %e, "Redis read failed: session state read from accounts")
-                }
-            }
+        let mut redis = self.cache().await;
+        match self.cached(&mut redis, &key).await.as_deref() {
+            Some(SESSION_OK) => return Ok(true),
+            Some(REVOKED) => return Ok(false),
+            _ => {}
         }
         let live = self.check_session(revocation_id).await?;
-        if let Some(redis) = redis.as_mut() {
-            let state = if live { SESSION_OK } else { REVOKED };
-            let ttl = (expires_at - Utc::now())
-                .num_seconds()
-                .clamp(1, SESSION_CACHE_SECONDS);
-            // NX: a revocation's state written meanwhile wins.
-            let written: Result<Option<String>, _> = redis::cmd("SET")
-                .arg(&key)
-                .arg(seal(&self.internal_secret, &key, state))
-                .arg("NX")
-                .arg("EX")
-                .arg(ttl)
-                .query_async(redis)
-                .await;
-            if let Err(e) = written {
-                tracing::warn!(error = %e, "could not cache a session state");
-            }
-        }
+        let ttl = (expires_at - Utc::now())
+            .num_seconds()
+            .clamp(1, SESSION_CACHE_SECONDS) as u64;
+        let state = if live { SESSION_OK } else { REVOKED };
+        self.cache_if_absent(&mut redis, &key, state, ttl).await;
         Ok(live)
     }
 
@@ -318,34 +346,8 @@ impl CredentialChecker {
         let hash = hex::encode(Sha256::digest(key.as_bytes()));
         let cache_key = api_key_cache_key(&hash);
         // Redis is a cache: without it, every key is looked up at the accounts service.
-        let mut redis = match self.redis().await {
-            Ok(redis) => Some(redis),
-            Err(e) => {
-                tracing::warn!(error = %e, "Redis unavailable: API key looked up at accounts");
-                None
-            }
-        };
-        let mut cached: Option<String> = None;
-        if let Some(connection) = redis.as_mut() {
-            match connection.get::<_, Option<String>>(&cache_key).await {
-                Ok(value) => cached = value,
-                Err(e) => {
-                    tracing::warn!(error = %e, "Redis read failed: API key looked up at accounts");
-                    redis = None;
-                }
-            }
-        }
-        // A value that does not open was not written by the platform: a miss.
-        let cached = cached.and_then(|sealed| {
-            let opened = open(&self.internal_secret, &cache_key, &sealed);
-            if opened.is_none() {
-                tracing::warn!(
-                    key = cache_key,
-                    "a cached API key entry did not open; ignored"
-                );
-            }
-            opened
-        });
+        let mut redis = self.cache().await;
+        let cached = self.cached(&mut redis, &cache_key).await;
         let identity: KeyIdentity = match cached.as_deref() {
             Some(REVOKED) => {
                 return Err(CredentialError::Rejected(
@@ -365,20 +367,8 @@ impl CredentialChecker {
                 } else {
                     30
                 };
-                if let Some(connection) = redis.as_mut() {
-                    // NX: never overwrite a tombstone written by a concurrent revocation.
-                    let written: Result<Option<String>, _> = redis::cmd("SET")
-                        .arg(&cache_key)
-                        .arg(seal(&self.internal_secret, &cache_key, &value))
-                        .arg("NX")
-                        .arg("EX")
-                        .arg(ttl)
-                        .query_async(connection)
-                        .await;
-                    if let Err(e) = written {
-                        tracing::warn!(error = %e, "could not cache an API key");
-                    }
-                }
+                self.cache_if_absent(&mut redis, &cache_key, &value, ttl)
+                    .await;
                 match looked_up {
                     Some(json) => serde_json::from_str(&json)
                         .map_err(|e| CredentialError::Unavailable(e.to_string()))?,

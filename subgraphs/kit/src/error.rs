@@ -146,10 +146,15 @@ pub fn holds_unstorable_text(request: &async_graphql::Request) -> bool {
             _ => false,
         }
     }
-    let query = request.query.to_ascii_lowercase();
-    let escapes = ["\\u0000", "\\u{0}", "\\u{00}", "\\u{000}", "\\u{0000}"];
+    let query = &request.query;
+    // Only a query holding a `\u` escape is lowercased and searched (most hold none).
+    let escaped = query.contains("\\u") && {
+        let lower = query.to_ascii_lowercase();
+        let escapes = ["\\u0000", "\\u{0}", "\\u{00}", "\\u{000}", "\\u{0000}"];
+        escapes.iter().any(|escape| lower.contains(escape))
+    };
     query.contains('\0')
-        || escapes.iter().any(|escape| query.contains(escape))
+        || escaped
         || request
             .variables
             .iter()

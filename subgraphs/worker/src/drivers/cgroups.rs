@@ -76,16 +76,7 @@ impl CgroupRoot {
             v2: matches!(self, CgroupRoot::V2(_)),
             dirs,
         };
-        if group.v2 {
-            group.write(0, "memory.max", &memory_bytes.to_string())?;
-            // Swap would let a run exceed its memory unseen.
-            let _ = group.write(0, "memory.swap.max", "0");
-            group.write(0, "pids.max", &processes.to_string())?;
-        } else {
-            group.write(0, "memory.limit_in_bytes", &memory_bytes.to_string())?;
-            let _ = group.write(0, "memory.memsw.limit_in_bytes", &memory_bytes.to_string());
-            group.write(1, "pids.max", &processes.to_string())?;
-        }
+        group.set_limits(memory_bytes, processes)?;
         Ok(group)
     }
 }
@@ -122,6 +113,8 @@ impl RunCgroup {
     pub fn set_limits(&self, memory_bytes: u64, processes: u64) -> std::io::Result<()> {
         if self.v2 {
             self.write(0, "memory.max", &memory_bytes.to_string())?;
+            // Swap would let a run exceed its memory unseen.
+            let _ = self.write(0, "memory.swap.max", "0");
             self.write(0, "pids.max", &processes.to_string())
         } else {
             // memsw must stay at or above the memory limit: lower it last, raise it first.

@@ -226,11 +226,7 @@ impl Sandbox {
             code: "SANDBOX_UNAVAILABLE",
             message,
         };
-        if let Err(missing) = &self.tools {
-            return Err(unavailable(format!(
-                "this worker cannot sandbox programs ({missing}); an operator must install it"
-            )));
-        }
+        self.tools()?;
         let defaults = crate::config::RunLimits::default();
         let cgroup = match &self.cgroups {
             Some(root) => Some(
@@ -280,12 +276,7 @@ impl Sandbox {
     /// The command chain for `run`: `prlimit` → `setpriv` (uid switch when root,
     /// parent-death signal) → `bwrap` → the program; a [`Launcher`] runs it.
     pub fn prepare(&self, run: &SandboxedProgram<'_>) -> Result<Vec<String>, Refused> {
-        let tools = self.tools.as_ref().map_err(|missing| Refused {
-            code: "SANDBOX_UNAVAILABLE",
-            message: format!(
-                "this worker cannot sandbox programs ({missing}); an operator must install it"
-            ),
-        })?;
+        let tools = self.tools()?;
         if run.network && !self.egress_guarded() {
             return Err(Refused {
                 code: "NETWORK_UNAVAILABLE",
@@ -326,6 +317,16 @@ impl Sandbox {
         argv.push(run.program.to_owned());
         argv.extend(run.args.iter().cloned());
         Ok(argv)
+    }
+
+    /// The sandbox tools, or SANDBOX_UNAVAILABLE naming what to install.
+    fn tools(&self) -> Result<&Tools, Refused> {
+        self.tools.as_ref().map_err(|missing| Refused {
+            code: "SANDBOX_UNAVAILABLE",
+            message: format!(
+                "this worker cannot sandbox programs ({missing}); an operator must install it"
+            ),
+        })
     }
 
     fn egress_guarded(&self) -> bool {
