@@ -19,6 +19,9 @@ const PASSED_ON: &[&str] = &[
     "x-mediamagic-key",
     "x-request-id",
     "traceparent",
+    // The client's address as the router saw it (the router trusts it from configured
+    // proxies only: `mediamagic_rate_limit.trusted_proxies`).
+    "x-forwarded-for",
 ];
 
 /// Who is calling: their credential headers as sent.

@@ -226,6 +226,7 @@ impl TestStack {
                 scopes: vec![Scope::Read, Scope::Write],
                 expires_at: chrono::Utc::now() + chrono::Duration::seconds(60),
                 session: None,
+                api_key: None,
             })
             .expect("minted")
             .token

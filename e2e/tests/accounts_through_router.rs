@@ -148,6 +148,7 @@ async fn expired_forged_and_tampered_tokens_are_unauthenticated() {
         scopes: vec![Scope::Read, Scope::Write],
         expires_at,
         session: None,
+        api_key: None,
     };
     let root = TokenIssuer::from_hex(&stack.infra.keys.root_private_key).unwrap();
     let expired = root
@@ -201,6 +202,7 @@ async fn a_client_sent_internal_header_changes_nothing() {
             scopes: vec![Scope::Read, Scope::Write, Scope::Admin],
             expires_at: Utc::now() + Duration::minutes(1),
             session: None,
+            api_key: None,
         })
         .unwrap()
         .token;
@@ -235,6 +237,7 @@ async fn the_subgraph_refuses_internal_tokens_it_cannot_verify() {
             scopes: vec![Scope::Read],
             expires_at: Utc::now() + Duration::minutes(1),
             session: None,
+            api_key: None,
         })
         .unwrap()
         .token;

@@ -229,6 +229,7 @@ async fn keygen_prints_a_usable_key_pair() {
             scopes: vec![mediamagic_kit::Scope::Read],
             expires_at: chrono::Utc::now() + chrono::Duration::minutes(1),
             session: None,
+            api_key: None,
         })
         .unwrap();
     assert!(verifier.verify(&token.token).is_ok());

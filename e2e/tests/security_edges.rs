@@ -591,6 +591,44 @@ async fn a_subscription_ends_with_unauthenticated_soon_after_its_session_is_logg
 }
 
 #[tokio::test]
+async fn a_subscription_opened_with_an_api_key_ends_soon_after_the_key_is_revoked() {
+    use futures::StreamExt;
+    let stack = spawn_stack().await;
+    let (token, _, _) = stack.sign_up("key-watcher").await;
+    let (key, key_id) = stack.create_key(&token, None).await;
+    let response = reqwest::Client::new()
+        .post(stack.router_url(0))
+        .header("x-mediamagic-key", &key)
+        .header("accept", "text/event-stream")
+        .json(&json!({"query": MY_JOBS}))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    let mut body = response.bytes_stream();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    let revoked = stack
+        .gql(
+            Cred::Bearer(&token),
+            "mutation($id: ID!) { revokeApiKey(id: $id) { id } }",
+            json!({"id": key_id}),
+        )
+        .await;
+    assert!(revoked.body["errors"].is_null(), "{}", revoked.body);
+    let mut seen = String::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !seen.contains("UNAUTHENTICATED") {
+        match tokio::time::timeout_at(deadline, body.next()).await {
+            Ok(Some(Ok(chunk))) => seen.push_str(&String::from_utf8_lossy(&chunk)),
+            _ => break,
+        }
+    }
+
+    assert!(seen.contains("UNAUTHENTICATED"), "the stream said: {seen}");
+}
+
+#[tokio::test]
 async fn an_account_holds_a_bounded_number_of_subscriptions() {
     let stack = mediamagic_e2e::spawn_stack_with(|config| {
         config.jobs.max_subscriptions_per_account = 2;

@@ -7,6 +7,7 @@
 use crate::{
     config::{AuthPluginConfig, setting},
     credentials::{CredentialChecker, CredentialError},
+    rate_limit_plugin::Caller,
 };
 use hive_router::{
     GraphQLError,
@@ -233,6 +234,11 @@ impl RouterPlugin for AuthPlugin {
                     );
                 }
             };
+            payload.context.insert(Caller {
+                account_id: identity.claims.account_id,
+                account_kind: identity.claims.account_kind,
+                credential: identity.credential.clone(),
+            });
             let for_client = self.is_token_request(&payload);
             let minted = if for_client {
                 self.checker.subscription_token(&identity)

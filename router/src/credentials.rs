@@ -13,7 +13,7 @@
 //! - `Authorization: Bearer <JWT>` from the configured OIDC issuer: verified against its JWKS;
 //!   the user is provisioned at the accounts service on first sight.
 
-use crate::config::OidcConfig;
+use crate::{config::OidcConfig, redis_link::RedisLink};
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{DecodingKey, Validation, jwk::JwkSet};
 use mediamagic_kit::{
@@ -28,7 +28,7 @@ use redis::AsyncCommands;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::time::{Duration, Instant};
-use tokio::sync::{Mutex, OnceCell};
+use tokio::sync::Mutex;
 use uuid::Uuid;
 
 /// Why a credential was refused.
@@ -47,6 +47,9 @@ pub enum CredentialError {
 pub struct Identity {
     /// Claims to put in the internal token (its expiry is set when minting).
     pub claims: Claims,
+    /// Names the credential that was presented (`session:<revocation id>`,
+    /// `key:<key id>`, `oidc:<user id>`), for per-credential rate limits; never a secret.
+    pub credential: String,
 }
 
 #[derive(Deserialize)]
@@ -59,11 +62,6 @@ struct KeyIdentity {
     expires_at: Option<DateTime<Utc>>,
 }
 
-/// Longest a connect to Redis may take before requests fall back to the accounts service.
-const REDIS_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
-/// How long after a failed connect requests skip Redis altogether.
-const REDIS_RETRY_AFTER: Duration = Duration::from_secs(5);
-
 /// Longest a session token's `ok` state stays cached (a revocation overwrites it at once).
 const SESSION_CACHE_SECONDS: i64 = 300;
 
@@ -71,10 +69,7 @@ const SESSION_CACHE_SECONDS: i64 = 300;
 pub struct CredentialChecker {
     sessions: TokenVerifier,
     internal: TokenIssuer,
-    redis_url: String,
-    redis: OnceCell<ConnectionManager>,
-    /// After a failed connect, when to try Redis again.
-    redis_retry_at: std::sync::Mutex<Option<Instant>>,
+    redis: RedisLink,
     http: reqwest::Client,
     accounts_url: String,
     internal_secret: String,
@@ -105,9 +100,7 @@ impl CredentialChecker {
         Self {
             sessions,
             internal,
-            redis_url,
-            redis: OnceCell::new(),
-            redis_retry_at: std::sync::Mutex::new(None),
+            redis: RedisLink::new(redis_url),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(5))
                 .build()
@@ -131,44 +124,10 @@ impl CredentialChecker {
         }
     }
 
-    /// The Redis connection; fails fast (a bounded connect, then no new attempt for a few
-    /// seconds) so that a missing Redis costs requests nothing but a fallback.
-    async fn redis(&self) -> Result<ConnectionManager, CredentialError> {
-        if let Some(connection) = self.redis.get() {
-            return Ok(connection.clone());
-        }
-        let unavailable = |why: String| CredentialError::Unavailable(why);
-        {
-            let retry_at = self
-                .redis_retry_at
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
-            if retry_at.is_some_and(|at| Instant::now() < at) {
-                return Err(unavailable("Redis was unreachable moments ago".into()));
-            }
-        }
-        let connect = self
-            .redis
-            .get_or_try_init(|| mediamagic_kit::redis::connect(&self.redis_url));
-        match tokio::time::timeout(REDIS_CONNECT_TIMEOUT, connect).await {
-            Ok(Ok(connection)) => Ok(connection.clone()),
-            failed => {
-                *self
-                    .redis_retry_at
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner()) = Some(Instant::now() + REDIS_RETRY_AFTER);
-                Err(unavailable(match failed {
-                    Ok(Err(e)) => e.to_string(),
-                    _ => "connecting to Redis timed out".into(),
-                }))
-            }
-        }
-    }
-
     /// The credential cache, or `None` (logged) when Redis cannot be reached: then every
     /// check goes to the accounts service.
     async fn cache(&self) -> Option<ConnectionManager> {
-        match self.redis().await {
+        match self.redis.connection().await {
             Ok(redis) => Some(redis),
             Err(e) => {
                 tracing::warn!(error = %e, "Redis unavailable: credentials checked at accounts");
@@ -225,11 +184,12 @@ impl CredentialChecker {
     pub fn internal_token(&self, identity: &Identity) -> Result<String, CredentialError> {
         let claims = &identity.claims;
         let mut key = format!(
-            "{}|{}|{}|{}|",
+            "{}|{}|{}|{}|{}|",
             claims.user_id.map(|u| u.to_string()).unwrap_or_default(),
             claims.account_id,
             claims.account_kind,
-            claims.session.as_deref().unwrap_or("")
+            claims.session.as_deref().unwrap_or(""),
+            claims.api_key.map(|k| k.to_string()).unwrap_or_default(),
         );
         for scope in &claims.scopes {
             key.push_str(scope.as_str());
@@ -283,7 +243,10 @@ impl CredentialChecker {
         if !self.session_live(&revocation_id, claims.expires_at).await? {
             return Err(CredentialError::Rejected("this session token was revoked"));
         }
-        Ok(Identity { claims })
+        Ok(Identity {
+            claims,
+            credential: format!("session:{revocation_id}"),
+        })
     }
 
     /// Whether a session token may be used: its sealed state in the cache, else the
@@ -407,7 +370,9 @@ impl CredentialChecker {
                 scopes: identity.scopes,
                 expires_at: now,
                 session: None,
+                api_key: Some(identity.key_id),
             },
+            credential: format!("key:{}", identity.key_id),
         })
     }
 
@@ -506,7 +471,9 @@ impl CredentialChecker {
                 scopes: Scope::user_defaults(),
                 expires_at: DateTime::<Utc>::from_timestamp(claims.exp, 0).unwrap_or_else(Utc::now),
                 session: None,
+                api_key: None,
             },
+            credential: format!("oidc:{}", provisioned.user_id),
         })
     }
 

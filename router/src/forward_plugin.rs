@@ -7,7 +7,10 @@
 //! never the client's credential. Bodies stream both ways through a small bounded channel:
 //! a 1 GiB upload never sits in the router's memory.
 
-use crate::config::{ForwardPluginConfig, ForwardRoute, ForwardTarget, setting};
+use crate::{
+    config::{ForwardPluginConfig, ForwardRoute, ForwardTarget, setting},
+    rate_limit_plugin::{ClientAddress, write_headers},
+};
 use futures::StreamExt;
 use hive_router::{
     http::StatusCode,
@@ -47,6 +50,7 @@ const NOT_FORWARDED: &[&str] = &[
     "host",
     "authorization",
     "x-mediamagic-key",
+    "x-forwarded-for",
 ];
 
 /// The forward plugin.
@@ -144,6 +148,7 @@ impl ForwardPlugin {
         &self,
         request: &mut WebRequest<DefaultError>,
         destination: Destination,
+        client_address: Option<ClientAddress>,
     ) -> Response {
         let Ok(method) = reqwest::Method::from_bytes(request.method().as_str().as_bytes()) else {
             return error(
@@ -161,6 +166,13 @@ impl ForwardPlugin {
             if let Ok(value) = reqwest::header::HeaderValue::from_bytes(value.as_bytes()) {
                 headers.append(name.clone(), value);
             }
+        }
+        // The service sees the client's address as the rate limiter determined it, never
+        // what the client claimed (the compat service passes it on to the router).
+        if let Some(address) = client_address
+            && let Ok(value) = reqwest::header::HeaderValue::from_str(&address.0.to_string())
+        {
+            headers.insert("x-forwarded-for", value);
         }
         let declared_empty = request
             .headers()
@@ -295,9 +307,15 @@ impl RouterPlugin for ForwardPlugin {
             let Some(destination) = self.destination(&payload.router_http_request) else {
                 return payload.proceed();
             };
-            let response = self
-                .forward(&mut payload.router_http_request, destination)
+            let client_address = payload.context.get_ref::<ClientAddress>().map(|a| *a);
+            let mut response = self
+                .forward(
+                    &mut payload.router_http_request,
+                    destination,
+                    client_address,
+                )
                 .await;
+            write_headers(payload.context, response.headers_mut());
             payload.end_with_response(response)
         })
     }

@@ -8,6 +8,9 @@
 //! REST surfaces, signed object URLs) from a service, streaming both ways; before any of it,
 //! [`paths`] refuses every path that is not canonical (dot segments, encoded separators).
 //!
+//! [`rate_limit_plugin`] runs between them: per-credential, per-account and per-address
+//! budgets ([`rate_limit`]: GCRA in Redis, a local limiter while Redis is away).
+//!
 //! [`playground_plugin`] serves an offline GraphiQL page with bundled assets (dev configs).
 
 pub mod auth_plugin;
@@ -16,7 +19,11 @@ pub mod credentials;
 pub mod forward_plugin;
 pub mod paths;
 pub mod playground_plugin;
+pub mod rate_limit;
+pub mod rate_limit_plugin;
+pub mod redis_link;
 
 pub use auth_plugin::AuthPlugin;
 pub use forward_plugin::ForwardPlugin;
 pub use playground_plugin::PlaygroundPlugin;
+pub use rate_limit_plugin::RateLimitPlugin;

@@ -6,19 +6,21 @@ use hive_router::{
     PluginRegistry, RouterGlobalAllocator, configure_global_allocator, error::RouterInitError,
     init_rustls_crypto_provider, ntex, router_entrypoint,
 };
-use mediamagic_router::{AuthPlugin, ForwardPlugin, PlaygroundPlugin};
+use mediamagic_router::{AuthPlugin, ForwardPlugin, PlaygroundPlugin, RateLimitPlugin};
 
 configure_global_allocator!();
 
 #[hive_router::main]
 async fn main() -> Result<(), RouterInitError> {
     init_rustls_crypto_provider();
-    // Order matters: the forward plugin sends the internal token the auth plugin minted.
+    // Order matters: the forward plugin sends the internal token the auth plugin minted, and
+    // the rate limiter charges the caller the auth plugin found.
     // The playground needs no credential; it answers before either.
     router_entrypoint(
         PluginRegistry::new()
             .register::<PlaygroundPlugin>()
             .register::<AuthPlugin>()
+            .register::<RateLimitPlugin>()
             .register::<ForwardPlugin>(),
     )
     .await

@@ -36,6 +36,7 @@ async fn main() -> anyhow::Result<()> {
             scopes: vec![Scope::Read, Scope::Write],
             expires_at: Utc::now() + ChronoDuration::seconds(seconds as i64 * 3 + 60),
             session: None,
+            api_key: None,
         })?
         .token;
     let body = json!({"query": "query Me { me { id name } }"});

@@ -122,6 +122,7 @@ path = "{storage}"
                 scopes: vec![Scope::Read, Scope::Write],
                 expires_at: chrono::Utc::now() + chrono::Duration::seconds(600),
                 session: None,
+                api_key: None,
             })?
             .token)
     }

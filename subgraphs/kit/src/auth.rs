@@ -131,6 +131,8 @@ pub struct Actor {
     pub scopes: Vec<Scope>,
     /// Revocation id of the session token in use, when the credential is a session token.
     pub session: Option<String>,
+    /// Id of the API key in use, when the credential is an API key.
+    pub api_key: Option<Uuid>,
 }
 
 impl Actor {
@@ -167,6 +169,7 @@ impl From<Claims> for Actor {
             account_kind: claims.account_kind,
             scopes: claims.scopes,
             session: claims.session,
+            api_key: claims.api_key,
         }
     }
 }

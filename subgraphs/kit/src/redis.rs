@@ -11,10 +11,22 @@ use hmac::{Hmac, Mac};
 pub use redis::aio::ConnectionManager;
 use sha2::Sha256;
 
-/// Connects to `url` and returns a cloneable connection manager.
+/// Longest one Redis command may wait for its answer: a hung or partitioned Redis fails
+/// the call fast instead of holding the request.
+pub const RESPONSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+/// Longest one connection attempt may take.
+pub const CONNECTION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Connects to `url` and returns a cloneable connection manager whose commands and
+/// (re)connects are bounded ([`RESPONSE_TIMEOUT`], [`CONNECTION_TIMEOUT`]).
 pub async fn connect(url: &str) -> Result<ConnectionManager, redis::RedisError> {
     let client = redis::Client::open(url)?;
-    ConnectionManager::new(client).await
+    let config = redis::aio::ConnectionManagerConfig::new()
+        .set_response_timeout(RESPONSE_TIMEOUT)
+        .set_connection_timeout(CONNECTION_TIMEOUT)
+        // The first connect retries twice (100 ms, 200 ms) before the caller hears of it.
+        .set_number_of_retries(2);
+    ConnectionManager::new_with_config(client, config).await
 }
 
 /// Key of a session token's cached state (`ok` or `revoked`), by its revocation id.

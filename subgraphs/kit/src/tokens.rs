@@ -54,6 +54,9 @@ pub struct Claims {
     pub expires_at: DateTime<Utc>,
     /// For internal tokens: the revocation id of the session token that was presented.
     pub session: Option<String>,
+    /// For internal tokens: the id of the API key that was presented (subscriptions end
+    /// when it is revoked).
+    pub api_key: Option<Uuid>,
 }
 
 /// The facts of a worker token: the worker's own credential towards the media service,
@@ -171,6 +174,11 @@ impl TokenIssuer {
                 .fact(fact!("session({s})", s = session.as_str()))
                 .map_err(signing)?;
         }
+        if let Some(key) = &claims.api_key {
+            builder = builder
+                .fact(fact!("api_key({k})", k = key.to_string()))
+                .map_err(signing)?;
+        }
         if let Some(purpose) = purpose {
             builder = builder
                 .fact(fact!("purpose({p})", p = purpose))
@@ -261,6 +269,9 @@ impl TokenVerifier {
         let purposes: Vec<(String,)> = authorizer
             .query("data($p) <- purpose($p)")
             .map_err(|_| TokenError::Malformed)?;
+        let api_keys: Vec<(String,)> = authorizer
+            .query("data($k) <- api_key($k)")
+            .map_err(|_| TokenError::Malformed)?;
 
         let mut scopes: Vec<Scope> = scopes
             .into_iter()
@@ -289,6 +300,10 @@ impl TokenVerifier {
                 scopes,
                 expires_at,
                 session: sessions.into_iter().next().map(|(s,)| s),
+                api_key: api_keys
+                    .into_iter()
+                    .next()
+                    .and_then(|(k,)| Uuid::parse_str(&k).ok()),
             },
         })
     }
@@ -372,6 +387,7 @@ mod tests {
             scopes: vec![Scope::Read, Scope::Write],
             expires_at: Utc::now() + expires_in,
             session: None,
+            api_key: None,
         }
     }
 

@@ -89,6 +89,7 @@ pub async fn worker_identity(
         account_kind: owner_kind,
         scopes: vec![Scope::Read, Scope::Write],
         session: None,
+        api_key: None,
     };
     Ok((
         RequestIdentity(Some(actor)),

@@ -192,6 +192,7 @@ pub(crate) async fn issue_session(
             scopes,
             expires_at,
             session: None,
+            api_key: None,
         })
         .map_err(ApiError::internal)?;
     let mut conn = deps.conn().await?;

@@ -77,7 +77,7 @@ impl JobsSubscription {
         let actor = ctx.actor()?.clone();
         let deps = ctx.data::<JobsDeps>()?.clone();
         let permit = permit(&deps, &actor)?;
-        let (guard_deps, session) = (deps.clone(), actor.session.clone());
+        let guard_deps = deps.clone();
         let id = parse_id("id", &id)?;
         let mut signals = deps.hub.subscribe();
         let first = commands::jobs::get_job(&deps, &actor, id).await?;
@@ -104,7 +104,7 @@ impl JobsSubscription {
                 }
             }
         });
-        Ok(guarded(rx, guard_deps, session, permit))
+        Ok(guarded(rx, guard_deps, &actor, permit))
     }
 
     /// The job's log lines after the cursor `after` (from the start when absent), then new
@@ -119,7 +119,7 @@ impl JobsSubscription {
         let actor = ctx.actor()?.clone();
         let deps = ctx.data::<JobsDeps>()?.clone();
         let permit = permit(&deps, &actor)?;
-        let (guard_deps, session) = (deps.clone(), actor.session.clone());
+        let guard_deps = deps.clone();
         let id = parse_id("id", &id)?;
         let mut cursor = match after.as_deref().map(str::trim) {
             None | Some("") => 0,
@@ -165,7 +165,7 @@ impl JobsSubscription {
                 }
             }
         });
-        Ok(guarded(rx, guard_deps, session, permit))
+        Ok(guarded(rx, guard_deps, &actor, permit))
     }
 
     /// Every change to any job of the acting account (new jobs included), as the job's
@@ -177,7 +177,7 @@ impl JobsSubscription {
         let actor = ctx.actor()?.clone();
         let deps = ctx.data::<JobsDeps>()?.clone();
         let permit = permit(&deps, &actor)?;
-        let (guard_deps, session) = (deps.clone(), actor.session.clone());
+        let guard_deps = deps.clone();
         let mut signals = deps.hub.subscribe();
         let (tx, rx) = mpsc::channel(64);
         tokio::spawn(async move {
@@ -212,6 +212,6 @@ impl JobsSubscription {
                 }
             }
         });
-        Ok(guarded(rx, guard_deps, session, permit))
+        Ok(guarded(rx, guard_deps, &actor, permit))
     }
 }

@@ -1,14 +1,15 @@
 //! What every subscription stream goes through: a cap on the subscriptions one account holds
 //! on this service at once (`jobs.max_subscriptions_per_account`, RATE_LIMITED past it), and
-//! a check every [`RECHECK`] that the session token it was opened with is still live (not
-//! logged out, not revoked by removal from the team it acts for, not expired): once it is
-//! not, the stream yields UNAUTHENTICATED and ends.
+//! a check every [`RECHECK`] that the credential it was opened with is still live (a session
+//! token not logged out, not revoked by removal from the team it acts for, not expired; an
+//! API key not revoked, not expired): once it is not, the stream yields UNAUTHENTICATED and
+//! ends.
 
 use crate::JobsDeps;
-use diesel::sql_types::Text;
+use diesel::sql_types::{Text, Uuid as SqlUuid};
 use diesel_async::RunQueryDsl;
 use futures::Stream;
-use mediamagic_kit::ApiError;
+use mediamagic_kit::{ApiError, auth::Actor};
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
@@ -66,36 +67,67 @@ struct Live {
     live: bool,
 }
 
-/// Whether the session token with `revocation_id` may still be used (Postgres, the truth).
-async fn session_live(deps: &JobsDeps, revocation_id: &str) -> Result<bool, ApiError> {
+/// The credential a subscription was opened with, as far as it can be revoked.
+#[derive(Clone, Debug)]
+enum Credential {
+    /// A session token, by its revocation id.
+    Session(String),
+    /// An API key, by its id.
+    ApiKey(Uuid),
+}
+
+impl Credential {
+    fn of(actor: &Actor) -> Option<Self> {
+        match (&actor.session, actor.api_key) {
+            (Some(session), _) => Some(Self::Session(session.clone())),
+            (None, Some(key)) => Some(Self::ApiKey(key)),
+            (None, None) => None,
+        }
+    }
+}
+
+/// Whether `credential` may still be used (Postgres, the truth).
+async fn live(deps: &JobsDeps, credential: &Credential) -> Result<bool, ApiError> {
     let mut conn = deps.pool.get().await?;
-    let found: Option<Live> = diesel::sql_query(
-        "SELECT (revoked_at IS NULL AND expires_at > now()) AS live \
-         FROM accounts.sessions WHERE revocation_id = $1",
-    )
-    .bind::<Text, _>(revocation_id)
-    .get_result(&mut conn)
-    .await
-    .map(Some)
-    .or_else(|e| match e {
-        diesel::result::Error::NotFound => Ok(None),
-        other => Err(other),
-    })?;
-    Ok(found.is_some_and(|f| f.live))
+    let found: Result<Live, _> = match credential {
+        Credential::Session(revocation_id) => {
+            diesel::sql_query(
+                "SELECT (revoked_at IS NULL AND expires_at > now()) AS live \
+                 FROM accounts.sessions WHERE revocation_id = $1",
+            )
+            .bind::<Text, _>(revocation_id)
+            .get_result(&mut conn)
+            .await
+        }
+        Credential::ApiKey(key) => {
+            diesel::sql_query(
+                "SELECT (revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())) \
+                 AS live FROM accounts.api_keys WHERE id = $1",
+            )
+            .bind::<SqlUuid, _>(key)
+            .get_result(&mut conn)
+            .await
+        }
+    };
+    match found {
+        Ok(found) => Ok(found.live),
+        Err(diesel::result::Error::NotFound) => Ok(false),
+        Err(other) => Err(other.into()),
+    }
 }
 
 /// The items of `rx` as a subscription stream holding `permit`, ending with
-/// UNAUTHENTICATED once the session token `session` (of the subscriber) is no longer live.
+/// UNAUTHENTICATED once the credential of `actor` (the subscriber) is no longer live.
 pub fn guarded<T: Send + 'static>(
     rx: mpsc::Receiver<T>,
     deps: JobsDeps,
-    session: Option<String>,
+    actor: &Actor,
     permit: SubscriptionPermit,
-) -> impl Stream<Item = async_graphql::Result<T>> {
+) -> impl Stream<Item = async_graphql::Result<T>> + use<T> {
     struct State<T> {
         rx: mpsc::Receiver<T>,
         deps: JobsDeps,
-        session: Option<String>,
+        credential: Option<Credential>,
         tick: tokio::time::Interval,
         ended: bool,
         _permit: SubscriptionPermit,
@@ -105,7 +137,7 @@ pub fn guarded<T: Send + 'static>(
     let state = State {
         rx,
         deps,
-        session,
+        credential: Credential::of(actor),
         tick,
         ended: false,
         _permit: permit,
@@ -118,12 +150,12 @@ pub fn guarded<T: Send + 'static>(
             tokio::select! {
                 item = state.rx.recv() => return item.map(|item| (Ok(item), state)),
                 _ = state.tick.tick() => {
-                    let Some(session) = state.session.clone() else { continue };
+                    let Some(credential) = state.credential.clone() else { continue };
                     // A failed check (database away) keeps the stream; the next one decides.
-                    if let Ok(false) = session_live(&state.deps, &session).await {
+                    if let Ok(false) = live(&state.deps, &credential).await {
                         state.ended = true;
                         let error = ApiError::Unauthenticated(
-                            "the session token of this subscription was revoked or expired".into(),
+                            "the credential of this subscription was revoked or expired".into(),
                         );
                         return Some((Err(error.into()), state));
                     }
