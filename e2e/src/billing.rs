@@ -94,9 +94,8 @@ pub async fn play(
             .expect("claim")
             .expect("a queued job");
         assert_eq!(claimed.job.id, job, "the played worker claims the job");
-        queue::start(jobs, job, "played-worker")
-            .await
-            .expect("start");
+        let lease = claimed.lease();
+        queue::start(jobs, &lease).await.expect("start");
         diesel::sql_query(
             "INSERT INTO worker.runs (job_id, attempt, worker_id, driver, machine_type, started_at, finished_at, outcome)
              VALUES ($1, $2, 'played-worker', 'local', $3, $4, $5, $6)",
@@ -121,9 +120,7 @@ pub async fn play(
                 message: "node lost".into(),
             },
         };
-        queue::finish(jobs, job, "played-worker", outcome)
-            .await
-            .expect("finish");
+        queue::finish(jobs, &lease, outcome).await.expect("finish");
     }
     wait_for_events(stack).await;
 }

@@ -16,7 +16,7 @@ use mediamagic_e2e::{
 use mediamagic_jobs::{
     JobsDeps,
     commands::queue::{self, Heartbeat, RunOutcome},
-    domain::signing,
+    domain::{Lease, signing},
 };
 use mediamagic_kit::events::TriggerConfig;
 use serde_json::{Value, json};
@@ -154,6 +154,11 @@ fn uuid(id: &str) -> Uuid {
     id.parse().unwrap()
 }
 
+/// The played worker's lease on the first attempt of `id`.
+fn lease(id: Uuid) -> Lease {
+    Lease::new(id, "worker-1", 1)
+}
+
 /// Plays the worker: claims the next job (it must be `id`) and starts it.
 async fn claim_and_start(deps: &JobsDeps, id: Uuid) {
     let claimed = queue::claim(deps, "cpu", "worker-1")
@@ -161,13 +166,13 @@ async fn claim_and_start(deps: &JobsDeps, id: Uuid) {
         .unwrap()
         .unwrap();
     assert_eq!(claimed.job.id, id);
-    queue::start(deps, id, "worker-1").await.unwrap();
+    queue::start(deps, &lease(id)).await.unwrap();
 }
 
 /// Plays the worker: the run of `id` succeeded without outputs.
 async fn succeed(deps: &JobsDeps, id: Uuid) {
     let outcome = RunOutcome::Succeeded { outputs: vec![] };
-    queue::finish(deps, id, "worker-1", outcome).await.unwrap();
+    queue::finish(deps, &lease(id), outcome).await.unwrap();
 }
 
 #[tokio::test]
@@ -328,9 +333,9 @@ async fn subscribers_see_queued_running_progress_succeeded_in_order_over_websock
         .unwrap()
         .unwrap();
     seen.push(ws.next().await.unwrap());
-    queue::start(&deps, id, "worker-1").await.unwrap();
+    queue::start(&deps, &lease(id)).await.unwrap();
     seen.push(ws.next().await.unwrap());
-    queue::progress(&deps, id, "worker-1", 0.5, Some("half way".into()))
+    queue::progress(&deps, &lease(id), 0.5, Some("half way".into()))
         .await
         .unwrap();
     seen.push(ws.next().await.unwrap());
@@ -383,7 +388,9 @@ async fn a_log_subscriber_that_reconnects_with_its_cursor_gets_exactly_the_missi
             .map(|n| ("stdout".to_owned(), format!("line {n}")))
             .collect::<Vec<_>>()
     };
-    queue::append_logs(&deps, id, 1, lines(1..4)).await.unwrap();
+    queue::append_logs(&deps, &lease(id), lines(1..4))
+        .await
+        .unwrap();
     let query = "subscription($id: ID!, $after: String) { jobLogs(id: $id, after: $after) { cursor line } }";
 
     let mut first =
@@ -396,7 +403,9 @@ async fn a_log_subscriber_that_reconnects_with_its_cursor_gets_exactly_the_missi
         received.push(line["line"].as_str().unwrap().to_owned());
     }
     first.close().await;
-    queue::append_logs(&deps, id, 1, lines(4..7)).await.unwrap();
+    queue::append_logs(&deps, &lease(id), lines(4..7))
+        .await
+        .unwrap();
 
     let mut second = WsSubscription::start(
         &ws_url(&stack),
@@ -641,10 +650,10 @@ async fn cancel_a_queued_job_cancel_a_running_one_and_retry_a_failed_one() {
     assert_eq!(requested.data("/cancelJob/status"), "RUNNING");
     assert_eq!(requested.data("/cancelJob/cancelRequested"), true);
     assert!(matches!(
-        queue::heartbeat(&deps, id, "worker-1").await.unwrap(),
+        queue::heartbeat(&deps, &lease(id)).await.unwrap(),
         Heartbeat::Cancel(_)
     ));
-    queue::finish(&deps, id, "worker-1", RunOutcome::Cancelled)
+    queue::finish(&deps, &lease(id), RunOutcome::Cancelled)
         .await
         .unwrap();
     let stopped = job(&stack, &token, &running).await;
@@ -657,8 +666,7 @@ async fn cancel_a_queued_job_cancel_a_running_one_and_retry_a_failed_one() {
     claim_and_start(&deps, id).await;
     queue::finish(
         &deps,
-        id,
-        "worker-1",
+        &lease(id),
         RunOutcome::Failed {
             code: "EXIT_STATUS".into(),
             message: "ffmpeg exited with status 1".into(),
@@ -854,7 +862,7 @@ async fn a_run_past_its_models_timeout_is_stopped_and_cancelled_with_the_reason(
     // The sweeper asks the worker to stop once the timeout has passed.
     let mut told = Heartbeat::Continue;
     for _ in 0..50 {
-        told = queue::heartbeat(&deps, id, "worker-1").await.unwrap();
+        told = queue::heartbeat(&deps, &lease(id)).await.unwrap();
         if told != Heartbeat::Continue {
             break;
         }
@@ -864,7 +872,7 @@ async fn a_run_past_its_models_timeout_is_stopped_and_cancelled_with_the_reason(
         panic!("the worker was not told to stop");
     };
     assert!(reason.contains("timeout of 1 s"), "{reason}");
-    queue::finish(&deps, id, "worker-1", RunOutcome::Cancelled)
+    queue::finish(&deps, &lease(id), RunOutcome::Cancelled)
         .await
         .unwrap();
 
@@ -914,4 +922,135 @@ async fn a_model_a_job_ran_is_hidden_instead_of_removed_when_deleted() {
         )
         .await;
     assert_eq!(deleted.data("/deleteModel/hidden"), true);
+}
+
+/// Ends the lease of `id` now, as if its worker had been frozen or cut off past it.
+async fn expire_lease(stack: &TestStack, id: Uuid) {
+    use diesel_async::RunQueryDsl;
+    let mut conn = AsyncPgConnection::establish(&stack.infra.database_url)
+        .await
+        .unwrap();
+    diesel::sql_query(
+        "UPDATE jobs.job_control SET lease_expires_at = now() - interval '1 second' WHERE job_id = $1",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(id)
+    .execute(&mut conn)
+    .await
+    .unwrap();
+}
+
+/// Claims the next job as `worker` once the sweeper has queued it again.
+async fn claim_again(deps: &JobsDeps, worker: &str) -> queue::ClaimedJob {
+    for _ in 0..100 {
+        if let Some(claimed) = queue::claim(deps, "cpu", worker).await.unwrap() {
+            return claimed;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the job was not queued again");
+}
+
+fn is_conflict<T: std::fmt::Debug>(result: Result<T, mediamagic_kit::ApiError>) -> bool {
+    matches!(result, Err(mediamagic_kit::ApiError::Conflict(_)))
+}
+
+#[tokio::test]
+async fn a_worker_whose_lease_was_taken_over_can_no_longer_write_anything_for_the_job() {
+    let stack = stack().await;
+    let (token, _, _) = stack.sign_up("fenced").await;
+    let (_, job_id) = deploy_audio_extract(&stack, &token, json!({})).await;
+    let deps = worker(&stack).await;
+    let id = uuid(&job_id);
+    claim_and_start(&deps, id).await;
+    let stale = lease(id);
+    expire_lease(&stack, id).await;
+    let takeover = claim_again(&deps, "worker-2").await;
+    let current = takeover.lease();
+    assert_eq!(current.attempt, 2);
+
+    let stale_writes = [
+        is_conflict(queue::heartbeat(&deps, &stale).await),
+        is_conflict(queue::progress(&deps, &stale, 0.9, Some("stale".into())).await),
+        is_conflict(
+            queue::append_logs(&deps, &stale, vec![("stdout".into(), "stale line".into())]).await,
+        ),
+        is_conflict(queue::finish(&deps, &stale, RunOutcome::Succeeded { outputs: vec![] }).await),
+    ];
+    queue::start(&deps, &current).await.unwrap();
+    queue::append_logs(
+        &deps,
+        &current,
+        vec![("stdout".into(), "current line".into())],
+    )
+    .await
+    .unwrap();
+    queue::finish(&deps, &current, RunOutcome::Succeeded { outputs: vec![] })
+        .await
+        .unwrap();
+
+    assert_eq!(stale_writes, [true; 4], "heartbeat, progress, logs, finish");
+    let done = job(&stack, &token, &job_id).await;
+    assert_eq!(done["status"], "SUCCEEDED");
+    assert_eq!(done["attempts"], 2);
+    assert_ne!(done["message"], "stale");
+    let logs = stack
+        .gql(
+            Cred::Bearer(&token),
+            "query($id: ID!) { job(id: $id) { logs { lines { line } } } }",
+            json!({"id": job_id}),
+        )
+        .await;
+    let text = logs.body.to_string();
+    assert!(
+        text.contains("current line") && !text.contains("stale line"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn the_same_worker_back_on_a_later_attempt_cannot_write_for_the_earlier_one() {
+    let stack = stack().await;
+    let (token, _, _) = stack.sign_up("twice-claimed").await;
+    let (_, job_id) = deploy_audio_extract(&stack, &token, json!({})).await;
+    let deps = worker(&stack).await;
+    let id = uuid(&job_id);
+    claim_and_start(&deps, id).await;
+    expire_lease(&stack, id).await;
+    // The same worker id claims the job again: only the attempt tells the runs apart.
+    let again = claim_again(&deps, "worker-1").await;
+
+    let old_finish = queue::finish(
+        &deps,
+        &lease(id),
+        RunOutcome::Failed {
+            code: "EXIT_STATUS".into(),
+            message: "the first run's late report".into(),
+        },
+    )
+    .await;
+    let new_start = queue::start(&deps, &again.lease()).await;
+
+    assert!(
+        is_conflict(old_finish),
+        "the first attempt's report is refused"
+    );
+    assert!(new_start.is_ok(), "{new_start:?}");
+    assert_eq!(job(&stack, &token, &job_id).await["status"], "RUNNING");
+}
+
+#[tokio::test]
+async fn an_expired_lease_accepts_no_writes_even_before_the_sweeper_runs() {
+    let stack = spawn_stack_with(|config| config.jobs.sweep_interval_ms = 3_600_000).await;
+    let (token, _, _) = stack.sign_up("expired").await;
+    let (_, job_id) = deploy_audio_extract(&stack, &token, json!({})).await;
+    let deps = worker(&stack).await;
+    let id = uuid(&job_id);
+    claim_and_start(&deps, id).await;
+    expire_lease(&stack, id).await;
+
+    let late = queue::finish(&deps, &lease(id), RunOutcome::Succeeded { outputs: vec![] }).await;
+
+    let described = format!("{late:?}");
+    assert!(is_conflict(late), "{described}");
+    assert_eq!(job(&stack, &token, &job_id).await["status"], "RUNNING");
 }

@@ -83,8 +83,8 @@ fn start_worker(
                 };
                 let (deps, seen, done) = (deps.clone(), seen.clone(), done.clone());
                 tokio::spawn(async move {
-                    let id = claimed.job.id;
-                    if let Err(e) = queue::start(&deps, id, "bench-worker").await {
+                    let (id, lease) = (claimed.job.id, claimed.lease());
+                    if let Err(e) = queue::start(&deps, &lease).await {
                         eprintln!("start failed: {e:?}");
                     }
                     {
@@ -96,7 +96,7 @@ fn start_worker(
                     let outcome = RunOutcome::Succeeded {
                         outputs: Vec::new(),
                     };
-                    if let Err(e) = queue::finish(&deps, id, "bench-worker", outcome).await {
+                    if let Err(e) = queue::finish(&deps, &lease, outcome).await {
                         eprintln!("finish failed: {e:?}");
                     }
                     drop(permit);

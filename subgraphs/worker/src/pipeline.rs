@@ -12,7 +12,10 @@ use crate::{
     media_client::MediaSession,
 };
 use chrono::Utc;
-use mediamagic_jobs::commands::queue::{self, ClaimedJob, Heartbeat, RunOutcome};
+use mediamagic_jobs::{
+    commands::queue::{self, ClaimedJob, Heartbeat, RunOutcome},
+    domain::Lease,
+};
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
@@ -148,7 +151,8 @@ async fn run_claimed(
             return Ok((finish(env, job.id, attempt, end, &media).await?, model));
         }
     };
-    if let Err(e) = queue::start(&deps.jobs, job.id, worker).await {
+    let lease = Lease::new(job.id, worker, attempt);
+    if let Err(e) = queue::start(&deps.jobs, &lease).await {
         // Cancelled while scheduled, or the lease is gone: someone else owns the outcome.
         tracing::info!(job = %job.id, error = ?e, "the job was not started");
         return Ok(("abandoned", plan.model));
@@ -156,19 +160,12 @@ async fn run_claimed(
     let lost = CancellationToken::new();
     let heartbeat = tokio::spawn(keep_alive(
         deps.clone(),
-        job.id,
-        env.worker_id.clone(),
+        lease.clone(),
         cancel.clone(),
         lost.clone(),
     ));
     let (events, receiver) = mpsc::channel(256);
-    let forwarder = tokio::spawn(forward_events(
-        deps.clone(),
-        job.id,
-        attempt,
-        env.worker_id.clone(),
-        receiver,
-    ));
+    let forwarder = tokio::spawn(forward_events(deps.clone(), lease.clone(), receiver));
     let ctx = RunContext {
         events,
         cancel: cancel.clone(),
@@ -254,7 +251,7 @@ async fn finish(
     media: &MediaSession,
 ) -> Result<&'static str, WorkerError> {
     let deps = &env.deps.jobs;
-    let worker = env.worker_id.as_str();
+    let lease = Lease::new(job, env.worker_id.as_str(), attempt);
     let (outcome, name) = match end {
         RunEnd::Succeeded(outputs) => match register(job, outputs, media).await {
             Ok(ids) => (RunOutcome::Succeeded { outputs: ids }, "succeeded"),
@@ -279,7 +276,7 @@ async fn finish(
         ),
         RunEnd::Cancelled => (RunOutcome::Cancelled, "cancelled"),
         RunEnd::Released => {
-            queue::release(deps, job, worker).await?;
+            queue::release(deps, &lease).await?;
             return Ok("released");
         }
     };
@@ -287,7 +284,7 @@ async fn finish(
     let mut conn = env.deps.conn().await?;
     db::runs::finish(&mut conn, job, attempt, name).await?;
     drop(conn);
-    queue::finish(deps, job, worker, outcome).await?;
+    queue::finish(deps, &lease, outcome).await?;
     Ok(name)
 }
 
@@ -330,44 +327,53 @@ async fn register(
 }
 
 /// Renews the lease every `worker.heartbeat_ms`; fires `cancel` on a cancel request and
-/// `lost` (with `cancel`) when the lease is gone.
+/// `lost` (with `cancel`) when the lease is gone: refused, or not renewed for as long as a
+/// lease lasts (the database or the network away), since by then the sweeper may have
+/// handed the job to another worker.
 async fn keep_alive(
     deps: WorkerDeps,
-    job: Uuid,
-    worker: Arc<String>,
+    lease: Lease,
     cancel: CancellationToken,
     lost: CancellationToken,
 ) {
+    let job = lease.job;
     let mut tick = tokio::time::interval(Duration::from_millis(deps.config.heartbeat_ms.max(100)));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let lease_lasts =
+        Duration::from_secs(u64::try_from(deps.jobs.config.lease_seconds).unwrap_or(30));
+    let mut renewed = Instant::now();
     loop {
         tick.tick().await;
-        match queue::heartbeat(&deps.jobs, job, &worker).await {
-            Ok(Heartbeat::Continue) => {}
-            Ok(Heartbeat::Cancel(reason)) => {
+        let answer = tokio::time::timeout(lease_lasts, queue::heartbeat(&deps.jobs, &lease)).await;
+        match answer {
+            Ok(Ok(Heartbeat::Continue)) => renewed = Instant::now(),
+            Ok(Ok(Heartbeat::Cancel(reason))) => {
+                renewed = Instant::now();
                 tracing::info!(job = %job, reason, "stopping a run on request");
                 cancel.cancel();
             }
-            Err(mediamagic_kit::ApiError::Conflict(_)) => {
+            Ok(Err(mediamagic_kit::ApiError::Conflict(_))) => {
                 tracing::warn!(job = %job, "lost the lease of a running job; stopping it");
                 lost.cancel();
                 cancel.cancel();
                 return;
             }
-            Err(e) => tracing::warn!(job = %job, error = ?e, "a heartbeat failed"),
+            Ok(Err(e)) => tracing::warn!(job = %job, error = ?e, "a heartbeat failed"),
+            Err(_) => tracing::warn!(job = %job, "a heartbeat timed out"),
+        }
+        if renewed.elapsed() >= lease_lasts {
+            tracing::warn!(job = %job, "the lease could not be renewed in time; stopping the run");
+            lost.cancel();
+            cancel.cancel();
+            return;
         }
     }
 }
 
 /// Sends log lines in batches (every 200 ms or 100 lines) and progress at most every
 /// 250 ms (the last report always), until the run's event channel closes.
-async fn forward_events(
-    deps: WorkerDeps,
-    job: Uuid,
-    attempt: i32,
-    worker: Arc<String>,
-    mut events: mpsc::Receiver<RunEvent>,
-) {
+async fn forward_events(deps: WorkerDeps, lease: Lease, mut events: mpsc::Receiver<RunEvent>) {
+    let (job, attempt) = (lease.job, lease.attempt);
     let mut lines: Vec<(String, String)> = Vec::new();
     let mut progress: Option<(f64, Option<String>)> = None;
     let batch_every = Duration::from_millis(200);
@@ -399,7 +405,7 @@ async fn forward_events(
         if due && !lines.is_empty() {
             last_flush = Instant::now();
             let batch = std::mem::take(&mut lines);
-            if let Err(e) = queue::append_logs(&deps.jobs, job, attempt, batch).await {
+            if let Err(e) = queue::append_logs(&deps.jobs, &lease, batch).await {
                 tracing::warn!(job = %job, error = ?e, "could not store log lines");
             }
         }
@@ -407,7 +413,7 @@ async fn forward_events(
             && let Some((fraction, message)) = progress.take()
         {
             last_progress = Instant::now();
-            if let Err(e) = queue::progress(&deps.jobs, job, &worker, fraction, message).await {
+            if let Err(e) = queue::progress(&deps.jobs, &lease, fraction, message).await {
                 tracing::debug!(job = %job, error = ?e, "could not report progress");
             }
         }

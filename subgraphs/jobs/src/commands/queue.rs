@@ -10,6 +10,7 @@ use crate::{
         rows::{ControlRow, DeploymentRow, JobRow, NewLogRow},
     },
     domain::JobStatus,
+    domain::Lease,
     pubsub::{CANCEL_CHANNEL, logs_channel},
 };
 use chrono::Utc;
@@ -57,6 +58,17 @@ pub struct ClaimedJob {
     pub job: JobRow,
     /// Its control row (lease, timeout).
     pub control: ControlRow,
+}
+
+impl ClaimedJob {
+    /// The fencing token every write of this attempt carries.
+    pub fn lease(&self) -> Lease {
+        Lease::new(
+            self.job.id,
+            self.control.worker_id.clone().unwrap_or_default(),
+            self.job.attempts,
+        )
+    }
 }
 
 fn lease_lost() -> ApiError {
@@ -148,8 +160,8 @@ pub async fn machine_type_load(deps: &JobsDeps) -> ApiResult<Vec<MachineTypeLoad
 }
 
 /// Gives a job back to the queue (the worker is shutting down): not counted as an attempt.
-pub async fn release(deps: &JobsDeps, id: Uuid, worker: &str) -> ApiResult<JobRow> {
-    let job = with_held_job(deps, id, worker, |job, control| {
+pub async fn release(deps: &JobsDeps, lease: &Lease) -> ApiResult<JobRow> {
+    let job = with_held_job(deps, lease, |job, control| {
         job.attempts = (job.attempts - 1).max(0);
         requeue(job, control, "requeued: its worker shut down");
         Ok(())
@@ -159,21 +171,19 @@ pub async fn release(deps: &JobsDeps, id: Uuid, worker: &str) -> ApiResult<JobRo
     Ok(job)
 }
 
-/// Runs `change` on a job `worker` holds, then tells subscribers.
-async fn with_held_job<F>(deps: &JobsDeps, id: Uuid, worker: &str, change: F) -> ApiResult<JobRow>
+/// Runs `change` on the job of `lease` while that attempt holds it (checked in the same
+/// transaction, so a write of an attempt that lost its lease changes nothing), then tells
+/// subscribers.
+async fn with_held_job<F>(deps: &JobsDeps, lease: &Lease, change: F) -> ApiResult<JobRow>
 where
     F: FnOnce(&mut JobRow, &mut ControlRow) -> ApiResult<()> + Send + 'static,
 {
-    let worker = worker.to_owned();
+    let lease = lease.clone();
     let job = transaction(&deps.pool, move |conn| {
         async move {
-            let (mut job, mut control) = db::jobs::lock(conn, id)
+            let (mut job, mut control) = db::jobs::lock_held(conn, &lease)
                 .await?
-                .ok_or_else(|| ApiError::not_found("job"))?;
-            let active = JobStatus::parse(&job.status).is_some_and(JobStatus::is_active);
-            if !active || control.worker_id.as_deref() != Some(worker.as_str()) {
-                return Err(lease_lost());
-            }
+                .ok_or_else(lease_lost)?;
             change(&mut job, &mut control)?;
             db::jobs::save(conn, &job).await?;
             db::jobs::save_control(conn, &control).await?;
@@ -187,8 +197,8 @@ where
 }
 
 /// The run started: the job is `running`.
-pub async fn start(deps: &JobsDeps, id: Uuid, worker: &str) -> ApiResult<JobRow> {
-    with_held_job(deps, id, worker, |job, _| {
+pub async fn start(deps: &JobsDeps, lease: &Lease) -> ApiResult<JobRow> {
+    with_held_job(deps, lease, |job, _| {
         job.status = JobStatus::Running.as_str().to_owned();
         job.started_at = Some(Utc::now());
         Ok(())
@@ -197,12 +207,12 @@ pub async fn start(deps: &JobsDeps, id: Uuid, worker: &str) -> ApiResult<JobRow>
 }
 
 /// Renews the lease; says whether to stop (a cancel request, a deadline, a timeout).
-pub async fn heartbeat(deps: &JobsDeps, id: Uuid, worker: &str) -> ApiResult<Heartbeat> {
+pub async fn heartbeat(deps: &JobsDeps, lease: &Lease) -> ApiResult<Heartbeat> {
     let mut conn = deps.conn().await?;
-    if !db::jobs::renew_lease(&mut conn, id, worker, deps.config.lease_seconds).await? {
+    if !db::jobs::renew_lease(&mut conn, lease, deps.config.lease_seconds).await? {
         return Err(lease_lost());
     }
-    let control = db::jobs::controls(&mut conn, &[id])
+    let control = db::jobs::controls(&mut conn, &[lease.job])
         .await?
         .into_iter()
         .next();
@@ -217,8 +227,7 @@ pub async fn heartbeat(deps: &JobsDeps, id: Uuid, worker: &str) -> ApiResult<Hea
 /// Reports progress (0..1, clamped) and an optional message.
 pub async fn progress(
     deps: &JobsDeps,
-    id: Uuid,
-    worker: &str,
+    lease: &Lease,
     fraction: f64,
     message: Option<String>,
 ) -> ApiResult<JobRow> {
@@ -228,7 +237,7 @@ pub async fn progress(
             "progress must be a number in 0..1",
         ));
     }
-    with_held_job(deps, id, worker, move |job, _| {
+    with_held_job(deps, lease, move |job, _| {
         job.progress = fraction.clamp(0.0, 1.0);
         job.message = message;
         Ok(())
@@ -236,11 +245,11 @@ pub async fn progress(
     .await
 }
 
-/// Appends log lines of the current attempt (each cut to `jobs.max_log_line_bytes`).
+/// Appends log lines of the attempt of `lease` (each cut to `jobs.max_log_line_bytes`)
+/// while it holds the job.
 pub async fn append_logs(
     deps: &JobsDeps,
-    id: Uuid,
-    attempt: i32,
+    lease: &Lease,
     lines: Vec<(String, String)>,
 ) -> ApiResult<()> {
     if lines.is_empty() {
@@ -250,15 +259,27 @@ pub async fn append_logs(
     let rows: Vec<NewLogRow> = lines
         .into_iter()
         .map(|(stream, line)| NewLogRow {
-            job_id: id,
-            attempt,
+            job_id: lease.job,
+            attempt: lease.attempt,
             stream,
             line: cut(line, limit),
         })
         .collect();
-    let mut conn = deps.conn().await?;
-    if let Some(last) = db::logs::append(&mut conn, &rows).await? {
-        deps.hub.publish(&logs_channel(id), &last.to_string()).await;
+    let held = lease.clone();
+    let last = transaction(&deps.pool, move |conn| {
+        async move {
+            db::jobs::lock_held(conn, &held)
+                .await?
+                .ok_or_else(lease_lost)?;
+            Ok(db::logs::append(conn, &rows).await?)
+        }
+        .scope_boxed()
+    })
+    .await?;
+    if let Some(last) = last {
+        deps.hub
+            .publish(&logs_channel(lease.job), &last.to_string())
+            .await;
     }
     Ok(())
 }
@@ -275,13 +296,8 @@ fn cut(mut line: String, limit: usize) -> String {
 }
 
 /// Ends a run. Infrastructure failures go back to the queue while attempts remain.
-pub async fn finish(
-    deps: &JobsDeps,
-    id: Uuid,
-    worker: &str,
-    outcome: RunOutcome,
-) -> ApiResult<JobRow> {
-    let job = with_held_job(deps, id, worker, move |job, control| {
+pub async fn finish(deps: &JobsDeps, lease: &Lease, outcome: RunOutcome) -> ApiResult<JobRow> {
+    let job = with_held_job(deps, lease, move |job, control| {
         let now = Utc::now();
         control.worker_id = None;
         control.lease_expires_at = None;

@@ -5,6 +5,7 @@ use super::{
     rows::{ControlRow, JobRow},
     schema::{deployments, job_control, jobs},
 };
+use crate::domain::Lease;
 use chrono::{DateTime, Utc};
 use diesel::{
     prelude::*,
@@ -234,23 +235,46 @@ pub async fn claim(
     Ok(Some(id))
 }
 
-/// Extends `worker`'s lease on a job; false when the worker no longer holds it.
+/// Extends the lease of `lease`'s attempt; false when that attempt no longer holds the job
+/// (another worker or attempt has it, it ended, or the lease already expired).
 pub async fn renew_lease(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
-    worker: &str,
+    lease: &Lease,
     lease_seconds: i64,
 ) -> QueryResult<bool> {
     diesel::sql_query(
-        "UPDATE jobs.job_control SET lease_expires_at = now() + make_interval(secs => $3), \
-         updated_at = now() WHERE job_id = $1 AND worker_id = $2",
+        "UPDATE jobs.job_control c SET lease_expires_at = now() + make_interval(secs => $4), \
+         updated_at = now() FROM jobs.jobs j \
+         WHERE c.job_id = $1 AND c.worker_id = $2 AND j.id = c.job_id AND j.attempts = $3 \
+           AND j.status IN ('scheduled', 'running') AND c.lease_expires_at > now()",
     )
-    .bind::<SqlUuid, _>(id)
-    .bind::<Text, _>(worker)
+    .bind::<SqlUuid, _>(lease.job)
+    .bind::<Text, _>(&lease.worker)
+    .bind::<Integer, _>(lease.attempt)
     .bind::<Integer, _>(lease_seconds as i32)
     .execute(conn)
     .await
     .map(|n| n == 1)
+}
+
+/// Locks the job and its control row while `lease`'s attempt holds it: this worker, this
+/// attempt, an active status and a lease that has not expired (by the database's clock).
+pub async fn lock_held(
+    conn: &mut AsyncPgConnection,
+    lease: &Lease,
+) -> QueryResult<Option<(JobRow, ControlRow)>> {
+    jobs::table
+        .inner_join(job_control::table)
+        .filter(jobs::id.eq(lease.job))
+        .filter(jobs::attempts.eq(lease.attempt))
+        .filter(jobs::status.eq_any(["scheduled", "running"]))
+        .filter(job_control::worker_id.eq(&lease.worker))
+        .filter(job_control::lease_expires_at.gt(diesel::dsl::now))
+        .select((JobRow::as_select(), ControlRow::as_select()))
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
 }
 
 /// Saves a job's changed state.

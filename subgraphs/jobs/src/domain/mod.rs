@@ -1,9 +1,11 @@
 //! Job domain types: statuses, callback URLs (with the SSRF rule), Standard Webhooks signing
-//! and its secrets sealed at rest.
+//! and its secrets sealed at rest, the fencing token of a job attempt.
 
 pub mod callback;
+pub mod lease;
 pub mod secret_box;
 pub mod signing;
 pub mod status;
 
+pub use lease::Lease;
 pub use status::JobStatus;
