@@ -9,6 +9,7 @@ use mediamagic_kit::{
     db,
     events::dispatcher::{Dispatcher, EventMetrics},
     metrics::Metrics,
+    redis_link::RedisLink,
     server,
     tokens::{TokenIssuer, TokenVerifier},
 };
@@ -50,10 +51,9 @@ pub type Background = Box<dyn FnOnce(CancellationToken) -> JoinHandle<()> + Send
 /// Builds the accounts service.
 pub async fn accounts_service(config: &PlatformConfig, infra: &Infra) -> anyhow::Result<Service> {
     let pool = db::pool(&infra.database_url, config.database.max_connections)?;
-    let redis = mediamagic_kit::redis::connect(&infra.redis_url).await?;
     let deps = AccountsDeps {
         pool,
-        redis,
+        redis: RedisLink::new(&infra.redis_url),
         sessions: Arc::new(TokenIssuer::from_hex(&infra.keys.root_private_key)?),
         internal: TokenVerifier::from_hex(&infra.keys.internal_public_key)?,
         internal_secret: Arc::new(infra.keys.internal_secret.clone()),
@@ -68,6 +68,7 @@ pub async fn accounts_service(config: &PlatformConfig, infra: &Infra) -> anyhow:
         Err(err) => tracing::warn!(error = ?err, "could not grant admins from config"),
     }
     let metrics = Metrics::new("accounts")?;
+    deps.redis.register(&metrics.registry)?;
     let triggers = mediamagic_accounts::events::triggers(&deps, &config.events.triggers);
     let dispatcher = Dispatcher::new(
         deps.pool.clone(),
@@ -168,8 +169,7 @@ pub async fn media_service(
 pub async fn jobs_deps(config: &PlatformConfig, infra: &Infra) -> anyhow::Result<JobsDeps> {
     let pool = db::pool(&infra.database_url, config.database.max_connections)?;
     let internal = TokenVerifier::from_hex(&infra.keys.internal_public_key)?;
-    let redis = mediamagic_kit::redis::connect(&infra.redis_url).await?;
-    let hub = mediamagic_jobs::Hub::start(redis, infra.redis_url.clone()).await?;
+    let hub = mediamagic_jobs::Hub::start(RedisLink::new(&infra.redis_url)).await;
     let media_url = config.jobs.media_url.clone().unwrap_or_else(|| {
         format!(
             "http://{}:{}/graphql",
@@ -210,6 +210,7 @@ pub async fn jobs_service(config: &PlatformConfig, infra: &Infra) -> anyhow::Res
          secrets with it (`mediamagic tokens keygen` prints one)"
     );
     let metrics = Metrics::new("jobs")?;
+    deps.hub.redis().register(&metrics.registry)?;
     let triggers = mediamagic_jobs::events::triggers(&deps, &config.events.triggers);
     let dispatcher = Dispatcher::new(
         deps.pool.clone(),
@@ -264,6 +265,7 @@ pub async fn worker_deps(
 pub async fn worker_service(config: &PlatformConfig, infra: &Infra) -> anyhow::Result<Service> {
     let metrics = Metrics::new("worker")?;
     let deps = worker_deps(config, infra, &metrics).await?;
+    deps.jobs.hub.redis().register(&metrics.registry)?;
     let background: Option<Background> = config.worker.enabled.then(|| {
         let deps = deps.clone();
         Box::new(move |shutdown| tokio::spawn(mediamagic_worker::worker::run(deps, shutdown)))

@@ -102,9 +102,24 @@ pub async fn spawn_stack() -> TestStack {
 
 /// [`spawn_stack`] with the platform config adjusted first.
 pub async fn spawn_stack_with(adjust: impl FnOnce(&mut PlatformConfig)) -> TestStack {
+    spawn_stack_on(None, testing::redis_url(), adjust).await
+}
+
+/// [`spawn_stack_with`] on the Redis at `redis_url`, and on the (migrated) database at
+/// `database_url` when given: a test's own servers, for fault tests that stop them, instead
+/// of the shared test servers.
+pub async fn spawn_stack_on(
+    database_url: Option<String>,
+    redis_url: String,
+    adjust: impl FnOnce(&mut PlatformConfig),
+) -> TestStack {
+    let database_url = match database_url {
+        Some(url) => url,
+        None => testing::test_database().await,
+    };
     let infra = Infra {
-        database_url: testing::test_database().await,
-        redis_url: testing::redis_url(),
+        database_url,
+        redis_url,
         keys: Keys::generate(),
     };
     let mut config: PlatformConfig =

@@ -48,6 +48,7 @@ fn fast(retries: i32) -> TriggerConfig {
     TriggerConfig {
         retries,
         base_interval_ms: 20,
+        max_interval_ms: None,
         timeout_ms: 2_000,
         concurrency: 8,
         lease_margin_ms: 30_000,
@@ -362,6 +363,7 @@ async fn killing_a_dispatcher_mid_batch_loses_nothing() {
     let config = TriggerConfig {
         retries: 3,
         base_interval_ms: 20,
+        max_interval_ms: None,
         timeout_ms: 1_000,
         concurrency: 50,
         lease_margin_ms: 0,

@@ -228,7 +228,7 @@ impl RouterPlugin for AuthPlugin {
                         payload,
                         GraphQLError::from_message_and_code(
                             "credentials cannot be checked right now; try again",
-                            "INTERNAL",
+                            "UNAVAILABLE",
                         ),
                         StatusCode::SERVICE_UNAVAILABLE,
                     );

@@ -13,9 +13,10 @@
 //! - `Authorization: Bearer <JWT>` from the configured OIDC issuer: verified against its JWKS;
 //!   the user is provisioned at the accounts service on first sight.
 
-use crate::{config::OidcConfig, redis_link::RedisLink};
+use crate::config::OidcConfig;
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{DecodingKey, Validation, jwk::JwkSet};
+use mediamagic_kit::redis_link::RedisLink;
 use mediamagic_kit::{
     AccountKind, Scope,
     redis::{
@@ -130,7 +131,8 @@ impl CredentialChecker {
         match self.redis.connection().await {
             Ok(redis) => Some(redis),
             Err(e) => {
-                tracing::warn!(error = %e, "Redis unavailable: credentials checked at accounts");
+                // The link logs entering and leaving degraded mode; this is every request.
+                tracing::debug!(error = %e, "Redis unavailable: credentials checked at accounts");
                 None
             }
         }
@@ -140,9 +142,12 @@ impl CredentialChecker {
     /// platform: a miss); a failed read drops the connection for this check.
     async fn cached(&self, redis: &mut Option<ConnectionManager>, key: &str) -> Option<String> {
         let sealed = match redis.as_mut()?.get::<_, Option<String>>(key).await {
-            Ok(value) => value?,
+            Ok(value) => {
+                self.redis.succeeded();
+                value?
+            }
             Err(e) => {
-                tracing::warn!(error = %e, "Redis read failed: credentials checked at accounts");
+                self.redis.failed(&e);
                 *redis = None;
                 return None;
             }
@@ -175,6 +180,7 @@ impl CredentialChecker {
             .query_async(connection)
             .await;
         if let Err(e) = written {
+            self.redis.failed(&e);
             tracing::warn!(error = %e, "could not cache a credential state");
         }
     }

@@ -21,7 +21,6 @@ pub mod paths;
 pub mod playground_plugin;
 pub mod rate_limit;
 pub mod rate_limit_plugin;
-pub mod redis_link;
 
 pub use auth_plugin::AuthPlugin;
 pub use forward_plugin::ForwardPlugin;

@@ -6,7 +6,7 @@
 //! account's, for example); it passes only if every bucket has room, and only then is each
 //! bucket charged, so refused requests cost nothing.
 
-use crate::redis_link::RedisLink;
+use mediamagic_kit::redis_link::RedisLink;
 use std::{
     collections::HashMap,
     sync::Mutex,
@@ -137,14 +137,14 @@ impl Limiter {
         match self.check_in_redis(buckets).await {
             Ok(decision) => decision,
             Err(e) => {
-                tracing::warn!(error = %e, "rate limits decided locally: Redis unavailable");
+                tracing::debug!(error = %e, "rate limits decided locally: Redis unavailable");
                 self.check_locally(buckets)
             }
         }
     }
 
     async fn check_in_redis(&self, buckets: &[Bucket]) -> Result<Decision, String> {
-        let mut redis = self.redis.connection().await?;
+        let mut redis = self.redis.connection().await.map_err(|e| e.to_string())?;
         let mut command = redis::cmd("EVAL");
         command.arg(GCRA_SCRIPT).arg(buckets.len());
         for bucket in buckets {
@@ -156,10 +156,16 @@ impl Limiter {
                 .arg(bucket.rate.tolerance_us());
         }
         let answer: Vec<i64> =
-            tokio::time::timeout(REDIS_DECISION_TIMEOUT, command.query_async(&mut redis))
+            match tokio::time::timeout(REDIS_DECISION_TIMEOUT, command.query_async(&mut redis))
                 .await
-                .map_err(|_| "Redis did not answer in time".to_owned())?
-                .map_err(|e| e.to_string())?;
+            {
+                Ok(Ok(answer)) => {
+                    self.redis.succeeded();
+                    answer
+                }
+                Ok(Err(e)) => return Err(self.redis.failed(&e).to_string()),
+                Err(_) => return Err(self.redis.failed(&"no answer in 250 ms").to_string()),
+            };
         let [allowed, tightest, remaining, reset_us, retry_us] = answer[..] else {
             return Err(format!("unexpected rate-limit answer {answer:?}"));
         };

@@ -24,8 +24,21 @@ pub const SESSION_REVOKED: &str = "session_revoked";
 pub const TRIGGERS: &[&str] = &[API_KEY_REVOKED, SESSION_REVOKED];
 
 /// Every trigger this subgraph owns, with settings from `configs` (by name) or defaults.
+/// Retries of the revocation triggers when not configured.
+pub const REVOCATION_RETRIES: i32 = 120;
+
+/// The accounts service's event triggers.
 pub fn triggers(deps: &AccountsDeps, configs: &HashMap<String, TriggerConfig>) -> Vec<Trigger> {
-    let config = |name: &str| configs.get(name).cloned().unwrap_or_default();
+    // A revocation must reach the cache soon after Redis is back, and keep being retried
+    // until any `ok` state cached before it has expired (300 s): without a configured
+    // policy these triggers retry every 5 s at most, 120 times (over 8 minutes).
+    let config = |name: &str| {
+        configs.get(name).cloned().unwrap_or(TriggerConfig {
+            retries: REVOCATION_RETRIES,
+            max_interval_ms: Some(5_000),
+            ..TriggerConfig::default()
+        })
+    };
     let (keys, sessions) = (deps.clone(), deps.clone());
     vec![
         Trigger::new(API_KEY_REVOKED, config(API_KEY_REVOKED), move |event| {

@@ -17,7 +17,7 @@ use mediamagic_kit::{
     db::DbPool,
     events::{Trigger, webhook},
     metrics::Metrics,
-    redis::ConnectionManager,
+    redis_link::RedisLink,
     server::{KitState, service_app},
     tokens::{TokenIssuer, TokenVerifier},
 };
@@ -31,8 +31,9 @@ pub use graphql::{AccountsSchema, build_schema};
 pub struct AccountsDeps {
     /// Postgres pool.
     pub pool: DbPool,
-    /// Redis (revocations, API-key cache invalidation, log-in rate limits).
-    pub redis: ConnectionManager,
+    /// Redis: the router's credential cache, where revocations are written (best effort;
+    /// the truth is in Postgres and the event handlers write them again).
+    pub redis: RedisLink,
     /// Signs session tokens with the platform root key.
     pub sessions: Arc<TokenIssuer>,
     /// Verifies the router's internal tokens.
@@ -57,6 +58,7 @@ pub fn app(
     let schema = build_schema(Some(deps.clone()), Some(&metrics));
     let kit = KitState {
         pool: deps.pool.clone(),
+        redis: Some(deps.redis.clone()),
         verifier: deps.internal.clone(),
         metrics,
     };

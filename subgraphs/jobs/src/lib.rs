@@ -85,6 +85,7 @@ pub fn app(
     let schema = build_schema(Some(deps.clone()), Some(&metrics));
     let kit = KitState {
         pool: deps.pool.clone(),
+        redis: Some(deps.hub.redis().clone()),
         verifier: deps.internal.clone(),
         metrics,
     };

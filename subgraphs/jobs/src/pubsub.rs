@@ -1,10 +1,20 @@
 //! Change signals over Redis pub/sub, so every jobs instance (and the worker) hears about
 //! every change. Messages only say *what* changed; the state itself is always read from
 //! Postgres. Each instance holds one pattern subscription and fans messages out in process.
+//!
+//! Signals are an accelerator, never needed for correctness: without Redis the hub starts
+//! anyway, keeps trying to subscribe, and [`Hub::poll_interval`] tells subscription streams
+//! and idle workers to re-read Postgres at a bounded, faster rate until signals flow again.
 
 use futures::StreamExt;
-use mediamagic_kit::redis::ConnectionManager;
-use std::time::Duration;
+use mediamagic_kit::redis_link::RedisLink;
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
@@ -32,43 +42,88 @@ const PATTERN: &str = "mm:job*";
 /// One message: (channel, payload).
 pub type Signal = (String, String);
 
+/// Re-read interval of subscription streams while signals flow (a safety net).
+pub const POLL_WHEN_SIGNALLED: Duration = Duration::from_secs(2);
+/// Re-read interval while the signal subscription is down (Redis away).
+pub const POLL_WITHOUT_SIGNALS: Duration = Duration::from_millis(500);
+/// Longest the first subscription may take before `start` returns without it.
+const FIRST_SUBSCRIBE_WAIT: Duration = Duration::from_secs(1);
+
 /// Publishes signals and hands out in-process subscriptions.
 #[derive(Clone)]
 pub struct Hub {
-    redis: ConnectionManager,
+    redis: RedisLink,
     sender: broadcast::Sender<Signal>,
+    /// Whether the pattern subscription is up (signals arrive).
+    subscribed: Arc<AtomicBool>,
 }
 
 impl Hub {
-    /// Subscribes (so no signal published after this returns is missed), then keeps the
-    /// subscription in a task that reconnects on its own.
-    pub async fn start(
-        redis: ConnectionManager,
-        redis_url: String,
-    ) -> Result<Self, redis::RedisError> {
+    /// Subscribes (so no signal published after this returns is missed while Redis is up),
+    /// then keeps the subscription in a task that reconnects on its own. Without Redis it
+    /// returns anyway after a second, and keeps trying in the background.
+    pub async fn start(redis: RedisLink) -> Self {
         let (sender, _) = broadcast::channel(4096);
-        let first = subscribe(&redis_url).await?;
+        let subscribed = Arc::new(AtomicBool::new(false));
+        let url = redis.url().to_owned();
+        let first = match tokio::time::timeout(FIRST_SUBSCRIBE_WAIT, subscribe(&url)).await {
+            Ok(Ok(stream)) => Some(stream),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "job signals unavailable; polling until Redis is back");
+                None
+            }
+            Err(_) => {
+                tracing::warn!("job signals unavailable (Redis hung); polling until it is back");
+                None
+            }
+        };
+        subscribed.store(first.is_some(), Ordering::Relaxed);
         let forward = sender.clone();
+        let up = subscribed.clone();
         tokio::spawn(async move {
-            let mut messages = Some(first);
+            let mut messages = first;
             loop {
                 let stream = match messages.take() {
                     Some(stream) => stream,
-                    None => match subscribe(&redis_url).await {
-                        Ok(stream) => stream,
-                        Err(e) => {
-                            tracing::warn!(error = %e, "job signal subscription failed; retrying");
+                    None => match tokio::time::timeout(FIRST_SUBSCRIBE_WAIT, subscribe(&url)).await
+                    {
+                        Ok(Ok(stream)) => {
+                            tracing::info!("job signal subscription restored");
+                            stream
+                        }
+                        _ => {
                             tokio::time::sleep(Duration::from_millis(500)).await;
                             continue;
                         }
                     },
                 };
+                up.store(true, Ordering::Relaxed);
                 forward_all(stream, &forward).await;
-                tracing::warn!("job signal subscription lost; reconnecting");
+                up.store(false, Ordering::Relaxed);
+                tracing::warn!("job signal subscription lost; polling while reconnecting");
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
         });
-        Ok(Self { redis, sender })
+        Self {
+            redis,
+            sender,
+            subscribed,
+        }
+    }
+
+    /// How often listeners should re-read Postgres without a signal: rarely while signals
+    /// flow, often (still bounded) while they do not.
+    pub fn poll_interval(&self) -> Duration {
+        if self.subscribed.load(Ordering::Relaxed) && !self.redis.is_degraded() {
+            POLL_WHEN_SIGNALLED
+        } else {
+            POLL_WITHOUT_SIGNALS
+        }
+    }
+
+    /// The Redis link signals go through (readiness reports, metrics).
+    pub fn redis(&self) -> &RedisLink {
+        &self.redis
     }
 
     /// Receives every signal from now on (filter by channel).
@@ -76,16 +131,22 @@ impl Hub {
         self.sender.subscribe()
     }
 
-    /// Publishes `payload` on `channel` (best effort: subscribers also re-read on their own).
+    /// Publishes `payload` on `channel` (best effort: subscribers also re-read on their own,
+    /// and at once fail fast while Redis is degraded).
     pub async fn publish(&self, channel: &str, payload: &str) {
-        let mut redis = self.redis.clone();
-        let sent: Result<i64, redis::RedisError> = redis::cmd("PUBLISH")
-            .arg(channel)
-            .arg(payload)
-            .query_async(&mut redis)
+        let (channel, payload) = (channel.to_owned(), payload.to_owned());
+        let sent = self
+            .redis
+            .run(|mut redis| async move {
+                redis::cmd("PUBLISH")
+                    .arg(channel)
+                    .arg(payload)
+                    .query_async::<i64>(&mut redis)
+                    .await
+            })
             .await;
         if let Err(e) = sent {
-            tracing::warn!(channel, error = %e, "could not publish a job signal");
+            tracing::debug!(error = %e, "could not publish a job signal");
         }
     }
 

@@ -11,6 +11,7 @@ use diesel_async::{
     },
 };
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use std::time::Duration;
 
 /// Every migration of the platform, one Postgres schema per subgraph plus `events`.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
@@ -32,12 +33,47 @@ pub enum DbError {
 }
 
 /// Builds a pool of at most `max_size` connections to `url`.
+///
+/// Every wait is bounded, so a hung or restarting Postgres fails requests fast instead of
+/// holding them: a free connection is waited for at most [`POOL_WAIT`], a new one takes at
+/// most [`CONNECT_TIMEOUT`], a reused one is checked within [`RECYCLE_TIMEOUT`] (broken
+/// connections are replaced, so the pool recovers by itself after a restart), and each
+/// statement runs at most [`STATEMENT_TIMEOUT`] (Postgres cancels it).
 pub fn pool(url: &str, max_size: usize) -> Result<DbPool, DbError> {
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(bounded_url(url));
     Pool::builder(manager)
         .max_size(max_size)
+        .runtime(deadpool::Runtime::Tokio1)
+        .wait_timeout(Some(POOL_WAIT))
+        .create_timeout(Some(CONNECT_TIMEOUT))
+        .recycle_timeout(Some(RECYCLE_TIMEOUT))
         .build()
         .map_err(|err| DbError::Pool(err.to_string()))
+}
+
+/// Longest a request waits for a free pooled connection.
+pub const POOL_WAIT: Duration = Duration::from_secs(5);
+/// Longest opening a connection may take.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// Longest checking a reused connection may take.
+pub const RECYCLE_TIMEOUT: Duration = Duration::from_secs(2);
+/// Longest one statement may run.
+pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// `url` with the session limits every pooled connection gets (statement timeout, idle
+/// transactions, connect timeout), unless the URL sets `options` itself.
+fn bounded_url(url: &str) -> String {
+    if url.contains("options=") {
+        return url.to_owned();
+    }
+    let separator = if url.contains('?') { '&' } else { '?' };
+    let statement_ms = STATEMENT_TIMEOUT.as_millis();
+    format!(
+        "{url}{separator}connect_timeout={}&options=-c%20statement_timeout%3D{statement_ms}\
+         %20-c%20idle_in_transaction_session_timeout%3D{}",
+        CONNECT_TIMEOUT.as_secs(),
+        statement_ms * 2
+    )
 }
 
 /// Applies pending migrations; returns the versions it applied.

@@ -35,6 +35,8 @@ pub enum ApiError {
     PayloadTooLarge(String),
     /// Spending would pass the account's hard budget; the message carries the figures.
     BudgetExceeded(String),
+    /// A dependency (the database) is down, hung or overloaded: nothing was done; retry.
+    Unavailable(String),
     /// Anything unexpected. The detail is logged, never sent.
     Internal(anyhow::Error),
 }
@@ -49,7 +51,8 @@ impl ApiError {
             | ApiError::Conflict(m)
             | ApiError::RateLimited(m)
             | ApiError::PayloadTooLarge(m)
-            | ApiError::BudgetExceeded(m) => m.clone(),
+            | ApiError::BudgetExceeded(m)
+            | ApiError::Unavailable(m) => m.clone(),
             ApiError::BadUserInput { message, .. } => message.clone(),
             ApiError::Internal(_) => "internal error".to_owned(),
         }
@@ -66,6 +69,7 @@ impl ApiError {
             ApiError::RateLimited(_) => "RATE_LIMITED",
             ApiError::PayloadTooLarge(_) => "PAYLOAD_TOO_LARGE",
             ApiError::BudgetExceeded(_) => "BUDGET_EXCEEDED",
+            ApiError::Unavailable(_) => "UNAVAILABLE",
             ApiError::Internal(_) => "INTERNAL",
         }
     }
@@ -106,6 +110,7 @@ impl ApiError {
             ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::BudgetExceeded(_) => StatusCode::PAYMENT_REQUIRED,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -115,8 +120,17 @@ impl From<diesel::result::Error> for ApiError {
     fn from(err: diesel::result::Error) -> Self {
         // Text Postgres cannot store (a NUL character, in text or jsonb) is the client's
         // input, wherever it slipped past the request check.
-        if let diesel::result::Error::DatabaseError(_, info) = &err {
+        if let diesel::result::Error::DatabaseError(kind, info) = &err {
             let message = info.message();
+            // The statement ran past its timeout, or the server went away under it (a
+            // restart): a transaction that failed this way changed nothing.
+            if message.contains("statement timeout")
+                || message.contains("terminating connection")
+                || matches!(kind, diesel::result::DatabaseErrorKind::ClosedConnection)
+            {
+                tracing::warn!(error = %message, "database unavailable");
+                return ApiError::Unavailable(DATABASE_UNAVAILABLE.into());
+            }
             if message.contains("invalid byte sequence")
                 || message.contains("unsupported Unicode escape sequence")
             {
@@ -181,9 +195,21 @@ mod unstorable_tests {
     }
 }
 
+/// What clients are told when the database cannot answer in time.
+pub const DATABASE_UNAVAILABLE: &str =
+    "the database is unavailable or overloaded right now; nothing was changed, try again";
+
 impl From<diesel_async::pooled_connection::deadpool::PoolError> for ApiError {
     fn from(err: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
-        ApiError::Internal(err.into())
+        use diesel_async::pooled_connection::deadpool::PoolError;
+        match err {
+            // No connection within the pool's bounds: Postgres down, restarting or hung.
+            PoolError::Timeout(_) | PoolError::Backend(_) => {
+                tracing::warn!(error = %err, "database unavailable");
+                ApiError::Unavailable(DATABASE_UNAVAILABLE.into())
+            }
+            other => ApiError::Internal(other.into()),
+        }
     }
 }
 

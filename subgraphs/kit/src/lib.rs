@@ -19,6 +19,7 @@ pub mod local_services;
 pub mod metrics;
 pub mod pagination;
 pub mod redis;
+pub mod redis_link;
 pub mod server;
 pub mod telemetry;
 pub mod tokens;

@@ -33,6 +33,8 @@ use tokio::net::TcpListener;
 pub struct KitState {
     /// Database pool (for readiness).
     pub pool: DbPool,
+    /// The service's Redis link, when it has one (reported by readiness).
+    pub redis: Option<crate::redis_link::RedisLink>,
     /// Verifier of the router's internal tokens.
     pub verifier: TokenVerifier,
     /// The service's metrics.
@@ -68,7 +70,13 @@ where
             get(metrics_handler).with_state(kit.metrics.clone()),
         )
         .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz).with_state(kit.pool.clone()))
+        .route(
+            "/readyz",
+            get(health::readyz).with_state(health::Readiness {
+                pool: kit.pool.clone(),
+                redis: kit.redis.clone(),
+            }),
+        )
         .layer(middleware::from_fn_with_state(
             kit.metrics.clone(),
             track_http,
@@ -120,9 +128,24 @@ async fn graphql_handler<E: Executor>(
     if let Some(token) = forwarded_token(&headers) {
         request = request.data(token);
     }
-    let response = state.executor.execute(request).await;
-    GraphQLResponse::from(response).into_response()
+    match tokio::time::timeout(GRAPHQL_TIMEOUT, state.executor.execute(request)).await {
+        Ok(response) => GraphQLResponse::from(response).into_response(),
+        // A hung dependency: answer instead of holding the caller. A transaction still
+        // open is dropped with the future (rolled back); one that committed has happened.
+        Err(_) => {
+            tracing::warn!("a GraphQL request ran past its timeout");
+            graphql_error_response(ApiError::Unavailable(format!(
+                "the request did not finish within {} s; it may not have taken effect \
+                 (retry mutations with their idempotency key)",
+                GRAPHQL_TIMEOUT.as_secs()
+            )))
+        }
+    }
 }
+
+/// Longest a GraphQL query or mutation may run on a subgraph (under the router's 30 s
+/// subgraph timeout, so the caller gets this code rather than a gateway error).
+pub const GRAPHQL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(25);
 
 async fn ws_handler<Q, M, S>(
     State(state): State<GraphqlState<Schema<Q, M, S>>>,

@@ -62,6 +62,7 @@ pub fn app(
     let schema = build_schema(Some(deps.clone()), Some(&metrics));
     let kit = KitState {
         pool: deps.pool.clone(),
+        redis: None,
         verifier: deps.internal.clone(),
         metrics,
     };

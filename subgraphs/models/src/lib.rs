@@ -57,6 +57,7 @@ pub fn app(deps: ModelsDeps, metrics: Metrics) -> axum::Router {
     let schema = build_schema(Some(deps.clone()), Some(&metrics));
     let kit = KitState {
         pool: deps.pool.clone(),
+        redis: None,
         verifier: deps.internal.clone(),
         metrics,
     };

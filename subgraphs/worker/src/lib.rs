@@ -58,6 +58,7 @@ pub fn app(deps: WorkerDeps, metrics: Metrics) -> axum::Router {
     let schema = build_schema(Some(deps.clone()), Some(&metrics));
     let kit = KitState {
         pool: deps.jobs.pool.clone(),
+        redis: Some(deps.jobs.hub.redis().clone()),
         verifier: deps.internal.clone(),
         metrics,
     };

@@ -74,22 +74,17 @@ pub async fn log_in(deps: &AccountsDeps, email: &str, password: &str) -> ApiResu
     let wrong = || ApiError::Unauthenticated("wrong email or password".into());
     let email = Email::parse(email).map_err(|_| wrong())?;
     let password = Password::for_login(password)?;
-    let failures_key = format!("mm:login-failures:{}", email.as_str());
-    let mut redis = deps.redis.clone();
-    // Every attempt is counted before its password is checked (one atomic step), so
-    // parallel guesses cannot all pass the check; a success clears the count.
-    let attempts: u32 = redis.incr(&failures_key, 1).await?;
-    if attempts == 1 {
-        let _: bool = redis
-            .expire(&failures_key, deps.config.login_window_seconds as i64)
-            .await?;
-    }
-    if attempts > deps.config.login_max_failures {
+    // Every attempt is counted before its password is checked (one atomic step, in
+    // Postgres so the limit holds without Redis), so parallel guesses cannot all pass the
+    // check; a success clears the count.
+    let mut conn = deps.conn().await?;
+    let window = i64::try_from(deps.config.login_window_seconds).unwrap_or(i64::MAX);
+    let attempts = db::login_failures::count_attempt(&mut conn, email.as_str(), window).await?;
+    if u32::try_from(attempts).unwrap_or(u32::MAX) > deps.config.login_max_failures {
         return Err(ApiError::RateLimited(
             "too many failed log-ins for this email; try again later".into(),
         ));
     }
-    let mut conn = deps.conn().await?;
     let user = db::users::by_email(&mut conn, email.as_str()).await?;
     drop(conn);
     let hash = user
@@ -99,7 +94,9 @@ pub async fn log_in(deps: &AccountsDeps, email: &str, password: &str) -> ApiResu
     let matches = bounded_hashing(deps, move || password.matches(&hash)).await?;
     match user {
         Some(user) if matches => {
-            let _: () = redis.del(&failures_key).await?;
+            let mut conn = deps.conn().await?;
+            db::login_failures::clear(&mut conn, email.as_str()).await?;
+            drop(conn);
             issue_session(deps, &user, user.id, AccountKind::User).await
         }
         _ => Err(wrong()),
@@ -138,7 +135,7 @@ pub async fn log_out(deps: &AccountsDeps, actor: &Actor) -> ApiResult<bool> {
     let mut conn = deps.conn().await?;
     let revoked = db::sessions::revoke(&mut conn, session, Utc::now()).await?;
     if let Some(row) = revoked {
-        mark_revoked(deps, &[row]).await?;
+        publish_revocations(deps, &[row]).await;
     }
     Ok(true)
 }
@@ -218,20 +215,38 @@ pub(crate) async fn issue_session(
     })
 }
 
+/// [`mark_revoked`] after a revocation committed in Postgres: a failure (Redis away) is
+/// logged, not returned, since the revocation holds already (routers without the cache ask
+/// Postgres) and the `session_revoked` event handler writes the cache entry again.
+pub(crate) async fn publish_revocations(deps: &AccountsDeps, rows: &[SessionRow]) {
+    if let Err(e) = mark_revoked(deps, rows).await {
+        tracing::warn!(error = ?e, "revocation not cached yet; the event handler will retry");
+    }
+}
+
 /// Publishes revocations to the router's cache, where every router instance sees them on
 /// the next request (sealed, so nobody who can only write to Redis can forge or undo one).
 /// The `session_revoked` event handler writes them again if this fails.
 pub(crate) async fn mark_revoked(deps: &AccountsDeps, rows: &[SessionRow]) -> ApiResult<()> {
-    let mut redis = deps.redis.clone();
     let now = Utc::now();
-    for row in rows {
-        let ttl = (row.expires_at - now).num_seconds().max(1) as u64;
-        let key = session_state_key(&row.revocation_id);
-        let _: () = redis
-            .set_ex(&key, seal(&deps.internal_secret, &key, REVOKED), ttl)
-            .await?;
-    }
-    Ok(())
+    let entries: Vec<(String, String, u64)> = rows
+        .iter()
+        .map(|row| {
+            let key = session_state_key(&row.revocation_id);
+            let sealed = seal(&deps.internal_secret, &key, REVOKED);
+            let ttl = (row.expires_at - now).num_seconds().max(1) as u64;
+            (key, sealed, ttl)
+        })
+        .collect();
+    deps.redis
+        .run(|mut redis| async move {
+            for (key, sealed, ttl) in entries {
+                let _: () = redis.set_ex(key, sealed, ttl).await?;
+            }
+            Ok(())
+        })
+        .await
+        .map_err(ApiError::internal)
 }
 
 /// Whether the session token with `revocation_id` may be used (for the router, on a cache

@@ -162,16 +162,12 @@ pub async fn revoke_api_key(deps: &AccountsDeps, actor: &Actor, id: Uuid) -> Api
 
 /// Replaces the router's cache entry of a key with a tombstone no router will overwrite.
 pub async fn write_tombstone(deps: &AccountsDeps, key_hash: &str) -> ApiResult<()> {
-    let mut redis = deps.redis.clone();
     let key = api_key_cache_key(key_hash);
-    let _: () = redis
-        .set_ex(
-            &key,
-            seal(&deps.internal_secret, &key, REVOKED),
-            TOMBSTONE_TTL_SECONDS,
-        )
-        .await?;
-    Ok(())
+    let sealed = seal(&deps.internal_secret, &key, REVOKED);
+    deps.redis
+        .run(|mut redis| async move { redis.set_ex(key, sealed, TOMBSTONE_TTL_SECONDS).await })
+        .await
+        .map_err(ApiError::internal)
 }
 /// Outlives any router's in-flight lookup (their entries live 300 s).
 const TOMBSTONE_TTL_SECONDS: u64 = 900;
@@ -210,8 +206,18 @@ async fn merge_last_used(deps: &AccountsDeps, rows: &mut [ApiKeyRow]) -> ApiResu
         return Ok(());
     }
     let ids: Vec<String> = rows.iter().map(|r| r.id.to_string()).collect();
-    let mut redis = deps.redis.clone();
-    let used: Vec<Option<String>> = redis.hget(API_KEY_LAST_USED, &ids).await?;
+    // Last-used times are informative: without Redis the rows keep what Postgres has.
+    let Ok(used) = deps
+        .redis
+        .run(|mut redis| async move {
+            redis
+                .hget::<_, _, Vec<Option<String>>>(API_KEY_LAST_USED, &ids)
+                .await
+        })
+        .await
+    else {
+        return Ok(());
+    };
     for (row, used) in rows.iter_mut().zip(used) {
         let used = used
             .and_then(|u| DateTime::parse_from_rfc3339(&u).ok())

@@ -1,7 +1,7 @@
 //! Teams: create, read, invite, accept, remove, leave. Non-members get NOT_FOUND; members
 //! without the admin role get FORBIDDEN; the last owner cannot leave or be removed.
 
-use super::{auth::mark_revoked, secret_hash};
+use super::{auth::publish_revocations, secret_hash};
 use crate::{
     AccountsDeps,
     db::{
@@ -240,7 +240,7 @@ pub async fn remove_member(
         .scope_boxed()
     })
     .await?;
-    mark_revoked(deps, &revoked).await?;
+    publish_revocations(deps, &revoked).await;
     let mut conn = deps.conn().await?;
     db::teams::by_ids(&mut conn, &[team_id])
         .await?

@@ -2,6 +2,7 @@
 //! business rules live in `commands`.
 
 pub mod keys;
+pub mod login_failures;
 pub mod rows;
 pub mod schema;
 pub mod sessions;

@@ -33,6 +33,12 @@ pub async fn get_job(deps: &JobsDeps, actor: &Actor, id: Uuid) -> ApiResult<JobR
         .ok_or_else(|| ApiError::not_found("job"))
 }
 
+/// The jobs of `owner` that may have changed lately (for `myJobs` while signals are down).
+pub async fn recently_active(deps: &JobsDeps, owner: Uuid) -> ApiResult<Vec<JobRow>> {
+    let mut conn = deps.conn().await?;
+    Ok(db::jobs::recently_active(&mut conn, owner, 500).await?)
+}
+
 /// A job by id whoever owns it (for subscriptions that already checked ownership).
 pub async fn job_state(
     deps: &JobsDeps,

@@ -277,6 +277,29 @@ pub async fn lock_held(
         .optional()
 }
 
+/// Jobs of `owner` that may have changed lately: active ones, and ones created or finished
+/// in the last minute (what a `myJobs` stream re-reads while change signals are down).
+pub async fn recently_active(
+    conn: &mut AsyncPgConnection,
+    owner: Uuid,
+    limit: i64,
+) -> QueryResult<Vec<JobRow>> {
+    let minute_ago = Utc::now() - chrono::Duration::minutes(1);
+    jobs::table
+        .filter(jobs::owner_id.eq(owner))
+        .filter(
+            jobs::status
+                .eq_any(["queued", "scheduled", "running"])
+                .or(jobs::created_at.gt(minute_ago))
+                .or(jobs::finished_at.gt(minute_ago)),
+        )
+        .order(jobs::created_at.desc())
+        .limit(limit)
+        .select(JobRow::as_select())
+        .load(conn)
+        .await
+}
+
 /// Saves a job's changed state.
 pub async fn save(conn: &mut AsyncPgConnection, job: &JobRow) -> QueryResult<()> {
     diesel::update(jobs::table.filter(jobs::id.eq(job.id)))

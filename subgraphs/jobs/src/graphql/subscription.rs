@@ -11,7 +11,7 @@ use crate::{
     JobsDeps, commands,
     db::rows::JobRow,
     domain::JobStatus,
-    pubsub::{Signal, account_channel, job_channel, logs_channel},
+    pubsub::{POLL_WHEN_SIGNALLED, Signal, account_channel, job_channel, logs_channel},
 };
 use async_graphql::{Context, ID, Subscription};
 use futures::Stream;
@@ -20,8 +20,6 @@ use std::{collections::HashMap, time::Duration};
 use tokio::sync::{broadcast, mpsc};
 use uuid::Uuid;
 
-/// Re-read interval when no signal arrives.
-const BACKSTOP: Duration = Duration::from_secs(2);
 /// Log lines read per query.
 const LOG_BATCH: i64 = 500;
 
@@ -41,6 +39,7 @@ async fn wake<T>(
     signals: &mut broadcast::Receiver<Signal>,
     channels: &[String],
     client: &mpsc::Sender<T>,
+    poll: Duration,
 ) -> Option<Option<String>> {
     let signal = async {
         loop {
@@ -57,7 +56,8 @@ async fn wake<T>(
     tokio::select! {
         _ = client.closed() => None,
         payload = signal => Some(payload),
-        _ = tokio::time::sleep(BACKSTOP) => Some(None),
+        // Without a signal the state is re-read anyway (often while signals are down).
+        _ = tokio::time::sleep(poll) => Some(None),
     }
 }
 
@@ -89,7 +89,10 @@ impl JobsSubscription {
             if tx.send(Job(first)).await.is_err() || is_terminal(&last) {
                 return;
             }
-            while wake(&mut signals, &channels, &tx).await.is_some() {
+            while wake(&mut signals, &channels, &tx, deps.hub.poll_interval())
+                .await
+                .is_some()
+            {
                 let Ok(Some((job, control))) = commands::jobs::job_state(&deps, id).await else {
                     continue;
                 };
@@ -160,7 +163,10 @@ impl JobsSubscription {
                 if finished {
                     return;
                 }
-                if wake(&mut signals, &channels, &tx).await.is_none() {
+                if wake(&mut signals, &channels, &tx, deps.hub.poll_interval())
+                    .await
+                    .is_none()
+                {
                     return;
                 }
             }
@@ -184,21 +190,38 @@ impl JobsSubscription {
             let channel = account_channel(actor.account_id);
             let mut seen: HashMap<Uuid, JobRow> = HashMap::new();
             loop {
+                let poll = deps.hub.poll_interval();
                 let signal = tokio::select! {
                     _ = tx.closed() => return,
-                    signal = signals.recv() => signal,
+                    signal = signals.recv() => Some(signal),
+                    // Signals down: re-read the account's recently active jobs instead.
+                    _ = tokio::time::sleep(poll), if poll < POLL_WHEN_SIGNALLED => None,
                 };
+                let polled = signal.is_none();
                 let ids: Vec<Uuid> = match signal {
-                    Ok((c, payload)) if c == channel => payload.parse().into_iter().collect(),
-                    Ok(_) => continue,
+                    Some(Ok((c, payload))) if c == channel => payload.parse().into_iter().collect(),
+                    Some(Ok(_)) => continue,
                     // Missed signals: re-read the jobs this subscription has seen.
-                    Err(broadcast::error::RecvError::Lagged(_)) => seen.keys().copied().collect(),
-                    Err(broadcast::error::RecvError::Closed) => return,
+                    Some(Err(broadcast::error::RecvError::Lagged(_))) => {
+                        seen.keys().copied().collect()
+                    }
+                    Some(Err(broadcast::error::RecvError::Closed)) => return,
+                    None => Vec::new(),
                 };
+                let mut jobs = Vec::with_capacity(ids.len());
                 for id in ids {
-                    let Ok(Some((job, _))) = commands::jobs::job_state(&deps, id).await else {
-                        continue;
-                    };
+                    if let Ok(Some((job, _))) = commands::jobs::job_state(&deps, id).await {
+                        jobs.push(job);
+                    }
+                }
+                if polled
+                    && let Ok(recent) =
+                        commands::jobs::recently_active(&deps, actor.account_id).await
+                {
+                    jobs = recent;
+                }
+                for job in jobs {
+                    let id = job.id;
                     if job.owner_id != actor.account_id || seen.get(&id) == Some(&job) {
                         continue;
                     }

@@ -250,7 +250,7 @@ impl Dispatcher {
             duration_ms,
             error,
             retries: config.retries,
-            retry_in_seconds: backoff(config.base_interval_ms, stored.tries),
+            retry_in_seconds: retry_delay(config, stored.tries),
         })
     }
 
@@ -352,6 +352,15 @@ pub fn envelope(stored: &store::StoredEvent, max_retries: i32) -> HasuraEvent {
     }
 }
 
+/// Seconds before retry number `attempt` of a trigger: [`backoff`], at most its
+/// `max_interval_ms`.
+pub fn retry_delay(config: &super::TriggerConfig, attempt: i32) -> f64 {
+    let cap = config
+        .max_interval_ms
+        .map_or(MAX_BACKOFF_SECONDS, |cap| cap as f64 / 1000.0);
+    backoff(config.base_interval_ms, attempt).min(cap)
+}
+
 /// Delay before retry number `attempt` (1-based): base × 2^(attempt-1), ±50% jitter, capped.
 pub fn backoff(base_ms: u64, attempt: i32) -> f64 {
     let exponent = (attempt - 1).clamp(0, 30);
@@ -416,7 +425,18 @@ async fn listen(
 
 #[cfg(test)]
 mod tests {
-    use super::backoff;
+    use super::{backoff, retry_delay};
+
+    #[test]
+    fn a_triggers_max_interval_caps_its_retry_delay() {
+        let config = crate::events::TriggerConfig {
+            base_interval_ms: 1_000,
+            max_interval_ms: Some(5_000),
+            ..crate::events::TriggerConfig::default()
+        };
+        assert!(retry_delay(&config, 20) <= 5.0);
+        assert!(retry_delay(&config, 1) <= 1.5);
+    }
 
     #[test]
     fn backoff_doubles_with_jitter_and_is_capped() {

@@ -97,6 +97,9 @@ pub struct TriggerConfig {
     /// First retry delay, in milliseconds; doubles with each retry (with jitter).
     #[serde(default = "default_base_interval_ms")]
     pub base_interval_ms: u64,
+    /// Longest delay between retries, in milliseconds (an hour when not set).
+    #[serde(default)]
+    pub max_interval_ms: Option<u64>,
     /// How long one delivery may take, in milliseconds.
     #[serde(default = "default_timeout_ms")]
     pub timeout_ms: u64,
@@ -114,6 +117,7 @@ impl Default for TriggerConfig {
         Self {
             retries: default_retries(),
             base_interval_ms: default_base_interval_ms(),
+            max_interval_ms: None,
             timeout_ms: default_timeout_ms(),
             concurrency: default_concurrency(),
             lease_margin_ms: default_lease_margin_ms(),

@@ -1,0 +1,1 @@
+DROP TABLE accounts.login_failures;
