@@ -4,6 +4,7 @@
 
 pub mod billing;
 pub mod browser;
+pub mod chaos;
 pub mod dev;
 pub mod jobs;
 pub mod kube_mock;

@@ -44,12 +44,25 @@ pub async fn lookup(
         }))
         .send()
         .await
-        .map_err(|e| unavailable(e.to_string()))?;
+        .map_err(|e| {
+            // The media service is down or restarting: the caller may retry.
+            tracing::warn!(%media_url, error = %e, "media lookup failed");
+            ApiError::Unavailable(
+                "the media service is unavailable right now; nothing was queued, try again"
+                    .into(),
+            )
+        })?;
     let status = response.status();
     let body: Value = response
         .json()
         .await
         .map_err(|e| unavailable(e.to_string()))?;
+    if body["errors"][0]["extensions"]["code"] == "UNAVAILABLE" {
+        return Err(ApiError::Unavailable(
+            "the media service cannot reach its database right now; nothing was queued, try again"
+                .into(),
+        ));
+    }
     if !status.is_success() || !body["errors"].is_null() {
         return Err(unavailable(format!("{status}: {body}")));
     }

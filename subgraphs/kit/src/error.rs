@@ -93,6 +93,29 @@ impl ApiError {
         ApiError::NotFound(format!("{what} not found"))
     }
 
+    /// An error shared by several waiters (a DataLoader's batch) as an owned one: client
+    /// errors keep their code and message (a database outage stays UNAVAILABLE); internal
+    /// ones keep their detail for the log, under `context`.
+    pub fn from_shared(err: &ApiError, context: &str) -> Self {
+        match err {
+            ApiError::Unauthenticated(m) => ApiError::Unauthenticated(m.clone()),
+            ApiError::Forbidden(m) => ApiError::Forbidden(m.clone()),
+            ApiError::NotFound(m) => ApiError::NotFound(m.clone()),
+            ApiError::BadUserInput { message, field } => ApiError::BadUserInput {
+                message: message.clone(),
+                field: field.clone(),
+            },
+            ApiError::Conflict(m) => ApiError::Conflict(m.clone()),
+            ApiError::RateLimited(m) => ApiError::RateLimited(m.clone()),
+            ApiError::PayloadTooLarge(m) => ApiError::PayloadTooLarge(m.clone()),
+            ApiError::BudgetExceeded(m) => ApiError::BudgetExceeded(m.clone()),
+            ApiError::Unavailable(m) => ApiError::Unavailable(m.clone()),
+            ApiError::Internal(detail) => {
+                ApiError::Internal(anyhow::anyhow!("{context}: {detail:?}"))
+            }
+        }
+    }
+
     /// INTERNAL from anything that converts to `anyhow::Error`.
     pub fn internal(err: impl Into<anyhow::Error>) -> Self {
         ApiError::Internal(err.into())

@@ -281,11 +281,38 @@ async fn finish(
         }
     };
     // Close the run before the job: billing reads the job's runs when its status changes.
-    let mut conn = env.deps.conn().await?;
-    db::runs::finish(&mut conn, job, attempt, name).await?;
-    drop(conn);
-    queue::finish(deps, &lease, outcome).await?;
+    // Both writes are safe to repeat (the run is keyed by attempt, the finish is fenced),
+    // so a database restart under them is waited out.
+    while_unavailable(|| async {
+        let mut conn = env.deps.conn().await?;
+        db::runs::finish(&mut conn, job, attempt, name).await?;
+        Ok(())
+    })
+    .await?;
+    while_unavailable(|| queue::finish(deps, &lease, outcome.clone())).await?;
     Ok(name)
+}
+
+/// Longest a run's last writes are retried while the database is unavailable.
+const FINISH_RETRY_FOR: Duration = Duration::from_secs(15);
+
+/// Runs `write` again while it fails with UNAVAILABLE (a database restart), for at most
+/// [`FINISH_RETRY_FOR`]; any other answer is returned.
+async fn while_unavailable<T, F, Fut>(mut write: F) -> Result<T, mediamagic_kit::ApiError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, mediamagic_kit::ApiError>>,
+{
+    let deadline = Instant::now() + FINISH_RETRY_FOR;
+    loop {
+        match write().await {
+            Err(mediamagic_kit::ApiError::Unavailable(why)) if Instant::now() < deadline => {
+                tracing::info!(%why, "database unavailable; retrying a run's last write");
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+            other => return other,
+        }
+    }
 }
 
 /// Registers a successful run's outputs, after removing any an earlier attempt left.

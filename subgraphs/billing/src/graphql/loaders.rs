@@ -17,9 +17,9 @@ use uuid::Uuid;
 
 type LoadError = Arc<ApiError>;
 
-/// A loader failure as a client error (INTERNAL; the detail goes to the log).
+/// A loader failure as a client error (its own code; internal detail goes to the log).
 pub(crate) fn load_failed(err: LoadError) -> ApiError {
-    ApiError::internal(anyhow::anyhow!("loading: {err:?}"))
+    ApiError::from_shared(&err, "loading")
 }
 
 /// What is charged: a job or a deployment, as one account asks for it.

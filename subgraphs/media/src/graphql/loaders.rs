@@ -27,7 +27,7 @@ impl Loader<Uuid> for MediaLoader {
     }
 }
 
-/// A loader failure as a client error (INTERNAL; the detail goes to the log).
+/// A loader failure as a client error (its own code; internal detail goes to the log).
 pub(crate) fn load_failed(err: Arc<ApiError>) -> ApiError {
-    ApiError::internal(anyhow::anyhow!("loading media: {err:?}"))
+    ApiError::from_shared(&err, "loading media")
 }
