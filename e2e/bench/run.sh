@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Runs one benchmark in a release build: `e2e/bench/run.sh me|events|uploads|jobs|worker`.
+# Runs one benchmark in a release build: `e2e/bench/run.sh me|events|uploads|jobs|worker|chaos`.
 # Knobs: me: BENCH_SECONDS (10), BENCH_CONCURRENCY (32); events: BENCH_EVENTS (20000);
 # uploads: BENCH_UPLOAD_MIB (1024); jobs: BENCH_LATENCY_JOBS (200), BENCH_BURST (1000),
 # BENCH_SLOTS (8), BENCH_RUN_MS (20); worker: BENCH_VIDEO_SECONDS (60), BENCH_RUNS (3),
-# BENCH_LATENCY_JOBS (50), BENCH_SANDBOX (bubblewrap; `none` for the sandbox's cost).
+# BENCH_LATENCY_JOBS (50), BENCH_SANDBOX (bubblewrap; `none` for the sandbox's cost);
+# chaos: BENCH_JOBS (1000), BENCH_ROUNDS (3), BENCH_FAULT_EVERY_MS (3000).
 set -euo pipefail
-name="${1:?usage: e2e/bench/run.sh me|events|uploads|jobs|worker}"
+name="${1:?usage: e2e/bench/run.sh me|events|uploads|jobs|worker|chaos}"
 cd "$(dirname "$0")/../.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/mediamagic/target}"
 scripts/install-deps.sh

@@ -101,7 +101,7 @@ pub struct ChaosReport {
     /// Per fault: time from its end (the kill, the stop of Postgres, the resume of what was
     /// frozen) until the API answered an authenticated query again.
     pub recoveries: Vec<(Fault, Duration)>,
-    /// Time from the last fault until every job was terminal.
+    /// Time from the end of the faults and of the deployments until every job was terminal.
     pub drained_in: Duration,
     /// Client requests by outcome (`ok`, an error code, `refused` for no connection).
     pub outcomes: BTreeMap<String, usize>,
@@ -785,12 +785,13 @@ pub async fn run(plan: &ChaosPlan) -> anyhow::Result<ChaosReport> {
         .await?;
         report.recoveries.push((fault.clone(), ended.elapsed()));
     }
-    let faults_over = Instant::now();
     let mut jobs = Vec::new();
     for workload in workloads {
         let (_, ids) = workload.await??;
         jobs.extend(ids);
     }
+    // From here nothing new arrives and no fault is injected.
+    let settled = Instant::now();
     report.jobs = jobs.len();
     let mut conn = stack.db().await?;
     let deadline = Instant::now() + plan.drain_within;
@@ -812,7 +813,7 @@ pub async fn run(plan: &ChaosPlan) -> anyhow::Result<ChaosReport> {
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    report.drained_in = faults_over.elapsed();
+    report.drained_in = settled.elapsed();
     // Events: let every handler finish, then nothing may be left or dead.
     let deadline = Instant::now() + Duration::from_secs(60);
     while count(
