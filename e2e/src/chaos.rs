@@ -620,9 +620,13 @@ async fn upload(http: &reqwest::Client, url: &str, token: &str) -> anyhow::Resul
     }
 }
 
+/// The log lines a subscriber received for a job, by job id.
+pub type FollowedLogs = Vec<(String, Vec<String>)>;
+
 /// One account's work: sign up, upload, a model, then deployments (each with an
-/// idempotency key, retried with it until answered) and reads in between. Returns
-/// `(token, job ids)`.
+/// idempotency key, retried with it until answered) and reads in between; account 0 also
+/// follows every job's log over a subscription that reconnects with its cursor. Returns
+/// `(job ids, followed logs)`.
 async fn account_workload(
     http: reqwest::Client,
     url: String,
@@ -631,7 +635,7 @@ async fn account_workload(
     pace: Duration,
     callback: String,
     outcomes: Outcomes,
-) -> anyhow::Result<(String, Vec<String>)> {
+) -> anyhow::Result<(Vec<String>, FollowedLogs)> {
     let email = format!(
         "chaos-{index}-{}@example.com",
         uuid::Uuid::new_v4().simple()
@@ -677,7 +681,7 @@ async fn account_workload(
             "machineType": "cpu",
             "timeoutSeconds": 60,
             "args": {
-                "script": {"type": "string", "default": "sleep 0.3; cp \"$1\" out.mp3"},
+                "script": {"type": "string", "default": "echo start; sleep 0.3; cp \"$1\" out.mp3; echo done"},
                 "input": {"type": "file", "kinds": ["audio"]},
             },
             "outputs": [{"pattern": "out.mp3", "contentType": "audio/mpeg"}],
@@ -690,6 +694,7 @@ async fn account_workload(
         .unwrap_or("")
         .to_owned();
     let mut ids = Vec::with_capacity(jobs);
+    let mut followers = Vec::new();
     for n in 0..jobs {
         let created = until_ok(
             &http,
@@ -710,6 +715,14 @@ async fn account_workload(
             .unwrap_or("")
             .to_owned();
         if !ids.contains(&id) {
+            if index == 0 {
+                followers.push(tokio::spawn(follow_logs(
+                    http.clone(),
+                    url.clone(),
+                    token.clone(),
+                    id.clone(),
+                )));
+            }
             ids.push(id);
         }
         tokio::time::sleep(pace).await;
@@ -724,7 +737,11 @@ async fn account_workload(
         )
         .await;
     }
-    Ok((token, ids))
+    let mut followed = Vec::with_capacity(followers.len());
+    for (follower, id) in followers.into_iter().zip(&ids) {
+        followed.push((id.clone(), follower.await??));
+    }
+    Ok((ids, followed))
 }
 
 #[derive(QueryableByName)]
@@ -786,9 +803,11 @@ pub async fn run(plan: &ChaosPlan) -> anyhow::Result<ChaosReport> {
         report.recoveries.push((fault.clone(), ended.elapsed()));
     }
     let mut jobs = Vec::new();
+    let mut followed = Vec::new();
     for workload in workloads {
-        let (_, ids) = workload.await??;
+        let (ids, logs) = workload.await??;
         jobs.extend(ids);
+        followed.extend(logs);
     }
     // From here nothing new arrives and no fault is injected.
     let settled = Instant::now();
@@ -827,6 +846,7 @@ pub async fn run(plan: &ChaosPlan) -> anyhow::Result<ChaosReport> {
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     check_invariants(&mut conn, &jobs, &received, &mut report).await?;
+    check_followed_logs(&mut conn, &followed, &mut report).await?;
     report.outcomes = outcomes.lock().unwrap_or_else(|e| e.into_inner()).clone();
     // A failure must say what it is: a hang, an answer without a code or INTERNAL does not.
     for hung in ["hung", "uncoded", "unreadable", "INTERNAL"] {
@@ -849,6 +869,39 @@ async fn probe_token(stack: &ChaosStack, outcomes: &Outcomes) -> anyhow::Result<
     )
     .await?;
     Ok(data["signUp"]["token"].as_str().unwrap_or("").to_owned())
+}
+
+/// Each followed log must hold exactly the job's lines, in order: nothing missed across
+/// reconnects, nothing twice.
+async fn check_followed_logs(
+    conn: &mut AsyncPgConnection,
+    followed: &FollowedLogs,
+    report: &mut ChaosReport,
+) -> anyhow::Result<()> {
+    for (job, received) in followed {
+        let stored = lines(
+            conn,
+            &format!(
+                "SELECT line FROM jobs.job_logs WHERE job_id = '{}' ORDER BY seq",
+                uuid::Uuid::parse_str(job)?
+            ),
+        )
+        .await?;
+        if stored.iter().all(|l| l != "done") {
+            report.violations.push(format!(
+                "job {job}: its log lacks the script's lines: {stored:?}"
+            ));
+        }
+        if &stored != received {
+            report.violations.push(format!(
+                "job {job}: the subscriber received {received:?}, the log holds {stored:?}"
+            ));
+        }
+    }
+    if followed.is_empty() {
+        report.violations.push("no log was followed".into());
+    }
+    Ok(())
 }
 
 async fn check_invariants(
@@ -959,4 +1012,78 @@ async fn check_invariants(
         }
     }
     Ok(())
+}
+
+/// Follows one job's log over SSE through the router from the start, reconnecting with the
+/// last cursor whenever the stream breaks (a killed router or jobs service), until the
+/// stream completes; returns the lines in the order received.
+async fn follow_logs(
+    http: reqwest::Client,
+    url: String,
+    token: String,
+    job: String,
+) -> anyhow::Result<Vec<String>> {
+    let query = "subscription($id: ID!, $after: String) { jobLogs(id: $id, after: $after) { cursor line } }";
+    let mut cursor: Option<String> = None;
+    let mut lines = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "the log of {job} never completed"
+        );
+        let sent = http
+            .post(&url)
+            .bearer_auth(&token)
+            .header("accept", "text/event-stream")
+            .json(&json!({"query": query, "variables": {"id": job, "after": cursor}}))
+            .send()
+            .await;
+        let Ok(response) = sent else {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            continue;
+        };
+        if !response.status().is_success() {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            continue;
+        }
+        let mut body = response.bytes_stream();
+        let mut buffer = String::new();
+        let mut completed = false;
+        let mut broken = false;
+        'stream: while let Some(chunk) = futures::StreamExt::next(&mut body).await {
+            let Ok(chunk) = chunk else {
+                broken = true;
+                break;
+            };
+            buffer.push_str(&String::from_utf8_lossy(&chunk));
+            while let Some(end) = buffer.find("\n\n") {
+                let event: String = buffer.drain(..end + 2).collect();
+                if event.lines().any(|l| l.trim() == "event: complete") {
+                    completed = true;
+                    break 'stream;
+                }
+                for data in event.lines().filter_map(|l| l.strip_prefix("data:")) {
+                    let Ok(payload) = serde_json::from_str::<Value>(data.trim()) else {
+                        continue;
+                    };
+                    if payload["errors"].is_array() {
+                        // The subscription failed (a service restarting): start again.
+                        broken = true;
+                        break 'stream;
+                    }
+                    let item = &payload["data"]["jobLogs"];
+                    if let (Some(c), Some(line)) = (item["cursor"].as_str(), item["line"].as_str())
+                    {
+                        cursor = Some(c.to_owned());
+                        lines.push(line.to_owned());
+                    }
+                }
+            }
+        }
+        if completed && !broken {
+            return Ok(lines);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
