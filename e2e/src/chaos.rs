@@ -101,6 +101,9 @@ pub struct ChaosReport {
     /// Per fault: time from its end (the kill, the stop of Postgres, the resume of what was
     /// frozen) until the API answered an authenticated query again.
     pub recoveries: Vec<(Fault, Duration)>,
+    /// Per fault: time from its end until the jobs not yet terminal were back to no more
+    /// than just before it (the queue caught up); `None` when it did not within 60 s.
+    pub queue_recoveries: Vec<(Fault, Option<Duration>)>,
     /// Time from the end of the faults and of the deployments until every job was terminal.
     pub drained_in: Duration,
     /// Client requests by outcome (`ok`, an error code, `refused` for no connection).
@@ -787,8 +790,14 @@ pub async fn run(plan: &ChaosPlan) -> anyhow::Result<ChaosReport> {
         .collect();
     let probe = probe_token(&stack, &outcomes).await?;
     let mut report = ChaosReport::default();
+    let mut queue_watch = Vec::new();
+    const OPEN_JOBS: &str = "SELECT count(*) AS n FROM jobs.jobs WHERE status NOT IN ('succeeded', 'failed', 'cancelled')";
     for fault in &plan.faults {
         tokio::time::sleep(plan.fault_every).await;
+        let before = match stack.db().await {
+            Ok(mut conn) => count(&mut conn, OPEN_JOBS).await.ok(),
+            Err(_) => None,
+        };
         let ended = stack.inject(fault).await?;
         until_ok(
             &stack.http,
@@ -801,6 +810,28 @@ pub async fn run(plan: &ChaosPlan) -> anyhow::Result<ChaosReport> {
         )
         .await?;
         report.recoveries.push((fault.clone(), ended.elapsed()));
+        // Watched beside the next faults: the loop does not wait for the queue.
+        let database_url = stack.database_url.clone();
+        let watched = fault.clone();
+        queue_watch.push(tokio::spawn(async move {
+            let caught_up = async {
+                let before = before?;
+                let mut conn = AsyncPgConnection::establish(&database_url).await.ok()?;
+                let deadline = ended + Duration::from_secs(60);
+                while Instant::now() < deadline {
+                    match count(&mut conn, OPEN_JOBS).await {
+                        Ok(open) if open <= before => return Some(ended.elapsed()),
+                        Ok(_) => {}
+                        // The connection broke (a later Postgres restart): open another.
+                        Err(_) => conn = AsyncPgConnection::establish(&database_url).await.ok()?,
+                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                None
+            }
+            .await;
+            (watched, caught_up)
+        }));
     }
     let mut jobs = Vec::new();
     let mut followed = Vec::new();
@@ -833,6 +864,9 @@ pub async fn run(plan: &ChaosPlan) -> anyhow::Result<ChaosReport> {
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     report.drained_in = settled.elapsed();
+    for watch in queue_watch {
+        report.queue_recoveries.push(watch.await?);
+    }
     // Events: let every handler finish, then nothing may be left or dead.
     let deadline = Instant::now() + Duration::from_secs(60);
     while count(
