@@ -106,6 +106,8 @@ return {allowed, tightest, tightest_remaining or 0, tightest_reset, retry}
 /// The rate limiter shared by all router workers.
 pub struct Limiter {
     redis: RedisLink,
+    /// SHA-1 of [`GCRA_SCRIPT`]: requests send it (EVALSHA) rather than the script.
+    script_sha: String,
     /// Local buckets: key → theoretical arrival time, µs since `epoch`.
     local: Mutex<HashMap<String, i64>>,
     epoch: Instant,
@@ -114,8 +116,10 @@ pub struct Limiter {
 impl Limiter {
     /// A limiter keeping its buckets in the Redis at `redis_url`.
     pub fn new(redis_url: String) -> Self {
+        use sha1::Digest;
         Self {
             redis: RedisLink::new(redis_url),
+            script_sha: hex::encode(sha1::Sha1::digest(GCRA_SCRIPT.as_bytes())),
             local: Mutex::new(HashMap::new()),
             epoch: Instant::now(),
         }
@@ -145,27 +149,39 @@ impl Limiter {
 
     async fn check_in_redis(&self, buckets: &[Bucket]) -> Result<Decision, String> {
         let mut redis = self.redis.connection().await.map_err(|e| e.to_string())?;
-        let mut command = redis::cmd("EVAL");
-        command.arg(GCRA_SCRIPT).arg(buckets.len());
-        for bucket in buckets {
-            command.arg(&bucket.key);
-        }
-        for bucket in buckets {
+        let command = |name: &str, script: &str| {
+            let mut command = redis::cmd(name);
+            command.arg(script).arg(buckets.len());
+            for bucket in buckets {
+                command.arg(&bucket.key);
+            }
+            for bucket in buckets {
+                command
+                    .arg(bucket.rate.interval_us())
+                    .arg(bucket.rate.tolerance_us());
+            }
             command
-                .arg(bucket.rate.interval_us())
-                .arg(bucket.rate.tolerance_us());
-        }
-        let answer: Vec<i64> =
-            match tokio::time::timeout(REDIS_DECISION_TIMEOUT, command.query_async(&mut redis))
+        };
+        let decide = async {
+            match command("EVALSHA", &self.script_sha)
+                .query_async::<Vec<i64>>(&mut redis)
                 .await
             {
-                Ok(Ok(answer)) => {
-                    self.redis.succeeded();
-                    answer
+                // A Redis that does not know the script yet (restarted, flushed) gets it.
+                Err(e) if e.kind() == redis::ErrorKind::NoScriptError => {
+                    command("EVAL", GCRA_SCRIPT).query_async(&mut redis).await
                 }
-                Ok(Err(e)) => return Err(self.redis.failed(&e).to_string()),
-                Err(_) => return Err(self.redis.failed(&"no answer in 250 ms").to_string()),
-            };
+                other => other,
+            }
+        };
+        let answer: Vec<i64> = match tokio::time::timeout(REDIS_DECISION_TIMEOUT, decide).await {
+            Ok(Ok(answer)) => {
+                self.redis.succeeded();
+                answer
+            }
+            Ok(Err(e)) => return Err(self.redis.failed(&e).to_string()),
+            Err(_) => return Err(self.redis.failed(&"no answer in 250 ms").to_string()),
+        };
         let [allowed, tightest, remaining, reset_us, retry_us] = answer[..] else {
             return Err(format!("unexpected rate-limit answer {answer:?}"));
         };
