@@ -27,27 +27,40 @@ fn router_config(config: &str) -> String {
     )
 }
 
-/// Budgets far out of the way, except those `tight` names (YAML lines for `config:`).
+/// A budget no test reaches.
+const WIDE: &str = "{ per_minute: 600000, burst: 10000 }";
+
+/// A budget of `per_minute` with `burst`, as YAML.
+fn rate(per_minute: u32, burst: u32) -> String {
+    format!("{{ per_minute: {per_minute}, burst: {burst} }}")
+}
+
+/// One set of budgets (requests, mutations, uploads), as YAML.
+fn budgets(requests: &str, mutations: &str, uploads: &str) -> String {
+    format!("{{ requests: {requests}, mutations: {mutations}, uploads: {uploads} }}")
+}
+
+/// The budgets of account `kind` (`user` or `team`): its account's and its credentials'.
+fn kind_limits(kind: &str, account: &str, credential: &str) -> String {
+    format!("      {kind}:\n        account: {account}\n        credential: {credential}\n")
+}
+
+/// User budgets, the others wide.
+fn user(account: &str, credential: &str) -> String {
+    kind_limits("user", account, credential)
+}
+
+/// Budgets far out of the way, except those `lines` names (YAML lines for `config:`).
 fn tight(lines: &str) -> String {
-    let wide = "{ per_minute: 600000, burst: 10000 }";
+    let wide = budgets(WIDE, WIDE, WIDE);
     let mut config = String::new();
     for (key, default) in [
-        (
-            "user",
-            format!(
-                "      user:\n        account: {{ requests: {wide}, mutations: {wide}, uploads: {wide} }}\n        credential: {{ requests: {wide}, mutations: {wide}, uploads: {wide} }}\n"
-            ),
-        ),
-        (
-            "team",
-            format!(
-                "      team:\n        account: {{ requests: {wide}, mutations: {wide}, uploads: {wide} }}\n        credential: {{ requests: {wide}, mutations: {wide}, uploads: {wide} }}\n"
-            ),
-        ),
-        ("anonymous", format!("      anonymous: {wide}\n")),
+        ("user", kind_limits("user", &wide, &wide)),
+        ("team", kind_limits("team", &wide, &wide)),
+        ("anonymous", format!("      anonymous: {WIDE}\n")),
         (
             "log_ins_per_address",
-            format!("      log_ins_per_address: {wide}\n"),
+            format!("      log_ins_per_address: {WIDE}\n"),
         ),
     ] {
         if !lines.contains(&format!("      {key}:")) {
@@ -105,9 +118,10 @@ async fn a_credential_past_its_budget_gets_429_rate_limited_with_retry_after() {
     let (token, _, _) = stack.sign_up("hammer").await;
     let url = limited_router(
         &mut stack,
-        &tight(
-            "      user:\n        account: { requests: { per_minute: 600000, burst: 10000 }, mutations: { per_minute: 600000, burst: 10000 }, uploads: { per_minute: 600000, burst: 10000 } }\n        credential: { requests: { per_minute: 6, burst: 3 }, mutations: { per_minute: 6, burst: 3 }, uploads: { per_minute: 6, burst: 3 } }\n",
-        ),
+        &tight(&user(
+            &budgets(WIDE, WIDE, WIDE),
+            &budgets(&rate(6, 3), &rate(6, 3), &rate(6, 3)),
+        )),
     )
     .await;
 
@@ -137,9 +151,10 @@ async fn two_credentials_of_one_account_share_the_accounts_budget_across_routers
     let mut stack = spawn_stack().await;
     let (token, _, _) = stack.sign_up("twice").await;
     let (key, _) = stack.create_key(&token, None).await;
-    let config = tight(
-        "      user:\n        account: { requests: { per_minute: 6, burst: 4 }, mutations: { per_minute: 600000, burst: 10000 }, uploads: { per_minute: 600000, burst: 10000 } }\n        credential: { requests: { per_minute: 600000, burst: 10000 }, mutations: { per_minute: 600000, burst: 10000 }, uploads: { per_minute: 600000, burst: 10000 } }\n",
-    );
+    let config = tight(&user(
+        &budgets(&rate(6, 4), WIDE, WIDE),
+        &budgets(WIDE, WIDE, WIDE),
+    ));
     let first = limited_router(&mut stack, &config).await;
     let second = limited_router(&mut stack, &config).await;
 
@@ -167,9 +182,10 @@ async fn mutations_spend_their_own_budget_and_queries_go_on() {
     let (token, _, _) = stack.sign_up("writer").await;
     let url = limited_router(
         &mut stack,
-        &tight(
-            "      user:\n        account: { requests: { per_minute: 600000, burst: 10000 }, mutations: { per_minute: 6, burst: 2 }, uploads: { per_minute: 600000, burst: 10000 } }\n        credential: { requests: { per_minute: 600000, burst: 10000 }, mutations: { per_minute: 600000, burst: 10000 }, uploads: { per_minute: 600000, burst: 10000 } }\n",
-        ),
+        &tight(&user(
+            &budgets(WIDE, &rate(6, 2), WIDE),
+            &budgets(WIDE, WIDE, WIDE),
+        )),
     )
     .await;
     let create = "mutation($n: String!) { createTeam(name: $n) { id } }";
@@ -236,9 +252,10 @@ async fn uploads_spend_the_upload_budget_and_refusals_on_rest_paths_are_rest_sha
     let (token, _, _) = stack.sign_up("uploader").await;
     let url = limited_router(
         &mut stack,
-        &tight(
-            "      user:\n        account: { requests: { per_minute: 600000, burst: 10000 }, mutations: { per_minute: 600000, burst: 10000 }, uploads: { per_minute: 6, burst: 1 } }\n        credential: { requests: { per_minute: 600000, burst: 10000 }, mutations: { per_minute: 600000, burst: 10000 }, uploads: { per_minute: 600000, burst: 10000 } }\n",
-        ),
+        &tight(&user(
+            &budgets(WIDE, WIDE, &rate(6, 1)),
+            &budgets(WIDE, WIDE, WIDE),
+        )),
     )
     .await;
     let upload_url = url.replace("/graphql", "/upload");
@@ -291,9 +308,13 @@ async fn uploads_spend_the_upload_budget_and_refusals_on_rest_paths_are_rest_sha
 async fn without_redis_a_local_limiter_still_bounds_each_router() {
     let mut stack = spawn_stack().await;
     let (token, _, _) = stack.sign_up("offline").await;
-    let config = tight(
-        "      redis_url: redis://127.0.0.1:1\n      user:\n        account: { requests: { per_minute: 6, burst: 3 }, mutations: { per_minute: 600000, burst: 10000 }, uploads: { per_minute: 600000, burst: 10000 } }\n        credential: { requests: { per_minute: 600000, burst: 10000 }, mutations: { per_minute: 600000, burst: 10000 }, uploads: { per_minute: 600000, burst: 10000 } }\n",
-    );
+    let config = tight(&format!(
+        "      redis_url: redis://127.0.0.1:1\n{}",
+        user(
+            &budgets(&rate(6, 3), WIDE, WIDE),
+            &budgets(WIDE, WIDE, WIDE)
+        )
+    ));
     let url = limited_router(&mut stack, &config).await;
 
     let mut statuses = Vec::new();
