@@ -5,8 +5,9 @@
 //! Postgres, where it freezes one), so stopping it touches no other test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use mediamagic_e2e::own_servers;
 use mediamagic_e2e::{Cred, spawn_stack, spawn_stack_on};
-use mediamagic_kit::local_services::{LocalServer, free_port, start_postgres, start_redis};
+use mediamagic_kit::local_services::{LocalServer, free_port, start_redis};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -14,25 +15,15 @@ const ME: &str = "{ me { id } }";
 
 /// A Redis of this test's own.
 fn own_redis() -> (LocalServer, String) {
-    let port = free_port().unwrap();
-    let server = start_redis(None, port).unwrap();
-    (server, format!("redis://127.0.0.1:{port}"))
+    own_servers::redis().unwrap()
 }
 
 /// Sends `signal` (`STOP`, `CONT`) to the redis-server listening on `port`.
 fn signal_redis(port: u16, signal: &str) {
-    let found = std::process::Command::new("pgrep")
-        .args(["-f", &format!("redis-server 127.0.0.1:{port}")])
-        .output()
-        .unwrap();
-    let pids = String::from_utf8_lossy(&found.stdout).to_string();
-    assert!(!pids.trim().is_empty(), "redis-server on {port} not found");
-    for pid in pids.split_whitespace() {
-        std::process::Command::new("kill")
-            .args([&format!("-{signal}"), pid])
-            .status()
-            .unwrap();
-    }
+    assert!(
+        own_servers::signal_redis(port, signal),
+        "redis-server on {port} not found"
+    );
 }
 
 async fn readyz(base: &str) -> (u16, Value) {
@@ -246,14 +237,9 @@ async fn pooled_database_connections_carry_a_statement_timeout() {
 /// A Postgres of this test's own, migrated: (server, data dir, database URL).
 async fn own_postgres() -> (LocalServer, tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port().unwrap();
-    let data = dir.path().join("data");
-    let server = tokio::task::spawn_blocking(move || start_postgres(&data, port, false))
+    let (server, url) = own_servers::postgres(&dir.path().join("data"))
         .await
-        .unwrap()
         .unwrap();
-    let url = format!("postgres://postgres@127.0.0.1:{port}/postgres");
-    mediamagic_kit::db::run_migrations(&url).await.unwrap();
     (server, dir, url)
 }
 
@@ -301,11 +287,22 @@ async fn with_the_database_frozen_requests_fail_fast_with_unavailable_and_recove
         .await;
     let took = started.elapsed();
     let (ready_status, ready) = readyz(&format!("http://{}", stack.accounts_addr)).await;
+    // The REST surfaces say the same with an HTTP status.
+    let rest = reqwest::Client::new()
+        .get(stack.router_url(0).replace("/graphql", "/api/v1/media"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let rest_status = rest.status().as_u16();
+    let rest_body: Value = rest.json().await.unwrap_or(Value::Null);
     signal_postgres(dir.path(), "CONT");
 
     assert_eq!(frozen.error_code(), "UNAVAILABLE", "{}", frozen.body);
     assert!(took < Duration::from_secs(15), "the request took {took:?}");
     assert_eq!(ready_status, 503, "{ready}");
+    assert_eq!(rest_status, 503, "{rest_body}");
+    assert_eq!(rest_body["error"]["code"], "UNAVAILABLE", "{rest_body}");
     assert_ne!(ready["dependencies"]["database"], "ok", "{ready}");
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
@@ -331,10 +328,8 @@ async fn after_a_database_restart_the_pools_reconnect_by_themselves() {
 
     // A fast restart: every pooled connection is broken under the services.
     postgres.stop();
-    let data = dir.path().join("data");
-    let restarted = tokio::task::spawn_blocking(move || start_postgres(&data, port, false))
+    let restarted = own_servers::restart_postgres(&dir.path().join("data"), port)
         .await
-        .unwrap()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     let mut codes = Vec::new();

@@ -362,3 +362,33 @@ async fn behind_a_trusted_proxy_log_ins_count_per_forwarded_client_address() {
 
     assert_eq!((first, other_client, again), (200, 200, 429));
 }
+
+#[tokio::test]
+async fn a_forged_x_forwarded_for_does_not_escape_the_per_address_log_in_limit() {
+    let mut stack = spawn_stack().await;
+    let (_, _, email) = stack.sign_up("forger").await;
+    // No trusted proxies: the peer's address counts, whatever the client claims.
+    let url = limited_router(
+        &mut stack,
+        &tight("      log_ins_per_address: { per_minute: 6, burst: 1 }\n"),
+    )
+    .await;
+    let mut statuses = Vec::new();
+    for claimed in ["203.0.113.1", "203.0.113.2", "203.0.113.3"] {
+        let status = reqwest::Client::new()
+            .post(&url)
+            .header("x-forwarded-for", claimed)
+            .json(&json!({
+                "query": "mutation($e: String!) { logIn(input: {email: $e, password: \"correct horse 1\"}) { token } }",
+                "variables": {"e": email},
+            }))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+        statuses.push(status);
+    }
+
+    assert_eq!(statuses, [200, 429, 429]);
+}
