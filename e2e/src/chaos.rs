@@ -8,7 +8,10 @@
 //!
 //! `e2e/tests/chaos.rs` runs a CI-sized round; `e2e/bench/run.sh chaos` the full size.
 
-use crate::jobs::{Received, receiver};
+use crate::{
+    jobs::{Received, receiver},
+    own_servers,
+};
 use diesel::{
     QueryableByName,
     sql_types::{BigInt, Text},
@@ -18,7 +21,7 @@ use mediamagic::{
     router_process::{self, RouterLaunch},
     secrets::Keys,
 };
-use mediamagic_kit::local_services::{LocalServer, free_port, start_postgres, start_redis};
+use mediamagic_kit::local_services::{LocalServer, free_port};
 use serde_json::{Value, json};
 use std::{
     collections::{BTreeMap, HashMap, HashSet},
@@ -145,15 +148,10 @@ impl ChaosStack {
         if std::env::var_os("CHAOS_KEEP").is_some() {
             eprintln!("chaos logs under {}", dir.path().display());
         }
-        let postgres_port = free_port()?;
-        let data = dir.path().join("pg");
-        let postgres =
-            tokio::task::spawn_blocking(move || start_postgres(&data, postgres_port, false))
-                .await??;
-        let database_url = format!("postgres://postgres@127.0.0.1:{postgres_port}/postgres");
-        mediamagic_kit::db::run_migrations(&database_url).await?;
-        let redis_port = free_port()?;
-        let redis = start_redis(None, redis_port)?;
+        let (postgres, database_url) = own_servers::postgres(&dir.path().join("pg")).await?;
+        let postgres_port = postgres.port;
+        let (redis, _) = own_servers::redis()?;
+        let redis_port = redis.port;
         let keys = Keys::generate();
         let mut ports = HashMap::new();
         for role in ROLES.iter().chain(WORKERS) {
@@ -293,13 +291,7 @@ impl ChaosStack {
     }
 
     fn signal_redis(&self, signal: &str) {
-        let _ = std::process::Command::new("pkill")
-            .args([
-                format!("-{signal}"),
-                "-f".into(),
-                format!("redis-server 127.0.0.1:{}", self.redis_port),
-            ])
-            .status();
+        own_servers::signal_redis(self.redis_port, signal);
     }
 
     /// Applies `fault` (restarting what it killed); returns when the fault itself ended:
@@ -324,10 +316,9 @@ impl ChaosStack {
                     tokio::task::spawn_blocking(move || postgres.stop()).await?;
                 }
                 ended = Instant::now();
-                let (data, port) = (self.dir.path().join("pg"), self.postgres_port);
                 self.postgres = Some(
-                    tokio::task::spawn_blocking(move || start_postgres(&data, port, false))
-                        .await??,
+                    own_servers::restart_postgres(&self.dir.path().join("pg"), self.postgres_port)
+                        .await?,
                 );
             }
             Fault::RedisFreeze => {
@@ -379,6 +370,32 @@ impl Drop for ChaosStack {
     }
 }
 
+/// Every event trigger retrying fast, and taken over 7 s (timeout + margin) after a killed
+/// dispatcher cut its delivery off.
+fn fast_triggers() -> String {
+    use mediamagic_accounts::events::{API_KEY_REVOKED, SESSION_REVOKED};
+    use mediamagic_billing::events::{BUDGET_EXCEEDED, JOB_USAGE};
+    use mediamagic_jobs::events::JOB_STATUS;
+    use mediamagic_media::events::{MEDIA_DELETED, MEDIA_LIVE};
+    [
+        API_KEY_REVOKED,
+        SESSION_REVOKED,
+        JOB_USAGE,
+        BUDGET_EXCEEDED,
+        JOB_STATUS,
+        MEDIA_LIVE,
+        MEDIA_DELETED,
+    ]
+    .iter()
+    .map(|trigger| {
+        format!(
+            "[events.triggers.{trigger}]\nretries = 30\nbase_interval_ms = 100\n\
+                 max_interval_ms = 2000\ntimeout_ms = 5000\nlease_margin_ms = 2000\n"
+        )
+    })
+    .collect()
+}
+
 fn platform_config(
     database_url: &str,
     redis_port: u16,
@@ -395,17 +412,7 @@ max_connections = 8
 [redis]
 url = "redis://127.0.0.1:{redis_port}"
 [auth]
-root_private_key = "{root_private}"
-root_public_key = "{root_public}"
-internal_private_key = "{internal_private}"
-internal_public_key = "{internal_public}"
-internal_secret = "{internal_secret}"
-events_secret = "{events_secret}"
-webhook_secrets_key = "{webhook_key}"
-storage_secret = "{storage_secret}"
-worker_private_key = "{worker_private}"
-worker_public_key = "{worker_public}"
-[log]
+{auth}[log]
 format = "json"
 filter = "warn"
 [listen]
@@ -435,66 +442,9 @@ media_url = "http://127.0.0.1:{media}/graphql"
 machine_types = {{ cpu = {{ slots = 4 }} }}
 [compat]
 graphql_url = "http://127.0.0.1:{router_port}/graphql"
-[events.triggers.api_key_revoked]
-retries = 30
-base_interval_ms = 100
-max_interval_ms = 2000
-# A delivery cut off by a killed dispatcher is taken over after timeout + margin (7 s).
-timeout_ms = 5000
-lease_margin_ms = 2000
-[events.triggers.session_revoked]
-retries = 30
-base_interval_ms = 100
-max_interval_ms = 2000
-# A delivery cut off by a killed dispatcher is taken over after timeout + margin (7 s).
-timeout_ms = 5000
-lease_margin_ms = 2000
-[events.triggers.job_usage]
-retries = 30
-base_interval_ms = 100
-max_interval_ms = 2000
-# A delivery cut off by a killed dispatcher is taken over after timeout + margin (7 s).
-timeout_ms = 5000
-lease_margin_ms = 2000
-[events.triggers.budget_exceeded]
-retries = 30
-base_interval_ms = 100
-max_interval_ms = 2000
-# A delivery cut off by a killed dispatcher is taken over after timeout + margin (7 s).
-timeout_ms = 5000
-lease_margin_ms = 2000
-[events.triggers.job_status]
-retries = 30
-base_interval_ms = 100
-max_interval_ms = 2000
-# A delivery cut off by a killed dispatcher is taken over after timeout + margin (7 s).
-timeout_ms = 5000
-lease_margin_ms = 2000
-[events.triggers.media_live]
-retries = 30
-base_interval_ms = 100
-max_interval_ms = 2000
-# A delivery cut off by a killed dispatcher is taken over after timeout + margin (7 s).
-timeout_ms = 5000
-lease_margin_ms = 2000
-[events.triggers.media_deleted]
-retries = 30
-base_interval_ms = 100
-max_interval_ms = 2000
-# A delivery cut off by a killed dispatcher is taken over after timeout + margin (7 s).
-timeout_ms = 5000
-lease_margin_ms = 2000
-"#,
-        root_private = keys.root_private_key,
-        root_public = keys.root_public_key,
-        internal_private = keys.internal_private_key,
-        internal_public = keys.internal_public_key,
-        internal_secret = keys.internal_secret,
-        events_secret = keys.events_secret,
-        webhook_key = keys.webhook_secrets_key,
-        storage_secret = keys.storage_secret,
-        worker_private = keys.worker_private_key,
-        worker_public = keys.worker_public_key,
+{triggers}"#,
+        auth = keys.to_toml(),
+        triggers = fast_triggers(),
         accounts = ports["accounts"],
         models = ports["models"],
         media = ports["media"],

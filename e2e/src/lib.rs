@@ -10,6 +10,7 @@ pub mod jobs;
 pub mod kube_mock;
 pub mod load;
 pub mod media;
+pub mod own_servers;
 pub mod rest;
 pub mod subscriptions;
 

@@ -106,14 +106,7 @@ impl AuthPlugin {
         error: GraphQLError,
         status: StatusCode,
     ) -> OnHttpRequestHookResult<'req> {
-        let path = payload.router_http_request.path();
-        let rest = self.rest_paths.iter().any(|prefix| {
-            if prefix.ends_with('/') {
-                path.starts_with(prefix.as_str())
-            } else {
-                path == prefix
-            }
-        });
+        let rest = crate::paths::under_any(&self.rest_paths, payload.router_http_request.path());
         if !rest {
             return payload.end_with_graphql_error(error, status);
         }

@@ -48,7 +48,7 @@ pub struct AuthPluginConfig {
     pub rest_paths: Vec<String>,
 }
 
-pub(crate) fn default_rest_paths() -> Vec<String> {
+fn default_rest_paths() -> Vec<String> {
     [
         "/api/v1/",
         "/converter/",
@@ -226,6 +226,10 @@ pub struct RateLimitPluginConfig {
     /// as the client (the REST compatibility surfaces): that call is counted instead.
     #[serde(default = "default_counted_downstream")]
     pub counted_downstream: Vec<String>,
+    /// Paths of REST surfaces (as the auth plugin's `rest_paths`): refusals there get the
+    /// REST error shape.
+    #[serde(default = "default_rest_paths")]
+    pub rest_paths: Vec<String>,
     /// Client addresses of proxies in front of the router (IPs): for requests from them
     /// the client address is the last `X-Forwarded-For` entry they added.
     #[serde(default)]

@@ -49,6 +49,17 @@ pub fn check(path: &str) -> Result<(), Refusal> {
     Ok(())
 }
 
+/// Whether `path` is one of `paths`: exactly, or under one that ends with `/`.
+pub fn under_any(paths: &[String], path: &str) -> bool {
+    paths.iter().any(|p| {
+        if p.ends_with('/') {
+            path.starts_with(p.as_str())
+        } else {
+            path == p
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,5 +101,14 @@ mod tests {
         ] {
             assert!(check(path).is_err(), "{path}");
         }
+    }
+
+    #[test]
+    fn paths_match_exactly_or_under_a_prefix() {
+        let paths = vec!["/upload".to_owned(), "/objects/".to_owned()];
+        assert!(under_any(&paths, "/upload"));
+        assert!(!under_any(&paths, "/uploads"));
+        assert!(under_any(&paths, "/objects/a/b"));
+        assert!(!under_any(&paths, "/object"));
     }
 }

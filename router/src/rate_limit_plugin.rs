@@ -10,6 +10,7 @@
 
 use crate::{
     config::{RateConfig, RateLimitPluginConfig, setting},
+    paths::under_any,
     rate_limit::{Bucket, Decision, Limiter, Rate},
 };
 use hive_router::{
@@ -154,19 +155,8 @@ impl RateLimitPlugin {
                     .to_ascii_lowercase()
                     .starts_with("multipart/form-data")
             });
-        multipart || matches_any(&self.config.upload_paths, path)
+        multipart || under_any(&self.config.upload_paths, path)
     }
-}
-
-/// Whether `path` is one of `paths` (exact, or under one ending with `/`).
-fn matches_any(paths: &[String], path: &str) -> bool {
-    paths.iter().any(|p| {
-        if p.ends_with('/') {
-            path.starts_with(p.as_str())
-        } else {
-            path == p
-        }
-    })
 }
 
 /// Remembers `decision` if it is tighter than what the request has spent so far.
@@ -245,7 +235,7 @@ impl RouterPlugin for RateLimitPlugin {
                 payload.context.insert(ClientAddress(address));
             }
             let path = request.path();
-            if matches_any(&self.config.counted_downstream, path) {
+            if under_any(&self.config.counted_downstream, path) {
                 return payload.proceed();
             }
             let upload = self.is_upload(request);
@@ -266,7 +256,7 @@ impl RouterPlugin for RateLimitPlugin {
             let decision = self.limiter.check(&buckets).await;
             remember(payload.context, decision);
             if !decision.allowed {
-                let rest = matches_any(&crate::config::default_rest_paths(), path);
+                let rest = under_any(&self.config.rest_paths, path);
                 let (_, mut response) = refused(rest);
                 write_headers(payload.context, response.headers_mut());
                 return payload.end_with_response(response);
@@ -336,15 +326,6 @@ impl RouterPlugin for RateLimitPlugin {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn paths_match_exactly_or_under_a_prefix() {
-        let paths = vec!["/upload".to_owned(), "/objects/".to_owned()];
-        assert!(matches_any(&paths, "/upload"));
-        assert!(!matches_any(&paths, "/uploads"));
-        assert!(matches_any(&paths, "/objects/a/b"));
-        assert!(!matches_any(&paths, "/object"));
-    }
 
     #[test]
     fn a_tighter_or_refused_decision_replaces_the_remembered_one() {

@@ -52,13 +52,7 @@ url = "{database}"
 [redis]
 url = "{redis}"
 [auth]
-root_private_key = "{root_private}"
-root_public_key = "{root_public}"
-internal_private_key = "{internal_private}"
-internal_public_key = "{internal_public}"
-internal_secret = "{internal_secret}"
-events_secret = "{events_secret}"
-[listen]
+{auth}[listen]
 host = "127.0.0.1"
 media_port = {port}
 [media]
@@ -69,12 +63,7 @@ path = "{storage}"
 "#,
             database = testing::test_database().await,
             redis = testing::redis_url(),
-            root_private = keys.root_private_key,
-            root_public = keys.root_public_key,
-            internal_private = keys.internal_private_key,
-            internal_public = keys.internal_public_key,
-            internal_secret = keys.internal_secret,
-            events_secret = keys.events_secret,
+            auth = keys.to_toml(),
             limit = 4 * 1024 * MIB,
             storage = storage.display(),
         );
