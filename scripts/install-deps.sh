@@ -2,7 +2,8 @@
 # Installs what Media Magic needs on a fresh Debian machine, skipping what is already there:
 # PostgreSQL server binaries, redis-server, ffmpeg, bubblewrap and iptables (the job
 # sandbox), Node.js/npm (schema composition), pip and SeaweedFS (`weed`, the S3-compatible
-# server the media tests use), schemathesis (the fuzz run), headless Chromium and a font
+# server the media tests use), schemathesis (the fuzz run), helm and kubernetes-validate (the
+# chart checks, scripts/install-k8s-tools.sh), headless Chromium and a font
 # (the playground's browser test), and the composition package in schema/node_modules.
 # Needs root (or sudo) for apt-get.
 set -euo pipefail
@@ -51,6 +52,9 @@ if ! command -v schemathesis >/dev/null 2>&1 && [ ! -x "$HOME/.local/bin/schemat
   pip3 install --quiet "schemathesis>=4.32,<5" 2>/dev/null \
     || pip3 install --quiet --break-system-packages "schemathesis>=4.32,<5"
 fi
+
+# The chart checks (e2e/tests/chart.rs): helm and kubernetes-validate.
+scripts/install-k8s-tools.sh >/dev/null
 
 if [ ! -d schema/node_modules/@theguild/federation-composition ]; then
   (cd schema && npm ci --no-audit --no-fund --silent)

@@ -185,6 +185,11 @@ pub struct ListenConfig {
     pub billing_port: u16,
     /// The REST compatibility service's port (reached through the router).
     pub compat_port: u16,
+    /// A second port of `serve media` that answers only the signed object routes
+    /// (`/objects/...`), for callers that may reach nothing else of the platform: the
+    /// Kubernetes job pods, whose NetworkPolicy allows only this port. Off when absent.
+    #[serde(default)]
+    pub media_objects_port: Option<u16>,
 }
 
 /// The router process.

@@ -20,14 +20,15 @@ struct Cli {
 enum Command {
     /// Run the whole stack locally (private Postgres and Redis unless configured).
     Dev,
-    /// Run one service (for Kubernetes): `accounts`, `models` or `media`.
+    /// Run one service (for Kubernetes): `accounts`, `models`, `media`, `jobs`, `worker`,
+    /// `billing` or `compat` (the router is the `mediamagic-router` binary).
     Serve {
         /// The service to run.
         role: String,
     },
     /// Apply database migrations.
     Migrate,
-    /// Print a subgraph's SDL: `accounts`, `models` or `media`.
+    /// Print a subgraph's SDL: `accounts`, `models`, `media`, `jobs`, `worker` or `billing`.
     Sdl {
         /// The subgraph.
         subgraph: String,
@@ -94,6 +95,10 @@ enum TokensCommand {
     /// a random 32-byte secret for `auth.internal_secret`, `auth.events_secret` or
     /// `auth.webhook_secrets_key`.
     Keygen,
+    /// Print a complete, fresh key set as `name=value` lines, the keys Secret of the Helm
+    /// chart: `mediamagic tokens keyset > keys.env; kubectl create secret generic
+    /// mediamagic-keys --from-env-file=keys.env`.
+    Keyset,
 }
 
 #[tokio::main]
@@ -112,6 +117,12 @@ async fn main() -> anyhow::Result<()> {
             println!(
                 "private_key = \"{private}\"\npublic_key = \"{public}\"\nsecret = \"{secret}\""
             );
+            Ok(())
+        }
+        Command::Tokens {
+            command: TokensCommand::Keyset,
+        } => {
+            print!("{}", mediamagic::secrets::Keys::generate().to_env_file());
             Ok(())
         }
         command => {

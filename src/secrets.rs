@@ -58,7 +58,7 @@ const KEY_NAMES: &[&str] = &[
 ];
 
 /// What each role must hold (`serve` refuses to start without it), then what it may hold.
-fn keys_of(role: &str) -> (&'static [&'static str], &'static [&'static str]) {
+pub fn keys_of(role: &str) -> (&'static [&'static str], &'static [&'static str]) {
     match role {
         "accounts" => (
             &["root_private_key", "internal_public_key", "internal_secret"],
@@ -251,6 +251,20 @@ impl Keys {
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
         }
         Ok(keys)
+    }
+
+    /// Every key as `name=value` lines: an env file for
+    /// `kubectl create secret generic mediamagic-keys --from-env-file=...` (the chart's keys).
+    pub fn to_env_file(&self) -> String {
+        KEY_NAMES
+            .iter()
+            .map(|name| format!("{name}={}\n", self.get(name)))
+            .collect()
+    }
+
+    /// The key named `name` (`auth.<name>`), if it is one.
+    pub fn by_name(&self, name: &str) -> Option<&str> {
+        KEY_NAMES.contains(&name).then(|| self.get(name))
     }
 
     /// Every key as `name = "value"` lines: the body of an `[auth]` section (each role

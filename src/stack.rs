@@ -43,6 +43,8 @@ pub struct Service {
     pub retention: Option<tokio_cron_scheduler::JobScheduler>,
     /// A background loop to run with the service (the jobs sweeper), if any.
     pub background: Option<Background>,
+    /// The routes `listen.media_objects_port` serves (the media service's object routes).
+    pub objects_app: Option<axum::Router>,
 }
 
 /// Starts a background loop that ends when the token is cancelled.
@@ -91,6 +93,7 @@ pub async fn accounts_service(config: &PlatformConfig, infra: &Infra) -> anyhow:
         dispatch: config.events.dispatch,
         retention: Some(retention),
         background: None,
+        objects_app: None,
     })
 }
 
@@ -109,6 +112,7 @@ pub async fn models_service(config: &PlatformConfig, infra: &Infra) -> anyhow::R
         dispatch: false,
         retention: None,
         background: None,
+        objects_app: None,
     })
 }
 
@@ -144,8 +148,10 @@ pub async fn media_service(
         storage,
         public_url: Arc::new(public_url),
         config: Arc::new(config.media.clone()),
+        uploads: mediamagic_media::UploadMetrics::new()?,
     };
     let metrics = Metrics::new("media")?;
+    deps.uploads.register(&metrics.registry)?;
     let triggers = mediamagic_media::events::triggers(&deps, &config.events.triggers);
     let dispatcher = Dispatcher::new(
         deps.pool.clone(),
@@ -154,6 +160,7 @@ pub async fn media_service(
         EventMetrics::new(&metrics.registry)?,
     );
     let cleanup = mediamagic_media::commands::cleanup::schedule(deps.clone()).await?;
+    let objects_app = mediamagic_media::objects_app(&deps);
     let app = mediamagic_media::app(deps, metrics, triggers, infra.keys.events_secret.clone());
     Ok(Service {
         app,
@@ -161,6 +168,7 @@ pub async fn media_service(
         dispatch: config.events.dispatch,
         retention: Some(cleanup),
         background: None,
+        objects_app: Some(objects_app),
     })
 }
 
@@ -198,6 +206,7 @@ pub async fn jobs_deps(config: &PlatformConfig, infra: &Infra) -> anyhow::Result
             key => Some(Arc::new(SecretBox::from_hex(key)?)),
         },
         subscriptions: Default::default(),
+        callback_deliveries: JobsDeps::callback_counter()?,
     })
 }
 
@@ -211,6 +220,9 @@ pub async fn jobs_service(config: &PlatformConfig, infra: &Infra) -> anyhow::Res
     );
     let metrics = Metrics::new("jobs")?;
     deps.hub.redis().register(&metrics.registry)?;
+    metrics
+        .registry
+        .register(Box::new(deps.callback_deliveries.clone()))?;
     let triggers = mediamagic_jobs::events::triggers(&deps, &config.events.triggers);
     let dispatcher = Dispatcher::new(
         deps.pool.clone(),
@@ -228,6 +240,7 @@ pub async fn jobs_service(config: &PlatformConfig, infra: &Infra) -> anyhow::Res
         background: Some(Box::new(move |shutdown| {
             tokio::spawn(mediamagic_jobs::run_sweeper(sweeper, shutdown))
         })),
+        objects_app: None,
     })
 }
 
@@ -277,6 +290,7 @@ pub async fn worker_service(config: &PlatformConfig, infra: &Infra) -> anyhow::R
         dispatch: false,
         retention: None,
         background,
+        objects_app: None,
     })
 }
 
@@ -309,6 +323,7 @@ pub async fn billing_service(config: &PlatformConfig, infra: &Infra) -> anyhow::
         dispatch: config.events.dispatch,
         retention: scheduler,
         background: None,
+        objects_app: None,
     })
 }
 
@@ -330,6 +345,7 @@ pub fn compat_service(config: &PlatformConfig) -> anyhow::Result<Service> {
         dispatch: false,
         retention: None,
         background: None,
+        objects_app: None,
     })
 }
 
@@ -448,6 +464,7 @@ pub fn spawn_service(
         dispatch,
         retention,
         background,
+        objects_app: _,
     } = service;
     let background = background.map(|start| start(shutdown.clone()));
     let dispatcher = match dispatcher {
@@ -512,7 +529,7 @@ pub async fn serve(config: PlatformConfig, role: &str) -> anyhow::Result<()> {
     if role == "compat" {
         let listener =
             TcpListener::bind((config.listen.host.as_str(), config.listen.compat_port)).await?;
-        return serve_until_signal("compat", listener, compat_service(&config)?).await;
+        return serve_until_signal("compat", listener, compat_service(&config)?, None).await;
     }
     let keys = Keys::for_role(&config.auth, role)?;
     let infra = Infra {
@@ -542,21 +559,44 @@ pub async fn serve(config: PlatformConfig, role: &str) -> anyhow::Result<()> {
         })?;
     let port = configured_port(&config, name).unwrap_or_default();
     let listener = TcpListener::bind((config.listen.host.as_str(), port)).await?;
-    let built = service(name, &config, &infra, listener.local_addr()?).await?;
-    serve_until_signal(name, listener, built).await
+    let mut built = service(name, &config, &infra, listener.local_addr()?).await?;
+    let objects = match (config.listen.media_objects_port, built.objects_app.take()) {
+        (Some(port), Some(app)) => {
+            let listener = TcpListener::bind((config.listen.host.as_str(), port)).await?;
+            tracing::info!(addr = ?listener.local_addr().ok(), "serving the object routes alone");
+            Some((listener, app))
+        }
+        _ => None,
+    };
+    serve_until_signal(name, listener, built, objects).await
 }
 
-/// Serves `service` until SIGTERM or Ctrl-C, then lets it finish.
+/// Serves `service` (and `objects`: a second listener with only the object routes) until
+/// SIGTERM or Ctrl-C, then lets it finish.
 async fn serve_until_signal(
     name: &'static str,
     listener: TcpListener,
     service: Service,
+    objects: Option<(TcpListener, axum::Router)>,
 ) -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     let task = spawn_service(name, listener, service, shutdown.clone());
+    let objects = objects.map(|(listener, app)| {
+        let stop = shutdown.clone();
+        tokio::spawn(async move {
+            if let Err(err) =
+                server::serve(listener, app, async move { stop.cancelled().await }).await
+            {
+                tracing::error!(error = %err, "the object routes' listener stopped with an error");
+            }
+        })
+    });
     mediamagic_kit::server::shutdown_signal().await;
     shutdown.cancel();
     task.await?;
+    if let Some(objects) = objects {
+        objects.await?;
+    }
     Ok(())
 }
 

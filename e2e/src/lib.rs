@@ -7,6 +7,7 @@ pub mod browser;
 pub mod chaos;
 pub mod dev;
 pub mod jobs;
+pub mod k8s;
 pub mod kube_mock;
 pub mod load;
 pub mod media;
@@ -196,6 +197,10 @@ impl TestStack {
 
     async fn add_router_on(&mut self, base_config: &str, port: u16) -> usize {
         let dir = tempfile::tempdir().expect("router dir");
+        // production.yaml serves metrics on port 9090; tests run many routers at once.
+        let metrics_port = free_port().expect("port");
+        let base_config = base_config.replace("port: 9090", &format!("port: {metrics_port}"));
+        let base_config = base_config.as_str();
         let accounts_url = format!("http://{}", self.accounts_addr);
         let child = router_process::spawn(RouterLaunch {
             binary: router_process::default_binary(),

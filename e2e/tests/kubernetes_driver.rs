@@ -84,6 +84,10 @@ async fn a_gpu_job_runs_as_a_kubernetes_job_with_the_configured_manifest() {
     assert_eq!(jobs.len(), 1);
     assert!(jobs[0].fetched_bytes > 0, "the input URL serves the file");
     let manifest = &jobs[0].manifest;
+    // The manifest the driver sent is a valid batch/v1 Job for every supported version.
+    let unknown = mediamagic_e2e::k8s::validate(&serde_json::to_string(manifest).unwrap())
+        .expect("a valid Job manifest");
+    assert!(unknown.is_empty(), "{unknown:?}");
     let spec = &manifest["spec"];
     assert_eq!(manifest["metadata"]["namespace"], "mm-jobs");
     assert_eq!(spec["backoffLimit"], 0);

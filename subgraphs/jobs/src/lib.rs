@@ -61,9 +61,23 @@ pub struct JobsDeps {
     pub secrets: Option<Arc<SecretBox>>,
     /// Open subscriptions per account (capped by `jobs.max_subscriptions_per_account`).
     pub subscriptions: graphql::subscription_guard::SubscriptionCounts,
+    /// Callback deliveries by event and outcome (`mediamagic_callback_deliveries_total`;
+    /// registered by the jobs service).
+    pub callback_deliveries: prometheus::IntCounterVec,
 }
 
 impl JobsDeps {
+    /// The callback delivery counter, not registered yet.
+    pub fn callback_counter() -> Result<prometheus::IntCounterVec, prometheus::Error> {
+        prometheus::IntCounterVec::new(
+            prometheus::Opts::new(
+                "callback_deliveries_total",
+                "Callback deliveries by event and outcome (delivered, failed)",
+            ),
+            &["event", "outcome"],
+        )
+    }
+
     /// The HTTP client for callbacks: a timeout, redirects not followed (a redirect could
     /// lead past the SSRF check), and names resolved only to addresses the rule accepts.
     pub fn callback_client(config: &JobsConfig) -> reqwest::Result<reqwest::Client> {

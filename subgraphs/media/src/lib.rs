@@ -49,6 +49,52 @@ pub struct MediaDeps {
     pub public_url: Arc<String>,
     /// Settings.
     pub config: Arc<MediaConfig>,
+    /// Uploads that became live media, and their bytes (`mediamagic_media_uploads_total`,
+    /// `mediamagic_media_uploaded_bytes_total`).
+    pub uploads: UploadMetrics,
+}
+
+/// Counters of uploads that became live media (every path: presigned, multipart, REST).
+#[derive(Clone)]
+pub struct UploadMetrics {
+    /// Uploads made live.
+    pub count: prometheus::IntCounter,
+    /// Their bytes.
+    pub bytes: prometheus::IntCounter,
+}
+
+impl UploadMetrics {
+    /// New counters, not registered yet (see [`UploadMetrics::register`]).
+    pub fn new() -> Result<Self, prometheus::Error> {
+        Ok(Self {
+            count: prometheus::IntCounter::new("media_uploads_total", "Uploads made live")?,
+            bytes: prometheus::IntCounter::new(
+                "media_uploaded_bytes_total",
+                "Bytes of the uploads made live",
+            )?,
+        })
+    }
+
+    /// Registers the counters in `registry`.
+    pub fn register(&self, registry: &prometheus::Registry) -> Result<(), prometheus::Error> {
+        registry.register(Box::new(self.count.clone()))?;
+        registry.register(Box::new(self.bytes.clone()))
+    }
+
+    /// Counts one upload of `bytes`.
+    pub fn record(&self, bytes: u64) {
+        self.count.inc();
+        self.bytes.inc_by(bytes);
+    }
+}
+
+/// Only the signed object routes (`/objects/...`) of `deps`'s storage: what a caller that
+/// may reach nothing else of the platform gets (`listen.media_objects_port`).
+pub fn objects_app(deps: &MediaDeps) -> axum::Router {
+    storage::routes::routes(storage::routes::ObjectRoutes {
+        storage: deps.storage.clone(),
+        max_upload_bytes: deps.config.max_upload_bytes,
+    })
 }
 
 /// The media service's HTTP app: GraphQL, probes, metrics, the local object routes, the
@@ -66,14 +112,11 @@ pub fn app(
         verifier: deps.internal.clone(),
         metrics,
     };
-    let objects = storage::routes::ObjectRoutes {
-        storage: deps.storage.clone(),
-        max_upload_bytes: deps.config.max_upload_bytes,
-    };
+    let objects = objects_app(&deps);
     service_app(schema.clone(), kit)
         .merge(multipart_graphql::routes(deps.clone(), schema.clone()))
         .merge(worker_access::routes(deps.clone(), schema))
-        .merge(storage::routes::routes(objects))
+        .merge(objects)
         .merge(rest::routes(deps))
         .merge(webhook::routes(triggers, webhook_secret))
 }

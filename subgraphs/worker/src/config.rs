@@ -316,6 +316,12 @@ pub struct KubernetesConfig {
     /// Seconds a pod may stay unscheduled before the run counts as an infrastructure failure.
     #[serde(default = "default_schedule_timeout")]
     pub schedule_timeout_seconds: u64,
+    /// Base URL (`http://media-objects:4013`) that replaces scheme, host and port of the
+    /// local-storage object URLs (`/objects/...`) handed to job pods, so they fetch and upload
+    /// through the media service's objects-only port (`listen.media_objects_port`), the one
+    /// place their NetworkPolicy lets them reach. Other URLs (an S3 store's) are unchanged.
+    #[serde(default)]
+    pub objects_url: Option<String>,
 }
 
 impl Default for KubernetesConfig {
@@ -328,6 +334,7 @@ impl Default for KubernetesConfig {
             ttl_seconds_after_finished: default_ttl_after_finished(),
             service_account: None,
             pod_uid: default_sandbox_uid(),
+            objects_url: None,
             schedule_timeout_seconds: default_schedule_timeout(),
         }
     }

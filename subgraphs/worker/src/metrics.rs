@@ -1,5 +1,5 @@
 //! The worker's Prometheus metrics, registered with the service's other metrics: jobs
-//! running and queued per machine type, run duration per model, and claim latency (from
+//! running and queued per machine type, slots, run duration per model, and claim latency (from
 //! the moment a job was queued to the moment a worker claimed it).
 
 use prometheus::{GaugeVec, HistogramOpts, HistogramVec, Opts, Registry};
@@ -15,6 +15,8 @@ pub struct WorkerMetrics {
     pub duration: HistogramVec,
     /// Queued-to-claimed latency by machine type.
     pub claim_latency: HistogramVec,
+    /// Slots this worker offers, by machine type.
+    pub slots: GaugeVec,
 }
 
 impl WorkerMetrics {
@@ -52,11 +54,17 @@ impl WorkerMetrics {
         registry.register(Box::new(queued.clone()))?;
         registry.register(Box::new(duration.clone()))?;
         registry.register(Box::new(claim_latency.clone()))?;
+        let slots = GaugeVec::new(
+            Opts::new("worker_slots", "Slots this worker offers by machine type"),
+            &["machine_type"],
+        )?;
+        registry.register(Box::new(slots.clone()))?;
         Ok(Self {
             running,
             queued,
             duration,
             claim_latency,
+            slots,
         })
     }
 }

@@ -66,6 +66,12 @@ pub async fn run(deps: WorkerDeps, shutdown: CancellationToken) {
         return;
     }
     tracing::info!(worker = %id, driver = driver.name(), ?capacity, "worker started");
+    for (machine_type, count) in &capacity {
+        deps.metrics
+            .slots
+            .with_label_values(&[machine_type.as_str()])
+            .set(*count as f64);
+    }
     let env = RunEnv {
         deps: deps.clone(),
         worker_id: id.clone(),

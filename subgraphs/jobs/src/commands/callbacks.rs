@@ -112,6 +112,14 @@ pub async fn deliver(deps: &JobsDeps, job_id: Uuid, event: CallbackEvent) -> Res
         .map_err(|e| e.to_string())?;
     drop(conn);
     deps.hub.job_changed(job.id, job.owner_id).await;
+    let outcome = if attempt.error.is_none() {
+        "delivered"
+    } else {
+        "failed"
+    };
+    deps.callback_deliveries
+        .with_label_values(&[event.as_str(), outcome])
+        .inc();
     match attempt.error {
         None => Ok(()),
         Some(error) => Err(error),

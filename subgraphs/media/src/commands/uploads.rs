@@ -198,9 +198,12 @@ pub async fn finalize_upload(
     };
     let mut conn = deps.conn().await?;
     match mismatch {
-        None => Ok(
-            db::media::set_status(&mut conn, id, MediaStatus::Live.as_str(), None, None).await?,
-        ),
+        None => {
+            let live = db::media::set_status(&mut conn, id, MediaStatus::Live.as_str(), None, None)
+                .await?;
+            deps.uploads.record(size);
+            Ok(live)
+        }
         Some(reason) => {
             db::media::set_status(
                 &mut conn,
@@ -358,7 +361,10 @@ pub async fn register_stored(
     row.size_bytes = stored.size as i64;
     row.sha256 = Some(stored.sha256.clone());
     match insert(deps, row).await {
-        Ok(row) => Ok(row),
+        Ok(row) => {
+            deps.uploads.record(stored.size);
+            Ok(row)
+        }
         Err(e) => {
             discard_stored(deps, &stored).await;
             Err(e)

@@ -10,7 +10,7 @@
 
 use super::{DriverRun, RunContext, process::LineSink};
 use crate::{
-    config::{MachineTypeConfig, WorkerConfig},
+    config::{KubernetesConfig, MachineTypeConfig, WorkerConfig},
     domain::run::{InputFile, RunEnd, RunEvent, RunOutput, RunPlan},
     media_client::OutputTicket,
 };
@@ -341,6 +341,21 @@ fn shell_safe(text: &str) -> bool {
         })
 }
 
+/// `url` as a job pod should call it: a local-storage object URL moved onto
+/// `kubernetes.objects_url` when that is set (path and signed query unchanged).
+pub fn pod_url(url: &str, settings: &KubernetesConfig) -> String {
+    let Some(base) = settings.objects_url.as_deref() else {
+        return url.to_owned();
+    };
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    match after_scheme.find('/') {
+        Some(slash) if after_scheme[slash..].starts_with("/objects/") => {
+            format!("{}{}", base.trim_end_matches('/'), &after_scheme[slash..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
 /// `mm-<job>-<attempt>`: a DNS-1123 name unique per attempt.
 pub fn job_name(plan: &RunPlan) -> String {
     format!("mm-{}-{}", plan.job_id.simple(), plan.attempt)
@@ -360,7 +375,9 @@ pub fn manifest(
     let mut fetch = vec![format!("set -e; mkdir -p {WORK}/inputs")];
     let mut fetch_env = Vec::new();
     for (n, input) in inputs.iter().enumerate() {
-        fetch_env.push(json!({"name": format!("INPUT_{n}_URL"), "value": input.url}));
+        fetch_env.push(
+            json!({"name": format!("INPUT_{n}_URL"), "value": pod_url(&input.url, settings)}),
+        );
         fetch.push(format!(
             "curl -fsSL --retry 3 -o '{WORK}/inputs/{}' \"$INPUT_{n}_URL\"",
             input.local_name()
@@ -373,7 +390,9 @@ pub fn manifest(
         if !shell_safe(&output.pattern) || !shell_safe(&output.content_type) {
             continue;
         }
-        upload_env.push(json!({"name": format!("OUTPUT_{n}_URL"), "value": ticket.url}));
+        upload_env.push(
+            json!({"name": format!("OUTPUT_{n}_URL"), "value": pod_url(&ticket.url, settings)}),
+        );
         upload.push(format!(
             "f=$(ls -1 {pattern} 2>/dev/null | head -n 1); if [ -n \"$f\" ] && [ -f \"$f\" ] && [ ! -L \"$f\" ]; then \
              curl -fsS --retry 3 -X PUT -H 'Content-Type: {content_type}' --upload-file \"$f\" \"$OUTPUT_{n}_URL\" \
@@ -512,4 +531,37 @@ pub fn manifest(
             "template": {"metadata": {"labels": labels}, "spec": pod_spec},
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_objects_url(url: Option<&str>) -> KubernetesConfig {
+        KubernetesConfig {
+            objects_url: url.map(str::to_owned),
+            ..KubernetesConfig::default()
+        }
+    }
+
+    #[test]
+    fn object_urls_move_onto_the_objects_port_with_their_signature() {
+        let settings = with_objects_url(Some("http://mm-media-objects:4013/"));
+        assert_eq!(
+            pod_url(
+                "https://media.example.com/objects/a/b.mp3?expires=1&signature=x",
+                &settings
+            ),
+            "http://mm-media-objects:4013/objects/a/b.mp3?expires=1&signature=x"
+        );
+    }
+
+    #[test]
+    fn other_urls_and_unset_bases_are_left_alone() {
+        let s3 = "https://bucket.s3.amazonaws.com/media/a.mp3?X-Amz-Signature=x";
+        let settings = with_objects_url(Some("http://mm-media-objects:4013"));
+        assert_eq!(pod_url(s3, &settings), s3);
+        let local = "http://127.0.0.1:4003/objects/a.mp3?signature=x";
+        assert_eq!(pod_url(local, &with_objects_url(None)), local);
+    }
 }
