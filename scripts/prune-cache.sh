@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Keeps the shared build cache from growing without bound: every change of a crate leaves its
 # old test and binary executables (~180 MB each with debug info) in `deps/`, and incremental
-# data piles up. Of each executable name it keeps the four newest (a package's binary, its
-# unit tests and its binary's tests share a name and change together) and anything from the
-# last day; cargo rebuilds whatever it still needs. Run by scripts/test.sh before building.
+# data piles up. Of each executable name it keeps the three newest (a package's binary, its
+# unit tests and its binary's tests share a name and change together; a busy day of edits
+# once filled a 250 GB disk); cargo rebuilds whatever it still needs. Run by scripts/test.sh before building.
 set -euo pipefail
 target="${CARGO_TARGET_DIR:-$HOME/.cache/mediamagic/target}"
 for profile in debug release; do
@@ -11,14 +11,13 @@ for profile in debug release; do
   [ -d "$deps" ] || continue
   declare -A seen=()
   # Executables are the files without an extension: <name>-<16 hex>.
-  now=$(date +%s)
   find "$deps" -maxdepth 1 -type f -regextype posix-extended -regex '.*/[A-Za-z0-9_]+-[0-9a-f]{16}' -printf '%T@ %f\n' |
     sort -rn |
-    while read -r modified file; do
+    while read -r _modified file; do
       name="${file%-*}"
       count=$(( ${seen[$name]:-0} + 1 ))
       seen[$name]=$count
-      if [ "$count" -gt 4 ] && [ $(( now - ${modified%.*} )) -gt 86400 ]; then
+      if [ "$count" -gt 3 ]; then
         rm -f "$deps/$file"
       fi
     done

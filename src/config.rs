@@ -28,6 +28,9 @@ pub struct PlatformConfig {
     pub auth: AuthConfig,
     /// Logging.
     pub log: LogConfig,
+    /// OpenTelemetry traces (off by default).
+    #[serde(default)]
+    pub tracing: mediamagic_kit::otel::TracingConfig,
     /// Where services listen.
     pub listen: ListenConfig,
     /// Accounts subgraph.

@@ -127,58 +127,64 @@ async fn main() -> anyhow::Result<()> {
         }
         command => {
             let config = mediamagic::config::load(cli.config.as_deref())?;
-            mediamagic_kit::telemetry::init(&config.log);
+            let service = match &command {
+                Command::Serve { role } => format!("mediamagic-{role}"),
+                _ => "mediamagic".to_owned(),
+            };
+            mediamagic_kit::telemetry::init_with_tracing(&config.log, &config.tracing, &service)?;
+            let result = run(command, config).await;
+            mediamagic_kit::otel::flush();
+            result
+        }
+    }
+}
+
+/// Runs a command that needs the config.
+async fn run(command: Command, config: mediamagic::config::PlatformConfig) -> anyhow::Result<()> {
+    match command {
+        Command::Dev => mediamagic::dev::run(config).await,
+        Command::Serve { role } => mediamagic::stack::serve(config, &role).await,
+        Command::Migrate => {
+            let url = config
+                .database
+                .url
+                .as_ref()
+                .ok_or_else(|| anyhow::anyhow!("set DATABASE_URL or database.url"))?;
+            let applied = mediamagic_kit::db::run_migrations(url.expose()).await?;
+            println!("applied {} migration(s)", applied.len());
+            Ok(())
+        }
+        Command::Events { command } => {
+            let url = config
+                .database
+                .url
+                .as_ref()
+                .ok_or_else(|| anyhow::anyhow!("set DATABASE_URL or database.url"))?;
+            let url = url.expose();
             match command {
-                Command::Dev => mediamagic::dev::run(config).await,
-                Command::Serve { role } => mediamagic::stack::serve(config, &role).await,
-                Command::Migrate => {
-                    let url = config
-                        .database
-                        .url
-                        .as_ref()
-                        .ok_or_else(|| anyhow::anyhow!("set DATABASE_URL or database.url"))?;
-                    let applied = mediamagic_kit::db::run_migrations(url.expose()).await?;
-                    println!("applied {} migration(s)", applied.len());
-                    Ok(())
+                EventsCommand::Dead { trigger } => {
+                    mediamagic::events_cli::dead(url, trigger.as_deref()).await
                 }
-                Command::Events { command } => {
-                    let url = config
-                        .database
-                        .url
-                        .as_ref()
-                        .ok_or_else(|| anyhow::anyhow!("set DATABASE_URL or database.url"))?;
-                    let url = url.expose();
-                    match command {
-                        EventsCommand::Dead { trigger } => {
-                            mediamagic::events_cli::dead(url, trigger.as_deref()).await
-                        }
-                        EventsCommand::Redeliver { id, trigger } => {
-                            mediamagic::events_cli::redeliver(
-                                url,
-                                id.as_deref(),
-                                trigger.as_deref(),
-                            )
-                            .await
-                        }
-                        EventsCommand::Invoke { trigger, payload } => {
-                            mediamagic::events_cli::invoke(url, &trigger, &payload).await
-                        }
-                    }
+                EventsCommand::Redeliver { id, trigger } => {
+                    mediamagic::events_cli::redeliver(url, id.as_deref(), trigger.as_deref()).await
                 }
-                Command::Admin { command } => {
-                    let url = config
-                        .database
-                        .url
-                        .as_ref()
-                        .ok_or_else(|| anyhow::anyhow!("set DATABASE_URL or database.url"))?;
-                    let (email, grant) = match &command {
-                        AdminCommand::Grant { email } => (email.as_str(), true),
-                        AdminCommand::Revoke { email } => (email.as_str(), false),
-                    };
-                    mediamagic::admin_cli::run(url.expose(), email, grant).await
+                EventsCommand::Invoke { trigger, payload } => {
+                    mediamagic::events_cli::invoke(url, &trigger, &payload).await
                 }
-                Command::Sdl { .. } | Command::Tokens { .. } => Ok(()),
             }
         }
+        Command::Admin { command } => {
+            let url = config
+                .database
+                .url
+                .as_ref()
+                .ok_or_else(|| anyhow::anyhow!("set DATABASE_URL or database.url"))?;
+            let (email, grant) = match &command {
+                AdminCommand::Grant { email } => (email.as_str(), true),
+                AdminCommand::Revoke { email } => (email.as_str(), false),
+            };
+            mediamagic::admin_cli::run(url.expose(), email, grant).await
+        }
+        Command::Sdl { .. } | Command::Tokens { .. } => Ok(()),
     }
 }

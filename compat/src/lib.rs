@@ -23,7 +23,7 @@ pub mod shapes;
 use axum::{Router, middleware, routing::get};
 use mediamagic_kit::{
     metrics::{Metrics, metrics_handler, track_http},
-    telemetry::request_context,
+    telemetry::{ServiceName, request_context},
 };
 use std::sync::Arc;
 
@@ -50,5 +50,8 @@ pub fn app(deps: CompatDeps, metrics: Metrics) -> Router {
         // Stateless: ready as soon as it listens (the router it calls has its own probe).
         .route("/readyz", get(|| async { "ok" }))
         .layer(middleware::from_fn_with_state(metrics, track_http))
-        .layer(middleware::from_fn(request_context))
+        .layer(middleware::from_fn_with_state(
+            ServiceName::new("compat"),
+            request_context,
+        ))
 }

@@ -62,7 +62,6 @@ pub fn app(
         verifier: deps.internal.clone(),
         metrics,
     };
-    service_app(schema, kit)
-        .merge(internal::routes(deps))
-        .merge(webhook::routes(triggers, webhook_secret))
+    let extra = internal::routes(deps).merge(webhook::routes(triggers, webhook_secret));
+    service_app(schema, kit, extra)
 }

@@ -54,7 +54,7 @@ pub fn app(
         verifier: deps.internal.clone(),
         metrics,
     };
-    service_app(schema, kit).merge(webhook::routes(triggers, webhook_secret))
+    service_app(schema, kit, webhook::routes(triggers, webhook_secret))
 }
 
 /// Seeds the configured prices (items without any price yet).

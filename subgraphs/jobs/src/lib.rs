@@ -103,7 +103,7 @@ pub fn app(
         verifier: deps.internal.clone(),
         metrics,
     };
-    service_app(schema, kit).merge(webhook::routes(triggers, webhook_secret))
+    service_app(schema, kit, webhook::routes(triggers, webhook_secret))
 }
 
 /// Sweeps expired leases and deadlines every `jobs.sweep_interval_ms` until `shutdown`.

@@ -116,7 +116,8 @@ pub async fn migrations_applied(conn: &mut AsyncPgConnection) -> Result<bool, Db
 }
 
 /// Runs `f` in a transaction on a pooled connection: committed when it returns `Ok`, rolled
-/// back on any error (client errors included).
+/// back on any error (client errors included). With tracing on, the events its changes raise
+/// record the current trace context, so their handlers continue the trace.
 pub async fn transaction<'a, T, F>(pool: &DbPool, f: F) -> crate::ApiResult<T>
 where
     T: Send + 'a,
@@ -127,10 +128,28 @@ where
         + Send
         + 'a,
 {
-    use diesel_async::AsyncConnection;
+    use diesel_async::{AsyncConnection, RunQueryDsl, scoped_futures::ScopedFutureExt};
     let mut pooled = pool.get().await?;
     let conn: &mut AsyncPgConnection = &mut pooled;
-    conn.transaction::<T, crate::ApiError, _>(f).await
+    let trace = crate::otel::enabled()
+        .then(crate::telemetry::current_trace)
+        .flatten()
+        .map(|(trace_id, span_id)| {
+            serde_json::json!({"trace_id": trace_id, "span_id": span_id}).to_string()
+        });
+    conn.transaction::<T, crate::ApiError, _>(move |conn| {
+        async move {
+            if let Some(trace) = trace {
+                diesel::sql_query("SELECT set_config('mediamagic.trace_context', $1, true)")
+                    .bind::<diesel::sql_types::Text, _>(trace)
+                    .execute(conn)
+                    .await?;
+            }
+            f(conn).await
+        }
+        .scope_boxed()
+    })
+    .await
 }
 
 /// Hasura-style session variables of `actor`, recorded on events its changes trigger.

@@ -17,6 +17,7 @@ pub mod events;
 pub mod health;
 pub mod local_services;
 pub mod metrics;
+pub mod otel;
 pub mod pagination;
 pub mod redis;
 pub mod redis_link;

@@ -29,6 +29,7 @@ pub struct Metrics {
     http_requests: IntCounterVec,
     http_duration: HistogramVec,
     graphql_operations: IntCounterVec,
+    service: String,
 }
 
 impl Metrics {
@@ -70,7 +71,13 @@ impl Metrics {
             http_requests,
             http_duration,
             graphql_operations,
+            service: service.to_owned(),
         })
+    }
+
+    /// The service these metrics are labelled with.
+    pub fn service(&self) -> &str {
+        &self.service
     }
 
     /// The text exposition of every registered metric.

@@ -1,8 +1,8 @@
 //! The HTTP app around a subgraph's GraphQL schema, and serving it with graceful shutdown.
 //!
 //! [`service_app`] mounts `POST/GET /graphql`, `GET /ws` (graphql-transport-ws), `/metrics`,
-//! `/healthz` and `/readyz`, with request ids and HTTP metrics on every route. A subgraph
-//! merges its own extra routes into the returned router.
+//! `/healthz` and `/readyz`, and the subgraph's own extra routes, with request ids, spans and
+//! HTTP metrics on every route.
 
 use crate::{
     auth::{INTERNAL_TOKEN_HEADER, forwarded_token, identity_for_websocket, identity_from_headers},
@@ -10,7 +10,7 @@ use crate::{
     error::ApiError,
     health,
     metrics::{Metrics, metrics_handler, track_http},
-    telemetry::request_context,
+    telemetry::{ServiceName, request_context},
     tokens::TokenVerifier,
 };
 use async_graphql::{
@@ -48,7 +48,7 @@ struct GraphqlState<E> {
 }
 
 /// The standard app for a subgraph schema.
-pub fn service_app<Q, M, S>(schema: Schema<Q, M, S>, kit: KitState) -> Router
+pub fn service_app<Q, M, S>(schema: Schema<Q, M, S>, kit: KitState, extra: Router) -> Router
 where
     Q: ObjectType + 'static,
     M: ObjectType + 'static,
@@ -69,6 +69,7 @@ where
             "/metrics",
             get(metrics_handler).with_state(kit.metrics.clone()),
         )
+        .merge(extra)
         .route("/healthz", get(health::healthz))
         .route(
             "/readyz",
@@ -81,7 +82,10 @@ where
             kit.metrics.clone(),
             track_http,
         ))
-        .layer(middleware::from_fn(request_context))
+        .layer(middleware::from_fn_with_state(
+            ServiceName::new(kit.metrics.service()),
+            request_context,
+        ))
 }
 
 /// Whether the operation a request would run is a mutation (or its document does not say).

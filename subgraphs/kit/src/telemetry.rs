@@ -1,8 +1,15 @@
 //! Logs and request context: JSON logs to stdout (human format in dev), a request id on
-//! every request and response, and the W3C trace id propagated from the router.
+//! every request and response, and the W3C trace id propagated from the router; with
+//! tracing on ([`crate::otel`]), every request's span is exported as a child of the caller's.
 
-use axum::{extract::Request, http::HeaderValue, middleware::Next, response::Response};
+use axum::{
+    extract::{Request, State},
+    http::HeaderValue,
+    middleware::Next,
+    response::Response,
+};
 use serde::Deserialize;
+use std::sync::Arc;
 use tracing::Instrument;
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
@@ -45,11 +52,22 @@ fn default_filter() -> String {
     "info".into()
 }
 
-/// Installs the global subscriber. Calling it twice keeps the first one.
+/// Installs the global subscriber (logs only). Calling it twice keeps the first one.
 pub fn init(config: &LogConfig) {
+    let _ = init_with_tracing(config, &crate::otel::TracingConfig::default(), "mediamagic");
+}
+
+/// Installs the global subscriber: logs, and spans exported as `service` when `tracing`
+/// says so (inside a Tokio runtime). Calling it twice keeps the first one.
+pub fn init_with_tracing(
+    config: &LogConfig,
+    tracing: &crate::otel::TracingConfig,
+    service: &str,
+) -> Result<(), crate::otel::TracingSetupError> {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.filter));
-    let registry = tracing_subscriber::registry().with(filter);
+    let spans = crate::otel::layer(tracing, service)?;
+    let registry = tracing_subscriber::registry().with(spans).with(filter);
     let _ = match config.format {
         LogFormat::Json => registry
             .with(
@@ -59,8 +77,17 @@ pub fn init(config: &LogConfig) {
                     .with_current_span(true),
             )
             .try_init(),
-        LogFormat::Pretty => registry.with(fmt::layer().compact()).try_init(),
+        LogFormat::Pretty => registry
+            .with(fmt::layer().compact().with_ansi(colour_allowed()))
+            .try_init(),
     };
+    Ok(())
+}
+
+/// Colour only for a terminal, and never when `NO_COLOR` is set.
+fn colour_allowed() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
 /// The trace id of a W3C `traceparent` header (`00-<trace id>-<span id>-<flags>`).
@@ -76,6 +103,15 @@ tokio::task_local! {
     static TRACE: Option<(String, String)>;
 }
 
+/// Runs `work` with `trace` as the current request's trace context (what changes it makes
+/// record on the events they raise): an event handler continuing a request.
+pub async fn with_trace<F: std::future::Future>(
+    trace: Option<(String, String)>,
+    work: F,
+) -> F::Output {
+    TRACE.scope(trace, work).await
+}
+
 /// The trace context of the current request, if the caller sent a `traceparent`.
 pub fn current_trace() -> Option<(String, String)> {
     TRACE.try_with(Clone::clone).ok().flatten()
@@ -89,9 +125,25 @@ pub fn parse_traceparent(value: &str) -> Option<(String, String)> {
         .then(|| (trace_id.to_owned(), span_id.to_owned()))
 }
 
+/// The service a request span belongs to (the state of [`request_context`]).
+#[derive(Clone, Debug)]
+pub struct ServiceName(pub Arc<str>);
+
+impl ServiceName {
+    /// The name `name`.
+    pub fn new(name: &str) -> Self {
+        Self(Arc::from(name))
+    }
+}
+
 /// Middleware: gives each request an id (the caller's when it sent a sane one), runs the
-/// request inside a span carrying the id and the trace id, and echoes the id back.
-pub async fn request_context(mut request: Request, next: Next) -> Response {
+/// request inside a span carrying the id and the trace id (a child of the caller's span
+/// when tracing is on), and echoes the id back.
+pub async fn request_context(
+    State(service): State<ServiceName>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let request_id = request
         .headers()
         .get(REQUEST_ID_HEADER)
@@ -104,16 +156,28 @@ pub async fn request_context(mut request: Request, next: Next) -> Response {
         .get("traceparent")
         .and_then(|v| v.to_str().ok())
         .and_then(parse_traceparent);
-    let trace_id = trace.as_ref().map(|(t, _)| t.clone()).unwrap_or_default();
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         request.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
+    // Span names stay few: the path's first segment (`/objects`, not each object).
+    let path = request.uri().path();
+    let route = path.split('/').nth(1).unwrap_or_default();
     let span = tracing::info_span!(
         "request",
+        otel.name = %format!("{} {} /{route}", service.0, request.method()),
+        otel.kind = "server",
+        mediamagic.service = %service.0,
         request_id = %request_id,
-        trace_id = %trace_id,
+        trace_id = tracing::field::Empty,
         method = %request.method(),
-        path = %request.uri().path(),
+        path = %path,
+    );
+    crate::otel::continue_from_headers(&span, request.headers());
+    // With tracing on, work this request causes (events, jobs) continues from its span.
+    let trace = crate::otel::ids_of(&span).or(trace);
+    span.record(
+        "trace_id",
+        trace.as_ref().map(|(t, _)| t.as_str()).unwrap_or_default(),
     );
     let mut response = TRACE.scope(trace, next.run(request).instrument(span)).await;
     if let Ok(value) = HeaderValue::from_str(&request_id) {

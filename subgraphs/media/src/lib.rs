@@ -113,10 +113,10 @@ pub fn app(
         metrics,
     };
     let objects = objects_app(&deps);
-    service_app(schema.clone(), kit)
-        .merge(multipart_graphql::routes(deps.clone(), schema.clone()))
-        .merge(worker_access::routes(deps.clone(), schema))
+    let extra = multipart_graphql::routes(deps.clone(), schema.clone())
+        .merge(worker_access::routes(deps.clone(), schema.clone()))
         .merge(objects)
         .merge(rest::routes(deps))
-        .merge(webhook::routes(triggers, webhook_secret))
+        .merge(webhook::routes(triggers, webhook_secret));
+    service_app(schema, kit, extra)
 }

@@ -61,5 +61,5 @@ pub fn app(deps: ModelsDeps, metrics: Metrics) -> axum::Router {
         verifier: deps.internal.clone(),
         metrics,
     };
-    service_app(schema, kit)
+    service_app(schema, kit, axum::Router::new())
 }

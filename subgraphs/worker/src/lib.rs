@@ -62,7 +62,7 @@ pub fn app(deps: WorkerDeps, metrics: Metrics) -> axum::Router {
         verifier: deps.internal.clone(),
         metrics,
     };
-    service_app(schema, kit)
+    service_app(schema, kit, axum::Router::new())
 }
 
 impl WorkerDeps {

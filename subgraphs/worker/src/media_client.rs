@@ -90,6 +90,7 @@ impl MediaSession {
         let response = self
             .http
             .post(self.route("/internal/worker/graphql"))
+            .headers(trace_headers())
             .header(WORKER_TOKEN_HEADER, token)
             .json(&json!({"query": query, "variables": variables}))
             .send()
@@ -253,6 +254,7 @@ impl MediaSession {
         let response = self
             .http
             .post(self.route("/internal/job-outputs"))
+            .headers(trace_headers())
             .header(WORKER_TOKEN_HEADER, self.token()?)
             .header(
                 reqwest::header::CONTENT_TYPE,
@@ -293,6 +295,13 @@ impl MediaSession {
 
 /// The `data` of a media service answer; its first error otherwise (BAD_USER_INPUT and
 /// NOT_FOUND mean the job's request cannot be met).
+/// `traceparent` of the current span (the run's), so the media service's spans join it.
+fn trace_headers() -> reqwest::header::HeaderMap {
+    let mut headers = reqwest::header::HeaderMap::new();
+    mediamagic_kit::otel::inject_current(&mut headers);
+    headers
+}
+
 async fn read_answer(response: reqwest::Response) -> Result<Value, WorkerError> {
     let status = response.status();
     let body: Value = response

@@ -23,6 +23,7 @@ use std::{
 };
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 use uuid::Uuid;
 
 /// Cancel tokens of the runs on this worker, by job id.
@@ -65,8 +66,35 @@ pub struct RunEnv {
     pub cancels: CancelRegistry,
 }
 
-/// Runs a claimed job to its end; `release` fires when the worker shuts down.
+/// Runs a claimed job to its end; `release` fires when the worker shuts down. With tracing
+/// on, the run is a trace of its own (a run may start long after the request that queued it
+/// ended) linked to that request's span.
 pub async fn run_job(env: RunEnv, claimed: ClaimedJob, release: CancellationToken) {
+    let span = tracing::info_span!(
+        parent: None,
+        "job run",
+        otel.name = %format!("run {}", claimed.job.machine_type),
+        otel.kind = "consumer",
+        job = %claimed.job.id,
+        attempt = claimed.job.attempts,
+        machine_type = %claimed.job.machine_type,
+    );
+    if let Some(trace) = &claimed.control.trace_context
+        && let (Some(trace_id), Some(span_id)) = (
+            trace.get("trace_id").and_then(|v| v.as_str()),
+            trace.get("span_id").and_then(|v| v.as_str()),
+        )
+    {
+        mediamagic_kit::otel::link_remote(&span, trace_id, span_id, "queued by");
+    }
+    // What the run changes (its status, outputs) raises events under the run's trace.
+    let trace = mediamagic_kit::otel::ids_of(&span);
+    mediamagic_kit::telemetry::with_trace(trace, run_job_traced(env, claimed, release))
+        .instrument(span)
+        .await;
+}
+
+async fn run_job_traced(env: RunEnv, claimed: ClaimedJob, release: CancellationToken) {
     let job = claimed.job;
     let (id, attempt) = (job.id, job.attempts);
     let machine_type = job.machine_type.clone();

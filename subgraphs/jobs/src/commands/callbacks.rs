@@ -11,6 +11,7 @@ use crate::{
 use chrono::Utc;
 use serde_json::json;
 use std::time::Instant;
+use tracing::Instrument;
 use uuid::Uuid;
 
 /// `job.started` or `job.finished`.
@@ -138,9 +139,14 @@ async fn send(
     // Checked again at delivery: the name may resolve somewhere else by now.
     callback::check_destination(&parsed, deps.config.allow_private_callbacks).await?;
     let signature = signing::sign(secret, webhook_id, timestamp, body.as_bytes())?;
+    // The receiver may continue the trace (W3C `traceparent` of the delivery's span).
+    let span = tracing::info_span!("callback", otel.kind = "client", webhook = %webhook_id);
+    let mut trace = reqwest::header::HeaderMap::new();
+    span.in_scope(|| mediamagic_kit::otel::inject_current(&mut trace));
     let response = deps
         .callbacks
         .post(parsed)
+        .headers(trace)
         .header("content-type", "application/json")
         .header("user-agent", "mediamagic-callbacks")
         .header("webhook-id", webhook_id)
@@ -148,6 +154,7 @@ async fn send(
         .header("webhook-signature", signature)
         .body(body.to_owned())
         .send()
+        .instrument(span)
         .await
         .map_err(|e| format!("could not deliver: {e}"))?;
     Ok(response.status().as_u16())

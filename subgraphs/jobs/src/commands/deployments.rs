@@ -166,6 +166,8 @@ pub async fn create_deployment(
         cancel_requested_at: None,
         cancel_reason: None,
         updated_at: now,
+        trace_context: mediamagic_kit::telemetry::current_trace()
+            .map(|(trace_id, span_id)| json!({"trace_id": trace_id, "span_id": span_id})),
     };
     let (row, inserted_job) = {
         let deployment = deployment.clone();

@@ -60,6 +60,8 @@ pub struct ControlRow {
     pub cancel_requested_at: Option<DateTime<Utc>>,
     pub cancel_reason: Option<String>,
     pub updated_at: DateTime<Utc>,
+    /// The queueing request's trace context (`{"trace_id", "span_id"}`), when traced.
+    pub trace_context: Option<serde_json::Value>,
 }
 
 /// A row of `jobs.job_logs`.

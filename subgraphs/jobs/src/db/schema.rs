@@ -50,6 +50,7 @@ diesel::table! {
         cancel_requested_at -> Nullable<Timestamptz>,
         cancel_reason -> Nullable<Text>,
         updated_at -> Timestamptz,
+        trace_context -> Nullable<Jsonb>,
     }
 }
 

@@ -19,6 +19,7 @@ use std::{
 };
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 /// Longest pause between polls when no NOTIFY arrives.
 const POLL_INTERVAL: Duration = Duration::from_secs(2);
@@ -224,8 +225,29 @@ impl Dispatcher {
             .with_label_values(&[name.as_str()])
             .observe(latency.max(0.0));
         let event = envelope(&stored, config.retries);
+        // The handler continues the trace of the request whose change raised the event.
+        let span = tracing::info_span!(
+            "event",
+            otel.name = %format!("event {name}"),
+            otel.kind = "consumer",
+            trigger = %name,
+            event = %stored.id,
+            attempt = stored.tries,
+        );
+        if let Some(trace) = &event.event.trace_context
+            && let (Some(trace_id), Some(span_id)) = (
+                trace.get("trace_id").and_then(|v| v.as_str()),
+                trace.get("span_id").and_then(|v| v.as_str()),
+            )
+        {
+            crate::otel::continue_remote(&span, trace_id, span_id);
+        }
+        let trace = crate::otel::ids_of(&span);
         let started = Instant::now();
-        let outcome = tokio::time::timeout(config.timeout(), (owned.trigger.handler)(event)).await;
+        let handled = tokio::time::timeout(config.timeout(), (owned.trigger.handler)(event));
+        let outcome = crate::telemetry::with_trace(trace, handled)
+            .instrument(span)
+            .await;
         let duration_ms = started.elapsed().as_millis().min(i32::MAX as u128) as i32;
         let (status, error) = match outcome {
             Ok(Ok(())) => ("ok", None),

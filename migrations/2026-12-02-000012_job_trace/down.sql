@@ -1,0 +1,1 @@
+ALTER TABLE jobs.job_control DROP COLUMN trace_context;
