@@ -69,13 +69,23 @@ pub struct JobsDeps {
 impl JobsDeps {
     /// The callback delivery counter, not registered yet.
     pub fn callback_counter() -> Result<prometheus::IntCounterVec, prometheus::Error> {
-        prometheus::IntCounterVec::new(
+        let counter = prometheus::IntCounterVec::new(
             prometheus::Opts::new(
                 "callback_deliveries_total",
                 "Callback deliveries by event and outcome (delivered, failed)",
             ),
             &["event", "outcome"],
-        )
+        )?;
+        // Every series from the start, so dashboards show 0 rather than no data.
+        for event in [
+            commands::callbacks::CallbackEvent::Started,
+            commands::callbacks::CallbackEvent::Finished,
+        ] {
+            for outcome in ["delivered", "failed"] {
+                counter.with_label_values(&[event.as_str(), outcome]);
+            }
+        }
+        Ok(counter)
     }
 
     /// The HTTP client for callbacks: a timeout, redirects not followed (a redirect could

@@ -11,7 +11,7 @@ pub struct WorkerMetrics {
     pub running: GaugeVec,
     /// Jobs waiting in the queue, by machine type (sampled by the worker).
     pub queued: GaugeVec,
-    /// Run duration by model and outcome.
+    /// Run duration by machine type, model and outcome.
     pub duration: HistogramVec,
     /// Queued-to-claimed latency by machine type.
     pub claim_latency: HistogramVec,
@@ -33,12 +33,12 @@ impl WorkerMetrics {
         let duration = HistogramVec::new(
             HistogramOpts::new(
                 "worker_job_duration_seconds",
-                "Run duration by model and outcome",
+                "Run duration by machine type, model and outcome",
             )
             .buckets(vec![
                 0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0,
             ]),
-            &["model", "outcome"],
+            &["machine_type", "model", "outcome"],
         )?;
         let claim_latency = HistogramVec::new(
             HistogramOpts::new(

@@ -126,7 +126,7 @@ async fn run_job_traced(env: RunEnv, claimed: ClaimedJob, release: CancellationT
         .dec();
     metrics
         .duration
-        .with_label_values(&[model.as_str(), outcome])
+        .with_label_values(&[machine_type.as_str(), model.as_str(), outcome])
         .observe(started.elapsed().as_secs_f64());
     if let Ok(mut conn) = env.deps.conn().await
         && let Err(e) = db::runs::finish(&mut conn, id, attempt, outcome).await

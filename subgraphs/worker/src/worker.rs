@@ -236,6 +236,13 @@ async fn report_liveness(deps: WorkerDeps, id: Arc<String>, slots: Vec<(Arc<Sema
         }
         if let Ok(load) = queue::machine_type_load(&deps.jobs).await {
             deps.metrics.queued.reset();
+            // The machine types this worker serves read 0 when nothing waits for them.
+            for machine_type in deps.config.machine_types.keys() {
+                deps.metrics
+                    .queued
+                    .with_label_values(&[machine_type.as_str()])
+                    .set(0.0);
+            }
             for entry in load {
                 deps.metrics
                     .queued

@@ -108,6 +108,14 @@ impl Dispatcher {
         triggers: Vec<Trigger>,
         metrics: EventMetrics,
     ) -> Self {
+        // Every trigger's series exist from the start (dashboards show 0, not "no data").
+        for t in &triggers {
+            let name = [t.name.as_str()];
+            metrics.pending.with_label_values(&name).set(0);
+            metrics.delivered.with_label_values(&name);
+            metrics.failures.with_label_values(&name);
+            metrics.dead.with_label_values(&name);
+        }
         let triggers = triggers
             .into_iter()
             .map(|t| {
