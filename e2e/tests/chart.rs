@@ -36,7 +36,24 @@ fn the_chart_lints_and_renders_valid_manifests_for_default_and_production_values
         );
         for monitor in of_kind(&documents, "ServiceMonitor") {
             assert_eq!(monitor["apiVersion"], "monitoring.coreos.com/v1");
-            assert_eq!(monitor["spec"]["endpoints"][0]["path"], "/metrics");
+            let endpoint = &monitor["spec"]["endpoints"][0];
+            assert_eq!(endpoint["path"], "/metrics");
+            // The port is one the role's Service has (the router's metrics port for it).
+            let name = monitor["metadata"]["name"].as_str().unwrap();
+            let service = named(&documents, "Service", name);
+            assert!(
+                service["spec"]["ports"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|p| p["name"] == endpoint["port"]),
+                "{name}: {endpoint}"
+            );
+        }
+        if values.is_empty() {
+            assert!(of_kind(&documents, "ServiceMonitor").is_empty(), "off by default");
+        } else {
+            assert_eq!(of_kind(&documents, "ServiceMonitor").len(), ROLES.len());
         }
     }
 }
