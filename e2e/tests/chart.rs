@@ -51,7 +51,10 @@ fn the_chart_lints_and_renders_valid_manifests_for_default_and_production_values
             );
         }
         if values.is_empty() {
-            assert!(of_kind(&documents, "ServiceMonitor").is_empty(), "off by default");
+            assert!(
+                of_kind(&documents, "ServiceMonitor").is_empty(),
+                "off by default"
+            );
         } else {
             assert_eq!(of_kind(&documents, "ServiceMonitor").len(), ROLES.len());
         }
