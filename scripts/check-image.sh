@@ -73,5 +73,7 @@ inside --ro-bind "$work/router.yaml" /tmp/router.yaml env \
   mediamagic-router >"$work/router.log" 2>&1 &
 pids+=($!)
 wait_http "http://127.0.0.1:$port/health" "$!" "$work/router.log"
-curl -fsS "http://127.0.0.1:$metrics/metrics" | grep -q '^# TYPE' || fail "router metrics"
+# (Read whole: `grep -q` stopping early would break curl's pipe.)
+router_metrics="$(curl -fsS "http://127.0.0.1:$metrics/metrics")" || fail "router metrics"
+grep -q '^# TYPE' <<<"$router_metrics" || fail "router metrics"
 echo "image check: passed ($root)"
