@@ -37,7 +37,8 @@ wait_http() { # url pid log
 }
 
 [ "$(inside id -u)" = 10001 ] || fail "not running as uid 10001"
-inside mediamagic --help | grep -q "serve" || fail "mediamagic --help"
+help="$(inside mediamagic --help)" || fail "mediamagic --help"
+grep -q "serve" <<<"$help" || fail "mediamagic --help lists no serve"
 keys="$(inside mediamagic tokens keyset)"
 [ "$(printf '%s\n' "$keys" | grep -c '=')" -ge 10 ] || fail "tokens keyset"
 inside ffmpeg -hide_banner -version >/dev/null || fail "ffmpeg"

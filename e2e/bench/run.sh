@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
-# Runs one benchmark in a release build: `e2e/bench/run.sh me|events|uploads|jobs|worker|chaos`.
+# Runs one benchmark in a release build:
+# `e2e/bench/run.sh me|events|uploads|jobs|worker|chaos|compare`.
 # Knobs: me: BENCH_SECONDS (10), BENCH_CONCURRENCY (32); events: BENCH_EVENTS (20000);
 # uploads: BENCH_UPLOAD_MIB (1024); jobs: BENCH_LATENCY_JOBS (200), BENCH_BURST (1000),
 # BENCH_SLOTS (8), BENCH_RUN_MS (20); worker: BENCH_VIDEO_SECONDS (60), BENCH_RUNS (3),
 # BENCH_LATENCY_JOBS (50), BENCH_SANDBOX (bubblewrap; `none` for the sandbox's cost);
-# chaos: BENCH_JOBS (1000), BENCH_ROUNDS (3), BENCH_FAULT_EVERY_MS (3000).
+# chaos: BENCH_JOBS (1000), BENCH_ROUNDS (3), BENCH_FAULT_EVERY_MS (3000);
+# compare: BENCH_SECONDS (10), BENCH_CONCURRENCY (32), BENCH_JOBS (60) - our router against
+# Apollo Gateway and Hive Gateway (npm, installed into e2e/bench/peers).
 set -euo pipefail
-name="${1:?usage: e2e/bench/run.sh me|events|uploads|jobs|worker|chaos}"
+name="${1:?usage: e2e/bench/run.sh me|events|uploads|jobs|worker|chaos|compare}"
 cd "$(dirname "$0")/../.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/mediamagic/target}"
 scripts/install-deps.sh
+if [ "$name" = compare ] && [ ! -d e2e/bench/peers/node_modules/@apollo/gateway ]; then
+  echo "installing: the peer gateways (npm, e2e/bench/peers)" >&2
+  (cd e2e/bench/peers && npm ci --no-audit --no-fund --silent)
+fi
 cargo build --locked --release --workspace --bins
 exec "$CARGO_TARGET_DIR/release/bench-$name"

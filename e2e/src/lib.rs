@@ -221,6 +221,11 @@ impl TestStack {
         self.routers.len() - 1
     }
 
+    /// The process id of router `index` (for CPU accounting and pinning in benchmarks).
+    pub fn router_pid(&self, index: usize) -> Option<u32> {
+        self.routers.get(index).and_then(|(_, child, _)| child.id())
+    }
+
     /// The GraphQL URL of router `index`.
     pub fn router_url(&self, index: usize) -> &str {
         &self.routers[index].0
