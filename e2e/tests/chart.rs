@@ -547,8 +547,64 @@ async fn every_role_starts_from_exactly_what_the_chart_gives_its_pod() {
         .await
         .unwrap();
     assert_eq!(me["data"]["me"]["email"], "chart@example.com", "{me}");
-    // The objects port answers the object routes alone.
+    // The objects port answers the object routes alone, and a signed URL made for the public
+    // address works there unchanged but for its base (what the worker does for job pods).
     let objects = format!("http://127.0.0.1:{objects_port}");
+    let bytes = mediamagic_e2e::media::mp3();
+    let sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+    let ticket: Value = client
+        .post(&router)
+        .bearer_auth(token)
+        .json(&json!({
+            "query": "mutation($i: CreateUploadInput!) { createUpload(input: $i) { url headers { name value } media { id } } }",
+            "variables": {"i": {"filename": "a.mp3", "contentType": "audio/mpeg", "size": bytes.len(), "sha256": sha256}},
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let url = ticket["data"]["createUpload"]["url"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{ticket}"));
+    assert!(
+        url.starts_with("https://media.example.com/objects/"),
+        "{url}"
+    );
+    let mut put = client
+        .put(url.replace("https://media.example.com", &objects))
+        .body(bytes);
+    for header in ticket["data"]["createUpload"]["headers"]
+        .as_array()
+        .unwrap()
+    {
+        put = put.header(
+            header["name"].as_str().unwrap(),
+            header["value"].as_str().unwrap(),
+        );
+    }
+    assert!(put.send().await.unwrap().status().is_success());
+    let id = ticket["data"]["createUpload"]["media"]["id"]
+        .as_str()
+        .unwrap();
+    let finalized: Value = client
+        .post(&router)
+        .bearer_auth(token)
+        .json(&json!({
+            "query": "mutation($id: ID!) { finalizeUpload(id: $id) { status } }",
+            "variables": {"id": id},
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        finalized["data"]["finalizeUpload"]["status"], "LIVE",
+        "{finalized}"
+    );
     let graphql = client
         .get(format!("{objects}/graphql"))
         .send()

@@ -143,6 +143,37 @@ async fn seed(stack: &TestStack, token: &str, jobs: u64) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Where two answers first differ (a JSON pointer and both values), if they do.
+fn first_difference(ours: &Value, theirs: &Value, at: String) -> Option<String> {
+    match (ours, theirs) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (key, value) in a {
+                let here = format!("{at}/{key}");
+                match b.get(key) {
+                    Some(other) => {
+                        if let Some(found) = first_difference(value, other, here) {
+                            return Some(found);
+                        }
+                    }
+                    None => return Some(format!("{here}: missing")),
+                }
+            }
+            b.keys()
+                .find(|k| !a.contains_key(*k))
+                .map(|k| format!("{at}/{k}: extra"))
+        }
+        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => a
+            .iter()
+            .zip(b)
+            .enumerate()
+            .find_map(|(i, (x, y))| first_difference(x, y, format!("{at}/{i}"))),
+        // `16527.0` and `16527` are the same Float.
+        (Value::Number(a), Value::Number(b)) if a.as_f64() == b.as_f64() => None,
+        _ if ours == theirs => None,
+        _ => Some(format!("{at}: {ours} vs {theirs}")),
+    }
+}
+
 struct Row {
     query: &'static str,
     gateway: &'static str,
@@ -241,8 +272,8 @@ async fn main() -> anyhow::Result<()> {
             answers.push((name, answer["data"].clone()));
         }
         for (name, data) in &answers[1..] {
-            if *data != answers[0].1 {
-                anyhow::bail!("{name} answers {label} differently from our router");
+            if let Some(at) = first_difference(&answers[0].1, data, String::new()) {
+                anyhow::bail!("{name} answers {label} differently from our router at {at}");
             }
         }
         let size = answers[0].1.to_string().len();
