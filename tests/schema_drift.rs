@@ -59,3 +59,40 @@ fn the_checked_in_supergraph_is_the_composition_of_the_sdls() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[test]
+fn the_public_schema_is_what_clients_see() {
+    let schema_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema");
+    let public = std::fs::read_to_string(schema_dir.join("public.graphql"))
+        .unwrap_or_else(|_| panic!("schema/public.graphql is missing: {REGENERATE}"));
+    let supergraph = std::fs::read_to_string(schema_dir.join("supergraph.graphql")).unwrap();
+    assert!(public.contains("type Query"));
+    assert!(public.contains("createDeployment("));
+    for internal in ["join__", "@inaccessible", "_Entity", "_service", "link__"] {
+        assert!(
+            !public.contains(internal),
+            "public.graphql holds {internal}"
+        );
+    }
+    // Every element the supergraph hides is absent (the worker-only media operations).
+    let hidden: Vec<&str> = supergraph
+        .lines()
+        // Definitions (they carry @join__ directives), not descriptions mentioning it.
+        .filter(|l| l.contains("@inaccessible") && l.contains("@join__"))
+        .filter_map(|l| {
+            let l = l
+                .trim_start()
+                .trim_start_matches("input ")
+                .trim_start_matches("type ");
+            l.split(|c: char| !c.is_alphanumeric() && c != '_').next()
+        })
+        .filter(|name| !name.is_empty())
+        .collect();
+    assert!(hidden.len() >= 4, "{hidden:?}");
+    for name in hidden {
+        assert!(
+            !public.contains(&format!("{name}(")) && !public.contains(&format!("input {name} ")),
+            "public.graphql shows the hidden {name}"
+        );
+    }
+}
