@@ -289,6 +289,20 @@ fn each_role_gets_only_its_own_keys_and_production_essentials() {
     let router = named(&documents, "Deployment", "mm-mediamagic-router");
     let env = &router["spec"]["template"]["spec"]["containers"][0]["env"];
     assert!(env.to_string().contains("MEDIAMAGIC_OTLP_TRACES_ENDPOINT"));
+    // Persisted documents on: the router's config names the mounted manifest.
+    let router_config: Value = serde_yaml::from_str(
+        named(&documents, "ConfigMap", "mm-mediamagic-config")["data"]["router.yaml"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(router_config["persisted_documents"]["require_id"], true);
+    assert_eq!(
+        router_config["persisted_documents"]["storage"]["path"],
+        "/etc/mediamagic/persisted/persisted-documents.json"
+    );
+    let mounts = router["spec"]["template"]["spec"]["containers"][0]["volumeMounts"].to_string();
+    assert!(mounts.contains("/etc/mediamagic/persisted"), "{mounts}");
     // The dashboards ship with the sidecar's label.
     let dashboards = named(&documents, "ConfigMap", "mm-mediamagic-dashboards");
     assert_eq!(dashboards["metadata"]["labels"]["grafana_dashboard"], "1");

@@ -147,3 +147,55 @@ async fn an_oidc_jwt_from_the_configured_issuer_acts_as_a_provisioned_user() {
         assert_eq!(refused.error_code(), "UNAUTHENTICATED");
     }
 }
+
+#[tokio::test]
+async fn with_persisted_documents_only_the_manifest_s_operations_run() {
+    // Arrange: a production router that accepts only the operations of a manifest (the
+    // key-value file GraphQL Code Generator's `persistedDocuments` writes), as the chart's
+    // `persistedDocuments.enabled` configures it.
+    let mut stack = spawn_stack().await;
+    let (token, _, _) = stack.sign_up("persisted").await;
+    let me = "query Me { me { email } }";
+    let id = "sha256:0f5c6f0bcbbca9a1f3c0f3f0e3a7a4d5b4e5f6a7b8c9d0e1f2a3b4c5d6e7f809";
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("persisted-documents.json");
+    std::fs::write(&manifest, json!({ id: me }).to_string()).unwrap();
+    let config = format!(
+        "{PRODUCTION}\npersisted_documents:\n  enabled: true\n  require_id: true\n  \
+         storage: {{ type: file, path: {}, watch: true }}\n",
+        manifest.display()
+    );
+    let router = stack.add_router_with(&config).await;
+    let url = stack.router_url(router).to_owned();
+    let client = reqwest::Client::new();
+    let post = async |body: serde_json::Value| -> serde_json::Value {
+        client
+            .post(&url)
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    };
+
+    // Act: the manifest's operation by id, any other document, an unknown id.
+    let known = post(json!({"documentId": id})).await;
+    let free = post(json!({"query": "{ me { id email name } }"})).await;
+    let unknown = post(json!({"documentId": "sha256:unknown"})).await;
+
+    // Assert: only the first runs.
+    assert!(known["data"]["me"]["email"].is_string(), "{known}");
+    assert!(free["data"].is_null(), "{free}");
+    assert_eq!(
+        free["errors"][0]["extensions"]["code"],
+        "PERSISTED_DOCUMENT_ID_REQUIRED"
+    );
+    assert!(unknown["data"].is_null(), "{unknown}");
+    assert_eq!(
+        unknown["errors"][0]["extensions"]["code"],
+        "PERSISTED_DOCUMENT_NOT_FOUND"
+    );
+}

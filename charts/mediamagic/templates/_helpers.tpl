@@ -110,5 +110,11 @@ http://{{ include "mediamagic.fullname" .root }}-{{ .role }}:{{ (get $roles .rol
   "supergraph" (dict "source" "file" "path" "/usr/share/mediamagic/schema/supergraph.graphql")
   "override_subgraph_urls" (dict "subgraphs" $subgraphs)
 -}}
+{{- if .Values.persistedDocuments.enabled -}}
+{{- $_ := set $chart "persisted_documents" (dict
+  "enabled" true
+  "require_id" .Values.persistedDocuments.requireId
+  "storage" (dict "type" "file" "path" "/etc/mediamagic/persisted/persisted-documents.json" "watch" true)) -}}
+{{- end -}}
 {{- mergeOverwrite $base $chart (deepCopy .Values.routerConfig) | toYaml -}}
 {{- end -}}
