@@ -2,8 +2,10 @@
 //! seed 000's): `POST /converter/login` (HTTP basic → a session token as text),
 //! `POST /converter/upload` (multipart `file`, optional `callback`) queues the converter
 //! model and answers with a file id (`fid`, the job's id), `GET /converter/download?fid=`
-//! returns the mp3 as an attachment (409 while it is not ready). The finished conversion is
-//! announced on the account's `myJobs` subscription and, with `callback`, by a signed POST.
+//! returns the mp3 as an attachment (409 while it is not ready), `POST /converter/validate`
+//! answers whether a token is valid and whose it is (the seed's auth service's `/validate`).
+//! The finished conversion is announced on the account's `myJobs` subscription and, with
+//! `callback`, by a signed POST.
 
 use crate::{CompatDeps, client::Caller, error::RestError, files, seed000::deployments::fetch_job};
 use axum::{
@@ -26,6 +28,7 @@ pub fn routes(deps: CompatDeps) -> Router {
             post(upload).layer(DefaultBodyLimit::disable()),
         )
         .route("/converter/download", get(download))
+        .route("/converter/validate", post(validate).get(validate))
         .with_state(deps)
 }
 
@@ -50,6 +53,45 @@ async fn login(State(deps): State<CompatDeps>, caller: Caller) -> Result<Respons
         .unwrap_or_default()
         .to_owned();
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], token).into_response())
+}
+
+/// Whether the bearer token (or API key) is valid: 200 with what it stands for (`username`,
+/// `admin`, `scopes`, as the seed's auth service answered with the token's claims), 401
+/// otherwise.
+async fn validate(
+    State(deps): State<CompatDeps>,
+    caller: Caller,
+) -> Result<Json<Value>, RestError> {
+    if !caller.has_credential() {
+        return Err(RestError::unauthenticated(
+            "send the token from /converter/login as `Authorization: Bearer <token>`",
+        ));
+    }
+    let data = deps
+        .platform
+        .run(
+            &caller,
+            "query Validate { actingAccount { id kind scopes user { id email name } } }",
+            json!({}),
+        )
+        .await?;
+    let account = &data["actingAccount"];
+    let scopes: Vec<String> = account["scopes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s.as_str().map(str::to_ascii_lowercase))
+        .collect();
+    Ok(Json(json!({
+        "valid": true,
+        "username": account["user"]["email"],
+        "name": account["user"]["name"],
+        "user_id": account["user"]["id"],
+        "account_id": account["id"],
+        "account_kind": account["kind"].as_str().map(str::to_ascii_lowercase),
+        "admin": scopes.iter().any(|s| s == "admin"),
+        "scopes": scopes,
+    })))
 }
 
 /// Uploads a video and queues its conversion.

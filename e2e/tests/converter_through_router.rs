@@ -213,3 +213,41 @@ async fn the_converter_answers_clearly_before_the_mp3_is_ready_and_on_bad_reques
     }
     assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
 }
+
+/// `curl -X POST -H 'Authorization: Bearer <JWT>' <base>/converter/validate`.
+async fn validate(stack: &TestStack, token: Option<&str>) -> (u16, Value) {
+    let mut request = reqwest::Client::new().post(format!("{}/converter/validate", base(stack)));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn validate_says_whether_a_token_is_valid_and_whose_it_is() {
+    // Arrange: a logged-in user, then the same token logged out.
+    let stack = stack(false).await;
+    let (_, _, email) = stack.sign_up("validated").await;
+    let (_, token) = login(&stack, &email, "correct horse 1").await;
+
+    // Act + Assert: valid, with the seed's claim names.
+    let (status, claims) = validate(&stack, Some(&token)).await;
+    assert_eq!(status, 200, "{claims}");
+    assert_eq!(claims["valid"], true);
+    assert_eq!(claims["username"], email.as_str());
+    assert_eq!(claims["admin"], false);
+    // No token, a forged one, a logged-out one: 401.
+    assert_eq!(validate(&stack, None).await.0, 401);
+    assert_eq!(validate(&stack, Some("not-a-token")).await.0, 401);
+    stack
+        .gql(
+            Cred::Bearer(&token),
+            "mutation { logOut }",
+            serde_json::json!({}),
+        )
+        .await;
+    let (status, answer) = validate(&stack, Some(&token)).await;
+    assert_eq!(status, 401, "{answer}");
+}

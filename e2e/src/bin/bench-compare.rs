@@ -174,6 +174,14 @@ fn first_difference(ours: &Value, theirs: &Value, at: String) -> Option<String> 
     }
 }
 
+/// A gateway under test: its name, GraphQL URL, process and the headers a client sends it.
+struct Gateway {
+    name: &'static str,
+    url: String,
+    pid: u32,
+    headers: Vec<(String, String)>,
+}
+
 struct Row {
     query: &'static str,
     gateway: &'static str,
@@ -233,25 +241,25 @@ async fn main() -> anyhow::Result<()> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     // Gateways on the last core; the load generator and subgraphs share the rest.
     let core = cores.saturating_sub(1);
-    let gateways: Vec<(&'static str, String, u32, Vec<(String, String)>)> = vec![
-        (
-            "mediamagic-router",
-            stack.router_url(0).to_owned(),
-            ours_pid,
-            vec![("authorization".into(), format!("Bearer {token}"))],
-        ),
-        (
-            apollo.name,
-            apollo.url.clone(),
-            apollo.child.id().unwrap_or_default(),
-            vec![(INTERNAL_TOKEN_HEADER.into(), internal.clone())],
-        ),
-        (
-            hive.name,
-            hive.url.clone(),
-            hive.child.id().unwrap_or_default(),
-            vec![(INTERNAL_TOKEN_HEADER.into(), internal.clone())],
-        ),
+    let gateways = [
+        Gateway {
+            name: "mediamagic-router",
+            url: stack.router_url(0).to_owned(),
+            pid: ours_pid,
+            headers: vec![("authorization".into(), format!("Bearer {token}"))],
+        },
+        Gateway {
+            name: apollo.name,
+            url: apollo.url.clone(),
+            pid: apollo.child.id().unwrap_or_default(),
+            headers: vec![(INTERNAL_TOKEN_HEADER.into(), internal.clone())],
+        },
+        Gateway {
+            name: hive.name,
+            url: hive.url.clone(),
+            pid: hive.child.id().unwrap_or_default(),
+            headers: vec![(INTERNAL_TOKEN_HEADER.into(), internal.clone())],
+        },
     ];
 
     let client = reqwest::Client::new();
@@ -260,7 +268,10 @@ async fn main() -> anyhow::Result<()> {
         let body = json!({"query": query});
         // The same JSON from every gateway, or nothing is measured.
         let mut answers = Vec::new();
-        for (name, url, _, headers) in &gateways {
+        for Gateway {
+            name, url, headers, ..
+        } in &gateways
+        {
             let mut request = client.post(url).json(&body);
             for (k, v) in headers {
                 request = request.header(k, v);
@@ -278,7 +289,13 @@ async fn main() -> anyhow::Result<()> {
         }
         let size = answers[0].1.to_string().len();
         eprintln!("{label}: every gateway answers the same {size} bytes");
-        for (name, url, pid, headers) in &gateways {
+        for Gateway {
+            name,
+            url,
+            pid,
+            headers,
+        } in &gateways
+        {
             let pinned = pin(*pid, core);
             load::run(
                 url,
