@@ -97,12 +97,27 @@ pub async fn accounts_service(config: &PlatformConfig, infra: &Infra) -> anyhow:
     })
 }
 
+/// The models settings with the machine types models may name: those the workers serve
+/// (`worker.machine_types`, which every role reads from the same config) and the expected ones.
+fn models_config(config: &PlatformConfig) -> mediamagic_models::ModelsConfig {
+    let mut models = config.models.clone();
+    models.known_machine_types = config
+        .worker
+        .machine_types
+        .iter()
+        .filter(|(_, m)| m.slots > 0)
+        .map(|(name, _)| name.clone())
+        .chain(models.expected_machine_types.iter().cloned())
+        .collect();
+    models
+}
+
 /// Builds the models service and loads the built-in catalogue.
 pub async fn models_service(config: &PlatformConfig, infra: &Infra) -> anyhow::Result<Service> {
     let deps = ModelsDeps {
         pool: db::pool(&infra.database_url, config.database.max_connections)?,
         internal: TokenVerifier::from_hex(&infra.keys.internal_public_key)?,
-        config: Arc::new(config.models.clone()),
+        config: Arc::new(models_config(config)),
     };
     mediamagic_models::start(&deps).await?;
     let metrics = Metrics::new("models")?;
@@ -188,7 +203,7 @@ pub async fn jobs_deps(config: &PlatformConfig, infra: &Infra) -> anyhow::Result
         models: ModelsDeps {
             pool: pool.clone(),
             internal: internal.clone(),
-            config: Arc::new(config.models.clone()),
+            config: Arc::new(models_config(config)),
         },
         pool,
         internal,

@@ -133,6 +133,8 @@ pub async fn spawn_stack_on(
     };
     // Most tests play the worker through the queue API; worker tests turn the real one on.
     config.worker.enabled = false;
+    // The test operator expects a GPU pool and seed 000's `container2` (models name them).
+    config.models.expected_machine_types = vec!["gpu".into(), "container2".into()];
     // The REST surfaces call the first router, whose port is chosen now and held until the
     // router starts, so that no service listening on an OS-chosen port can take it.
     let reserved = std::net::TcpListener::bind("127.0.0.1:0").expect("reserve a port");

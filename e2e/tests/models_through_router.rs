@@ -592,3 +592,46 @@ async fn catalogue_changes_add_versions_and_removed_models_are_retired_once() {
         .await;
     assert!(!listed.body.to_string().contains("\"demucs\""));
 }
+
+#[tokio::test]
+async fn a_machine_type_no_worker_pool_serves_is_refused_unless_an_operator_expects_it() {
+    // Arrange: workers serve `cpu` only; nobody declared seed 000's `container2`.
+    let stack = mediamagic_e2e::spawn_stack_with(|config| {
+        config.models.expected_machine_types.clear();
+    })
+    .await;
+    let (token, _, _) = stack.sign_up("modeller").await;
+
+    // Act: seed 000's own example, then a change of a served model to it.
+    let refused = stack
+        .gql(
+            Cred::Bearer(&token),
+            "mutation($input: CreateModelInput!) { createModel(input: $input) { id } }",
+            json!({"input": styleclip(None, &[])}),
+        )
+        .await;
+    let mut served = styleclip(None, &[]);
+    served["machineType"] = json!("cpu");
+    let model = create(&stack, &token, served).await;
+    let moved = stack
+        .gql(
+            Cred::Bearer(&token),
+            "mutation($id: ID!, $input: UpdateModelInput!) { updateModel(id: $id, input: $input) { id } }",
+            json!({"id": model["id"], "input": {"machineType": "container2"}}),
+        )
+        .await;
+
+    // Assert: both refused, naming the field and the machine types that are served.
+    for answer in [&refused, &moved] {
+        assert_eq!(answer.error_code(), "BAD_USER_INPUT", "{}", answer.body);
+        assert_eq!(
+            answer.body["errors"][0]["extensions"]["field"],
+            "machine_type"
+        );
+        let message = answer.error_message();
+        assert!(
+            message.contains("container2") && message.contains("known: cpu"),
+            "{message}"
+        );
+    }
+}

@@ -19,6 +19,58 @@ pub struct ModelsConfig {
     /// Load the built-in catalogue at start-up.
     #[serde(default = "default_load_catalogue")]
     pub load_catalogue: bool,
+    /// Machine types models may name although no worker pool here serves them yet (an
+    /// operator's declaration: a pool that is coming); a list, or comma-separated in the env
+    /// (`MEDIAMAGIC__MODELS__EXPECTED_MACHINE_TYPES=container2,gpu`).
+    #[serde(default, deserialize_with = "list_or_comma_separated")]
+    pub expected_machine_types: Vec<String>,
+    /// The machine types models may name: filled by the platform from `worker.machine_types`
+    /// and `expected_machine_types` (not read from config). Empty: any.
+    #[serde(skip)]
+    pub known_machine_types: std::collections::BTreeSet<String>,
+}
+
+impl ModelsConfig {
+    /// `BAD_USER_INPUT` unless `machine_type` is one a worker pool serves or is expected.
+    pub fn check_machine_type(&self, machine_type: &str) -> Result<(), mediamagic_kit::ApiError> {
+        if self.known_machine_types.is_empty() || self.known_machine_types.contains(machine_type) {
+            return Ok(());
+        }
+        let known: Vec<&str> = self
+            .known_machine_types
+            .iter()
+            .map(String::as_str)
+            .collect();
+        Err(mediamagic_kit::ApiError::bad_input(
+            "machine_type",
+            format!(
+                "no worker pool runs machine type `{machine_type}`, so its jobs would wait for ever; \
+                 known: {} (an operator can declare a coming one in models.expected_machine_types)",
+                known.join(", ")
+            ),
+        ))
+    }
+}
+
+fn list_or_comma_separated<'de, D>(deserializer: D) -> Result<Vec<String>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum ListOrText {
+        List(Vec<String>),
+        Text(String),
+    }
+    Ok(match ListOrText::deserialize(deserializer)? {
+        ListOrText::List(list) => list,
+        ListOrText::Text(text) => text
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    })
 }
 
 impl Default for ModelsConfig {
@@ -28,6 +80,8 @@ impl Default for ModelsConfig {
             default_machine_type: default_machine_type(),
             max_models_per_account: default_max_models_per_account(),
             load_catalogue: default_load_catalogue(),
+            expected_machine_types: Vec::new(),
+            known_machine_types: Default::default(),
         }
     }
 }

@@ -37,6 +37,7 @@ pub async fn create_model(
 ) -> ApiResult<ModelRow> {
     actor.require_scope(Scope::Write)?;
     let spec = definition.parse(&deps.config.default_machine_type)?;
+    deps.config.check_machine_type(&spec.run.machine_type)?;
     let now = Utc::now();
     let id = spec.id.unwrap_or_else(Uuid::now_v7);
     let row = ModelRow {
@@ -241,6 +242,7 @@ pub async fn update_model(
         return Err(ApiError::bad_input("id", "a model's id cannot change"));
     }
     let default_machine_type = deps.config.default_machine_type.clone();
+    let config = deps.config.clone();
     let actor = actor.clone();
     transaction(&deps.pool, move |conn| {
         async move {
@@ -254,6 +256,10 @@ pub async fn update_model(
                 })?;
             let spec =
                 merge(current_definition(&model, &latest), patch).parse(&default_machine_type)?;
+            // A model already on a machine type keeps it; a change must name a served one.
+            if spec.run.machine_type != latest.machine_type {
+                config.check_machine_type(&spec.run.machine_type)?;
+            }
             let now = Utc::now();
             let current_run = latest.run_spec().map_err(ApiError::internal)?;
             let mut version = model.latest_version;
