@@ -601,3 +601,55 @@ async fn run_http_model(stack: &TestStack, token: &str, song: &str, definition: 
     )
     .await
 }
+
+#[tokio::test]
+async fn a_job_whose_machine_type_no_worker_offers_fails_with_no_capacity() {
+    // Arrange: a worker offering `cpu` only; `gpu` is declared but no pool runs it.
+    let stack = mediamagic_e2e::spawn_stack_with(|config| {
+        config.worker.enabled = true;
+        config.jobs.sweep_interval_ms = 100;
+        config.jobs.no_capacity_after_seconds = 2;
+    })
+    .await;
+    let (token, _, _) = stack.sign_up("stranded").await;
+    let song = upload(&stack, &token, &mp3(), "song.mp3", "audio/mpeg").await;
+    let gpu = script_model(&stack, &token, "cp \"$1\" out.mp3", "gpu", 60).await;
+    let cpu = script_model(&stack, &token, "cp \"$1\" out.mp3", "cpu", 60).await;
+
+    // Act
+    let stranded = deploy(
+        &stack,
+        &token,
+        json!({"model": gpu, "args": {"input": song}}),
+    )
+    .await;
+    let served = deploy(
+        &stack,
+        &token,
+        json!({"model": cpu, "args": {"input": song}}),
+    )
+    .await;
+
+    // Assert: the gpu job fails with NO_CAPACITY after the wait; the cpu job runs.
+    let failed = wait_for(
+        &stack,
+        &token,
+        &stranded,
+        &["FAILED", "SUCCEEDED"],
+        Duration::from_secs(30),
+    )
+    .await;
+    assert_eq!(failed["status"], "FAILED", "{failed}");
+    let detail = job(&stack, &token, &stranded, "error { code message }").await;
+    assert_eq!(detail["error"]["code"], "NO_CAPACITY", "{detail}");
+    assert!(detail["error"]["message"].as_str().unwrap().contains("gpu"));
+    let done = wait_for(
+        &stack,
+        &token,
+        &served,
+        &["SUCCEEDED", "FAILED"],
+        Duration::from_secs(60),
+    )
+    .await;
+    assert_eq!(done["status"], "SUCCEEDED", "{done}");
+}

@@ -19,6 +19,10 @@ pub struct JobsConfig {
     /// How often expired leases and deadlines are swept, in milliseconds.
     #[serde(default = "default_sweep_interval_ms")]
     pub sweep_interval_ms: u64,
+    /// A queued job fails with NO_CAPACITY once no live worker has offered its machine type
+    /// for this many seconds (and it has waited as long); 0 waits for ever.
+    #[serde(default = "default_no_capacity_after_seconds")]
+    pub no_capacity_after_seconds: u64,
     /// Let callback URLs point at loopback and private addresses (off: SSRF protection).
     #[serde(default)]
     pub allow_private_callbacks: bool,
@@ -48,6 +52,7 @@ impl Default for JobsConfig {
             max_attempts: default_max_attempts(),
             lease_seconds: default_lease_seconds(),
             sweep_interval_ms: default_sweep_interval_ms(),
+            no_capacity_after_seconds: default_no_capacity_after_seconds(),
             allow_private_callbacks: false,
             callback_timeout_seconds: default_callback_timeout_seconds(),
             max_cancel_after_seconds: default_max_cancel_after_seconds(),
@@ -65,6 +70,9 @@ fn default_max_subscriptions_per_account() -> usize {
 }
 fn default_max_attempts() -> i32 {
     3
+}
+fn default_no_capacity_after_seconds() -> u64 {
+    900
 }
 fn default_lease_seconds() -> i64 {
     30

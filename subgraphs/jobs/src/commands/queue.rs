@@ -385,6 +385,10 @@ pub async fn sweep(deps: &JobsDeps) -> ApiResult<usize> {
     let mut conn = deps.conn().await?;
     let expired = db::jobs::expired_leases(&mut conn, 100).await?;
     let overdue = db::jobs::overdue(&mut conn, 100).await?;
+    let stranded = match deps.config.no_capacity_after_seconds {
+        0 => Vec::new(),
+        seconds => db::jobs::without_capacity(&mut conn, seconds as i64, 100).await?,
+    };
     drop(conn);
     let mut changed = 0;
     for id in expired {
@@ -405,7 +409,39 @@ pub async fn sweep(deps: &JobsDeps) -> ApiResult<usize> {
             changed += 1;
         }
     }
+    for id in stranded {
+        if let Some(job) = fail_without_capacity(deps, id).await? {
+            deps.hub.job_changed(job.id, job.owner_id).await;
+            changed += 1;
+        }
+    }
     Ok(changed)
+}
+
+/// Fails a queued job whose machine type no worker offers (NO_CAPACITY), if still queued.
+async fn fail_without_capacity(deps: &JobsDeps, id: Uuid) -> ApiResult<Option<JobRow>> {
+    let seconds = deps.config.no_capacity_after_seconds;
+    transaction(&deps.pool, move |conn| {
+        async move {
+            let Some((mut job, _)) = db::jobs::lock(conn, id).await? else {
+                return Ok(None);
+            };
+            if job.status != JobStatus::Queued.as_str() {
+                return Ok(None);
+            }
+            let message = format!(
+                "no worker has offered machine type `{}` for {seconds} s; the job was not run",
+                job.machine_type
+            );
+            job.status = JobStatus::Failed.as_str().to_owned();
+            job.error = Some(job_error("NO_CAPACITY", &message));
+            job.finished_at = Some(Utc::now());
+            db::jobs::save(conn, &job).await?;
+            Ok(Some(job))
+        }
+        .scope_boxed()
+    })
+    .await
 }
 
 /// A job whose worker's lease expired: queued again while attempts remain (cancelled when a

@@ -368,6 +368,33 @@ pub async fn overdue(conn: &mut AsyncPgConnection, limit: i64) -> QueryResult<Ve
     .map(|rows| rows.into_iter().map(|r| r.id).collect())
 }
 
+/// Queued jobs that waited `seconds` while no live worker offered their machine type for as
+/// long (a worker's heartbeat within `seconds` with slots for it counts as offering it).
+pub async fn without_capacity(
+    conn: &mut AsyncPgConnection,
+    seconds: i64,
+    limit: i64,
+) -> QueryResult<Vec<Uuid>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = SqlUuid)]
+        id: Uuid,
+    }
+    diesel::sql_query(
+        "SELECT j.id FROM jobs.jobs j JOIN jobs.job_control c ON c.job_id = j.id \
+         WHERE j.status = 'queued' AND c.queued_at < now() - make_interval(secs => $1) \
+         AND NOT EXISTS (SELECT 1 FROM worker.workers w \
+             WHERE w.last_heartbeat_at > now() - make_interval(secs => $1) \
+             AND COALESCE((w.capacity ->> j.machine_type)::int, 0) > 0) \
+         LIMIT $2",
+    )
+    .bind::<diesel::sql_types::Double, _>(seconds as f64)
+    .bind::<BigInt, _>(limit)
+    .load::<Row>(conn)
+    .await
+    .map(|rows| rows.into_iter().map(|r| r.id).collect())
+}
+
 /// `(machine type, queued, scheduled or running)` of every machine type with such jobs.
 pub async fn load_by_machine_type(
     conn: &mut AsyncPgConnection,
