@@ -1054,3 +1054,73 @@ async fn an_expired_lease_accepts_no_writes_even_before_the_sweeper_runs() {
     assert!(is_conflict(late), "{described}");
     assert_eq!(job(&stack, &token, &job_id).await["status"], "RUNNING");
 }
+
+/// `queuePosition` of job `id` as its owner sees it.
+async fn position(stack: &TestStack, token: &str, id: &str) -> Value {
+    stack
+        .gql(
+            Cred::Bearer(token),
+            "query($id: ID!) { job(id: $id) { queuePosition } }",
+            json!({"id": id}),
+        )
+        .await
+        .body["data"]["job"]["queuePosition"]
+        .clone()
+}
+
+#[tokio::test]
+async fn queue_positions_follow_the_fair_share_order_not_the_arrival_order() {
+    // Arrange: account A queues three jobs, then account B one (no worker claims them).
+    let stack = stack().await;
+    let (a, _, _) = stack.sign_up("backlog").await;
+    let (b, _, _) = stack.sign_up("newcomer").await;
+    let mut a_jobs = Vec::new();
+    for _ in 0..3 {
+        a_jobs.push(deploy_audio_extract(&stack, &a, json!({})).await.1);
+    }
+    let b_job = deploy_audio_extract(&stack, &b, json!({})).await.1;
+
+    // Act
+    let mut a_positions = Vec::new();
+    for id in &a_jobs {
+        a_positions.push(position(&stack, &a, id).await);
+    }
+    let b_position = position(&stack, &b, &b_job).await;
+
+    // Assert: accounts take turns, so B's first job comes right after A's first, not after
+    // A's whole backlog (a count of earlier arrivals would say 3).
+    assert_eq!(a_positions, [json!(0), json!(2), json!(3)]);
+    assert_eq!(b_position, json!(1));
+    // No worker offers `cpu` here: no start time can be estimated.
+    let estimate = stack
+        .gql(
+            Cred::Bearer(&b),
+            "query($id: ID!) { job(id: $id) { estimatedStartAt } }",
+            json!({"id": b_job}),
+        )
+        .await;
+    assert!(estimate.body["errors"].is_null(), "{}", estimate.body);
+    assert!(estimate.body["data"]["job"]["estimatedStartAt"].is_null());
+    // And the claim order is the same: a worker takes A, B, A, A.
+    let deps = worker(&stack).await;
+    let mut order = Vec::new();
+    for _ in 0..4 {
+        let claimed = mediamagic_jobs::commands::queue::claim(&deps, "cpu", "w1")
+            .await
+            .unwrap()
+            .unwrap();
+        order.push(claimed.job.id.to_string());
+        mediamagic_jobs::commands::queue::start(&deps, &claimed.lease())
+            .await
+            .ok();
+    }
+    assert_eq!(
+        order,
+        [
+            a_jobs[0].clone(),
+            b_job,
+            a_jobs[1].clone(),
+            a_jobs[2].clone()
+        ]
+    );
+}

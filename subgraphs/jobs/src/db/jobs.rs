@@ -156,19 +156,66 @@ struct Counted {
     n: i64,
 }
 
-/// Queued jobs of the same machine type ahead of `id` (0 when it is next).
+/// How many queued jobs of the same machine type the fair-share claim order ([`claim`])
+/// takes before `id` (0 when it is next): accounts take turns, one job each per round, in
+/// the order a claim picks them (fewer jobs on workers first, then the account served
+/// longest ago, then the one waiting longest); within an account, oldest first. So job `k` of an account (0-based) comes
+/// after every account's jobs `0..k` and after the round-`k` jobs of accounts ahead in turn.
 pub async fn queue_position(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<i64> {
     diesel::sql_query(
-        "SELECT count(*) AS n FROM jobs.jobs j JOIN jobs.job_control c ON c.job_id = j.id, \
-         (SELECT j2.machine_type, c2.queued_at FROM jobs.jobs j2 \
-          JOIN jobs.job_control c2 ON c2.job_id = j2.id WHERE j2.id = $1) me \
-         WHERE j.status = 'queued' AND j.machine_type = me.machine_type \
-         AND (c.queued_at, j.id) < (me.queued_at, $1)",
+        "WITH q AS ( \
+           SELECT j.id, j.owner_id, c.queued_at, \
+             row_number() OVER (PARTITION BY j.owner_id ORDER BY c.queued_at, j.id) - 1 AS k \
+           FROM jobs.jobs j JOIN jobs.job_control c ON c.job_id = j.id \
+           WHERE j.status = 'queued' \
+             AND j.machine_type = (SELECT machine_type FROM jobs.jobs WHERE id = $1) \
+         ), active AS ( \
+           SELECT owner_id, count(*) AS n FROM jobs.jobs \
+           WHERE status IN ('scheduled', 'running') GROUP BY owner_id \
+         ), turn AS ( \
+           SELECT o.owner_id, row_number() OVER ( \
+             ORDER BY coalesce(a.n, 0), t.last_claimed_at NULLS FIRST, o.first, o.owner_id) AS r \
+           FROM (SELECT owner_id, min(queued_at) AS first FROM q GROUP BY owner_id) o \
+           LEFT JOIN active a ON a.owner_id = o.owner_id \
+           LEFT JOIN jobs.account_turns t ON t.owner_id = o.owner_id \
+         ), me AS ( \
+           SELECT q.k, turn.r FROM q JOIN turn ON turn.owner_id = q.owner_id WHERE q.id = $1 \
+         ) \
+         SELECT count(*) AS n FROM q JOIN turn ON turn.owner_id = q.owner_id, me \
+         WHERE q.k < me.k OR (q.k = me.k AND turn.r < me.r)",
     )
     .bind::<SqlUuid, _>(id)
     .get_result::<Counted>(conn)
     .await
     .map(|c| c.n)
+}
+
+/// Slots live workers offer for `machine_type` and the mean run time (seconds) of its
+/// jobs that succeeded in the last day, when there were any.
+pub async fn throughput(
+    conn: &mut AsyncPgConnection,
+    machine_type: &str,
+) -> QueryResult<(i64, Option<f64>)> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = BigInt)]
+        slots: i64,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Double>)]
+        seconds: Option<f64>,
+    }
+    let row = diesel::sql_query(
+        "SELECT \
+           (SELECT coalesce(sum(coalesce((capacity ->> $1)::int, 0)), 0)::bigint \
+              FROM worker.workers \
+              WHERE stopped_at IS NULL AND last_heartbeat_at > now() - interval '1 minute') AS slots, \
+           (SELECT avg(extract(epoch FROM finished_at - started_at))::float8 FROM jobs.jobs \
+              WHERE machine_type = $1 AND status = 'succeeded' AND started_at IS NOT NULL \
+                AND finished_at > now() - interval '1 day') AS seconds",
+    )
+    .bind::<Text, _>(machine_type)
+    .get_result::<Row>(conn)
+    .await?;
+    Ok((row.slots, row.seconds))
 }
 
 #[derive(QueryableByName)]

@@ -175,7 +175,9 @@ impl Job {
     async fn message(&self) -> Option<&str> {
         self.0.message.as_deref()
     }
-    /// While queued: how many jobs of the same machine type are ahead of it.
+    /// While queued: how many jobs of the same machine type the fair-share claim order takes
+    /// before it (0: next). Accounts take turns, so a new account's first job is near the
+    /// front however long another account's backlog is.
     async fn queue_position(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<i64>> {
         if self.0.status != JobStatus::Queued.as_str() {
             return Ok(None);
@@ -187,6 +189,33 @@ impl Job {
                 .await
                 .map_err(ApiError::from)?,
         ))
+    }
+    /// While queued: when it should start, from its queue position, the slots live workers
+    /// offer for its machine type and the mean run time of that type's recent jobs (a rough
+    /// estimate: it ignores the time running jobs still need); `null` when no worker offers
+    /// the type or nothing of it ran lately.
+    async fn estimated_start_at(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<chrono::DateTime<chrono::Utc>>> {
+        if self.0.status != JobStatus::Queued.as_str() {
+            return Ok(None);
+        }
+        let deps = ctx.data::<JobsDeps>()?;
+        let mut conn = deps.conn().await?;
+        let position = db::jobs::queue_position(&mut conn, self.0.id)
+            .await
+            .map_err(ApiError::from)?;
+        let (slots, seconds) = db::jobs::throughput(&mut conn, &self.0.machine_type)
+            .await
+            .map_err(ApiError::from)?;
+        let (Some(seconds), true) = (seconds, slots > 0) else {
+            return Ok(None);
+        };
+        // Every slot takes one job per mean run time; this one goes in round position/slots.
+        let rounds = (position / slots) as f64;
+        let wait = chrono::Duration::milliseconds((rounds * seconds * 1000.0) as i64);
+        Ok(Some(chrono::Utc::now() + wait))
     }
     /// Runs started so far.
     async fn attempts(&self) -> i32 {
