@@ -241,6 +241,11 @@ impl TestStack {
     /// An internal token for a user account with read and write scopes, as the router would
     /// mint it (to call a subgraph directly).
     pub fn internal_token(&self, user_id: &str) -> String {
+        self.internal_token_for(user_id, std::time::Duration::from_secs(60))
+    }
+
+    /// [`TestStack::internal_token`] valid for `ttl` (benchmarks outlast a minute).
+    pub fn internal_token_for(&self, user_id: &str, ttl: std::time::Duration) -> String {
         use mediamagic_kit::{
             AccountKind, Scope,
             tokens::{Claims, TokenIssuer},
@@ -253,7 +258,8 @@ impl TestStack {
                 account_id: account,
                 account_kind: AccountKind::User,
                 scopes: vec![Scope::Read, Scope::Write],
-                expires_at: chrono::Utc::now() + chrono::Duration::seconds(60),
+                expires_at: chrono::Utc::now()
+                    + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::minutes(1)),
                 session: None,
                 api_key: None,
             })

@@ -536,49 +536,37 @@ async fn every_role_starts_from_exactly_what_the_chart_gives_its_pod() {
     // Assert: a user signs up and reads `me` through the router (keys and URLs agree).
     let router = format!("http://127.0.0.1:{}/graphql", ports["router"]);
     let client = reqwest::Client::new();
-    let signed_up: Value = client
-        .post(&router)
-        .json(&json!({
-            "query": "mutation { signUp(input: {email: \"chart@example.com\", password: \"correct horse 1\", name: \"Chart\"}) { token } }",
-        }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let gql = async |token: Option<&str>, query: &str, variables: Value| -> Value {
+        let mut request = client
+            .post(&router)
+            .json(&json!({"query": query, "variables": variables}));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.unwrap().json().await.unwrap()
+    };
+    let signed_up = gql(
+        None,
+        "mutation { signUp(input: {email: \"chart@example.com\", password: \"correct horse 1\", name: \"Chart\"}) { token } }",
+        json!({}),
+    )
+    .await;
     let token = signed_up["data"]["signUp"]["token"]
         .as_str()
         .unwrap_or_else(|| panic!("{signed_up}"));
-    let me: Value = client
-        .post(&router)
-        .bearer_auth(token)
-        .json(&json!({"query": "{ me { email } }"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me = gql(Some(token), "{ me { email } }", json!({})).await;
     assert_eq!(me["data"]["me"]["email"], "chart@example.com", "{me}");
     // The objects port answers the object routes alone, and a signed URL made for the public
     // address works there unchanged but for its base (what the worker does for job pods).
     let objects = format!("http://127.0.0.1:{objects_port}");
     let bytes = mediamagic_e2e::media::mp3();
     let sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
-    let ticket: Value = client
-        .post(&router)
-        .bearer_auth(token)
-        .json(&json!({
-            "query": "mutation($i: CreateUploadInput!) { createUpload(input: $i) { url headers { name value } media { id } } }",
-            "variables": {"i": {"filename": "a.mp3", "contentType": "audio/mpeg", "size": bytes.len(), "sha256": sha256}},
-        }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let ticket = gql(
+        Some(token),
+        "mutation($i: CreateUploadInput!) { createUpload(input: $i) { url headers { name value } media { id } } }",
+        json!({"i": {"filename": "a.mp3", "contentType": "audio/mpeg", "size": bytes.len(), "sha256": sha256}}),
+    )
+    .await;
     let url = ticket["data"]["createUpload"]["url"]
         .as_str()
         .unwrap_or_else(|| panic!("{ticket}"));
@@ -602,19 +590,12 @@ async fn every_role_starts_from_exactly_what_the_chart_gives_its_pod() {
     let id = ticket["data"]["createUpload"]["media"]["id"]
         .as_str()
         .unwrap();
-    let finalized: Value = client
-        .post(&router)
-        .bearer_auth(token)
-        .json(&json!({
-            "query": "mutation($id: ID!) { finalizeUpload(id: $id) { status } }",
-            "variables": {"id": id},
-        }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let finalized = gql(
+        Some(token),
+        "mutation($id: ID!) { finalizeUpload(id: $id) { status } }",
+        json!({"id": id}),
+    )
+    .await;
     assert_eq!(
         finalized["data"]["finalizeUpload"]["status"], "LIVE",
         "{finalized}"

@@ -14,7 +14,6 @@
 //! Gateway's CPU per request. Knobs: BENCH_SECONDS (10), BENCH_CONCURRENCY (32),
 //! BENCH_JOBS (60).
 
-use chrono::{Duration as ChronoDuration, Utc};
 use mediamagic_e2e::{
     Cred, TestStack,
     jobs::{script_model, upload, wait_for},
@@ -22,11 +21,7 @@ use mediamagic_e2e::{
     media::mp3,
     spawn_stack_with,
 };
-use mediamagic_kit::{
-    AccountKind, Scope,
-    auth::INTERNAL_TOKEN_HEADER,
-    tokens::{Claims, TokenIssuer},
-};
+use mediamagic_kit::auth::INTERNAL_TOKEN_HEADER;
 use serde_json::{Value, json};
 use std::{
     path::{Path, PathBuf},
@@ -221,18 +216,7 @@ async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let supergraph_path = dir.path().join("supergraph.graphql");
     std::fs::write(&supergraph_path, &supergraph)?;
-    let user: uuid::Uuid = user_id.parse()?;
-    let internal = TokenIssuer::from_hex(&stack.infra.keys.internal_private_key)?
-        .mint(&Claims {
-            user_id: Some(user),
-            account_id: user,
-            account_kind: AccountKind::User,
-            scopes: vec![Scope::Read, Scope::Write],
-            expires_at: Utc::now() + ChronoDuration::hours(2),
-            session: None,
-            api_key: None,
-        })?
-        .token;
+    let internal = stack.internal_token_for(&user_id, Duration::from_secs(2 * 3600));
     let apollo = start_peer("apollo-gateway", "apollo-gateway.mjs", &supergraph_path).await?;
     let hive = start_peer("hive-gateway", "hive-gateway.mjs", &supergraph_path).await?;
     let ours_pid = stack

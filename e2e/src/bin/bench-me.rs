@@ -3,14 +3,9 @@
 //! Run with `e2e/bench/run.sh me` (release build). Prints requests/s, p50 and p99 for both and
 //! checks the target: the router keeps at least 70% of the direct throughput.
 
-use chrono::{Duration as ChronoDuration, Utc};
 use mediamagic::router_process;
 use mediamagic_e2e::{load, spawn_stack};
-use mediamagic_kit::{
-    AccountKind, Scope,
-    auth::INTERNAL_TOKEN_HEADER,
-    tokens::{Claims, TokenIssuer},
-};
+use mediamagic_kit::auth::INTERNAL_TOKEN_HEADER;
 use serde_json::json;
 use std::time::Duration;
 
@@ -26,19 +21,8 @@ async fn main() -> anyhow::Result<()> {
         .unwrap_or(32);
     let stack = spawn_stack().await;
     let (token, user_id, _) = stack.sign_up("bench").await;
-    let user: uuid::Uuid = user_id.parse()?;
     // Straight at the subgraph, the request carries what the router would have forwarded.
-    let internal = TokenIssuer::from_hex(&stack.infra.keys.internal_private_key)?
-        .mint(&Claims {
-            user_id: Some(user),
-            account_id: user,
-            account_kind: AccountKind::User,
-            scopes: vec![Scope::Read, Scope::Write],
-            expires_at: Utc::now() + ChronoDuration::seconds(seconds as i64 * 3 + 60),
-            session: None,
-            api_key: None,
-        })?
-        .token;
+    let internal = stack.internal_token_for(&user_id, Duration::from_secs(seconds * 3 + 60));
     let body = json!({"query": "query Me { me { id name } }"});
     let duration = Duration::from_secs(seconds);
 
