@@ -123,19 +123,29 @@ pub async fn deploy(
     deployment: Value,
     idempotency_key: Option<String>,
 ) -> Result<Value, RestError> {
-    let result = deps
+    match try_deploy(deps, caller, deployment, idempotency_key).await {
+        Ok(deployed) => Ok(deployed),
+        Err(e) => {
+            discard(deps, caller, &input["id"]).await;
+            Err(e)
+        }
+    }
+}
+
+/// [`deploy`] without discarding anything on refusal (the caller may try again).
+pub async fn try_deploy(
+    deps: &CompatDeps,
+    caller: &Caller,
+    deployment: Value,
+    idempotency_key: Option<String>,
+) -> Result<Value, RestError> {
+    let data = deps
         .platform
         .run(
             caller,
             "mutation Deploy($input: CreateDeploymentInput!, $key: String) { createDeployment(input: $input, idempotencyKey: $key) { id args job { id status } } }",
             serde_json::json!({"input": deployment, "key": idempotency_key}),
         )
-        .await;
-    match result {
-        Ok(data) => Ok(data["createDeployment"].clone()),
-        Err(e) => {
-            discard(deps, caller, &input["id"]).await;
-            Err(e)
-        }
-    }
+        .await?;
+    Ok(data["createDeployment"].clone())
 }

@@ -131,8 +131,56 @@ async fn separate(
         "args": {"audio": uploaded["id"]},
         "callbackUrl": callback,
     });
-    match files::deploy(&deps, &caller, &uploaded, deployment, Some(key.clone())).await {
-        Ok(deployed) => Ok(enqueued(deployed["job"]["id"].clone())),
+    // With a callback the upload is kept if the first try fails: it may be retried without.
+    let first = match &callback {
+        Some(_) => files::try_deploy(&deps, &caller, deployment.clone(), Some(key.clone())).await,
+        None => {
+            files::deploy(
+                &deps,
+                &caller,
+                &uploaded,
+                deployment.clone(),
+                Some(key.clone()),
+            )
+            .await
+        }
+    };
+    // Seed 004: the callback "may be called but does not need to succeed", so a callback the
+    // platform refuses (a loopback or private address in production) does not refuse the
+    // song: it is queued without one, and the answer and the job's name say why.
+    let (outcome, refused_callback) = match first {
+        Err(RestError::Refused { code, message })
+            if code == "BAD_USER_INPUT" && callback.is_some() =>
+        {
+            let mut without = deployment;
+            without["callbackUrl"] = Value::Null;
+            without["name"] = json!(format!(
+                "separate {size} bytes (callback not used: {message})"
+            ));
+            let retried =
+                files::deploy(&deps, &caller, &uploaded, without, Some(key.clone())).await;
+            (retried, Some(message))
+        }
+        Err(e) if callback.is_some() => {
+            // Refused for another reason: nothing will use the upload.
+            files::discard(&deps, &caller, &uploaded["id"]).await;
+            (Err(e), None)
+        }
+        other => (other, None),
+    };
+    let callback_report = match (&refused_callback, callback.is_some()) {
+        (Some(reason), _) => Some(json!({"accepted": false, "reason": reason})),
+        (None, true) => Some(json!({"accepted": true})),
+        (None, false) => None,
+    };
+    match outcome {
+        Ok(deployed) => {
+            let mut answer = enqueued(deployed["job"]["id"].clone());
+            if let Some(report) = callback_report {
+                answer.0["callback"] = report;
+            }
+            Ok(answer)
+        }
         // The same song sent twice at once: the other request won; its upload is the one kept.
         Err(RestError::Refused { code, .. }) if code == "CONFLICT" => {
             match hash_by_key(&deps, &caller, &key).await? {

@@ -369,3 +369,75 @@ async fn requests_without_credentials_act_as_the_configured_legacy_account_when_
     assert_eq!(closed.status, 401);
     shutdown.cancel();
 }
+
+#[tokio::test]
+async fn a_refused_callback_does_not_refuse_the_song() {
+    // Arrange: production rules (no loopback callbacks), seed 004's sample callback shape.
+    let stack = spawn_stack_with(|config| {
+        config.worker.enabled = false;
+        config.jobs.allow_private_callbacks = false;
+    })
+    .await;
+    let (token, _, _) = stack.sign_up("dj").await;
+    let mut body = song(&mp3());
+    body["callback"] = json!({"url": "http://127.0.0.1:9/hook", "data": {"k": 1}});
+
+    // Act
+    let queued = call(
+        &stack,
+        "POST",
+        "/apiv1/separate",
+        Cred::Bearer(&token),
+        Some(&body),
+    )
+    .await;
+
+    // Assert: queued without the callback, and the answer and the job say why.
+    assert_eq!(queued.status, 200, "{}", queued.body);
+    assert_eq!(
+        queued.body["callback"]["accepted"], false,
+        "{}",
+        queued.body
+    );
+    let reason = queued.body["callback"]["reason"].as_str().unwrap();
+    assert!(!reason.is_empty());
+    let hash = queued.body["hash"].as_str().unwrap();
+    let job = stack
+        .gql(
+            Cred::Bearer(&token),
+            "query($id: ID!) { job(id: $id) { status deployment { name callbackUrl } } }",
+            json!({"id": hash}),
+        )
+        .await;
+    assert_eq!(job.data("/job/status"), "QUEUED");
+    assert!(job.body["data"]["job"]["deployment"]["callbackUrl"].is_null());
+    assert!(
+        job.data("/job/deployment/name")
+            .as_str()
+            .unwrap()
+            .contains("callback not used"),
+        "{}",
+        job.body
+    );
+    // A callback the platform accepts is reported as accepted.
+    let mut other = song(&ffmpeg_file(
+        &["-f", "lavfi", "-i", "sine=frequency=300:duration=2"],
+        "b.mp3",
+    ));
+    // A public address (no DNS here): accepted at queueing time.
+    other["callback"] = json!("https://1.1.1.1/hook");
+    let accepted = call(
+        &stack,
+        "POST",
+        "/apiv1/separate",
+        Cred::Bearer(&token),
+        Some(&other),
+    )
+    .await;
+    assert_eq!(accepted.status, 200, "{}", accepted.body);
+    assert_eq!(
+        accepted.body["callback"]["accepted"], true,
+        "{}",
+        accepted.body
+    );
+}
