@@ -139,27 +139,30 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
+/// The configured database URL, or what to set.
+fn database_url(
+    config: &mediamagic::config::PlatformConfig,
+) -> anyhow::Result<&mediamagic_kit::config::Secret<String>> {
+    config
+        .database
+        .url
+        .as_ref()
+        .ok_or_else(|| anyhow::anyhow!("set DATABASE_URL or database.url"))
+}
+
 /// Runs a command that needs the config.
 async fn run(command: Command, config: mediamagic::config::PlatformConfig) -> anyhow::Result<()> {
     match command {
         Command::Dev => mediamagic::dev::run(config).await,
         Command::Serve { role } => mediamagic::stack::serve(config, &role).await,
         Command::Migrate => {
-            let url = config
-                .database
-                .url
-                .as_ref()
-                .ok_or_else(|| anyhow::anyhow!("set DATABASE_URL or database.url"))?;
+            let url = database_url(&config)?;
             let applied = mediamagic_kit::db::run_migrations(url.expose()).await?;
             println!("applied {} migration(s)", applied.len());
             Ok(())
         }
         Command::Events { command } => {
-            let url = config
-                .database
-                .url
-                .as_ref()
-                .ok_or_else(|| anyhow::anyhow!("set DATABASE_URL or database.url"))?;
+            let url = database_url(&config)?;
             let url = url.expose();
             match command {
                 EventsCommand::Dead { trigger } => {
@@ -174,11 +177,7 @@ async fn run(command: Command, config: mediamagic::config::PlatformConfig) -> an
             }
         }
         Command::Admin { command } => {
-            let url = config
-                .database
-                .url
-                .as_ref()
-                .ok_or_else(|| anyhow::anyhow!("set DATABASE_URL or database.url"))?;
+            let url = database_url(&config)?;
             let (email, grant) = match &command {
                 AdminCommand::Grant { email } => (email.as_str(), true),
                 AdminCommand::Revoke { email } => (email.as_str(), false),

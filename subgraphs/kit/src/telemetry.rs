@@ -164,7 +164,7 @@ pub async fn request_context(
     let route = path.split('/').nth(1).unwrap_or_default();
     let span = tracing::info_span!(
         "request",
-        otel.name = %format!("{} {} /{route}", service.0, request.method()),
+        otel.name = tracing::field::Empty,
         otel.kind = "server",
         mediamagic.service = %service.0,
         request_id = %request_id,
@@ -172,6 +172,13 @@ pub async fn request_context(
         method = %request.method(),
         path = %path,
     );
+    // The exported span's name; built only when spans are exported (every request runs this).
+    if crate::otel::enabled() {
+        span.record(
+            "otel.name",
+            format!("{} {} /{route}", service.0, request.method()).as_str(),
+        );
+    }
     crate::otel::continue_from_headers(&span, request.headers());
     // With tracing on, work this request causes (events, jobs) continues from its span.
     let trace = crate::otel::ids_of(&span).or(trace);

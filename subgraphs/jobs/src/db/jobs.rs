@@ -150,6 +150,13 @@ pub async fn count(
     filtered(owner, filter).count().get_result(conn).await
 }
 
+/// A row of one job id (the sweeper's selections).
+#[derive(QueryableByName)]
+struct IdRow {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+}
+
 #[derive(QueryableByName)]
 struct Counted {
     #[diesel(sql_type = BigInt)]
@@ -396,11 +403,6 @@ pub async fn expired_leases(conn: &mut AsyncPgConnection, limit: i64) -> QueryRe
 /// Unfinished jobs past their deadline, or running past their model's timeout, without a
 /// cancel request yet (or still queued).
 pub async fn overdue(conn: &mut AsyncPgConnection, limit: i64) -> QueryResult<Vec<Uuid>> {
-    #[derive(QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = SqlUuid)]
-        id: Uuid,
-    }
     diesel::sql_query(
         "SELECT j.id FROM jobs.jobs j JOIN jobs.job_control c ON c.job_id = j.id \
          WHERE j.status IN ('queued', 'scheduled', 'running') \
@@ -410,7 +412,7 @@ pub async fn overdue(conn: &mut AsyncPgConnection, limit: i64) -> QueryResult<Ve
          LIMIT $1",
     )
     .bind::<BigInt, _>(limit)
-    .load::<Row>(conn)
+    .load::<IdRow>(conn)
     .await
     .map(|rows| rows.into_iter().map(|r| r.id).collect())
 }
@@ -422,11 +424,6 @@ pub async fn without_capacity(
     seconds: i64,
     limit: i64,
 ) -> QueryResult<Vec<Uuid>> {
-    #[derive(QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = SqlUuid)]
-        id: Uuid,
-    }
     diesel::sql_query(
         "SELECT j.id FROM jobs.jobs j JOIN jobs.job_control c ON c.job_id = j.id \
          WHERE j.status = 'queued' AND c.queued_at < now() - make_interval(secs => $1) \
@@ -437,7 +434,7 @@ pub async fn without_capacity(
     )
     .bind::<diesel::sql_types::Double, _>(seconds as f64)
     .bind::<BigInt, _>(limit)
-    .load::<Row>(conn)
+    .load::<IdRow>(conn)
     .await
     .map(|rows| rows.into_iter().map(|r| r.id).collect())
 }
