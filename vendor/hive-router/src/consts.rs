@@ -1,0 +1,1 @@
+pub const ROUTER_VERSION: &str = env!("CARGO_PKG_VERSION");

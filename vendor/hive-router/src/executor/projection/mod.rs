@@ -1,0 +1,4 @@
+pub mod error;
+pub mod plan;
+pub mod request;
+pub mod response;

@@ -1,0 +1,3 @@
+pub mod plugins_service;
+pub mod registry;
+pub use crate::executor::plugins::*;

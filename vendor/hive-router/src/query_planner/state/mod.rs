@@ -1,0 +1,2 @@
+pub mod subgraph_state;
+pub mod supergraph_state;
