@@ -4,7 +4,8 @@
 # sandbox), Node.js/npm (schema composition), pip and SeaweedFS (`weed`, the S3-compatible
 # server the media tests use), schemathesis (the fuzz run), helm and kubernetes-validate (the
 # chart checks, scripts/install-k8s-tools.sh), headless Chromium and a font
-# (the playground's browser test), and the composition package in schema/node_modules.
+# (the playground's browser test), the composition package in schema/node_modules and the
+# JavaScript clients of the e2e tests (e2e/clients/node_modules).
 # Needs root (or sudo) for apt-get. `--runtime` installs only what running the stack needs
 # (PostgreSQL, Redis, ffmpeg, the sandbox tools): what scripts/dev.sh asks for.
 set -euo pipefail
@@ -71,4 +72,8 @@ scripts/install-k8s-tools.sh >/dev/null
 
 if [ ! -d schema/node_modules/@theguild/federation-composition ]; then
   (cd schema && npm ci --no-audit --no-fund --silent)
+fi
+# The real JavaScript clients the e2e tests drive (graphql-ws).
+if [ ! -d e2e/clients/node_modules/graphql-ws ]; then
+  (cd e2e/clients && npm ci --no-audit --no-fund --silent)
 fi

@@ -7,6 +7,7 @@ pub mod browser;
 pub mod chaos;
 pub mod dev;
 pub mod jobs;
+pub mod js_clients;
 pub mod k8s;
 pub mod kube_mock;
 pub mod load;

@@ -199,3 +199,94 @@ impl SseSubscription {
         }
     }
 }
+
+/// A raw graphql-transport-ws connection that sends `init_payload` in `connection_init` as
+/// it is (credentials included), for tests of how the router treats it.
+pub struct WsConnection {
+    socket: Socket,
+}
+
+/// How a `connection_init` ended.
+#[derive(Debug)]
+pub enum WsInit {
+    /// Acknowledged.
+    Acknowledged(Box<WsConnection>),
+    /// Closed before the acknowledgement, with this code and reason.
+    Closed(u16, String),
+}
+
+impl WsConnection {
+    /// Connects to `ws_url` and sends `connection_init` with `init_payload`.
+    pub async fn open(ws_url: &str, init_payload: Value) -> WsInit {
+        let mut request = ws_url.into_client_request().expect("ws request");
+        request.headers_mut().insert(
+            "sec-websocket-protocol",
+            HeaderValue::from_static("graphql-transport-ws"),
+        );
+        let (mut socket, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("websocket connect");
+        send(
+            &mut socket,
+            json!({"type": "connection_init", "payload": init_payload}),
+        )
+        .await;
+        loop {
+            let frame = tokio::time::timeout(WAIT, socket.next())
+                .await
+                .expect("an answer to connection_init in time");
+            match frame {
+                Some(Ok(Message::Text(text))) => {
+                    let message: Value = serde_json::from_str(&text).expect("JSON message");
+                    match message["type"].as_str() {
+                        Some("connection_ack") => return WsInit::Acknowledged(Box::new(Self { socket })),
+                        Some("ping") => send(&mut socket, json!({"type": "pong"})).await,
+                        _ => panic!("expected connection_ack, got {message}"),
+                    }
+                }
+                Some(Ok(Message::Close(frame))) => {
+                    let (code, reason) = frame
+                        .map(|f| (u16::from(f.code), f.reason.to_string()))
+                        .unwrap_or((1005, String::new()));
+                    return WsInit::Closed(code, reason);
+                }
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => panic!("websocket error: {e}"),
+                None => return WsInit::Closed(1006, String::new()),
+            }
+        }
+    }
+
+    /// Starts subscription `id`.
+    pub async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
+        send(
+            &mut self.socket,
+            json!({"id": id, "type": "subscribe", "payload": {"query": query, "variables": variables}}),
+        )
+        .await;
+    }
+
+    /// Ends subscription `id` from the client's side.
+    pub async fn complete(&mut self, id: &str) {
+        send(&mut self.socket, json!({"id": id, "type": "complete"})).await;
+    }
+
+    /// The next `next`, `error` or `complete` message (pings answered); `None` when the
+    /// connection closed.
+    pub async fn message(&mut self) -> Option<Value> {
+        loop {
+            let message = next_json(&mut self.socket).await?;
+            match message["type"].as_str() {
+                Some("ping") => send(&mut self.socket, json!({"type": "pong"})).await,
+                Some("pong") => {}
+                _ => return Some(message),
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for WsConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WsConnection")
+    }
+}

@@ -5,6 +5,7 @@
 //! removes any value a client sent for it before doing anything else.
 
 use crate::{
+    client_credential::ClientCredential,
     config::{AuthPluginConfig, setting},
     credentials::{CredentialChecker, CredentialError},
     rate_limit_plugin::Caller,
@@ -18,6 +19,7 @@ use hive_router::{
                 OnHttpRequestHookFuture, OnHttpRequestHookPayload, OnHttpRequestHookResult,
             },
             on_plugin_init::{OnPluginInitPayload, OnPluginInitResult},
+            on_websocket_message::{OnWebSocketMessagePayload, OnWebSocketMessageResult},
         },
         plugin_trait::{RouterPlugin, StartHookPayload},
     },
@@ -37,6 +39,7 @@ pub struct AuthPlugin {
     rest_paths: Vec<String>,
     subscription_token_path: String,
     internal_token_ttl_seconds: i64,
+    max_subscriptions_per_connection: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -79,6 +82,7 @@ impl AuthPlugin {
             rest_paths: config.rest_paths.clone(),
             subscription_token_path: config.subscription_token_path.clone(),
             internal_token_ttl_seconds: config.internal_token_ttl_seconds,
+            max_subscriptions_per_connection: config.max_subscriptions_per_connection,
             checker: Arc::new(CredentialChecker::new(
                 sessions,
                 internal,
@@ -153,6 +157,7 @@ fn token_response(token: &str, ttl: i64) -> hive_router::ntex::http::Response {
         .body(body.to_string())
 }
 
+#[hive_router::async_trait]
 impl RouterPlugin for AuthPlugin {
     type Config = AuthPluginConfig;
 
@@ -174,28 +179,10 @@ impl RouterPlugin for AuthPlugin {
             let headers = payload.router_http_request.headers_mut();
             // Only the router may speak for a caller.
             headers.remove(INTERNAL_TOKEN_HEADER);
-            let api_key = headers
-                .get(API_KEY_HEADER)
-                .map(|v| v.to_str().map(str::to_owned));
-            let bearer = headers.get("authorization").map(|v| {
-                v.to_str().map(|raw| {
-                    let raw = raw.trim();
-                    match raw.split_once(' ') {
-                        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => {
-                            Some(token.trim().to_owned())
-                        }
-                        // Other schemes (Basic, for the converter surface) are not ours here.
-                        _ => None,
-                    }
-                })
-            });
-            let checked = match (api_key, bearer) {
-                (Some(Ok(key)), _) => self.checker.api_key(&key).await,
-                (Some(Err(_)), _) | (None, Some(Err(_))) => Err(CredentialError::Rejected(
-                    "credential headers must be ASCII",
-                )),
-                (None, Some(Ok(Some(token)))) => self.checker.bearer(&token).await,
-                (None, Some(Ok(None))) | (None, None) => {
+            let checked = match ClientCredential::from_headers(headers) {
+                Ok(Some(credential)) => credential.check(&self.checker).await,
+                Err(message) => Err(CredentialError::Rejected(message)),
+                Ok(None) => {
                     if self.is_token_request(&payload) {
                         return self.refuse(
                             payload,
@@ -270,5 +257,17 @@ impl RouterPlugin for AuthPlugin {
             }
             payload.proceed()
         })
+    }
+
+    async fn on_websocket_message<'exec>(
+        &'exec self,
+        payload: &mut OnWebSocketMessagePayload<'exec>,
+    ) -> OnWebSocketMessageResult {
+        crate::websocket_auth::on_message(
+            &self.checker,
+            self.max_subscriptions_per_connection,
+            payload,
+        )
+        .await
     }
 }

@@ -37,11 +37,16 @@ pub struct AuthPluginConfig {
     /// Optional external OIDC provider (Auth0-style).
     #[serde(default)]
     pub oidc: Option<OidcConfig>,
-    /// `POST` here with a credential to get a short-lived internal token for WebSocket
-    /// subscriptions (send it as `x-mediamagic-internal` in `connection_init`): the router
-    /// reads WebSocket credentials from `connection_init`, where this plugin cannot check them.
+    /// `POST` here with a credential to get a short-lived token for WebSocket subscriptions
+    /// (sent as `x-mediamagic-internal` in `connection_init`). Kept for clients that trade
+    /// their credential first; graphql-ws clients may instead send their usual
+    /// `Authorization` / `x-mediamagic-key` in `connection_init`, checked like HTTP headers.
     #[serde(default = "default_subscription_token_path")]
     pub subscription_token_path: String,
+    /// Most subscriptions one WebSocket connection may hold at once (`RATE_LIMITED` past
+    /// it); the jobs service also caps each account's (`jobs.max_subscriptions_per_account`).
+    #[serde(default = "default_max_subscriptions_per_connection")]
+    pub max_subscriptions_per_connection: usize,
     /// Paths of REST surfaces (a prefix when it ends with `/`, else exact): refused
     /// credentials there get `{"error": {"code", "message"}}` rather than a GraphQL error.
     #[serde(default = "default_rest_paths")]
@@ -60,6 +65,10 @@ fn default_rest_paths() -> Vec<String> {
     .into_iter()
     .map(str::to_owned)
     .collect()
+}
+
+fn default_max_subscriptions_per_connection() -> usize {
+    50
 }
 
 fn default_subscription_token_path() -> String {

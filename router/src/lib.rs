@@ -2,7 +2,9 @@
 //!
 //! [`auth_plugin`] accepts session tokens, API keys and (optionally) OIDC
 //! JWTs ([`credentials`] does the checking), drops any client-sent internal header, and
-//! forwards a short-lived internal Biscuit that subgraphs verify.
+//! forwards a short-lived internal Biscuit that subgraphs verify; [`websocket_auth`] does the
+//! same for graphql-ws clients' `connection_init` credentials (through the WebSocket hook of
+//! the vendored, patched Hive Router: vendor/hive-router/PATCHES.md).
 //!
 //! [`forward_plugin`] runs after it and serves some HTTP routes (multipart GraphQL uploads,
 //! REST surfaces, signed object URLs) from a service, streaming both ways; before any of it,
@@ -14,6 +16,7 @@
 //! [`playground_plugin`] serves an offline GraphiQL page with bundled assets (dev configs).
 
 pub mod auth_plugin;
+pub mod client_credential;
 pub mod config;
 pub mod credentials;
 pub mod forward_plugin;
@@ -21,6 +24,7 @@ pub mod paths;
 pub mod playground_plugin;
 pub mod rate_limit;
 pub mod rate_limit_plugin;
+pub mod websocket_auth;
 
 pub use auth_plugin::AuthPlugin;
 pub use forward_plugin::ForwardPlugin;
