@@ -71,6 +71,13 @@ pub struct SeparationConfig {
     /// scopes limit what such calls can do.
     #[serde(default)]
     pub anonymous_api_key: Option<Secret<String>>,
+    /// The neural separation model a Demucs model name in `model` runs (with that name as
+    /// its `model` argument) when a worker of `neural_machine_type` has capacity.
+    #[serde(default = "default_neural_model")]
+    pub neural_model: String,
+    /// The machine type `neural_model` runs on.
+    #[serde(default = "default_neural_machine_type")]
+    pub neural_machine_type: String,
 }
 
 impl Default for SeparationConfig {
@@ -79,8 +86,18 @@ impl Default for SeparationConfig {
             default_model: default_separation_model(),
             max_body_bytes: default_separation_bytes(),
             anonymous_api_key: None,
+            neural_model: default_neural_model(),
+            neural_machine_type: default_neural_machine_type(),
         }
     }
+}
+
+fn default_neural_model() -> String {
+    "demucs".into()
+}
+
+fn default_neural_machine_type() -> String {
+    "gpu".into()
 }
 
 fn default_max_json_bytes() -> usize {

@@ -14,6 +14,7 @@
 pub mod client;
 pub mod config;
 pub mod converter;
+pub mod demucs;
 pub mod error;
 pub mod files;
 pub mod seed000;

@@ -10,6 +10,7 @@
 use crate::{
     CompatDeps,
     client::{Caller, UploadFile},
+    demucs,
     error::RestError,
     files,
     seed000::deployments::fetch_job,
@@ -84,7 +85,8 @@ enum Callback {
 struct Separate {
     /// The song, base64.
     mp3: String,
-    /// A model slug or UUID; the configured default when absent.
+    /// A model slug or UUID, or a Demucs pretrained model name ([`demucs::PRETRAINED`]); the
+    /// configured default when absent.
     #[serde(default)]
     model: Option<String>,
     #[serde(default)]
@@ -100,14 +102,16 @@ async fn separate(
 ) -> Result<Json<Value>, RestError> {
     let caller = acting(&deps, caller)?;
     let song = decode_song(&body.mp3)?;
-    let model = body
-        .model
-        .filter(|m| !m.trim().is_empty())
-        .unwrap_or_else(|| deps.config.separation.default_model.clone());
-    let key = format!("separate:{}:{model}", hex::encode(Sha256::digest(&song)));
+    let choice = demucs::choose(&deps, &caller, body.model).await?;
+    let model = choice.model;
+    let key = format!(
+        "separate:{}:{model}:{}",
+        hex::encode(Sha256::digest(&song)),
+        choice.args["model"].as_str().unwrap_or("")
+    );
     // A resent song: answer with its first separation, uploading nothing.
     if let Some(hash) = hash_by_key(&deps, &caller, &key).await? {
-        return Ok(enqueued(hash));
+        return Ok(with_report(enqueued(hash), choice.report));
     }
     let size = song.len();
     let uploaded = deps
@@ -125,10 +129,20 @@ async fn separate(
     let callback = body.callback.map(|c| match c {
         Callback::Url(url) | Callback::Object { url, .. } => url,
     });
+    let mut args = choice.args;
+    args["audio"] = uploaded["id"].clone();
+    let name = match &choice.report {
+        Some(report) => format!(
+            "separate {size} bytes ({} ran as {})",
+            report["requested"].as_str().unwrap_or(""),
+            report["ran"].as_str().unwrap_or("")
+        ),
+        None => format!("separate {size} bytes"),
+    };
     let deployment = json!({
-        "name": format!("separate {size} bytes"),
+        "name": name,
         "model": model,
-        "args": {"audio": uploaded["id"]},
+        "args": args,
         "callbackUrl": callback,
     });
     // With a callback the upload is kept if the first try fails: it may be retried without.
@@ -155,7 +169,8 @@ async fn separate(
             let mut without = deployment;
             without["callbackUrl"] = Value::Null;
             without["name"] = json!(format!(
-                "separate {size} bytes (callback not used: {message})"
+                "{} (callback not used: {message})",
+                without["name"].as_str().unwrap_or("separate")
             ));
             let retried =
                 files::deploy(&deps, &caller, &uploaded, without, Some(key.clone())).await;
@@ -175,7 +190,7 @@ async fn separate(
     };
     match outcome {
         Ok(deployed) => {
-            let mut answer = enqueued(deployed["job"]["id"].clone());
+            let mut answer = with_report(enqueued(deployed["job"]["id"].clone()), choice.report);
             if let Some(report) = callback_report {
                 answer.0["callback"] = report;
             }
@@ -184,7 +199,7 @@ async fn separate(
         // The same song sent twice at once: the other request won; its upload is the one kept.
         Err(RestError::Refused { code, .. }) if code == "CONFLICT" => {
             match hash_by_key(&deps, &caller, &key).await? {
-                Some(hash) => Ok(enqueued(hash)),
+                Some(hash) => Ok(with_report(enqueued(hash), choice.report)),
                 None => Err(RestError::refused(
                     "CONFLICT",
                     "the song is being enqueued by another request; retry",
@@ -203,6 +218,14 @@ async fn separate(
 
 fn enqueued(hash: Value) -> Json<Value> {
     Json(json!({"hash": hash, "reason": "Song enqueued for separation"}))
+}
+
+/// Adds which model ran when the client named a Demucs model (`"model": {...}`).
+fn with_report(mut answer: Json<Value>, report: Option<Value>) -> Json<Value> {
+    if let Some(report) = report {
+        answer.0["model"] = report;
+    }
+    answer
 }
 
 /// The job of the caller's separation made with idempotency `key`, if there is one.
@@ -235,31 +258,43 @@ fn decode_song(text: &str) -> Result<Bytes, RestError> {
     Ok(Bytes::from(bytes))
 }
 
-/// Hashes of separations still waiting for a worker (oldest first).
+/// Hashes of separations still waiting for a worker (oldest first): jobs of the default
+/// and of the neural separation model.
 async fn queue(State(deps): State<CompatDeps>, caller: Caller) -> Result<Json<Value>, RestError> {
     let caller = acting(&deps, caller)?;
-    let model = deps
-        .platform
-        .run(
-            &caller,
-            "query Model($id: ID!) { model(id: $id) { id } }",
-            json!({"id": deps.config.separation.default_model}),
-        )
-        .await?;
-    let data = deps
-        .platform
-        .run(
-            &caller,
-            "query Queue($filter: JobFilter) { jobs(filter: $filter, first: 100) { nodes { id } } }",
-            json!({"filter": {"status": ["QUEUED", "SCHEDULED"], "model": model["model"]["id"]}}),
-        )
-        .await?;
-    let mut hashes: Vec<Value> = data["jobs"]["nodes"]
-        .as_array()
-        .map(|jobs| jobs.iter().map(|job| job["id"].clone()).collect())
-        .unwrap_or_default();
-    // The API lists newest first; a queue reads oldest first.
-    hashes.reverse();
+    let config = &deps.config.separation;
+    let mut waiting: Vec<(String, Value)> = Vec::new();
+    for slug in [&config.default_model, &config.neural_model] {
+        let model = deps
+            .platform
+            .run(
+                &caller,
+                "query Model($id: ID!) { model(id: $id) { id } }",
+                json!({"id": slug}),
+            )
+            .await;
+        let model = match model {
+            Ok(model) => model,
+            // A model this deployment does not have (no neural model) queues nothing.
+            Err(RestError::Refused { code, .. }) if code == "NOT_FOUND" => continue,
+            Err(e) => return Err(e),
+        };
+        let data = deps
+            .platform
+            .run(
+                &caller,
+                "query Queue($filter: JobFilter) { jobs(filter: $filter, first: 100) { nodes { id createdAt } } }",
+                json!({"filter": {"status": ["QUEUED", "SCHEDULED"], "model": model["model"]["id"]}}),
+            )
+            .await?;
+        for job in data["jobs"]["nodes"].as_array().into_iter().flatten() {
+            let created = job["createdAt"].as_str().unwrap_or_default().to_owned();
+            waiting.push((created, job["id"].clone()));
+        }
+    }
+    // A queue reads oldest first (RFC 3339 UTC times sort as text).
+    waiting.sort_by(|a, b| a.0.cmp(&b.0));
+    let hashes: Vec<Value> = waiting.into_iter().map(|(_, id)| id).collect();
     Ok(Json(json!({"queue": hashes})))
 }
 
@@ -303,7 +338,11 @@ async fn find_track(
         .as_array()
         .into_iter()
         .flatten()
-        .find(|o| o["name"] == track)
+        .find(|o| {
+            o["name"]
+                .as_str()
+                .is_some_and(|n| demucs::output_matches(n, track))
+        })
         .and_then(|o| Some((o["id"].clone(), o["url"].as_str()?.to_owned())))
         .ok_or_else(|| RestError::not_found(format!("track `{track}` was removed")))
 }

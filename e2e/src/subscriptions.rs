@@ -239,7 +239,9 @@ impl WsConnection {
                 Some(Ok(Message::Text(text))) => {
                     let message: Value = serde_json::from_str(&text).expect("JSON message");
                     match message["type"].as_str() {
-                        Some("connection_ack") => return WsInit::Acknowledged(Box::new(Self { socket })),
+                        Some("connection_ack") => {
+                            return WsInit::Acknowledged(Box::new(Self { socket }));
+                        }
                         Some("ping") => send(&mut socket, json!({"type": "pong"})).await,
                         _ => panic!("expected connection_ack, got {message}"),
                     }

@@ -441,3 +441,201 @@ async fn a_refused_callback_does_not_refuse_the_song() {
         accepted.body
     );
 }
+
+/// Seed 004's clients name Demucs models. The `demucs` catalogue model runs its real command
+/// line here, but `demucs` is a stand-in (e2e/tests/fixtures/demucs-stand-in.sh) that writes
+/// Demucs's exact output layout: its weights cannot be downloaded on these machines.
+fn demucs_stand_in() -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    // Not under /tmp (every run gets a private /tmp, which would hide it), and where the
+    // sandbox's uid can reach it.
+    let dir = tempfile::tempdir_in("/var/tmp").unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let program = bin.join("demucs");
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/demucs-stand-in.sh"
+        ),
+        &program,
+    )
+    .unwrap();
+    // The sandbox's uid reads and runs it.
+    for path in [dir.path(), bin.as_path(), program.as_path()] {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    dir
+}
+
+async fn track_bytes(
+    stack: &mediamagic_e2e::TestStack,
+    token: &str,
+    hash: &str,
+    track: &str,
+) -> Vec<u8> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let response = reqwest::Client::new()
+            .get(format!("{}/apiv1/track/{hash}/{track}", base(stack)))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        match response.status().as_u16() {
+            200 => return response.bytes().await.unwrap().to_vec(),
+            409 => {}
+            other => panic!("{track}: HTTP {other}: {}", response.text().await.unwrap()),
+        }
+        if Instant::now() > deadline {
+            let job = stack
+                .gql(
+                    Cred::Bearer(token),
+                    "query($id: ID!) { job(id: $id) { status error { code message } logs(limit: 20) { lines { line } } } }",
+                    json!({"id": hash}),
+                )
+                .await;
+            panic!("{track} never became ready: {}", job.body);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_demucs_model_name_with_a_localhost_callback_runs_demucs_on_a_gpu_pool() {
+    // Arrange: a worker with cpu and gpu slots (the local driver stands in for the GPU
+    // cluster), `demucs` on its program path, and loopback callbacks allowed as in `dev`.
+    let stand_in = demucs_stand_in();
+    let program_dir = stand_in.path().join("bin");
+    let stack = spawn_stack_with(move |config| {
+        config.worker.enabled = true;
+        config.worker.machine_types.insert(
+            "gpu".into(),
+            mediamagic_worker::config::MachineTypeConfig {
+                slots: 1,
+                ..Default::default()
+            },
+        );
+        config.worker.program_dirs = vec![program_dir];
+        config.jobs.allow_private_callbacks = true;
+    })
+    .await;
+    let (token, _, _) = stack.sign_up("dj").await;
+    let (callback_url, received) = mediamagic_e2e::jobs::receiver(0).await;
+    let mut body = song(&stereo_song());
+    body["model"] = json!("htdemucs_ft");
+    body["callback"] = json!({"url": callback_url, "data": {"k": 1}});
+
+    // Act
+    let queued = call(
+        &stack,
+        "POST",
+        "/apiv1/separate",
+        Cred::Bearer(&token),
+        Some(&body),
+    )
+    .await;
+    assert_eq!(queued.status, 200, "{}", queued.body);
+    let hash = queued.body["hash"].as_str().unwrap().to_owned();
+    let base_track = track_bytes(&stack, &token, &hash, "base.mp3").await;
+
+    // Assert: the answer says Demucs ran; its bass stem is seed 004's base.mp3.
+    assert_eq!(
+        queued.body["model"],
+        json!({"requested": "htdemucs_ft", "ran": "demucs"}),
+        "{}",
+        queued.body
+    );
+    assert_eq!(queued.body["callback"]["accepted"], true);
+    let (codec, seconds) = probe(&base_track);
+    assert_eq!(codec, "mp3");
+    assert!((seconds - 2.0).abs() < 0.3, "{seconds} s");
+    for track in ["vocals.mp3", "drums.mp3", "other.mp3"] {
+        assert_eq!(
+            probe(&track_bytes(&stack, &token, &hash, track).await).0,
+            "mp3"
+        );
+    }
+    let job = stack
+        .gql(
+            Cred::Bearer(&token),
+            "query($id: ID!) { job(id: $id) { status deployment { model { id } args } outputs { name } } }",
+            json!({"id": hash}),
+        )
+        .await;
+    assert_eq!(job.data("/job/deployment/args/model"), "htdemucs_ft");
+    let mut names: Vec<String> = job
+        .data("/job/outputs")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["bass.mp3", "drums.mp3", "other.mp3", "vocals.mp3"]);
+    // The catalogue's command line reached `demucs` with the requested pretrained model.
+    let logs = mediamagic_e2e::jobs::all_log_lines(&stack, &token, &hash).await;
+    assert!(
+        logs.iter()
+            .any(|l| l.contains("stored in separated/htdemucs_ft")),
+        "{logs:?}"
+    );
+    // The callback reached the developer's local receiver.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while received.lock().unwrap().is_empty() {
+        assert!(Instant::now() < deadline, "no callback");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let first: Value = serde_json::from_str(&received.lock().unwrap()[0].1).unwrap();
+    assert_eq!(first["data"]["id"], hash.as_str());
+}
+
+#[tokio::test]
+async fn without_gpu_capacity_a_demucs_model_name_runs_the_default_separation_model() {
+    // Arrange: the worker serves cpu only.
+    let stack = spawn_stack_with(|config| config.worker.enabled = true).await;
+    let (token, _, _) = stack.sign_up("dj").await;
+    let mut body = song(&stereo_song());
+    body["model"] = json!("htdemucs");
+
+    // Act
+    let queued = call(
+        &stack,
+        "POST",
+        "/apiv1/separate",
+        Cred::Bearer(&token),
+        Some(&body),
+    )
+    .await;
+    assert_eq!(queued.status, 200, "{}", queued.body);
+    let hash = queued.body["hash"].as_str().unwrap().to_owned();
+    let base_track = track_bytes(&stack, &token, &hash, "base.mp3").await;
+
+    // Assert
+    assert_eq!(queued.body["model"]["requested"], "htdemucs");
+    assert_eq!(queued.body["model"]["ran"], "stems");
+    assert!(
+        queued.body["model"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("gpu"),
+        "{}",
+        queued.body
+    );
+    assert_eq!(probe(&base_track).0, "mp3");
+    let job = stack
+        .gql(
+            Cred::Bearer(&token),
+            "query($id: ID!) { job(id: $id) { deployment { name } } }",
+            json!({"id": hash}),
+        )
+        .await;
+    assert!(
+        job.data("/job/deployment/name")
+            .as_str()
+            .unwrap()
+            .contains("htdemucs ran as stems"),
+        "{}",
+        job.body
+    );
+}

@@ -42,6 +42,13 @@ pub struct WorkerConfig {
     /// `PATH` of the programs models run (the rest of the environment is cleared).
     #[serde(default = "default_path")]
     pub program_path: String,
+    /// Directories of model programs installed outside the system directories (a Python
+    /// virtualenv in `/opt/demucs`, say): bound read-only into the sandbox at the same path,
+    /// and searched before `program_path`. They and the path to them must be readable (the
+    /// programs executable) by `sandbox_uid`; directories under `/tmp` are left out (each run
+    /// has its own `/tmp`).
+    #[serde(default)]
+    pub program_dirs: Vec<PathBuf>,
     /// Largest input file fetched, in bytes.
     #[serde(default = "default_max_input_bytes")]
     pub max_input_bytes: u64,
@@ -92,6 +99,7 @@ impl Default for WorkerConfig {
             shutdown_grace_seconds: 0,
             work_dir: None,
             program_path: default_path(),
+            program_dirs: Vec::new(),
             max_input_bytes: default_max_input_bytes(),
             max_outputs: default_max_outputs(),
             allow_private_model_servers: false,
@@ -412,6 +420,19 @@ fn default_ttl_after_finished() -> i64 {
 }
 fn default_schedule_timeout() -> u64 {
     600
+}
+
+impl WorkerConfig {
+    /// `PATH` as models see it: [`Self::program_dirs`], then [`Self::program_path`].
+    pub fn model_path(&self) -> String {
+        let mut path: Vec<String> = self
+            .program_dirs
+            .iter()
+            .map(|dir| dir.display().to_string())
+            .collect();
+        path.push(self.program_path.clone());
+        path.join(":")
+    }
 }
 
 #[cfg(test)]

@@ -234,7 +234,7 @@ impl LocalDriver {
             args,
             dir: workdir.path().to_path_buf(),
             env: vec![
-                ("PATH".into(), self.config.program_path.clone()),
+                ("PATH".into(), self.config.model_path()),
                 ("HOME".into(), home),
                 ("TMPDIR".into(), tmp),
                 ("LANG".into(), "C.UTF-8".into()),

@@ -53,6 +53,8 @@ pub struct Sandbox {
     cgroups: Option<CgroupRoot>,
     as_root: bool,
     uid: u32,
+    /// Operator-installed program directories, bound read-only (`worker.program_dirs`).
+    program_dirs: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -175,6 +177,7 @@ impl Sandbox {
             cgroups,
             as_root,
             uid: config.sandbox_uid,
+            program_dirs: usable_program_dirs(&config.program_dirs),
         }
     }
 
@@ -361,6 +364,9 @@ impl Sandbox {
         for dir in SYSTEM_DIRS {
             bind_ro(dir);
         }
+        for dir in &self.program_dirs {
+            bind_ro(dir);
+        }
         if run.network {
             for file in NETWORK_FILES {
                 bind_ro(file);
@@ -393,6 +399,32 @@ impl Sandbox {
         }
         args
     }
+}
+
+/// The program directories a sandbox can show: each run gets its own `/tmp`, `/job`,
+/// `/proc` and `/dev`, which would hide a directory under them (logged and left out).
+fn usable_program_dirs(dirs: &[PathBuf]) -> Vec<String> {
+    dirs.iter()
+        .filter(|dir| {
+            let hidden = [
+                Path::new("/tmp"),
+                Path::new(JOB_DIR),
+                Path::new("/proc"),
+                Path::new("/dev"),
+            ]
+            .iter()
+            .any(|private| dir.starts_with(private));
+            if hidden || !dir.is_absolute() {
+                tracing::error!(
+                    dir = %dir.display(),
+                    "worker.program_dirs: not an absolute path outside /tmp, /job, /proc and \
+                     /dev (each run has its own); left out"
+                );
+            }
+            !hidden && dir.is_absolute()
+        })
+        .map(|dir| dir.display().to_string())
+        .collect()
 }
 
 fn find_tools() -> Result<Tools, String> {
@@ -433,6 +465,7 @@ mod tests {
             cgroups: None,
             as_root: false,
             uid: 65534,
+            program_dirs: Vec::new(),
         };
         let refused = sandbox
             .prepare(&program(Path::new("/tmp/x"), &[], false))
@@ -456,6 +489,7 @@ mod tests {
             cgroups: None,
             as_root: false,
             uid: 65534,
+            program_dirs: Vec::new(),
         };
         let args = vec!["-i".to_owned(), "/job/inputs/a.mp4".to_owned()];
         let argv = sandbox
