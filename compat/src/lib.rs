@@ -3,6 +3,8 @@
 //!
 //! - [`seed000`]: Media Magic's `/api/v1` (auth, tokens, teams, media, models, deployments,
 //!   jobs, billing usage); its `/upload` is the media service's own route.
+//! - [`seed003`]: seed 003's media management API (presigned upload, finalize, presigned
+//!   download, tags) under `/media-management`.
 //! - [`converter`]: seeds 001/002's mp4-to-mp3 converter under `/converter`.
 //! - [`separation`]: seed 004's music separation API at `/` and `/apiv1`.
 //!
@@ -18,6 +20,7 @@ pub mod demucs;
 pub mod error;
 pub mod files;
 pub mod seed000;
+pub mod seed003;
 pub mod separation;
 pub mod shapes;
 
@@ -44,6 +47,7 @@ pub struct CompatDeps {
 pub fn app(deps: CompatDeps, metrics: Metrics) -> Router {
     Router::new()
         .merge(seed000::routes(deps.clone()))
+        .merge(seed003::routes(deps.clone()))
         .merge(converter::routes(deps.clone()))
         .merge(separation::routes(deps))
         .route("/metrics", get(metrics_handler).with_state(metrics.clone()))

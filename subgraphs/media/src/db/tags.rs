@@ -51,6 +51,15 @@ pub async fn with_usage(conn: &mut AsyncPgConnection, owner: Uuid) -> QueryResul
     .await
 }
 
+/// How many tags `owner` has.
+pub async fn count(conn: &mut AsyncPgConnection, owner: Uuid) -> QueryResult<i64> {
+    tags::table
+        .filter(tags::owner_id.eq(owner))
+        .count()
+        .get_result(conn)
+        .await
+}
+
 /// Whether `owner` has tag `name`.
 pub async fn exists(conn: &mut AsyncPgConnection, owner: Uuid, name: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(

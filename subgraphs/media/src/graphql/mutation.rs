@@ -174,6 +174,14 @@ impl MediaMutation {
         Ok(id)
     }
 
+    /// Adds a tag to your vocabulary without tagging anything (an existing tag is returned
+    /// as it is). CONFLICT past `media.max_vocabulary` tags.
+    async fn create_tag(&self, ctx: &Context<'_>, name: String) -> async_graphql::Result<Tag> {
+        let actor = ctx.writer()?;
+        let deps = ctx.data::<MediaDeps>()?;
+        Ok(commands::tags::create_tag(deps, actor, &name).await?.into())
+    }
+
     /// Renames a tag on every media (merging into `newName` when it exists).
     async fn rename_tag(
         &self,
