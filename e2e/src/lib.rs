@@ -12,6 +12,7 @@ pub mod k8s;
 pub mod kube_mock;
 pub mod load;
 pub mod media;
+pub mod oidc_provider;
 pub mod own_servers;
 pub mod rest;
 pub mod seaweed;

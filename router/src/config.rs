@@ -321,7 +321,13 @@ fn default_log_ins() -> RateConfig {
     rate(30, 10)
 }
 fn default_log_in_fields() -> Vec<String> {
-    vec!["logIn".into(), "signUp".into()]
+    vec![
+        "logIn".into(),
+        "signUp".into(),
+        "refreshSession".into(),
+        "startOidcLogin".into(),
+        "completeOidcLogin".into(),
+    ]
 }
 fn default_upload_fields() -> Vec<String> {
     vec!["createUpload".into(), "uploadMedia".into()]

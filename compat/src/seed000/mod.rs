@@ -20,6 +20,8 @@ pub fn routes(deps: CompatDeps) -> Router {
     let limit = deps.config.max_json_bytes;
     Router::new()
         .route("/api/v1/auth/login", get(auth::login).post(auth::login))
+        .route("/api/v1/auth/callback", get(auth::callback))
+        .route("/api/v1/auth/refresh", post(auth::refresh))
         .route("/api/v1/auth/logout", post(auth::logout))
         .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
         .route("/api/v1/tokens/{id}", delete(tokens::revoke))

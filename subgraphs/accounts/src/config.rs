@@ -1,5 +1,6 @@
 //! Accounts subgraph settings (section `[accounts]` of the platform config).
 
+use mediamagic_kit::config::Secret;
 use serde::Deserialize;
 
 /// Settings of the accounts subgraph.
@@ -36,6 +37,52 @@ pub struct AccountsConfig {
     /// email grants nothing; use `mediamagic admin grant <email>` then.
     #[serde(default)]
     pub admin_emails: Vec<String>,
+    /// Lifetime of a refresh token, in hours (each use rotates it and starts a new one).
+    #[serde(default = "default_refresh_token_ttl_hours")]
+    pub refresh_token_ttl_hours: i64,
+    /// Sign-in through an identity provider (seed 000's Auth0 flow); off when absent.
+    #[serde(default)]
+    pub oidc_login: Option<OidcLoginConfig>,
+}
+
+/// An OpenID Connect provider (Auth0, Keycloak, ...) users sign in with: the authorization
+/// code flow with PKCE, this service being the client.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcLoginConfig {
+    /// The provider's issuer, exactly as its ID tokens carry it in `iss`.
+    pub issuer: String,
+    /// Where the browser is sent to sign in.
+    pub authorization_endpoint: String,
+    /// Where the code is exchanged for tokens.
+    pub token_endpoint: String,
+    /// The provider's signing keys (JWKS).
+    pub jwks_url: String,
+    /// This platform's client id at the provider (the ID token's audience).
+    pub client_id: String,
+    /// The client secret, for confidential clients (env
+    /// `MEDIAMAGIC__ACCOUNTS__OIDC_LOGIN__CLIENT_SECRET`); PKCE alone when absent.
+    #[serde(default)]
+    pub client_secret: Option<Secret<String>>,
+    /// The callback URL registered at the provider: the router's
+    /// `/api/v1/auth/callback` as clients reach it.
+    pub redirect_uri: String,
+    /// Scopes asked for.
+    #[serde(default = "default_oidc_scopes")]
+    pub scopes: String,
+    /// How long a started sign-in may take to come back, in seconds.
+    #[serde(default = "default_oidc_login_ttl_seconds")]
+    pub login_ttl_seconds: i64,
+}
+
+fn default_oidc_scopes() -> String {
+    "openid email profile".into()
+}
+fn default_oidc_login_ttl_seconds() -> i64 {
+    600
+}
+fn default_refresh_token_ttl_hours() -> i64 {
+    24 * 30
 }
 
 impl Default for AccountsConfig {
@@ -50,6 +97,8 @@ impl Default for AccountsConfig {
             hash_wait_ms: default_hash_wait_ms(),
             max_api_keys: default_max_api_keys(),
             admin_emails: Vec::new(),
+            refresh_token_ttl_hours: default_refresh_token_ttl_hours(),
+            oidc_login: None,
         }
     }
 }

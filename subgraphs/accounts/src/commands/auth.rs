@@ -30,6 +30,10 @@ pub struct IssuedSession {
     pub account_kind: AccountKind,
     /// The person it belongs to.
     pub user: UserRow,
+    /// Its revocation id (the `accounts.sessions` key).
+    pub revocation_id: String,
+    /// A refresh token issued with it (user sessions from a sign-in, not team tokens).
+    pub refresh_token: Option<String>,
 }
 
 /// Creates a user with a password and returns a session for it.
@@ -65,7 +69,7 @@ pub async fn sign_up(
         Err(err) => return Err(err.into()),
     }
     drop(conn);
-    issue_session(deps, &row, row.id, AccountKind::User).await
+    super::refresh::sign_in(deps, &row).await
 }
 
 /// Checks email and password and returns a user session. A wrong email and a wrong password
@@ -97,7 +101,7 @@ pub async fn log_in(deps: &AccountsDeps, email: &str, password: &str) -> ApiResu
             let mut conn = deps.conn().await?;
             db::login_failures::clear(&mut conn, email.as_str()).await?;
             drop(conn);
-            issue_session(deps, &user, user.id, AccountKind::User).await
+            super::refresh::sign_in(deps, &user).await
         }
         _ => Err(wrong()),
     }
@@ -133,10 +137,13 @@ pub async fn log_out(deps: &AccountsDeps, actor: &Actor) -> ApiResult<bool> {
         ));
     };
     let mut conn = deps.conn().await?;
-    let revoked = db::sessions::revoke(&mut conn, session, Utc::now()).await?;
-    if let Some(row) = revoked {
-        publish_revocations(deps, &[row]).await;
-    }
+    let mut revoked: Vec<SessionRow> = db::sessions::revoke(&mut conn, session, Utc::now())
+        .await?
+        .into_iter()
+        .collect();
+    // Its refresh tokens and the sessions they issued end with it.
+    revoked.extend(super::refresh::revoke_family_of_session(&mut conn, session).await?);
+    publish_revocations(deps, &revoked).await;
     Ok(true)
 }
 
@@ -171,6 +178,20 @@ pub(crate) async fn issue_session(
     account_id: Uuid,
     account_kind: AccountKind,
 ) -> ApiResult<IssuedSession> {
+    let (session, row) = mint_session(deps, user, account_id, account_kind).await?;
+    let mut conn = deps.conn().await?;
+    db::sessions::insert(&mut conn, &row).await?;
+    Ok(session)
+}
+
+/// Signs a session token of `user` acting as `account_id`, with the row that records it (for
+/// callers that insert it inside their own transaction).
+pub(crate) async fn mint_session(
+    deps: &AccountsDeps,
+    user: &UserRow,
+    account_id: Uuid,
+    account_kind: AccountKind,
+) -> ApiResult<(IssuedSession, SessionRow)> {
     let now = Utc::now();
     let expires_at = now + Duration::hours(deps.config.session_ttl_hours);
     let mut scopes = Scope::user_defaults();
@@ -192,27 +213,25 @@ pub(crate) async fn issue_session(
             api_key: None,
         })
         .map_err(ApiError::internal)?;
-    let mut conn = deps.conn().await?;
-    db::sessions::insert(
-        &mut conn,
-        &SessionRow {
-            revocation_id: minted.revocation_id,
-            user_id: user.id,
-            account_id,
-            account_kind: account_kind.as_str().to_owned(),
-            created_at: now,
-            expires_at,
-            revoked_at: None,
-        },
-    )
-    .await?;
-    Ok(IssuedSession {
+    let row = SessionRow {
+        revocation_id: minted.revocation_id.clone(),
+        user_id: user.id,
+        account_id,
+        account_kind: account_kind.as_str().to_owned(),
+        created_at: now,
+        expires_at,
+        revoked_at: None,
+    };
+    let session = IssuedSession {
         token: minted.token,
         expires_at,
         account_id,
         account_kind,
         user: user.clone(),
-    })
+        revocation_id: minted.revocation_id,
+        refresh_token: None,
+    };
+    Ok((session, row))
 }
 
 /// [`mark_revoked`] after a revocation committed in Postgres: a failure (Redis away) is

@@ -4,6 +4,8 @@
 pub mod admins;
 pub mod auth;
 pub mod keys;
+pub mod oidc_login;
+pub mod refresh;
 pub mod teams;
 
 use mediamagic_kit::{ApiError, ApiResult, db::DbConn};

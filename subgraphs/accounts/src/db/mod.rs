@@ -3,6 +3,8 @@
 
 pub mod keys;
 pub mod login_failures;
+pub mod oidc_logins;
+pub mod refresh_tokens;
 pub mod rows;
 pub mod schema;
 pub mod sessions;

@@ -86,3 +86,30 @@ pub struct SessionRow {
     pub expires_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
 }
+
+/// A sign-in through the identity provider, waiting for its callback.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = super::schema::oidc_logins)]
+pub struct OidcLoginRow {
+    pub state_hash: String,
+    pub code_verifier: String,
+    pub nonce: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub used_at: Option<DateTime<Utc>>,
+}
+
+/// A refresh token (hashed) of a sign-in's family.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = super::schema::refresh_tokens)]
+pub struct RefreshTokenRow {
+    pub id: Uuid,
+    pub token_hash: String,
+    pub family_id: Uuid,
+    pub user_id: Uuid,
+    pub session_revocation_id: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}

@@ -76,6 +76,31 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    accounts.oidc_logins (state_hash) {
+        state_hash -> Text,
+        code_verifier -> Text,
+        nonce -> Text,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    accounts.refresh_tokens (id) {
+        id -> Uuid,
+        token_hash -> Text,
+        family_id -> Uuid,
+        user_id -> Uuid,
+        session_revocation_id -> Text,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(memberships -> teams (team_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
@@ -84,5 +109,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     memberships,
     invites,
     api_keys,
-    sessions
+    sessions,
+    oidc_logins,
+    refresh_tokens
 );

@@ -1,6 +1,6 @@
 //! Mutations: sign-up and sessions, teams and invites, API keys.
 
-use super::types::{AuthPayload, CreatedApiKey, InvitePayload, Team, parse_id};
+use super::types::{AuthPayload, CreatedApiKey, InvitePayload, OidcLoginStart, Team, parse_id};
 use crate::{AccountsDeps, commands, commands::auth::IssuedSession, domain::Role};
 use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
@@ -50,6 +50,8 @@ fn payload(session: IssuedSession) -> AuthPayload {
         expires_at: session.expires_at,
         account_id: ID(session.account_id.to_string()),
         account_kind: session.account_kind,
+        refresh_token: session.refresh_token,
+        id_token: None,
         user_row: session.user,
     }
 }
@@ -78,6 +80,47 @@ impl AccountsMutation {
         Ok(payload(
             commands::auth::log_in(deps, &input.email, &input.password).await?,
         ))
+    }
+
+    /// Exchanges a refresh token for a new session and a new refresh token (the old one is
+    /// used up). UNAUTHENTICATED when it is unknown, expired or revoked; a refresh token
+    /// presented a second time revokes its whole sign-in (every session it issued).
+    async fn refresh_session(
+        &self,
+        ctx: &Context<'_>,
+        refresh_token: String,
+    ) -> async_graphql::Result<AuthPayload> {
+        let deps = ctx.data::<AccountsDeps>()?;
+        Ok(payload(
+            commands::refresh::refresh(deps, &refresh_token).await?,
+        ))
+    }
+
+    /// Starts a sign-in through the configured identity provider (OIDC authorization code
+    /// with PKCE): send the browser to `authorizationUrl`. FORBIDDEN when none is configured.
+    async fn start_oidc_login(&self, ctx: &Context<'_>) -> async_graphql::Result<OidcLoginStart> {
+        let deps = ctx.data::<AccountsDeps>()?;
+        let started = commands::oidc_login::start(deps).await?;
+        Ok(OidcLoginStart {
+            authorization_url: started.authorization_url,
+            state: started.state,
+            expires_at: started.expires_at,
+        })
+    }
+
+    /// Finishes a sign-in with the `code` and `state` the provider sent to the callback:
+    /// the user (created on first sign-in), a session and a refresh token.
+    async fn complete_oidc_login(
+        &self,
+        ctx: &Context<'_>,
+        code: String,
+        state: String,
+    ) -> async_graphql::Result<AuthPayload> {
+        let deps = ctx.data::<AccountsDeps>()?;
+        let completed = commands::oidc_login::complete(deps, &code, &state).await?;
+        let mut answer = payload(completed.session);
+        answer.id_token = Some(completed.id_token);
+        Ok(answer)
     }
 
     /// Revokes the session token of this request; it fails from the next request on.

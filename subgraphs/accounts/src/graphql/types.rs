@@ -227,8 +227,26 @@ pub struct AuthPayload {
     pub account_id: ID,
     /// User or team.
     pub account_kind: AccountKind,
+    /// Exchange it with `refreshSession` for a new session before this one expires (it
+    /// rotates: each use gives a new one; presenting a used one again revokes the sign-in).
+    /// Issued with sign-ups and log-ins, not with team tokens.
+    pub refresh_token: Option<String>,
+    /// The identity provider's ID token, after `completeOidcLogin`.
+    pub id_token: Option<String>,
     #[graphql(skip)]
     pub(crate) user_row: UserRow,
+}
+
+/// A sign-in through the identity provider, started.
+#[derive(SimpleObject)]
+pub struct OidcLoginStart {
+    /// Send the user's browser here; the provider sends it back to the callback with
+    /// `code` and `state`.
+    pub authorization_url: String,
+    /// The state the callback will carry (also inside `authorizationUrl`).
+    pub state: String,
+    /// The sign-in must come back before this.
+    pub expires_at: DateTime<Utc>,
 }
 
 #[ComplexObject]

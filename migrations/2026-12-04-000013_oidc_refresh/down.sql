@@ -1,0 +1,2 @@
+DROP TABLE accounts.refresh_tokens;
+DROP TABLE accounts.oidc_logins;
