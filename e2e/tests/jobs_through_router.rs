@@ -1124,3 +1124,64 @@ async fn queue_positions_follow_the_fair_share_order_not_the_arrival_order() {
         ]
     );
 }
+
+#[tokio::test]
+async fn estimated_start_times_follow_the_queue_position_live_slots_and_recent_run_times() {
+    // Arrange: a cpu job that ran 60 s today, and a live worker offering two cpu slots.
+    let stack = stack().await;
+    let (token, _, _) = stack.sign_up("estimator").await;
+    let deps = worker(&stack).await;
+    let (_, done) = deploy_audio_extract(&stack, &token, json!({})).await;
+    claim_and_start(&deps, uuid(&done)).await;
+    succeed(&deps, uuid(&done)).await;
+    let mut db = AsyncPgConnection::establish(&stack.infra.database_url)
+        .await
+        .unwrap();
+    use diesel_async::RunQueryDsl;
+    diesel::sql_query(
+        "UPDATE jobs.jobs SET started_at = finished_at - interval '60 seconds' WHERE id = $1",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(uuid(&done))
+    .execute(&mut db)
+    .await
+    .unwrap();
+    diesel::sql_query(
+        "INSERT INTO worker.workers (id, hostname, driver, capacity) \
+         VALUES ('estimating-worker', 'host', 'local', '{\"cpu\": 2}')",
+    )
+    .execute(&mut db)
+    .await
+    .unwrap();
+    let mut queued = Vec::new();
+    for _ in 0..5 {
+        queued.push(deploy_audio_extract(&stack, &token, json!({})).await.1);
+    }
+
+    // Act
+    let asked_at = chrono::Utc::now();
+    let mut estimates = Vec::new();
+    for id in &queued {
+        let answer = stack
+            .gql(
+                Cred::Bearer(&token),
+                "query($id: ID!) { job(id: $id) { queuePosition estimatedStartAt } }",
+                json!({"id": id}),
+            )
+            .await;
+        let job = answer.data("/job").clone();
+        let at: chrono::DateTime<chrono::Utc> =
+            job["estimatedStartAt"].as_str().unwrap().parse().unwrap();
+        estimates.push((
+            job["queuePosition"].as_i64().unwrap(),
+            (at - asked_at).num_seconds(),
+        ));
+    }
+
+    // Assert: two slots take one job each per 60 s, so positions 0-1 start now, 2-3 in a
+    // minute, 4 in two.
+    let expected = [(0, 0), (1, 0), (2, 60), (3, 60), (4, 120)];
+    for ((position, wait), (want_position, want_wait)) in estimates.iter().zip(expected) {
+        assert_eq!(*position, want_position, "{estimates:?}");
+        assert!((wait - want_wait).abs() <= 5, "{estimates:?}");
+    }
+}
