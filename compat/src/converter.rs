@@ -7,10 +7,13 @@
 //! The finished conversion is announced on the account's `myJobs` subscription and, with
 //! `callback`, by a signed POST.
 
-use crate::{CompatDeps, client::Caller, error::RestError, files, seed000::deployments::fetch_job};
+use crate::{
+    CompatDeps, client::Caller, error::RestError, files, seed000::deployments::fetch_job,
+    shapes::QueryParams,
+};
 use axum::{
     Json, Router,
-    extract::{DefaultBodyLimit, Multipart, Query, State},
+    extract::{DefaultBodyLimit, Multipart, State},
     http::{HeaderMap, header},
     response::{IntoResponse, Response},
     routing::{get, post},
@@ -99,13 +102,19 @@ async fn upload(
     State(deps): State<CompatDeps>,
     caller: Caller,
     headers: HeaderMap,
-    mut form: Multipart,
+    form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Json<Value>, RestError> {
     if !caller.has_credential() {
         return Err(RestError::unauthenticated(
             "send the token from /converter/login as `Authorization: Bearer <token>`",
         ));
     }
+    let mut form = form.map_err(|e| {
+        RestError::BadRequest(format!(
+            "send the video as multipart/form-data: {}",
+            e.body_text()
+        ))
+    })?;
     let mut video = None;
     let mut callback = None;
     while let Some(field) = form
@@ -165,7 +174,7 @@ struct DownloadQuery {
 async fn download(
     State(deps): State<CompatDeps>,
     caller: Caller,
-    Query(query): Query<DownloadQuery>,
+    QueryParams(query): QueryParams<DownloadQuery>,
 ) -> Result<Response, RestError> {
     let fid = query.fid.as_deref().map(str::trim).unwrap_or_default();
     if uuid::Uuid::parse_str(fid).is_err() {

@@ -19,11 +19,11 @@ use crate::{
     CompatDeps,
     client::Caller,
     error::RestError,
-    shapes::{JsonBody, JsonLimit, Page, lower, page_of, tag_list},
+    shapes::{JsonBody, JsonLimit, Page, QueryParams, lower, page_of, tag_list},
 };
 use axum::{
     Extension, Json, Router,
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::StatusCode,
     routing::{get, post},
 };
@@ -59,9 +59,7 @@ pub fn routes(deps: CompatDeps) -> Router {
 }
 
 async fn unknown() -> RestError {
-    RestError::not_found(format!(
-        "no such {BASE} route; see the README's seed 003 section"
-    ))
+    RestError::not_found(format!("no such {BASE} route; see docs/rest-surfaces.md"))
 }
 
 /// One media as the surface shows it.
@@ -175,7 +173,7 @@ pub struct MediaQuery {
 async fn get_or_list(
     State(deps): State<CompatDeps>,
     caller: Caller,
-    Query(query): Query<MediaQuery>,
+    QueryParams(query): QueryParams<MediaQuery>,
 ) -> Result<Json<Value>, RestError> {
     if let Some(id) = query.id.as_deref() {
         return download(&deps, &caller, id, query.expires_in).await;
@@ -218,7 +216,7 @@ async fn get_one(
     State(deps): State<CompatDeps>,
     caller: Caller,
     Path(id): Path<String>,
-    Query(query): Query<DownloadQuery>,
+    QueryParams(query): QueryParams<DownloadQuery>,
 ) -> Result<Json<Value>, RestError> {
     download(&deps, &caller, &id, query.expires_in).await
 }

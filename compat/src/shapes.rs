@@ -52,6 +52,24 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     }
 }
 
+/// Query parameters: axum's `Query`, refusing malformed ones with the surfaces' JSON error
+/// (400 `BAD_REQUEST`) rather than a plain-text answer.
+pub struct QueryParams<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequestParts<S> for QueryParams<T> {
+    type Rejection = RestError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(value)| QueryParams(value))
+            .map_err(|e| RestError::BadRequest(e.body_text()))
+    }
+}
+
 /// A timestamp as seed 000 prints them (Go's `time.Time` format), from RFC 3339.
 pub fn seed_time(value: &Value) -> Value {
     value

@@ -191,6 +191,37 @@ async fn forwarded_paths_never_reach_a_services_own_graphql_metrics_or_internal_
 }
 
 #[tokio::test]
+async fn values_a_subgraph_refuses_to_coerce_are_bad_input_not_downstream_errors() {
+    // Found by the OpenAPI fuzz run: the router passed these on, the subgraph refused them
+    // without a code, and clients saw DOWNSTREAM_SERVICE_ERROR (the REST surfaces a 500).
+    let stack = spawn_stack().await;
+    let (token, _, _) = stack.sign_up("coerce").await;
+    let attempts = [
+        (
+            "mutation($i: CreateDeploymentInput!) { createDeployment(input: $i) { id } }",
+            json!({"i": {"model": "audio-extract", "version": 99_999_999_999_i64, "args": {}}}),
+        ),
+        (
+            "mutation($i: CreateModelInput!) { createModel(input: $i) { id } }",
+            json!({"i": {"container": "x", "command": "true"}}),
+        ),
+    ];
+
+    for (query, variables) in attempts {
+        let answer = stack
+            .gql(Cred::Bearer(&token), query, variables.clone())
+            .await;
+
+        assert_eq!(
+            answer.error_code(),
+            "BAD_USER_INPUT",
+            "{variables}: {}",
+            answer.body
+        );
+    }
+}
+
+#[tokio::test]
 async fn strings_postgres_cannot_store_are_bad_input_not_internal_errors() {
     let stack = spawn_stack().await;
     let (token, _, _) = stack.sign_up("nul").await;

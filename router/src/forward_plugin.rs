@@ -71,6 +71,8 @@ struct Destination {
     service: String,
     url: String,
     pass_credentials: bool,
+    /// A REST route (errors in the REST shape), not multipart GraphQL.
+    rest: bool,
 }
 
 /// The client's credential headers, passed on only to routes that ask for them.
@@ -124,24 +126,26 @@ impl ForwardPlugin {
                 service: target.service.clone(),
                 url: format!("{base}{}{query}", target.path),
                 pass_credentials: false,
+                rest: false,
             });
         }
         let method = request.method().as_str();
         let route = self.routes.iter().find(|route| {
-            // `/` alone is the root page, not every path.
-            let path_matches = if route.path.ends_with('/') && route.path != "/" {
-                path.starts_with(&route.path)
-            } else {
-                path == route.path
-            };
-            path_matches && (route.methods.is_empty() || route.methods.iter().any(|m| m == method))
+            route_matches(route, path)
+                && (route.methods.is_empty() || route.methods.iter().any(|m| m == method))
         })?;
         let base = self.services.get(&route.service)?;
         Some(Destination {
             service: route.service.clone(),
             url: format!("{base}{path}{query}"),
             pass_credentials: route.pass_credentials,
+            rest: true,
         })
+    }
+
+    /// Whether `path` belongs to a forwarded REST route (whatever the method).
+    fn is_rest(&self, path: &str) -> bool {
+        path != self.graphql_path && self.routes.iter().any(|route| route_matches(route, path))
     }
 
     async fn forward(
@@ -152,6 +156,7 @@ impl ForwardPlugin {
     ) -> Response {
         let Ok(method) = reqwest::Method::from_bytes(request.method().as_str().as_bytes()) else {
             return error(
+                destination.rest,
                 StatusCode::METHOD_NOT_ALLOWED,
                 "BAD_USER_INPUT",
                 "unknown method",
@@ -220,6 +225,7 @@ impl ForwardPlugin {
             Err(e) => {
                 tracing::error!(service = %destination.service, error = %e, "forwarding failed");
                 error(
+                    destination.rest,
                     StatusCode::BAD_GATEWAY,
                     "INTERNAL",
                     &format!(
@@ -274,8 +280,24 @@ fn relay(answer: reqwest::Response) -> Response {
 }
 
 /// A GraphQL-shaped error, as the auth plugin and the services answer.
-fn error(status: StatusCode, code: &str, message: &str) -> Response {
-    let body = serde_json::json!({"errors": [{"message": message, "extensions": {"code": code}}]});
+/// Whether `route` covers `path`: under it when it ends with `/` (but `/` alone is the root
+/// page, not every path), else exactly.
+fn route_matches(route: &ForwardRoute, path: &str) -> bool {
+    if route.path.ends_with('/') && route.path != "/" {
+        path.starts_with(&route.path)
+    } else {
+        path == route.path
+    }
+}
+
+/// An error answer: the REST surfaces' `{"error": {"code", "message"}}` on REST routes, a
+/// GraphQL error elsewhere.
+fn error(rest: bool, status: StatusCode, code: &str, message: &str) -> Response {
+    let body = if rest {
+        serde_json::json!({"error": {"code": code, "message": message}})
+    } else {
+        serde_json::json!({"errors": [{"message": message, "extensions": {"code": code}}]})
+    };
     Response::build(status)
         .header(header::CONTENT_TYPE, "application/json")
         .body(body.to_string())
@@ -300,8 +322,10 @@ impl RouterPlugin for ForwardPlugin {
     ) -> OnHttpRequestHookFuture<'req> {
         Box::pin(async move {
             // Before any routing: what is matched here must be what a service routes on.
-            if let Err(refusal) = crate::paths::check(payload.router_http_request.path()) {
-                let response = error(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", refusal);
+            let path = payload.router_http_request.path();
+            if let Err(refusal) = crate::paths::check(path) {
+                let rest = self.is_rest(path);
+                let response = error(rest, StatusCode::BAD_REQUEST, "BAD_USER_INPUT", refusal);
                 return payload.end_with_response(response);
             }
             let Some(destination) = self.destination(&payload.router_http_request) else {

@@ -10,10 +10,15 @@
 //!   rotate; a used one presented again revokes the sign-in).
 //! - `POST /api/v1/auth/logout`: revokes the session token sent (and its refresh tokens).
 
-use crate::{CompatDeps, client::Caller, error::RestError, shapes::JsonBody};
+use crate::{
+    CompatDeps,
+    client::Caller,
+    error::RestError,
+    shapes::{JsonBody, QueryParams},
+};
 use axum::{
     Json,
-    extract::{Query, State},
+    extract::State,
     http::{StatusCode, header},
     response::{IntoResponse, Response},
 };
@@ -42,7 +47,7 @@ const SESSION_FIELDS: &str =
 pub async fn login(
     State(deps): State<CompatDeps>,
     caller: Caller,
-    Query(query): Query<LoginQuery>,
+    QueryParams(query): QueryParams<LoginQuery>,
     JsonBody(body): JsonBody<LoginBody>,
 ) -> Result<Response, RestError> {
     let (email, password) = match (body.email, body.password, caller.basic_credentials()) {
@@ -115,7 +120,7 @@ pub struct Callback {
 pub async fn callback(
     State(deps): State<CompatDeps>,
     caller: Caller,
-    Query(callback): Query<Callback>,
+    QueryParams(callback): QueryParams<Callback>,
 ) -> Result<Json<Value>, RestError> {
     if let Some(error) = callback.error {
         return Err(RestError::unauthenticated(format!(

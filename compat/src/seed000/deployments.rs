@@ -5,11 +5,11 @@ use crate::{
     CompatDeps,
     client::Caller,
     error::RestError,
-    shapes::{JsonBody, Page, lower, page_of, snake_keys},
+    shapes::{JsonBody, Page, QueryParams, lower, page_of, snake_keys},
 };
 use axum::{
     Json,
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::{HeaderMap, StatusCode},
 };
 use serde::Deserialize;
@@ -138,7 +138,7 @@ pub async fn create(
 pub async fn list(
     State(deps): State<CompatDeps>,
     caller: Caller,
-    Query(page): Query<Page>,
+    QueryParams(page): QueryParams<Page>,
 ) -> Result<Json<Value>, RestError> {
     let operation = format!(
         "query List($first: Int, $after: String) {{ deployments(first: $first, after: $after) {{ nodes {{ {DEPLOYMENT_FIELDS} }} pageInfo {{ hasNextPage endCursor }} }} }}"
@@ -182,7 +182,7 @@ pub struct JobQuery {
 pub async fn list_jobs(
     State(deps): State<CompatDeps>,
     caller: Caller,
-    Query(query): Query<JobQuery>,
+    QueryParams(query): QueryParams<JobQuery>,
 ) -> Result<Json<Value>, RestError> {
     let page = Page {
         limit: query.limit,
@@ -267,7 +267,7 @@ pub struct UsageQuery {
 pub async fn usage(
     State(deps): State<CompatDeps>,
     caller: Caller,
-    Query(query): Query<UsageQuery>,
+    QueryParams(query): QueryParams<UsageQuery>,
 ) -> Result<Json<Value>, RestError> {
     const MONEY: &str = "amount currency formatted";
     let operation = format!(

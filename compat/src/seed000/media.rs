@@ -5,11 +5,11 @@ use crate::{
     CompatDeps,
     client::Caller,
     error::RestError,
-    shapes::{JsonBody, Page, lower, page_of, seed_time, tag_list},
+    shapes::{JsonBody, Page, QueryParams, lower, page_of, seed_time, tag_list},
 };
 use axum::{
     Json,
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::StatusCode,
 };
 use serde::Deserialize;
@@ -52,7 +52,7 @@ pub struct MediaQuery {
 pub async fn list(
     State(deps): State<CompatDeps>,
     caller: Caller,
-    Query(query): Query<MediaQuery>,
+    QueryParams(query): QueryParams<MediaQuery>,
 ) -> Result<Json<Value>, RestError> {
     let operation = format!(
         "query List($filter: MediaFilter, $first: Int, $after: String) {{ mediaList(filter: $filter, first: $first, after: $after) {{ nodes {{ {MEDIA_FIELDS} }} pageInfo {{ hasNextPage endCursor }} }} }}"

@@ -5,11 +5,13 @@ use crate::{
     CompatDeps,
     client::Caller,
     error::RestError,
-    shapes::{JsonBody, Page, camel_case, lower, page_of, seed_time, snake_keys, tag_list},
+    shapes::{
+        JsonBody, Page, QueryParams, camel_case, lower, page_of, seed_time, snake_keys, tag_list,
+    },
 };
 use axum::{
     Json,
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::{HeaderMap, HeaderValue, StatusCode},
 };
 use serde::Deserialize;
@@ -160,7 +162,7 @@ pub struct ModelQuery {
 pub async fn list(
     State(deps): State<CompatDeps>,
     caller: Caller,
-    Query(query): Query<ModelQuery>,
+    QueryParams(query): QueryParams<ModelQuery>,
 ) -> Result<(HeaderMap, Json<Value>), RestError> {
     let page = Page {
         limit: query.limit,

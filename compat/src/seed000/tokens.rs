@@ -5,11 +5,11 @@ use crate::{
     CompatDeps,
     client::Caller,
     error::RestError,
-    shapes::{JsonBody, Page, lower, page_of, snake_keys},
+    shapes::{JsonBody, Page, QueryParams, lower, page_of, snake_keys},
 };
 use axum::{
     Json,
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::StatusCode,
 };
 use serde::Deserialize;
@@ -81,7 +81,7 @@ pub async fn create(
 pub async fn list(
     State(deps): State<CompatDeps>,
     caller: Caller,
-    Query(page): Query<Page>,
+    QueryParams(page): QueryParams<Page>,
 ) -> Result<Json<Value>, RestError> {
     let query = format!(
         "query Keys($first: Int, $after: String) {{ apiKeys(first: $first, after: $after) {{ nodes {{ {KEY_FIELDS} }} pageInfo {{ hasNextPage endCursor }} }} }}"

@@ -133,7 +133,7 @@ async fn graphql_handler<E: Executor>(
         request = request.data(token);
     }
     match tokio::time::timeout(GRAPHQL_TIMEOUT, state.executor.execute(request)).await {
-        Ok(response) => GraphQLResponse::from(response).into_response(),
+        Ok(response) => GraphQLResponse::from(with_codes(response)).into_response(),
         // A hung dependency: answer instead of holding the caller. A transaction still
         // open is dropped with the future (rolled back); one that committed has happened.
         Err(_) => {
@@ -145,6 +145,32 @@ async fn graphql_handler<E: Executor>(
             )))
         }
     }
+}
+
+/// Gives every error a stable `extensions.code`. Resolvers' errors carry theirs
+/// ([`ApiError`]); the ones without are async-graphql's own: refusals of the request (a
+/// document that does not parse or validate, a variable or argument of the wrong type or out
+/// of range), which are the client's (`BAD_USER_INPUT`), or anything else (`INTERNAL`,
+/// logged). Without a code the router reports them as `DOWNSTREAM_SERVICE_ERROR`, and the
+/// REST surfaces as a server error.
+fn with_codes(mut response: async_graphql::Response) -> async_graphql::Response {
+    for error in &mut response.errors {
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if extensions.get("code").is_some() {
+            continue;
+        }
+        let clients = error.path.is_empty()
+            || error.message.starts_with("Invalid value for argument")
+            || error.message.starts_with("Failed to parse");
+        if clients {
+            extensions.set("code", "BAD_USER_INPUT");
+        } else {
+            tracing::error!(message = %error.message, "a GraphQL error without a code");
+            extensions.set("code", "INTERNAL");
+            error.message = "internal error".into();
+        }
+    }
+    response
 }
 
 /// Longest a GraphQL query or mutation may run on a subgraph (under the router's 30 s
