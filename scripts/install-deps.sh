@@ -2,12 +2,14 @@
 # Installs what Media Magic needs on a fresh Debian machine, skipping what is already there:
 # PostgreSQL server binaries, redis-server, ffmpeg, bubblewrap and iptables (the job
 # sandbox), Node.js/npm (schema composition), pip and SeaweedFS (`weed`, the S3-compatible
-# server the media tests use), schemathesis (the fuzz run), helm and kubernetes-validate (the
+# server the media tests use), schemathesis (the fuzz runs), openapi-core and
+# openapi-spec-validator (the OpenAPI checks), helm and kubernetes-validate (the
 # chart checks, scripts/install-k8s-tools.sh), headless Chromium and a font
 # (the playground's browser test), the composition package in schema/node_modules and the
 # JavaScript clients of the e2e tests (e2e/clients/node_modules).
 # Needs root (or sudo) for apt-get. `--runtime` installs only what running the stack needs
-# (PostgreSQL, Redis, ffmpeg, the sandbox tools): what scripts/dev.sh asks for.
+# (PostgreSQL, Redis, ffmpeg, the sandbox tools, and curl and jq for the README's tour): what
+# scripts/dev.sh asks for.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runtime_only=false
@@ -27,6 +29,9 @@ command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
 # Models that declare network egress get it only behind iptables rules (no loopback or
 # private ranges).
 command -v iptables >/dev/null 2>&1 || missing+=(iptables)
+# The README's tour talks to the stack with curl and jq.
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v jq >/dev/null 2>&1 || missing+=(jq)
 if [ "$runtime_only" = false ]; then
 # The registry-free image check builds the image's root file system from Debian packages.
 command -v mmdebstrap >/dev/null 2>&1 || missing+=(mmdebstrap)
@@ -67,13 +72,25 @@ if ! command -v schemathesis >/dev/null 2>&1 && [ ! -x "$HOME/.local/bin/schemat
     || pip3 install --quiet --break-system-packages "schemathesis>=4.32,<5"
 fi
 
+# The OpenAPI checks of the REST surfaces (e2e/tests/openapi_through_router.rs): the
+# document's validator and openapi-core, which checks recorded answers against it.
+if ! python3 -c 'import openapi_core, openapi_spec_validator' >/dev/null 2>&1; then
+  echo "installing: openapi-core, openapi-spec-validator (pip)"
+  pip3 install --quiet "openapi-core>=0.19,<0.24" "openapi-spec-validator>=0.7,<0.9" 2>/dev/null \
+    || pip3 install --quiet --break-system-packages "openapi-core>=0.19,<0.24" "openapi-spec-validator>=0.7,<0.9"
+fi
+
 # The chart checks (e2e/tests/chart.rs): helm and kubernetes-validate.
 scripts/install-k8s-tools.sh >/dev/null
 
 if [ ! -d schema/node_modules/@theguild/federation-composition ]; then
   (cd schema && npm ci --no-audit --no-fund --silent)
 fi
-# The real JavaScript clients the e2e tests drive (graphql-ws).
+# The real JavaScript clients the e2e tests drive (graphql-ws), and the code generator of the
+# client tooling example (docs/examples/codegen).
 if [ ! -d e2e/clients/node_modules/graphql-ws ]; then
   (cd e2e/clients && npm ci --no-audit --no-fund --silent)
+fi
+if [ ! -x docs/examples/codegen/node_modules/.bin/graphql-codegen ]; then
+  (cd docs/examples/codegen && npm ci --no-audit --no-fund --silent)
 fi

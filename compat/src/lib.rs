@@ -50,6 +50,7 @@ pub fn app(deps: CompatDeps, metrics: Metrics) -> Router {
         .merge(seed003::routes(deps.clone()))
         .merge(converter::routes(deps.clone()))
         .merge(separation::routes(deps))
+        .route("/openapi.yaml", get(openapi))
         .route("/metrics", get(metrics_handler).with_state(metrics.clone()))
         .route("/healthz", get(|| async { "ok" }))
         // Stateless: ready as soon as it listens (the router it calls has its own probe).
@@ -59,4 +60,14 @@ pub fn app(deps: CompatDeps, metrics: Metrics) -> Router {
             ServiceName::new("compat"),
             request_context,
         ))
+}
+
+/// The OpenAPI 3.1 description of every surface (checked in as `compat/openapi.yaml`).
+pub const OPENAPI: &str = include_str!("../openapi.yaml");
+
+async fn openapi() -> impl axum::response::IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/yaml")],
+        OPENAPI,
+    )
 }

@@ -58,5 +58,5 @@ pub fn routes(deps: CompatDeps) -> Router {
 }
 
 async fn unknown() -> RestError {
-    RestError::not_found("no such /api/v1 route; see the README's REST section")
+    RestError::not_found("no such /api/v1 route; see docs/rest-surfaces.md")
 }
