@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/mediamagic/target}"
 step() { printf '\n==> [%s/3] %s\n' "$1" "$2"; }
 started=$SECONDS
-step 1 "checking what the stack needs to run (PostgreSQL, Redis, ffmpeg, bubblewrap, iptables)"
+step 1 "checking what the stack needs to run (PostgreSQL, Redis, ffmpeg, bubblewrap, iptables; curl and jq for the tour)"
 scripts/install-deps.sh --runtime
 step 2 "building mediamagic and mediamagic-router (debug; the first build takes a while, later ones seconds)"
 cargo build --locked -p mediamagic -p mediamagic-router --bins
