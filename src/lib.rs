@@ -5,8 +5,10 @@
 //! tests, so they run exactly what production runs); [`dev`] is the all-in-one command.
 
 pub mod admin_cli;
+pub mod cli;
 pub mod config;
 pub mod dev;
+pub mod doctor;
 pub mod events_cli;
 pub mod router_process;
 pub mod secrets;

@@ -1,4 +1,5 @@
-//! The `mediamagic` commands operators run: migrate, serve, sdl, tokens.
+//! The `mediamagic` commands operators run: migrate, serve, sdl, tokens, doctor, --help and
+//! --version.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use mediamagic::secrets::Keys;
@@ -175,7 +176,118 @@ async fn sdl_prints_the_subgraph_and_rejects_unknown_names() {
         .await
         .unwrap();
     assert!(!unknown.status.success());
-    assert!(String::from_utf8_lossy(&unknown.stderr).contains("unknown subgraph `nope`"));
+    let refused = String::from_utf8_lossy(&unknown.stderr);
+    assert!(refused.contains("invalid value 'nope'"), "{refused}");
+    assert!(
+        refused.contains("[possible values: accounts, models, media, jobs, worker, billing]"),
+        "{refused}"
+    );
+}
+
+#[tokio::test]
+async fn help_lists_every_role_and_version_prints_the_version() {
+    let help = Command::new(workspace_binary("mediamagic"))
+        .args(["serve", "--help"])
+        .output()
+        .await
+        .unwrap();
+    let version = Command::new(workspace_binary("mediamagic"))
+        .arg("--version")
+        .output()
+        .await
+        .unwrap();
+
+    let help = String::from_utf8_lossy(&help.stdout);
+    for role in [
+        "accounts", "models", "media", "jobs", "worker", "billing", "compat",
+    ] {
+        assert!(
+            help.contains(&format!("- {role}:")),
+            "{role} missing:\n{help}"
+        );
+    }
+    assert_eq!(
+        String::from_utf8_lossy(&version.stdout).trim(),
+        format!("mediamagic {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[tokio::test]
+async fn doctor_finds_what_dev_needs_on_this_machine() {
+    let data = tempfile::tempdir().unwrap();
+
+    let output = Command::new(workspace_binary("mediamagic"))
+        .arg("doctor")
+        .env_remove("DATABASE_URL")
+        .env_remove("REDIS_URL")
+        .env("MEDIAMAGIC__DEV__DATA_DIR", data.path())
+        .output()
+        .await
+        .unwrap();
+
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{report}");
+    for subject in [
+        "postgres", "redis", "ffmpeg", "ffprobe", "sandbox", "storage", "keys",
+    ] {
+        assert!(
+            report
+                .lines()
+                .any(|l| l.starts_with("ok") && l.contains(subject)),
+            "{subject}:\n{report}"
+        );
+    }
+    assert!(
+        report.contains("a run works"),
+        "the sandbox probe ran:\n{report}"
+    );
+    assert!(report.contains("ready for mediamagic dev"));
+}
+
+#[tokio::test]
+async fn doctor_for_a_role_says_what_is_missing_and_passes_once_it_is_there() {
+    let keys = Keys::generate();
+    let unreachable = Command::new(workspace_binary("mediamagic"))
+        .args(["doctor", "--role", "accounts"])
+        .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/x")
+        .env_remove("REDIS_URL")
+        .output()
+        .await
+        .unwrap();
+    let unmigrated = Command::new(workspace_binary("mediamagic"))
+        .args(["doctor", "--role", "accounts"])
+        .env("DATABASE_URL", testing::empty_database().await)
+        .env("REDIS_URL", testing::redis_url())
+        .envs(token_keys(&keys))
+        .output()
+        .await
+        .unwrap();
+    let ready = Command::new(workspace_binary("mediamagic"))
+        .args(["doctor", "--role", "accounts"])
+        .env("DATABASE_URL", testing::test_database().await)
+        .env("REDIS_URL", testing::redis_url())
+        .envs(token_keys(&keys))
+        .output()
+        .await
+        .unwrap();
+
+    let report = |o: &std::process::Output| String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(!unreachable.status.success());
+    let first = report(&unreachable);
+    assert!(first.contains("FAIL  postgres  cannot connect"), "{first}");
+    assert!(
+        first.contains("FAIL  keys      `accounts` needs auth.root_private_key"),
+        "{first}"
+    );
+    assert!(first.contains("warn  redis"), "{first}");
+    assert!(!unmigrated.status.success());
+    assert!(
+        report(&unmigrated).contains("run `mediamagic migrate`"),
+        "{}",
+        report(&unmigrated)
+    );
+    assert!(ready.status.success(), "{}", report(&ready));
+    assert!(report(&ready).contains("ready for serve accounts"));
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@ pub mod egress;
 pub mod http;
 pub mod kubernetes;
 pub mod local;
+pub mod probe;
 pub mod process;
 pub mod sandbox;
 

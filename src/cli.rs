@@ -1,0 +1,186 @@
+//! The command line: what `mediamagic` accepts (clap), with the roles and subgraphs as listed
+//! values so `--help` names every one and a typo is refused with the list.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// The command line.
+#[derive(Parser)]
+#[command(
+    name = "mediamagic",
+    version,
+    about = "Media Magic: media, models, GPU jobs and billing behind one GraphQL API"
+)]
+pub struct Cli {
+    /// Config file (TOML) layered over the built-in defaults; env: MEDIAMAGIC_CONFIG.
+    #[arg(long, env = "MEDIAMAGIC_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// A service `serve` runs (the router is the `mediamagic-router` binary).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Role {
+    /// Users, teams, API keys, sessions (subgraph).
+    Accounts,
+    /// The model registry and catalogue (subgraph).
+    Models,
+    /// Media, tags, uploads and downloads (subgraph).
+    Media,
+    /// Deployments, jobs, subscriptions, callbacks (subgraph).
+    Jobs,
+    /// Claims jobs and runs them on a cluster driver (subgraph `cluster`).
+    Worker,
+    /// Prices, usage, invoices, budgets (subgraph).
+    Billing,
+    /// The seed systems' REST APIs (not a subgraph).
+    Compat,
+}
+
+impl Role {
+    /// Its name in config, logs and keys.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Accounts => "accounts",
+            Role::Models => "models",
+            Role::Media => "media",
+            Role::Jobs => "jobs",
+            Role::Worker => "worker",
+            Role::Billing => "billing",
+            Role::Compat => "compat",
+        }
+    }
+}
+
+/// A subgraph whose SDL `sdl` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Subgraph {
+    /// Users, teams, API keys, sessions.
+    Accounts,
+    /// The model registry and catalogue.
+    Models,
+    /// Media, tags, uploads and downloads.
+    Media,
+    /// Deployments, jobs, subscriptions, callbacks.
+    Jobs,
+    /// The cluster and the worker's fields on jobs.
+    Worker,
+    /// Prices, usage, invoices, budgets.
+    Billing,
+}
+
+impl Subgraph {
+    /// Its name in the supergraph.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Subgraph::Accounts => "accounts",
+            Subgraph::Models => "models",
+            Subgraph::Media => "media",
+            Subgraph::Jobs => "jobs",
+            Subgraph::Worker => "worker",
+            Subgraph::Billing => "billing",
+        }
+    }
+}
+
+/// The commands.
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the whole stack locally (private Postgres and Redis unless configured).
+    Dev,
+    /// Run one service (for Kubernetes; the router is the `mediamagic-router` binary).
+    Serve {
+        /// The service to run.
+        #[arg(value_enum)]
+        role: Role,
+    },
+    /// Check what running needs (database, Redis, ffmpeg, the job sandbox, storage, keys)
+    /// and say what to fix; exits 1 when something is missing.
+    Doctor {
+        /// Check what `serve <role>` needs instead of what `dev` needs.
+        #[arg(long, value_enum)]
+        role: Option<Role>,
+    },
+    /// Apply database migrations.
+    Migrate,
+    /// Print a subgraph's SDL.
+    Sdl {
+        /// The subgraph.
+        #[arg(value_enum)]
+        subgraph: Subgraph,
+    },
+    /// Operate event triggers: list dead events, redeliver, invoke by hand.
+    Events {
+        /// What to do.
+        #[command(subcommand)]
+        command: EventsCommand,
+    },
+    /// Platform admins (the admin scope): grant, revoke (audited).
+    Admin {
+        /// What to do.
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Token utilities.
+    Tokens {
+        /// What to do.
+        #[command(subcommand)]
+        command: TokensCommand,
+    },
+}
+
+/// `mediamagic events ...`.
+#[derive(Subcommand)]
+pub enum EventsCommand {
+    /// Print dead events as JSON lines.
+    Dead {
+        /// Only this trigger.
+        #[arg(long)]
+        trigger: Option<String>,
+    },
+    /// Queue an event again (by id), or every dead event of a trigger (--trigger).
+    Redeliver {
+        /// The event id.
+        id: Option<String>,
+        /// Every dead event of this trigger.
+        #[arg(long)]
+        trigger: Option<String>,
+    },
+    /// Invoke a trigger by hand (op MANUAL) with a JSON payload as the new row.
+    Invoke {
+        /// The trigger.
+        trigger: String,
+        /// The payload, e.g. '{"id": "..."}'.
+        payload: String,
+    },
+}
+
+/// `mediamagic admin ...`.
+#[derive(Subcommand)]
+pub enum AdminCommand {
+    /// Make an existing user an admin (from their next log-in).
+    Grant {
+        /// The user's email.
+        email: String,
+    },
+    /// Take the admin scope away and revoke the user's sessions at once.
+    Revoke {
+        /// The user's email.
+        email: String,
+    },
+}
+
+/// `mediamagic tokens ...`.
+#[derive(Subcommand)]
+pub enum TokensCommand {
+    /// Print a new Ed25519 key pair (hex) for `auth.*_private_key` / `auth.*_public_key`, and
+    /// a random 32-byte secret for `auth.internal_secret`, `auth.events_secret` or
+    /// `auth.webhook_secrets_key`.
+    Keygen,
+    /// Print a complete, fresh key set as `name=value` lines, the keys Secret of the Helm
+    /// chart: `mediamagic tokens keyset > keys.env; kubectl create secret generic
+    /// mediamagic-keys --from-env-file=keys.env`.
+    Keyset,
+}

@@ -1,0 +1,345 @@
+//! `mediamagic doctor`: checks what running needs, with the config as loaded, and says what
+//! to fix. Without `--role` it checks what `mediamagic dev` needs (its own Postgres and Redis
+//! from the machine's binaries unless URLs are set, the dev keys); with `--role` what
+//! `mediamagic serve <role>` needs (reachable Postgres with every migration applied, Redis,
+//! the role's keys, and for media and the worker ffmpeg, storage and the job sandbox).
+
+use crate::{config::PlatformConfig, secrets::Keys};
+use mediamagic_kit::{local_services, redis_link::RedisLink};
+use std::{path::Path, time::Duration};
+
+/// How one check went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Fine.
+    Ok,
+    /// Works, but worth knowing.
+    Warn,
+    /// Missing or broken: running will fail.
+    Fail,
+}
+
+/// One check's outcome.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    /// What was checked.
+    pub subject: &'static str,
+    /// How it went.
+    pub verdict: Verdict,
+    /// What was found, and what to do about it.
+    pub detail: String,
+}
+
+fn finding(subject: &'static str, verdict: Verdict, detail: impl Into<String>) -> Finding {
+    Finding {
+        subject,
+        verdict,
+        detail: detail.into(),
+    }
+}
+
+/// Runs every check for `role` (`None`: `dev`) and prints one line each; whether nothing
+/// failed.
+pub async fn run(config: &PlatformConfig, role: Option<&str>) -> bool {
+    let findings = check(config, role).await;
+    for f in &findings {
+        let mark = match f.verdict {
+            Verdict::Ok => "ok  ",
+            Verdict::Warn => "warn",
+            Verdict::Fail => "FAIL",
+        };
+        println!("{mark}  {:<9} {}", f.subject, f.detail);
+    }
+    let failed = findings
+        .iter()
+        .filter(|f| f.verdict == Verdict::Fail)
+        .count();
+    match failed {
+        0 => println!(
+            "ready for {}",
+            role.map_or("mediamagic dev".to_owned(), |r| format!("serve {r}"))
+        ),
+        n => println!("{n} problem(s) to fix first"),
+    }
+    failed == 0
+}
+
+/// Every check for `role` (`None`: `dev`).
+pub async fn check(config: &PlatformConfig, role: Option<&str>) -> Vec<Finding> {
+    let mut findings = vec![database(config, role).await, redis(config, role).await];
+    let needs_media_tools = matches!(role, None | Some("media") | Some("worker"));
+    if needs_media_tools {
+        findings.push(program("ffmpeg", "-version"));
+        findings.push(program("ffprobe", "-version"));
+    }
+    if matches!(role, None | Some("worker")) {
+        findings.push(sandbox(config).await);
+    }
+    if matches!(role, None | Some("media")) {
+        findings.push(storage(config).await);
+    }
+    if role != Some("compat") {
+        findings.push(keys(config, role));
+    }
+    findings
+}
+
+async fn database(config: &PlatformConfig, role: Option<&str>) -> Finding {
+    let Some(url) = &config.database.url else {
+        if role == Some("compat") {
+            return finding("postgres", Verdict::Ok, "not needed by compat");
+        }
+        if role.is_some() {
+            return finding(
+                "postgres",
+                Verdict::Fail,
+                "no database configured: set DATABASE_URL (or database.url)",
+            );
+        }
+        return match local_services::postgres_bin_dir() {
+            Ok(dir) => finding(
+                "postgres",
+                Verdict::Ok,
+                format!("dev starts its own from {}", dir.display()),
+            ),
+            Err(e) => finding(
+                "postgres",
+                Verdict::Fail,
+                format!("{e} (apt-get install postgresql; scripts/dev.sh does)"),
+            ),
+        };
+    };
+    use diesel_async::AsyncConnection;
+    let connect = diesel_async::AsyncPgConnection::establish(url.expose());
+    let mut conn = match tokio::time::timeout(Duration::from_secs(5), connect).await {
+        Ok(Ok(conn)) => conn,
+        Ok(Err(e)) => {
+            return finding(
+                "postgres",
+                Verdict::Fail,
+                format!("cannot connect: {e} (check DATABASE_URL and that Postgres runs)"),
+            );
+        }
+        Err(_) => {
+            return finding(
+                "postgres",
+                Verdict::Fail,
+                "no answer within 5 s (check DATABASE_URL, the network and firewall)",
+            );
+        }
+    };
+    match mediamagic_kit::db::migrations_applied(&mut conn).await {
+        Ok(true) => finding(
+            "postgres",
+            Verdict::Ok,
+            "reachable, every migration applied",
+        ),
+        Ok(false) => finding(
+            "postgres",
+            Verdict::Fail,
+            "reachable, but migrations are missing: run `mediamagic migrate`",
+        ),
+        // An empty database has no migrations table yet.
+        Err(e) => finding(
+            "postgres",
+            Verdict::Fail,
+            format!("reachable, but no migrations are recorded ({e}): run `mediamagic migrate`"),
+        ),
+    }
+}
+
+async fn redis(config: &PlatformConfig, role: Option<&str>) -> Finding {
+    let Some(url) = &config.redis.url else {
+        if role.is_some() {
+            return finding(
+                "redis",
+                Verdict::Warn,
+                "no Redis configured (REDIS_URL): services run without it, slower to notice \
+                 revocations, job updates and queue signals",
+            );
+        }
+        return match local_services::which("redis-server") {
+            Some(path) => finding(
+                "redis",
+                Verdict::Ok,
+                format!("dev starts its own ({})", path.display()),
+            ),
+            None => finding(
+                "redis",
+                Verdict::Fail,
+                "`redis-server` not found (apt-get install redis-server; scripts/dev.sh does)",
+            ),
+        };
+    };
+    let link = RedisLink::new(url.expose().clone());
+    match tokio::time::timeout(Duration::from_secs(3), link.ping()).await {
+        Ok(Ok(())) => finding("redis", Verdict::Ok, "reachable"),
+        Ok(Err(e)) => finding(
+            "redis",
+            Verdict::Warn,
+            format!("cannot reach it ({e}): services work without it, check REDIS_URL"),
+        ),
+        Err(_) => finding(
+            "redis",
+            Verdict::Warn,
+            "no answer within 3 s: services work without it, check REDIS_URL",
+        ),
+    }
+}
+
+fn program(name: &'static str, version_flag: &str) -> Finding {
+    let ran = std::process::Command::new(name).arg(version_flag).output();
+    match ran {
+        Ok(output) if output.status.success() => {
+            let first = String::from_utf8_lossy(&output.stdout)
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .chars()
+                .take(60)
+                .collect::<String>();
+            finding(name, Verdict::Ok, first)
+        }
+        _ => finding(
+            name,
+            Verdict::Fail,
+            format!("`{name}` not found or broken (apt-get install ffmpeg; scripts/dev.sh does)"),
+        ),
+    }
+}
+
+async fn sandbox(config: &PlatformConfig) -> Finding {
+    if !config.worker.enabled {
+        return finding(
+            "sandbox",
+            Verdict::Ok,
+            "no worker here (worker.enabled = false)",
+        );
+    }
+    if config.worker.driver == mediamagic_worker::config::DriverKind::Kubernetes {
+        return finding("sandbox", Verdict::Ok, "jobs run as Kubernetes pods");
+    }
+    match mediamagic_worker::drivers::probe::probe(&config.worker).await {
+        Ok(described) if described.starts_with("none") => {
+            finding("sandbox", Verdict::Warn, described)
+        }
+        Ok(described) if described.contains("rlimits only") => finding(
+            "sandbox",
+            Verdict::Warn,
+            format!(
+                "{described}: no writable cgroup hierarchy, memory is limited by address space"
+            ),
+        ),
+        Ok(described) => finding("sandbox", Verdict::Ok, format!("{described}, a run works")),
+        Err(why) => finding(
+            "sandbox",
+            Verdict::Fail,
+            format!(
+                "{why} (apt-get install bubblewrap util-linux; run the worker as root for the \
+                 uid switch)"
+            ),
+        ),
+    }
+}
+
+async fn storage(config: &PlatformConfig) -> Finding {
+    use mediamagic_media::config::StorageConfig;
+    let local_root = config.dev.data_dir.join("objects");
+    let dir = match &config.media.storage {
+        StorageConfig::Local => local_root.as_path(),
+        StorageConfig::Directory { path } => path.as_path(),
+        StorageConfig::S3(s3) => return s3_storage(s3).await,
+    };
+    match writable(dir) {
+        Ok(()) => finding(
+            "storage",
+            Verdict::Ok,
+            format!("local files in {}", dir.display()),
+        ),
+        Err(e) => finding(
+            "storage",
+            Verdict::Fail,
+            format!("cannot write to {}: {e}", dir.display()),
+        ),
+    }
+}
+
+fn writable(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let probe = dir.join(".mediamagic-doctor");
+    std::fs::write(&probe, b"ok")?;
+    std::fs::remove_file(&probe)
+}
+
+async fn s3_storage(s3: &mediamagic_media::config::S3Config) -> Finding {
+    let store = match mediamagic_media::storage::Storage::s3(s3) {
+        Ok(store) => store,
+        Err(e) => return finding("storage", Verdict::Fail, format!("S3 settings: {e}")),
+    };
+    let key = "mediamagic-doctor/probe";
+    let written = tokio::time::timeout(Duration::from_secs(10), async {
+        store
+            .put_stream(key, futures_ok(bytes::Bytes::from_static(b"ok")), 2)
+            .await?;
+        store.delete(key).await
+    })
+    .await;
+    match written {
+        Ok(Ok(())) => finding(
+            "storage",
+            Verdict::Ok,
+            format!("S3 bucket `{}` writable", s3.bucket),
+        ),
+        Ok(Err(e)) => finding(
+            "storage",
+            Verdict::Fail,
+            format!(
+                "S3 bucket `{}`: {e} (check the endpoint, bucket and keys)",
+                s3.bucket
+            ),
+        ),
+        Err(_) => finding(
+            "storage",
+            Verdict::Fail,
+            format!("S3 bucket `{}`: no answer within 10 s", s3.bucket),
+        ),
+    }
+}
+
+fn futures_ok(
+    bytes: bytes::Bytes,
+) -> impl futures::Stream<Item = Result<bytes::Bytes, std::io::Error>> + Send + Unpin {
+    futures::stream::iter([Ok(bytes)])
+}
+
+fn keys(config: &PlatformConfig, role: Option<&str>) -> Finding {
+    match role {
+        Some(role) => match Keys::for_role(&config.auth, role) {
+            Ok(_) => finding(
+                "keys",
+                Verdict::Ok,
+                format!("`{role}` has every key it needs"),
+            ),
+            Err(e) => finding("keys", Verdict::Fail, e.to_string()),
+        },
+        None => {
+            let file = config.dev.data_dir.join("secrets.toml");
+            if file.exists() {
+                finding(
+                    "keys",
+                    Verdict::Ok,
+                    format!("dev keys in {}", file.display()),
+                )
+            } else {
+                finding(
+                    "keys",
+                    Verdict::Ok,
+                    format!(
+                        "dev generates its keys into {} on first start",
+                        file.display()
+                    ),
+                )
+            }
+        }
+    }
+}
