@@ -221,6 +221,8 @@ pub async fn jobs_deps(config: &PlatformConfig, infra: &Infra) -> anyhow::Result
             key => Some(Arc::new(SecretBox::from_hex(key)?)),
         },
         subscriptions: Default::default(),
+        watches: mediamagic_jobs::watch::Watches::new()?,
+        credential_checks: Default::default(),
         callback_deliveries: JobsDeps::callback_counter()?,
     })
 }
@@ -238,6 +240,9 @@ pub async fn jobs_service(config: &PlatformConfig, infra: &Infra) -> anyhow::Res
     metrics
         .registry
         .register(Box::new(deps.callback_deliveries.clone()))?;
+    metrics
+        .registry
+        .register(Box::new(deps.watches.reads_counter()))?;
     let triggers = mediamagic_jobs::events::triggers(&deps, &config.events.triggers);
     let dispatcher = Dispatcher::new(
         deps.pool.clone(),

@@ -1185,3 +1185,63 @@ async fn estimated_start_times_follow_the_queue_position_live_slots_and_recent_r
         assert!((wait - want_wait).abs() <= 5, "{estimates:?}");
     }
 }
+
+/// The jobs service's `mediamagic_subscription_job_reads_total`.
+async fn subscription_reads(stack: &TestStack) -> f64 {
+    let jobs = &stack
+        .service_urls
+        .iter()
+        .find(|(name, _)| *name == "jobs")
+        .unwrap()
+        .1;
+    let metrics = reqwest::get(format!("{jobs}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    metrics
+        .lines()
+        .find(|l| l.starts_with("mediamagic_subscription_job_reads_total"))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no read counter:\n{metrics}"))
+}
+
+#[tokio::test]
+async fn fifty_subscribers_of_one_job_share_one_read_per_update() {
+    // Arrange: fifty clients follow one queued job.
+    let stack = stack().await;
+    let (token, _, _) = stack.sign_up("crowd").await;
+    let (_, job_id) = deploy_audio_extract(&stack, &token, json!({})).await;
+    let query = "subscription($id: ID!) { jobUpdated(id: $id) { status progress } }";
+    let mut crowd = Vec::new();
+    for _ in 0..50 {
+        let mut sse =
+            SseSubscription::start(stack.router_url(0), &token, query, json!({"id": job_id})).await;
+        assert_eq!(statuses(&[sse.next().await.unwrap()])[0].0, "QUEUED");
+        crowd.push(sse);
+    }
+    let before = subscription_reads(&stack).await;
+
+    // Act: three updates.
+    let deps = worker(&stack).await;
+    let id = uuid(&job_id);
+    claim_and_start(&deps, id).await;
+    queue::progress(&deps, &lease(id), 0.5, Some("half".into()))
+        .await
+        .unwrap();
+    for sse in &mut crowd {
+        loop {
+            let update = sse.next().await.unwrap();
+            if update["data"]["jobUpdated"]["progress"] == 0.5 {
+                break;
+            }
+        }
+    }
+    let after = subscription_reads(&stack).await;
+
+    // Assert: every subscriber got the updates from a handful of reads (a read per
+    // subscriber and update would be 150), the backstop's included.
+    assert!(after - before <= 10.0, "{} reads", after - before);
+}

@@ -17,6 +17,7 @@ pub mod events;
 pub mod graphql;
 pub mod media_client;
 pub mod pubsub;
+pub mod watch;
 
 use domain::secret_box::SecretBox;
 use mediamagic_kit::{
@@ -61,6 +62,10 @@ pub struct JobsDeps {
     pub secrets: Option<Arc<SecretBox>>,
     /// Open subscriptions per account (capped by `jobs.max_subscriptions_per_account`).
     pub subscriptions: graphql::subscription_guard::SubscriptionCounts,
+    /// Shared fan-out of job changes to this instance's subscriptions.
+    pub watches: watch::Watches,
+    /// Shared liveness checks of the credentials subscriptions were opened with.
+    pub credential_checks: graphql::subscription_guard::CredentialChecks,
     /// Callback deliveries by event and outcome (`mediamagic_callback_deliveries_total`;
     /// registered by the jobs service).
     pub callback_deliveries: prometheus::IntCounterVec,

@@ -1,7 +1,9 @@
-//! Subscriptions: `jobUpdated(id)`, `jobLogs(id, after)` and `myJobs`. Each one listens to
-//! the hub's signals *before* reading Postgres (so no change falls between the read and the
-//! subscription), re-reads the state from Postgres on every signal, and also re-reads every
-//! few seconds as a backstop. A producer task per subscription stops when the client leaves.
+//! Subscriptions: `jobUpdated(id)`, `jobLogs(id, after)` and `myJobs`. `jobUpdated` and
+//! `myJobs` take the states the instance's shared dispatcher reads ([`crate::watch`]: one
+//! read per changed job, however many subscribe); `jobLogs` listens to the hub's signals
+//! *before* reading Postgres (so no line falls between the read and the subscription) and
+//! reads from its cursor on every signal, with a re-read every few seconds as a backstop. A
+//! producer task per subscription stops when the client leaves.
 
 use super::{
     subscription_guard::{SubscriptionPermit, guarded},
@@ -11,12 +13,13 @@ use crate::{
     JobsDeps, commands,
     db::rows::JobRow,
     domain::JobStatus,
-    pubsub::{POLL_WHEN_SIGNALLED, Signal, account_channel, job_channel, logs_channel},
+    pubsub::{Signal, job_channel, logs_channel},
+    watch::{JobState, Watches},
 };
 use async_graphql::{Context, ID, Subscription};
 use futures::Stream;
 use mediamagic_kit::{ActorExt, ApiError};
-use std::{collections::HashMap, time::Duration};
+use std::{collections::HashMap, sync::Arc, time::Duration};
 use tokio::sync::{broadcast, mpsc};
 use uuid::Uuid;
 
@@ -77,37 +80,31 @@ impl JobsSubscription {
         let actor = ctx.actor()?.clone();
         let deps = ctx.data::<JobsDeps>()?.clone();
         let permit = permit(&deps, &actor)?;
-        let guard_deps = deps.clone();
         let id = parse_id("id", &id)?;
-        let mut signals = deps.hub.subscribe();
-        let first = commands::jobs::get_job(&deps, &actor, id).await?;
+        // Watched before the ownership check reads it, so no change falls in between.
+        let mut states = Watches::watch_job(&deps, id);
+        commands::jobs::get_job(&deps, &actor, id).await?;
         let (tx, rx) = mpsc::channel(16);
         tokio::spawn(async move {
-            let channels = [job_channel(id)];
-            let mut last = first.clone();
-            let mut last_cancel = false;
-            if tx.send(Job(first)).await.is_err() || is_terminal(&last) {
-                return;
-            }
-            while wake(&mut signals, &channels, &tx, deps.hub.poll_interval())
-                .await
-                .is_some()
-            {
-                let Ok(Some((job, control))) = commands::jobs::job_state(&deps, id).await else {
-                    continue;
-                };
-                let cancel = control.is_some_and(|c| c.cancel_requested_at.is_some());
-                if job == last && cancel == last_cancel {
-                    continue;
+            let mut last: Option<Arc<JobState>> = None;
+            loop {
+                let current = states.borrow_and_update().clone();
+                if let Some(state) = current
+                    && last.as_deref() != Some(&*state)
+                {
+                    let terminal = is_terminal(&state.job);
+                    last = Some(state.clone());
+                    if tx.send(Job(state.job.clone())).await.is_err() || terminal {
+                        return;
+                    }
                 }
-                last = job.clone();
-                last_cancel = cancel;
-                if tx.send(Job(job)).await.is_err() || is_terminal(&last) {
-                    return;
+                tokio::select! {
+                    _ = tx.closed() => return,
+                    changed = states.changed() => if changed.is_err() { return },
                 }
             }
         });
-        Ok(guarded(rx, guard_deps, &actor, permit))
+        Ok(guarded(rx, deps, &actor, permit))
     }
 
     /// The job's log lines after the cursor `after` (from the start when absent), then new
@@ -183,43 +180,27 @@ impl JobsSubscription {
         let actor = ctx.actor()?.clone();
         let deps = ctx.data::<JobsDeps>()?.clone();
         let permit = permit(&deps, &actor)?;
-        let guard_deps = deps.clone();
-        let mut signals = deps.hub.subscribe();
+        let mut changes = Watches::follow_account(&deps, actor.account_id);
         let (tx, rx) = mpsc::channel(64);
+        let producer_deps = deps.clone();
         tokio::spawn(async move {
-            let channel = account_channel(actor.account_id);
-            let mut seen: HashMap<Uuid, JobRow> = HashMap::new();
+            let deps = producer_deps;
+            let mut seen: HashMap<Uuid, Arc<JobRow>> = HashMap::new();
             loop {
-                let poll = deps.hub.poll_interval();
-                let signal = tokio::select! {
+                let jobs: Vec<Arc<JobRow>> = tokio::select! {
                     _ = tx.closed() => return,
-                    signal = signals.recv() => Some(signal),
-                    // Signals down: re-read the account's recently active jobs instead.
-                    _ = tokio::time::sleep(poll), if poll < POLL_WHEN_SIGNALLED => None,
+                    change = changes.recv() => match change {
+                        Ok(job) => vec![job],
+                        // Missed changes: re-read the account's recently active jobs.
+                        Err(broadcast::error::RecvError::Lagged(_)) => {
+                            match commands::jobs::recently_active(&deps, actor.account_id).await {
+                                Ok(recent) => recent.into_iter().map(Arc::new).collect(),
+                                Err(_) => Vec::new(),
+                            }
+                        }
+                        Err(broadcast::error::RecvError::Closed) => return,
+                    },
                 };
-                let polled = signal.is_none();
-                let ids: Vec<Uuid> = match signal {
-                    Some(Ok((c, payload))) if c == channel => payload.parse().into_iter().collect(),
-                    Some(Ok(_)) => continue,
-                    // Missed signals: re-read the jobs this subscription has seen.
-                    Some(Err(broadcast::error::RecvError::Lagged(_))) => {
-                        seen.keys().copied().collect()
-                    }
-                    Some(Err(broadcast::error::RecvError::Closed)) => return,
-                    None => Vec::new(),
-                };
-                let mut jobs = Vec::with_capacity(ids.len());
-                for id in ids {
-                    if let Ok(Some((job, _))) = commands::jobs::job_state(&deps, id).await {
-                        jobs.push(job);
-                    }
-                }
-                if polled
-                    && let Ok(recent) =
-                        commands::jobs::recently_active(&deps, actor.account_id).await
-                {
-                    jobs = recent;
-                }
                 for job in jobs {
                     let id = job.id;
                     if job.owner_id != actor.account_id || seen.get(&id) == Some(&job) {
@@ -229,12 +210,12 @@ impl JobsSubscription {
                         seen.clear();
                     }
                     seen.insert(id, job.clone());
-                    if tx.send(Job(job)).await.is_err() {
+                    if tx.send(Job((*job).clone())).await.is_err() {
                         return;
                     }
                 }
             }
         });
-        Ok(guarded(rx, guard_deps, &actor, permit))
+        Ok(guarded(rx, deps, &actor, permit))
     }
 }

@@ -3,10 +3,12 @@
 //! a check every [`RECHECK`] that the credential it was opened with is still live (a session
 //! token not logged out, not revoked by removal from the team it acts for, not expired; an
 //! API key not revoked, not expired): once it is not, the stream yields UNAUTHENTICATED and
-//! ends.
+//! ends. The checks are shared: one task checks every distinct credential of this
+//! instance's subscriptions in two queries per [`RECHECK`], however many subscriptions use
+//! each.
 
 use crate::JobsDeps;
-use diesel::sql_types::{Text, Uuid as SqlUuid};
+use diesel::sql_types::{Array, Text};
 use diesel_async::RunQueryDsl;
 use futures::Stream;
 use mediamagic_kit::{ApiError, auth::Actor};
@@ -15,7 +17,7 @@ use std::{
     sync::{Arc, Mutex},
     time::Duration,
 };
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use uuid::Uuid;
 
 /// How often a subscription's credential is checked again.
@@ -61,14 +63,8 @@ impl Drop for SubscriptionPermit {
     }
 }
 
-#[derive(diesel::QueryableByName)]
-struct Live {
-    #[diesel(sql_type = diesel::sql_types::Bool)]
-    live: bool,
-}
-
 /// The credential a subscription was opened with, as far as it can be revoked.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum Credential {
     /// A session token, by its revocation id.
     Session(String),
@@ -86,34 +82,114 @@ impl Credential {
     }
 }
 
-/// Whether `credential` may still be used (Postgres, the truth).
-async fn live(deps: &JobsDeps, credential: &Credential) -> Result<bool, ApiError> {
-    let mut conn = deps.pool.get().await?;
-    let found: Result<Live, _> = match credential {
-        Credential::Session(revocation_id) => {
-            diesel::sql_query(
-                "SELECT (revoked_at IS NULL AND expires_at > now()) AS live \
-                 FROM accounts.sessions WHERE revocation_id = $1",
-            )
-            .bind::<Text, _>(revocation_id)
-            .get_result(&mut conn)
-            .await
-        }
-        Credential::ApiKey(key) => {
-            diesel::sql_query(
-                "SELECT (revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())) \
-                 AS live FROM accounts.api_keys WHERE id = $1",
-            )
-            .bind::<SqlUuid, _>(key)
-            .get_result(&mut conn)
-            .await
-        }
-    };
-    match found {
-        Ok(found) => Ok(found.live),
-        Err(diesel::result::Error::NotFound) => Ok(false),
-        Err(other) => Err(other.into()),
+/// Whether each credential subscriptions of this instance use is still live, checked by one
+/// task for all of them.
+#[derive(Clone, Default)]
+pub struct CredentialChecks {
+    watched: Arc<Mutex<HashMap<Credential, watch::Sender<bool>>>>,
+    started: Arc<std::sync::OnceLock<()>>,
+}
+
+impl CredentialChecks {
+    /// Watches `credential` (true: live); the checker starts with the first watch.
+    fn watch(&self, deps: &JobsDeps, credential: Credential) -> watch::Receiver<bool> {
+        self.started.get_or_init(|| {
+            tokio::spawn(check_all(deps.clone()));
+        });
+        let mut watched = self.watched.lock().unwrap_or_else(|e| e.into_inner());
+        watched
+            .entry(credential)
+            .or_insert_with(|| watch::channel(true).0)
+            .subscribe()
     }
+}
+
+#[derive(diesel::QueryableByName)]
+struct Dead {
+    #[diesel(sql_type = Text)]
+    id: String,
+}
+
+/// Every [`RECHECK`]: the watched credentials that are no longer live, in two queries
+/// (Postgres is the truth); nobody watching a credential any more drops it.
+async fn check_all(deps: JobsDeps) {
+    let mut tick = tokio::time::interval(RECHECK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let (sessions, keys): (Vec<String>, Vec<String>) = {
+            let mut watched = deps
+                .credential_checks
+                .watched
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            watched.retain(|_, sender| sender.receiver_count() > 0 && *sender.borrow());
+            let mut sessions = Vec::new();
+            let mut keys = Vec::new();
+            for credential in watched.keys() {
+                match credential {
+                    Credential::Session(id) => sessions.push(id.clone()),
+                    Credential::ApiKey(id) => keys.push(id.to_string()),
+                }
+            }
+            (sessions, keys)
+        };
+        if sessions.is_empty() && keys.is_empty() {
+            continue;
+        }
+        // A failed check (database away) keeps every stream; the next one decides.
+        let Ok(dead) = dead_credentials(&deps, &sessions, &keys).await else {
+            continue;
+        };
+        let watched = deps
+            .credential_checks
+            .watched
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        for credential in dead {
+            if let Some(sender) = watched.get(&credential) {
+                sender.send_replace(false);
+            }
+        }
+    }
+}
+
+/// Which of `sessions` (revocation ids) and `keys` (API key ids) are revoked, expired or
+/// unknown.
+async fn dead_credentials(
+    deps: &JobsDeps,
+    sessions: &[String],
+    keys: &[String],
+) -> Result<Vec<Credential>, ApiError> {
+    let mut conn = deps.pool.get().await?;
+    let mut dead = Vec::new();
+    if !sessions.is_empty() {
+        let rows: Vec<Dead> = diesel::sql_query(
+            "SELECT s.id FROM unnest($1::text[]) AS s(id) \
+             LEFT JOIN accounts.sessions a ON a.revocation_id = s.id \
+             WHERE a.revocation_id IS NULL OR a.revoked_at IS NOT NULL OR a.expires_at <= now()",
+        )
+        .bind::<Array<Text>, _>(sessions)
+        .load(&mut conn)
+        .await?;
+        dead.extend(rows.into_iter().map(|r| Credential::Session(r.id)));
+    }
+    if !keys.is_empty() {
+        let rows: Vec<Dead> = diesel::sql_query(
+            "SELECT k.id FROM unnest($1::text[]) AS k(id) \
+             LEFT JOIN accounts.api_keys a ON a.id::text = k.id \
+             WHERE a.id IS NULL OR a.revoked_at IS NOT NULL \
+                OR (a.expires_at IS NOT NULL AND a.expires_at <= now())",
+        )
+        .bind::<Array<Text>, _>(keys)
+        .load(&mut conn)
+        .await?;
+        dead.extend(
+            rows.into_iter()
+                .filter_map(|r| r.id.parse().ok().map(Credential::ApiKey)),
+        );
+    }
+    Ok(dead)
 }
 
 /// The items of `rx` as a subscription stream holding `permit`, ending with
@@ -126,19 +202,14 @@ pub fn guarded<T: Send + 'static>(
 ) -> impl Stream<Item = async_graphql::Result<T>> + use<T> {
     struct State<T> {
         rx: mpsc::Receiver<T>,
-        deps: JobsDeps,
-        credential: Option<Credential>,
-        tick: tokio::time::Interval,
+        live: Option<watch::Receiver<bool>>,
         ended: bool,
         _permit: SubscriptionPermit,
     }
-    let mut tick = tokio::time::interval(RECHECK);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let live = Credential::of(actor).map(|c| deps.credential_checks.watch(&deps, c));
     let state = State {
         rx,
-        deps,
-        credential: Credential::of(actor),
-        tick,
+        live,
         ended: false,
         _permit: permit,
     };
@@ -146,20 +217,25 @@ pub fn guarded<T: Send + 'static>(
         if state.ended {
             return None;
         }
-        loop {
-            tokio::select! {
-                item = state.rx.recv() => return item.map(|item| (Ok(item), state)),
-                _ = state.tick.tick() => {
-                    let Some(credential) = state.credential.clone() else { continue };
-                    // A failed check (database away) keeps the stream; the next one decides.
-                    if let Ok(false) = live(&state.deps, &credential).await {
-                        state.ended = true;
-                        let error = ApiError::Unauthenticated(
-                            "the credential of this subscription was revoked or expired".into(),
-                        );
-                        return Some((Err(error.into()), state));
+        let revoked = async {
+            match state.live.as_mut() {
+                Some(live) => {
+                    // Ends (false) when revoked; a closed checker never revokes.
+                    if live.wait_for(|live| !*live).await.is_err() {
+                        std::future::pending::<()>().await;
                     }
                 }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            item = state.rx.recv() => item.map(|item| (Ok(item), state)),
+            _ = revoked => {
+                state.ended = true;
+                let error = ApiError::Unauthenticated(
+                    "the credential of this subscription was revoked or expired".into(),
+                );
+                Some((Err(error.into()), state))
             }
         }
     })
