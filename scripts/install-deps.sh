@@ -91,6 +91,10 @@ fi
 if [ ! -d e2e/clients/node_modules/graphql-ws ]; then
   (cd e2e/clients && npm ci --no-audit --no-fund --silent)
 fi
+# The benchmark peers (gateways, graphile-worker), which the compare smoke test runs too.
+if [ ! -d e2e/bench/peers/node_modules/graphile-worker ]; then
+  (cd e2e/bench/peers && npm ci --no-audit --no-fund --silent)
+fi
 if [ ! -x docs/examples/codegen/node_modules/.bin/graphql-codegen ]; then
   (cd docs/examples/codegen && npm ci --no-audit --no-fund --silent)
 fi

@@ -6,8 +6,10 @@
 # BENCH_SLOTS (8), BENCH_RUN_MS (20); worker: BENCH_VIDEO_SECONDS (60), BENCH_RUNS (3),
 # BENCH_LATENCY_JOBS (50), BENCH_SANDBOX (bubblewrap; `none` for the sandbox's cost);
 # chaos: BENCH_JOBS (1000), BENCH_ROUNDS (3), BENCH_FAULT_EVERY_MS (3000);
-# compare: BENCH_SECONDS (10), BENCH_CONCURRENCY (32), BENCH_JOBS (60) - our router against
-# Apollo Gateway and Hive Gateway (npm, installed into e2e/bench/peers).
+# compare: every pair against the tools users would pick instead (npm peers installed into
+# e2e/bench/peers): gateways (Apollo Gateway, Hive Gateway), job queue (graphile-worker,
+# pgbench), event triggers (graphile-worker), 10,000 subscriptions; BENCH_PAIRS picks some;
+# knobs in e2e/src/bin/bench-compare.rs.
 set -euo pipefail
 name="${1:?usage: e2e/bench/run.sh me|events|uploads|jobs|worker|chaos|compare}"
 cd "$(dirname "$0")/../.."

@@ -5,6 +5,7 @@
 pub mod billing;
 pub mod browser;
 pub mod chaos;
+pub mod compare;
 pub mod dev;
 pub mod jobs;
 pub mod js_clients;
@@ -197,6 +198,21 @@ impl TestStack {
         self.service_urls.push((name, url));
         let index = self.add_router().await;
         self.service_urls = saved;
+        index
+    }
+
+    /// Starts another router whose supergraph sends subgraph `name` to `graphql_url` (an
+    /// instance started by the test as its own process); returns its index.
+    pub async fn add_router_with_subgraph(
+        &mut self,
+        name: &'static str,
+        graphql_url: String,
+    ) -> usize {
+        let saved = self.subgraph_urls.clone();
+        self.subgraph_urls.retain(|(subgraph, _)| *subgraph != name);
+        self.subgraph_urls.push((name, graphql_url));
+        let index = self.add_router().await;
+        self.subgraph_urls = saved;
         index
     }
 

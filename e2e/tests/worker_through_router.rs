@@ -653,3 +653,34 @@ async fn a_job_whose_machine_type_no_worker_offers_fails_with_no_capacity() {
     .await;
     assert_eq!(done["status"], "SUCCEEDED", "{done}");
 }
+
+#[tokio::test]
+async fn a_model_that_declares_no_outputs_succeeds_without_any() {
+    // Arrange: a model that works by side effects only (here: none).
+    let stack = stack().await;
+    let (token, _, _) = stack.sign_up("sideeffects").await;
+    let model = stack
+        .gql(
+            Cred::Bearer(&token),
+            "mutation($i: CreateModelInput!) { createModel(input: $i) { id } }",
+            json!({"i": {"name": "noop", "container": "debian", "command": "true",
+                         "invocation": "EXEC", "machineType": "cpu"}}),
+        )
+        .await;
+    let model = model.data("/createModel/id").as_str().unwrap().to_owned();
+
+    // Act
+    let job = deploy(&stack, &token, json!({"model": model})).await;
+    let done = wait_for(
+        &stack,
+        &token,
+        &job,
+        &["SUCCEEDED", "FAILED"],
+        Duration::from_secs(30),
+    )
+    .await;
+
+    // Assert
+    assert_eq!(done["status"], "SUCCEEDED", "{done}");
+    assert_eq!(done["outputs"], json!([]));
+}

@@ -32,6 +32,7 @@ use std::{sync::Arc, time::Duration};
 use tokio_util::sync::CancellationToken;
 
 pub use config::JobsConfig;
+pub use db::jobs::CLAIM_SQL;
 pub use db::rows::{ControlRow, DeploymentRow, JobRow, LogRow};
 pub use graphql::{JobsSchema, build_schema};
 pub use pubsub::Hub;

@@ -233,19 +233,11 @@ struct Claimed {
     owner_id: Uuid,
 }
 
-/// Claims the next queued job of `machine_type` for `worker`. Fair share: accounts with
-/// fewer jobs on workers go first, then the account served longest ago (round-robin), then
-/// the oldest job; accounts at `max_running` wait. The job becomes `scheduled` with one more
-/// attempt and a lease of `lease_seconds`.
-pub async fn claim(
-    conn: &mut AsyncPgConnection,
-    machine_type: &str,
-    worker: &str,
-    lease_seconds: i64,
-    max_running: i64,
-) -> QueryResult<Option<Uuid>> {
-    let claimed = diesel::sql_query(
-        "WITH active AS ( \
+/// The claim statement: the next queued job of machine type `$1` by fair share (accounts
+/// with fewer jobs on workers first, then the account served longest ago, then the oldest
+/// job; accounts with `$2` jobs on workers wait), locked with SKIP LOCKED and made
+/// `scheduled`; returns its `id` and `owner_id`. Public for the benchmark's pgbench ceiling.
+pub const CLAIM_SQL: &str = "WITH active AS ( \
            SELECT owner_id, count(*) AS n FROM jobs.jobs \
            WHERE status IN ('scheduled', 'running') GROUP BY owner_id \
          ), candidate AS ( \
@@ -259,13 +251,25 @@ pub async fn claim(
          ) \
          UPDATE jobs.jobs j SET status = 'scheduled', attempts = j.attempts + 1, \
            progress = 0, message = NULL, error = NULL \
-         FROM candidate WHERE j.id = candidate.id RETURNING j.id, j.owner_id",
-    )
-    .bind::<Text, _>(machine_type)
-    .bind::<BigInt, _>(max_running)
-    .get_result::<Claimed>(conn)
-    .await
-    .optional()?;
+         FROM candidate WHERE j.id = candidate.id RETURNING j.id, j.owner_id";
+
+/// Claims the next queued job of `machine_type` for `worker`. Fair share: accounts with
+/// fewer jobs on workers go first, then the account served longest ago (round-robin), then
+/// the oldest job; accounts at `max_running` wait. The job becomes `scheduled` with one more
+/// attempt and a lease of `lease_seconds`.
+pub async fn claim(
+    conn: &mut AsyncPgConnection,
+    machine_type: &str,
+    worker: &str,
+    lease_seconds: i64,
+    max_running: i64,
+) -> QueryResult<Option<Uuid>> {
+    let claimed = diesel::sql_query(CLAIM_SQL)
+        .bind::<Text, _>(machine_type)
+        .bind::<BigInt, _>(max_running)
+        .get_result::<Claimed>(conn)
+        .await
+        .optional()?;
     let Some(Claimed { id, owner_id }) = claimed else {
         return Ok(None);
     };

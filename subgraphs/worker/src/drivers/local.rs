@@ -481,7 +481,8 @@ fn stop_token(ctx: &RunContext) -> CancellationToken {
 
 /// The end of a run that exited successfully, given the files it left.
 fn outputs_end(found: Vec<outputs::ProducedFile>, plan: &RunPlan, max: usize) -> RunEnd {
-    if found.is_empty() {
+    // A model that declares no outputs (it works by side effects) succeeds without any.
+    if found.is_empty() && !plan.run.outputs.is_empty() {
         let patterns: Vec<&str> = plan
             .run
             .outputs
