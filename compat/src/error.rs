@@ -88,6 +88,7 @@ pub fn status_of_code(code: &str) -> StatusCode {
         "RATE_LIMITED" => StatusCode::TOO_MANY_REQUESTS,
         "PAYLOAD_TOO_LARGE" => StatusCode::PAYLOAD_TOO_LARGE,
         "BUDGET_EXCEEDED" => StatusCode::PAYMENT_REQUIRED,
+        "QUOTA_EXCEEDED" => StatusCode::FORBIDDEN,
         "UNAVAILABLE" => StatusCode::SERVICE_UNAVAILABLE,
         // The router's own refusals of a malformed operation.
         "GRAPHQL_PARSE_FAILED" | "GRAPHQL_VALIDATION_FAILED" | "BAD_REQUEST" => {

@@ -19,7 +19,9 @@ use crate::{
     CompatDeps,
     client::Caller,
     error::RestError,
-    shapes::{JsonBody, JsonLimit, Page, QueryParams, lower, page_of, tag_list},
+    shapes::{
+        IdempotencyKeyHeader, JsonBody, JsonLimit, Page, QueryParams, lower, page_of, tag_list,
+    },
 };
 use axum::{
     Extension, Json, Router,
@@ -102,10 +104,11 @@ pub struct NewMedia {
 async fn create_media(
     State(deps): State<CompatDeps>,
     caller: Caller,
+    IdempotencyKeyHeader(key): IdempotencyKeyHeader,
     JsonBody(body): JsonBody<NewMedia>,
 ) -> Result<(StatusCode, Json<Value>), RestError> {
     let operation = format!(
-        "mutation Create($input: CreateUploadInput!) {{ createUpload(input: $input) {{ media {{ {MEDIA_FIELDS} }} url method headers {{ name value }} expiresAt }} }}"
+        "mutation Create($input: CreateUploadInput!, $key: String) {{ createUpload(input: $input, idempotencyKey: $key) {{ media {{ {MEDIA_FIELDS} }} url method headers {{ name value }} expiresAt }} }}"
     );
     let input = json!({
         "filename": body.name,
@@ -116,7 +119,7 @@ async fn create_media(
     });
     let data = deps
         .platform
-        .run(&caller, &operation, json!({"input": input}))
+        .run(&caller, &operation, json!({"input": input, "key": key}))
         .await?;
     let ticket = &data["createUpload"];
     let headers: serde_json::Map<String, Value> = ticket["headers"]

@@ -1,11 +1,36 @@
 //! Helpers shared by the surfaces: reading JSON bodies whatever their content type, the
-//! seeds' date format, snake_case keys, and list paging parameters.
+//! `Idempotency-Key` header, the seeds' date format, snake_case keys, and list paging
+//! parameters.
 
 use crate::error::RestError;
 use axum::extract::{FromRequest, Request};
 use futures::StreamExt;
 use serde::{Deserialize, de::DeserializeOwned};
 use serde_json::{Map, Value};
+
+/// The `Idempotency-Key` header of a create, if sent: passed on as the mutation's
+/// `idempotencyKey` (the platform checks its length and remembers it for a day).
+pub struct IdempotencyKeyHeader(pub Option<String>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for IdempotencyKeyHeader {
+    type Rejection = RestError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        parts
+            .headers
+            .get("idempotency-key")
+            .map(|v| {
+                v.to_str()
+                    .map(str::to_owned)
+                    .map_err(|_| RestError::BadRequest("`Idempotency-Key` must be ASCII".into()))
+            })
+            .transpose()
+            .map(Self)
+    }
+}
 
 /// The largest JSON body a route reads, set on its routes with `Extension(JsonLimit(n))`.
 #[derive(Clone, Copy, Debug)]

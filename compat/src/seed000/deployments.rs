@@ -5,12 +5,12 @@ use crate::{
     CompatDeps,
     client::Caller,
     error::RestError,
-    shapes::{JsonBody, Page, QueryParams, lower, page_of, snake_keys},
+    shapes::{IdempotencyKeyHeader, JsonBody, Page, QueryParams, lower, page_of, snake_keys},
 };
 use axum::{
     Json,
     extract::{Path, State},
-    http::{HeaderMap, StatusCode},
+    http::StatusCode,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -101,17 +101,9 @@ pub struct CreateDeployment {
 pub async fn create(
     State(deps): State<CompatDeps>,
     caller: Caller,
-    headers: HeaderMap,
+    IdempotencyKeyHeader(key): IdempotencyKeyHeader,
     JsonBody(body): JsonBody<CreateDeployment>,
 ) -> Result<(StatusCode, Json<Value>), RestError> {
-    let key = headers
-        .get("idempotency-key")
-        .map(|v| {
-            v.to_str()
-                .map(str::to_owned)
-                .map_err(|_| RestError::BadRequest("`Idempotency-Key` must be ASCII".into()))
-        })
-        .transpose()?;
     let operation = format!(
         "mutation Deploy($input: CreateDeploymentInput!, $key: String) {{ createDeployment(input: $input, idempotencyKey: $key) {{ {DEPLOYMENT_FIELDS} }} }}"
     );

@@ -6,7 +6,8 @@ use crate::{
     client::Caller,
     error::RestError,
     shapes::{
-        JsonBody, Page, QueryParams, camel_case, lower, page_of, seed_time, snake_keys, tag_list,
+        IdempotencyKeyHeader, JsonBody, Page, QueryParams, camel_case, lower, page_of, seed_time,
+        snake_keys, tag_list,
     },
 };
 use axum::{
@@ -119,15 +120,16 @@ fn model_input(body: Map<String, Value>, allow_id: bool) -> Result<Value, RestEr
 pub async fn create(
     State(deps): State<CompatDeps>,
     caller: Caller,
+    IdempotencyKeyHeader(key): IdempotencyKeyHeader,
     JsonBody(body): JsonBody<Map<String, Value>>,
 ) -> Result<(StatusCode, Json<Value>), RestError> {
     let input = model_input(body, true)?;
     let operation = format!(
-        "mutation Create($input: CreateModelInput!) {{ createModel(input: $input) {{ {MODEL_FIELDS} }} }}"
+        "mutation Create($input: CreateModelInput!, $key: String) {{ createModel(input: $input, idempotencyKey: $key) {{ {MODEL_FIELDS} }} }}"
     );
     let data = deps
         .platform
-        .run(&caller, &operation, json!({"input": input}))
+        .run(&caller, &operation, json!({"input": input, "key": key}))
         .await?;
     Ok((StatusCode::CREATED, Json(model_shape(&data["createModel"]))))
 }

@@ -6,7 +6,7 @@ use crate::{
     client::Caller,
     error::RestError,
     seed000::auth::token_answer,
-    shapes::{JsonBody, lower, snake_keys},
+    shapes::{IdempotencyKeyHeader, JsonBody, lower, snake_keys},
 };
 use axum::{
     Json,
@@ -36,14 +36,15 @@ fn team_shape(team: &Value, role: &Value) -> Value {
 pub async fn create_team(
     State(deps): State<CompatDeps>,
     caller: Caller,
+    IdempotencyKeyHeader(key): IdempotencyKeyHeader,
     JsonBody(body): JsonBody<CreateTeam>,
 ) -> Result<(StatusCode, Json<Value>), RestError> {
     let data = deps
         .platform
         .run(
             &caller,
-            "mutation CreateTeam($name: String!) { createTeam(name: $name) { id name createdAt myRole } }",
-            json!({"name": body.name}),
+            "mutation CreateTeam($name: String!, $key: String) { createTeam(name: $name, idempotencyKey: $key) { id name createdAt myRole } }",
+            json!({"name": body.name, "key": key}),
         )
         .await?;
     let team = &data["createTeam"];
@@ -142,6 +143,7 @@ pub async fn invite(
     State(deps): State<CompatDeps>,
     caller: Caller,
     Path(id): Path<String>,
+    IdempotencyKeyHeader(key): IdempotencyKeyHeader,
     JsonBody(body): JsonBody<Invite>,
 ) -> Result<(StatusCode, Json<Value>), RestError> {
     let role = body
@@ -157,8 +159,8 @@ pub async fn invite(
         .platform
         .run(
             &caller,
-            "mutation Invite($team: ID!, $email: String!, $role: Role!) { inviteMember(teamId: $team, email: $email, role: $role) { id email role expiresAt token } }",
-            json!({"team": id, "email": body.email, "role": role}),
+            "mutation Invite($team: ID!, $email: String!, $role: Role!, $key: String) { inviteMember(teamId: $team, email: $email, role: $role, idempotencyKey: $key) { id email role expiresAt token } }",
+            json!({"team": id, "email": body.email, "role": role, "key": key}),
         )
         .await?;
     let invite = &data["inviteMember"];

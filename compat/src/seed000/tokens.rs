@@ -5,7 +5,7 @@ use crate::{
     CompatDeps,
     client::Caller,
     error::RestError,
-    shapes::{JsonBody, Page, QueryParams, lower, page_of, snake_keys},
+    shapes::{IdempotencyKeyHeader, JsonBody, Page, QueryParams, lower, page_of, snake_keys},
 };
 use axum::{
     Json,
@@ -48,10 +48,12 @@ fn key_shape(key: &Value) -> Value {
     shape
 }
 
-/// Creates an API key; the secret (`key`) is in this answer only.
+/// Creates an API key; the secret (`key`) is in this answer only (a retry with the same
+/// `Idempotency-Key` answers with the same key and `key: null`).
 pub async fn create(
     State(deps): State<CompatDeps>,
     caller: Caller,
+    IdempotencyKeyHeader(key): IdempotencyKeyHeader,
     JsonBody(body): JsonBody<CreateToken>,
 ) -> Result<(StatusCode, Json<Value>), RestError> {
     let scopes = body.scopes.map(|scopes| {
@@ -61,14 +63,14 @@ pub async fn create(
             .collect::<Vec<_>>()
     });
     let query = format!(
-        "mutation CreateKey($input: CreateApiKeyInput!) {{ createApiKey(input: $input) {{ secret apiKey {{ {KEY_FIELDS} }} }} }}"
+        "mutation CreateKey($input: CreateApiKeyInput!, $key: String) {{ createApiKey(input: $input, idempotencyKey: $key) {{ secret apiKey {{ {KEY_FIELDS} }} }} }}"
     );
     let data = deps
         .platform
         .run(
             &caller,
             &query,
-            json!({"input": {"name": body.name, "teamId": body.team_id, "scopes": scopes, "expiresAt": body.expires_at}}),
+            json!({"input": {"name": body.name, "teamId": body.team_id, "scopes": scopes, "expiresAt": body.expires_at}, "key": key}),
         )
         .await?;
     let created = &data["createApiKey"];

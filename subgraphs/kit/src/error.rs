@@ -35,6 +35,9 @@ pub enum ApiError {
     PayloadTooLarge(String),
     /// Spending would pass the account's hard budget; the message carries the figures.
     BudgetExceeded(String),
+    /// The account's storage quota or upload limit would be passed; the message carries the
+    /// figures.
+    QuotaExceeded(String),
     /// A dependency (the database) is down, hung or overloaded: nothing was done; retry.
     Unavailable(String),
     /// Anything unexpected. The detail is logged, never sent.
@@ -52,6 +55,7 @@ impl ApiError {
             | ApiError::RateLimited(m)
             | ApiError::PayloadTooLarge(m)
             | ApiError::BudgetExceeded(m)
+            | ApiError::QuotaExceeded(m)
             | ApiError::Unavailable(m) => m.clone(),
             ApiError::BadUserInput { message, .. } => message.clone(),
             ApiError::Internal(_) => "internal error".to_owned(),
@@ -69,6 +73,7 @@ impl ApiError {
             ApiError::RateLimited(_) => "RATE_LIMITED",
             ApiError::PayloadTooLarge(_) => "PAYLOAD_TOO_LARGE",
             ApiError::BudgetExceeded(_) => "BUDGET_EXCEEDED",
+            ApiError::QuotaExceeded(_) => "QUOTA_EXCEEDED",
             ApiError::Unavailable(_) => "UNAVAILABLE",
             ApiError::Internal(_) => "INTERNAL",
         }
@@ -109,6 +114,7 @@ impl ApiError {
             ApiError::RateLimited(m) => ApiError::RateLimited(m.clone()),
             ApiError::PayloadTooLarge(m) => ApiError::PayloadTooLarge(m.clone()),
             ApiError::BudgetExceeded(m) => ApiError::BudgetExceeded(m.clone()),
+            ApiError::QuotaExceeded(m) => ApiError::QuotaExceeded(m.clone()),
             ApiError::Unavailable(m) => ApiError::Unavailable(m.clone()),
             ApiError::Internal(detail) => {
                 ApiError::Internal(anyhow::anyhow!("{context}: {detail:?}"))
@@ -133,6 +139,8 @@ impl ApiError {
             ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::BudgetExceeded(_) => StatusCode::PAYMENT_REQUIRED,
+            // The account's limit, not the server's: 403 as S3 and GCS answer a full quota.
+            ApiError::QuotaExceeded(_) => StatusCode::FORBIDDEN,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

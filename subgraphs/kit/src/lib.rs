@@ -15,6 +15,7 @@ pub mod db;
 pub mod error;
 pub mod events;
 pub mod health;
+pub mod idempotency;
 pub mod local_services;
 pub mod metrics;
 pub mod otel;

@@ -49,6 +49,70 @@ pub struct MediaConfig {
     /// Width of thumbnails, in pixels (height follows the aspect ratio).
     #[serde(default = "default_thumbnail_width")]
     pub thumbnail_width: u32,
+    /// Multipart uploads (parts in parallel, resumable).
+    #[serde(default)]
+    pub multipart: MultipartConfig,
+    /// Per-account upload limits; an admin overrides them per account (`setUploadQuota`).
+    #[serde(default)]
+    pub quotas: QuotaConfig,
+}
+
+/// Multipart uploads: `createUpload` with a size above `threshold_bytes` (or `multipart:
+/// true`) gives an upload in parts, each with a presigned URL.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MultipartConfig {
+    /// Uploads larger than this are multipart (default 1 GiB); smaller ones may ask to be.
+    #[serde(default = "default_multipart_threshold_bytes")]
+    pub threshold_bytes: u64,
+    /// Part size when the client names none (default 64 MiB); raised when a file needs more
+    /// than 10,000 parts. Clients may ask for 5 MiB to 5 GiB.
+    #[serde(default = "default_part_size_bytes")]
+    pub part_size_bytes: u64,
+    /// Largest multipart upload (default 5 TiB, S3's limit).
+    #[serde(default = "default_max_multipart_bytes")]
+    pub max_bytes: u64,
+    /// Most part URLs one request hands out (`createUpload`'s `parts`, `uploadPartUrls`).
+    #[serde(default = "default_part_urls_per_request")]
+    pub part_urls_per_request: usize,
+}
+
+impl Default for MultipartConfig {
+    fn default() -> Self {
+        Self {
+            threshold_bytes: default_multipart_threshold_bytes(),
+            part_size_bytes: default_part_size_bytes(),
+            max_bytes: default_max_multipart_bytes(),
+            part_urls_per_request: default_part_urls_per_request(),
+        }
+    }
+}
+
+/// Upload limits of every account unless overridden for one.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuotaConfig {
+    /// Bytes an account may store, live media plus declared sizes of pending uploads
+    /// (default 100 GiB; absent in the file: that default; 0: nothing).
+    #[serde(default = "default_storage_quota_bytes")]
+    pub storage_bytes: u64,
+    /// Presigned and multipart uploads an account may have started and not finished.
+    #[serde(default = "default_pending_uploads")]
+    pub pending_uploads: u32,
+    /// Uploads an account may stream through the media service at once (GraphQL multipart,
+    /// REST `/upload`).
+    #[serde(default = "default_concurrent_uploads")]
+    pub concurrent_uploads: u32,
+}
+
+impl Default for QuotaConfig {
+    fn default() -> Self {
+        Self {
+            storage_bytes: default_storage_quota_bytes(),
+            pending_uploads: default_pending_uploads(),
+            concurrent_uploads: default_concurrent_uploads(),
+        }
+    }
 }
 
 /// Object storage.
@@ -108,6 +172,8 @@ impl Default for MediaConfig {
             pending_upload_ttl_hours: default_pending_upload_ttl_hours(),
             cleanup_schedule: default_cleanup_schedule(),
             thumbnail_width: default_thumbnail_width(),
+            multipart: MultipartConfig::default(),
+            quotas: QuotaConfig::default(),
         }
     }
 }
@@ -164,6 +230,27 @@ fn default_cleanup_schedule() -> String {
 }
 fn default_thumbnail_width() -> u32 {
     320
+}
+fn default_multipart_threshold_bytes() -> u64 {
+    1024 * 1024 * 1024
+}
+fn default_part_size_bytes() -> u64 {
+    64 * 1024 * 1024
+}
+fn default_max_multipart_bytes() -> u64 {
+    5 * 1024 * 1024 * 1024 * 1024
+}
+fn default_part_urls_per_request() -> usize {
+    100
+}
+fn default_storage_quota_bytes() -> u64 {
+    100 * 1024 * 1024 * 1024
+}
+fn default_pending_uploads() -> u32 {
+    100
+}
+fn default_concurrent_uploads() -> u32 {
+    10
 }
 fn default_region() -> String {
     "us-east-1".into()

@@ -153,5 +153,17 @@ async fn media_deleted(deps: &MediaDeps, event: HasuraEvent) -> HandlerResult {
     ] {
         deps.storage.delete(&key).await.map_err(|e| e.to_string())?;
     }
+    // A deleted pending multipart upload: the store drops its parts.
+    let mut conn = deps.pool.get().await.map_err(|e| e.to_string())?;
+    if let Some(upload) = crate::db::uploads::of_media(&mut conn, id)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        drop(conn);
+        deps.storage
+            .abort_multipart(&media_key(owner, id), &upload.store_upload_id)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
     Ok(())
 }

@@ -9,7 +9,7 @@
 
 use crate::{
     MediaDeps, MediaSchema,
-    commands::uploads::{StoredUpload, discard_stored, store_stream},
+    commands::direct::{StoredUpload, Streamer, discard_stored, store_stream},
     domain::UploadRequest,
     graphql::upload::{FILE_REFERENCE_PREFIX, StagedUploads},
 };
@@ -196,7 +196,19 @@ async fn read_request(
             None,
             Vec::new(),
         )?;
-        let stored = store_stream(deps, actor, upload, field.map_err(|e| e.to_string())).await?;
+        let streamer = if state.worker {
+            Streamer::Worker
+        } else {
+            Streamer::Client
+        };
+        let stored = store_stream(
+            deps,
+            actor,
+            upload,
+            field.map_err(|e| e.to_string()),
+            streamer,
+        )
+        .await?;
         let reference = Value::String(format!("{FILE_REFERENCE_PREFIX}{}", staged.len()));
         staged.push(stored);
         for path in &paths {

@@ -1,7 +1,8 @@
 //! Seed 000's direct upload: `POST /upload` (and `/uploads/upload`), multipart with a file
 //! field `media` and an optional `tags` field (`"hair","face"` or `hair,face`). The file is
 //! streamed into storage (size-limited, hashed on the way), never held in memory. The caller
-//! is the router-verified actor of the internal token.
+//! is the router-verified actor of the internal token. An `Idempotency-Key` header makes a
+//! retry safe (the same file again under the key answers with the first upload's media).
 
 use crate::{MediaDeps, commands, domain::UploadRequest};
 use axum::{
@@ -12,7 +13,7 @@ use axum::{
     routing::post,
 };
 use futures::TryStreamExt;
-use mediamagic_kit::{ApiError, auth::identity_from_headers};
+use mediamagic_kit::{ApiError, auth::identity_from_headers, idempotency::IdempotencyKey};
 use serde_json::json;
 use std::time::Duration;
 
@@ -61,6 +62,15 @@ async fn upload(
         },
         Err(e) => return error_response(e),
     };
+    let key = match IdempotencyKey::parse(
+        "Idempotency-Key",
+        headers
+            .get("idempotency-key")
+            .map(|v| v.to_str().unwrap_or("")),
+    ) {
+        Ok(key) => key,
+        Err(e) => return error_response(e),
+    };
     let mut tags = Vec::new();
     let mut late_tags = Vec::new();
     let mut stored = None;
@@ -105,7 +115,9 @@ async fn upload(
                     Err(e) => return error_response(e),
                 };
                 let body = field.map_err(|e| e.to_string());
-                match commands::uploads::upload_direct(&deps, &actor, request, body).await {
+                match commands::direct::upload_direct(&deps, &actor, request, body, key.clone())
+                    .await
+                {
                     Ok(media) => stored = Some(media),
                     Err(e) => return error_response(e),
                 }

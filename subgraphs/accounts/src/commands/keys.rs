@@ -12,6 +12,7 @@ use diesel_async::scoped_futures::ScopedFutureExt;
 use mediamagic_kit::{
     AccountKind, Actor, ApiError, ApiResult, Scope,
     db::{session_variables, set_session_variables, transaction},
+    idempotency::{self, Claim, IdempotencyKey, Table, request_hash},
     redis::{API_KEY_LAST_USED, REVOKED, api_key_cache_key, seal},
 };
 use redis::AsyncCommands;
@@ -41,11 +42,17 @@ pub struct KeyIdentity {
 pub struct CreatedKey {
     /// The stored key.
     pub key: ApiKeyRow,
-    /// The secret to send as `x-mediamagic-key`.
-    pub secret: String,
+    /// The secret to send as `x-mediamagic-key`; `None` when an idempotent retry returns a
+    /// key made earlier (the secret is shown once, and only its hash is kept).
+    pub secret: Option<String>,
 }
 
-/// Creates a key for the acting user, or for `team_id` when the user administers it.
+/// Where accounts keep their creates' idempotency keys.
+pub(crate) const KEYS: Table = Table("accounts.idempotency_keys");
+
+/// Creates a key for the acting user, or for `team_id` when the user administers it. With an
+/// idempotency `key` used before for the same request, returns that key without its secret.
+#[allow(clippy::too_many_arguments)]
 pub async fn create_api_key(
     deps: &AccountsDeps,
     actor: &Actor,
@@ -53,9 +60,15 @@ pub async fn create_api_key(
     team_id: Option<Uuid>,
     scopes: Option<Vec<Scope>>,
     expires_at: Option<DateTime<Utc>>,
+    idempotency: Option<IdempotencyKey>,
 ) -> ApiResult<CreatedKey> {
     actor.require_scope(Scope::Write)?;
     let user_id = actor.require_user()?;
+    let hash = request_hash(&serde_json::json!({
+        "name": name, "team": team_id,
+        "scopes": scopes.as_ref().map(|s| s.iter().map(|s| s.as_str()).collect::<Vec<_>>()),
+        "expires_at": expires_at,
+    }));
     let name = KeyName::parse(name)?;
     let mut scopes = scopes.unwrap_or_else(Scope::user_defaults);
     scopes.sort();
@@ -89,12 +102,7 @@ pub async fn create_api_key(
         }
         None => (user_id, AccountKind::User),
     };
-    if db::keys::count(&mut conn, owner_id).await? >= deps.config.max_api_keys {
-        return Err(ApiError::Conflict(format!(
-            "an account may hold at most {} API keys; revoke some first",
-            deps.config.max_api_keys
-        )));
-    }
+    drop(conn);
     let secret = Uuid::new_v4().to_string();
     let key = ApiKeyRow {
         id: Uuid::now_v7(),
@@ -110,8 +118,45 @@ pub async fn create_api_key(
         revoked_at: None,
         created_at: Utc::now(),
     };
-    db::keys::insert(&mut conn, &key).await?;
-    Ok(CreatedKey { key, secret })
+    let max = deps.config.max_api_keys;
+    let (acting, row) = (actor.account_id, key.clone());
+    let earlier = transaction(&deps.pool, move |conn| {
+        async move {
+            if let Some(idempotency) = &idempotency
+                && let Claim::Done(earlier) =
+                    idempotency::claim(conn, KEYS, acting, "createApiKey", idempotency, &hash)
+                        .await?
+            {
+                return Ok(Some(earlier));
+            }
+            if db::keys::count(conn, owner_id).await? >= max {
+                return Err(ApiError::Conflict(format!(
+                    "an account may hold at most {max} API keys; revoke some first"
+                )));
+            }
+            db::keys::insert(conn, &row).await?;
+            if let Some(idempotency) = &idempotency {
+                idempotency::record(conn, KEYS, acting, "createApiKey", idempotency, row.id)
+                    .await?;
+            }
+            Ok(None)
+        }
+        .scope_boxed()
+    })
+    .await?;
+    match earlier {
+        None => Ok(CreatedKey {
+            key,
+            secret: Some(secret),
+        }),
+        Some(id) => {
+            let mut conn = deps.conn().await?;
+            let key = db::keys::owned(&mut conn, id, owner_id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("API key"))?;
+            Ok(CreatedKey { key, secret: None })
+        }
+    }
 }
 
 /// One page of the acting account's keys, newest first.

@@ -1,7 +1,7 @@
 //! Teams: create, read, invite, accept, remove, leave. Non-members get NOT_FOUND; members
 //! without the admin role get FORBIDDEN; the last owner cannot leave or be removed.
 
-use super::{auth::publish_revocations, secret_hash};
+use super::{auth::publish_revocations, keys::KEYS, secret_hash};
 use crate::{
     AccountsDeps,
     db::{
@@ -12,7 +12,11 @@ use crate::{
 };
 use chrono::{Duration, Utc};
 use diesel_async::scoped_futures::ScopedFutureExt;
-use mediamagic_kit::{Actor, ApiError, ApiResult, db::transaction};
+use mediamagic_kit::{
+    Actor, ApiError, ApiResult,
+    db::transaction,
+    idempotency::{self, Claim, IdempotencyKey, request_hash},
+};
 use uuid::Uuid;
 
 /// An invite and its one-time token (shown to the inviter once; no mail server).
@@ -20,14 +24,22 @@ use uuid::Uuid;
 pub struct CreatedInvite {
     /// The stored invite.
     pub invite: InviteRow,
-    /// The secret the invitee passes to `acceptInvite`.
-    pub token: String,
+    /// The secret the invitee passes to `acceptInvite`; `None` when an idempotent retry
+    /// returns an invite made earlier (the token is shown once; only its hash is kept).
+    pub token: Option<String>,
 }
 
-/// Creates a team owned by the acting user.
-pub async fn create_team(deps: &AccountsDeps, actor: &Actor, name: &str) -> ApiResult<TeamRow> {
+/// Creates a team owned by the acting user. With an idempotency key used before for the
+/// same name, returns that team.
+pub async fn create_team(
+    deps: &AccountsDeps,
+    actor: &Actor,
+    name: &str,
+    idempotency: Option<IdempotencyKey>,
+) -> ApiResult<TeamRow> {
     actor.require_scope(mediamagic_kit::Scope::Write)?;
     let user_id = actor.require_user()?;
+    let hash = request_hash(&serde_json::json!({"name": name}));
     let name = TeamName::parse(name)?;
     let now = Utc::now();
     let team = TeamRow {
@@ -38,8 +50,15 @@ pub async fn create_team(deps: &AccountsDeps, actor: &Actor, name: &str) -> ApiR
         updated_at: now,
     };
     let row = team.clone();
-    transaction(&deps.pool, move |conn| {
+    let acting = actor.account_id;
+    let earlier = transaction(&deps.pool, move |conn| {
         async move {
+            if let Some(idempotency) = &idempotency
+                && let Claim::Done(earlier) =
+                    idempotency::claim(conn, KEYS, acting, "createTeam", idempotency, &hash).await?
+            {
+                return Ok(Some(earlier));
+            }
             db::teams::insert(conn, &row).await?;
             db::teams::add_member(
                 conn,
@@ -51,12 +70,18 @@ pub async fn create_team(deps: &AccountsDeps, actor: &Actor, name: &str) -> ApiR
                 },
             )
             .await?;
-            Ok(())
+            if let Some(idempotency) = &idempotency {
+                idempotency::record(conn, KEYS, acting, "createTeam", idempotency, row.id).await?;
+            }
+            Ok(None)
         }
         .scope_boxed()
     })
     .await?;
-    Ok(team)
+    match earlier {
+        None => Ok(team),
+        Some(id) => visible_team(deps, actor, id).await,
+    }
 }
 
 /// The role of the actor's user in `team_id`, or NOT_FOUND when not a member. A team
@@ -105,11 +130,15 @@ pub async fn invite_member(
     team_id: Uuid,
     email: &str,
     role: Role,
+    idempotency: Option<IdempotencyKey>,
 ) -> ApiResult<CreatedInvite> {
     actor.require_scope(mediamagic_kit::Scope::Write)?;
+    let hash =
+        request_hash(&serde_json::json!({"team": team_id, "email": email, "role": role.as_str()}));
     let email = Email::parse(email)?;
     let mut conn = deps.conn().await?;
     let my_role = require_admin(&mut conn, actor, team_id).await?;
+    drop(conn);
     if role == Role::Owner && my_role != Role::Owner {
         return Err(ApiError::Forbidden("only owners can invite owners".into()));
     }
@@ -133,8 +162,43 @@ pub async fn invite_member(
         accepted_at: None,
         accepted_by: None,
     };
-    db::teams::insert_invite(&mut conn, &invite).await?;
-    Ok(CreatedInvite { invite, token })
+    let (row, acting) = (invite.clone(), actor.account_id);
+    let earlier = transaction(&deps.pool, move |conn| {
+        async move {
+            if let Some(idempotency) = &idempotency
+                && let Claim::Done(earlier) =
+                    idempotency::claim(conn, KEYS, acting, "inviteMember", idempotency, &hash)
+                        .await?
+            {
+                return Ok(Some(earlier));
+            }
+            db::teams::insert_invite(conn, &row).await?;
+            if let Some(idempotency) = &idempotency {
+                idempotency::record(conn, KEYS, acting, "inviteMember", idempotency, row.id)
+                    .await?;
+            }
+            Ok(None)
+        }
+        .scope_boxed()
+    })
+    .await?;
+    match earlier {
+        None => Ok(CreatedInvite {
+            invite,
+            token: Some(token),
+        }),
+        // The token is shown once (only its hash is kept), like an API key's secret.
+        Some(id) => {
+            let mut conn = deps.conn().await?;
+            let invite = db::teams::invite_by_id(&mut conn, id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("invite"))?;
+            Ok(CreatedInvite {
+                invite,
+                token: None,
+            })
+        }
+    }
 }
 
 /// Accepts an invite addressed to the acting user's email.

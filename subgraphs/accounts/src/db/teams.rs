@@ -119,6 +119,19 @@ pub async fn insert_invite(conn: &mut AsyncPgConnection, row: &InviteRow) -> Que
         .map(|_| ())
 }
 
+/// The invite with this id.
+pub async fn invite_by_id(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> QueryResult<Option<InviteRow>> {
+    invites::table
+        .find(id)
+        .select(InviteRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
 /// The open invite with this token hash, locked.
 pub async fn invite_by_token_hash(
     conn: &mut AsyncPgConnection,

@@ -4,7 +4,7 @@ use super::types::{AuthPayload, CreatedApiKey, InvitePayload, OidcLoginStart, Te
 use crate::{AccountsDeps, commands, commands::auth::IssuedSession, domain::Role};
 use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
-use mediamagic_kit::{ActorExt, Scope};
+use mediamagic_kit::{ActorExt, Scope, idempotency::IdempotencyKey};
 
 /// Root mutation type.
 #[derive(Default)]
@@ -130,10 +130,20 @@ impl AccountsMutation {
     }
 
     /// Creates a team with you as its owner.
-    async fn create_team(&self, ctx: &Context<'_>, name: String) -> async_graphql::Result<Team> {
+    async fn create_team(
+        &self,
+        ctx: &Context<'_>,
+        name: String,
+        #[graphql(
+            desc = "Makes a retry safe: the same key with the same name returns the team \
+                          the first call made (CONFLICT with another name); remembered for a day."
+        )]
+        idempotency_key: Option<String>,
+    ) -> async_graphql::Result<Team> {
         let deps = ctx.data::<AccountsDeps>()?;
+        let key = IdempotencyKey::parse("idempotencyKey", idempotency_key.as_deref())?;
         Ok(Team(
-            commands::teams::create_team(deps, ctx.actor()?, &name).await?,
+            commands::teams::create_team(deps, ctx.actor()?, &name, key).await?,
         ))
     }
 
@@ -145,11 +155,18 @@ impl AccountsMutation {
         team_id: ID,
         email: String,
         #[graphql(default_with = "Role::Member")] role: Role,
+        #[graphql(
+            desc = "Makes a retry safe: the same key with the same team, email and role \
+                          returns the first call's invite without its token (shown once); \
+                          CONFLICT with another request; remembered for a day."
+        )]
+        idempotency_key: Option<String>,
     ) -> async_graphql::Result<InvitePayload> {
         let deps = ctx.data::<AccountsDeps>()?;
         let team_id = parse_id("teamId", &team_id)?;
+        let key = IdempotencyKey::parse("idempotencyKey", idempotency_key.as_deref())?;
         let created =
-            commands::teams::invite_member(deps, ctx.actor()?, team_id, &email, role).await?;
+            commands::teams::invite_member(deps, ctx.actor()?, team_id, &email, role, key).await?;
         Ok(InvitePayload {
             invite: created.invite,
             token: created.token,
@@ -208,6 +225,12 @@ impl AccountsMutation {
         &self,
         ctx: &Context<'_>,
         input: CreateApiKeyInput,
+        #[graphql(
+            desc = "Makes a retry safe: the same key with the same input returns the API \
+                          key the first call made, without its secret (shown once); CONFLICT \
+                          with another input; remembered for a day."
+        )]
+        idempotency_key: Option<String>,
     ) -> async_graphql::Result<CreatedApiKey> {
         let deps = ctx.data::<AccountsDeps>()?;
         let team_id = input
@@ -222,6 +245,7 @@ impl AccountsMutation {
             team_id,
             input.scopes,
             input.expires_at,
+            IdempotencyKey::parse("idempotencyKey", idempotency_key.as_deref())?,
         )
         .await?;
         Ok(CreatedApiKey {

@@ -198,7 +198,7 @@ impl ApiKey {
 /// A new API key and its secret.
 pub struct CreatedApiKey {
     pub(crate) key: ApiKeyRow,
-    pub(crate) secret: String,
+    pub(crate) secret: Option<String>,
 }
 
 #[Object]
@@ -207,9 +207,10 @@ impl CreatedApiKey {
     async fn api_key(&self) -> ApiKey {
         ApiKey(self.key.clone())
     }
-    /// The secret: send it as `x-mediamagic-key`. It cannot be shown again.
-    async fn secret(&self) -> &str {
-        &self.secret
+    /// The secret: send it as `x-mediamagic-key`. It cannot be shown again: null when an
+    /// idempotent retry returns a key made earlier (only its hash is kept).
+    async fn secret(&self) -> Option<&str> {
+        self.secret.as_deref()
     }
 }
 
@@ -260,7 +261,7 @@ impl AuthPayload {
 /// An invite and its one-time token.
 pub struct InvitePayload {
     pub(crate) invite: InviteRow,
-    pub(crate) token: String,
+    pub(crate) token: Option<String>,
 }
 
 #[Object]
@@ -281,9 +282,10 @@ impl InvitePayload {
     async fn expires_at(&self) -> DateTime<Utc> {
         self.invite.expires_at
     }
-    /// Hand this to the invitee; they pass it to `acceptInvite`. Shown once.
-    async fn token(&self) -> &str {
-        &self.token
+    /// Hand this to the invitee; they pass it to `acceptInvite`. Shown once: null when an
+    /// idempotent retry returns an invite made earlier.
+    async fn token(&self) -> Option<&str> {
+        self.token.as_deref()
     }
 }
 

@@ -13,8 +13,12 @@ use crate::{
     domain::{Money, Period, PriceItem, money::round_micros, pricing::machine_micros},
 };
 use chrono::{DateTime, Utc};
-use diesel_async::AsyncPgConnection;
-use mediamagic_kit::{AccountKind, Actor, ApiError, ApiResult, Scope};
+use diesel_async::{AsyncPgConnection, scoped_futures::ScopedFutureExt};
+use mediamagic_kit::{
+    AccountKind, Actor, ApiError, ApiResult, Scope,
+    db::transaction,
+    idempotency::{self, Claim, IdempotencyKey, Table, request_hash},
+};
 use uuid::Uuid;
 
 /// The acting account's budget.
@@ -23,13 +27,19 @@ pub async fn get(deps: &BillingDeps, actor: &Actor) -> ApiResult<Option<BudgetRo
     Ok(db::budgets::get(&mut conn, actor.account_id).await?)
 }
 
-/// Sets the acting account's monthly budget (minor units).
+/// Where billing keeps its idempotency keys.
+const KEYS: Table = Table("billing.idempotency_keys");
+
+/// Sets the acting account's monthly budget (minor units). With an idempotency key used
+/// before for the same budget, changes nothing (a late retry does not undo a newer change)
+/// and returns the budget as it is.
 pub async fn set(
     deps: &BillingDeps,
     actor: &Actor,
     monthly_limit: i64,
     hard: bool,
     now: DateTime<Utc>,
+    key: Option<IdempotencyKey>,
 ) -> ApiResult<BudgetRow> {
     actor.require_scope(Scope::Write)?;
     if monthly_limit < 0 {
@@ -46,8 +56,32 @@ pub async fn set(
     };
     let mut conn = deps.pool.get().await?;
     require_budget_manager(&mut conn, actor).await?;
-    db::budgets::upsert(&mut conn, &row).await?;
     drop(conn);
+    let hash = request_hash(&serde_json::json!({"limit": monthly_limit, "hard": hard}));
+    let (account, stored) = (actor.account_id, row.clone());
+    let repeated = transaction(&deps.pool, move |conn| {
+        async move {
+            if let Some(key) = &key
+                && let Claim::Done(_) =
+                    idempotency::claim(conn, KEYS, account, "setBudget", key, &hash).await?
+            {
+                return Ok(true);
+            }
+            db::budgets::upsert(conn, &stored).await?;
+            if let Some(key) = &key {
+                idempotency::record(conn, KEYS, account, "setBudget", key, account).await?;
+            }
+            Ok(false)
+        }
+        .scope_boxed()
+    })
+    .await?;
+    if repeated {
+        let mut conn = deps.pool.get().await?;
+        return db::budgets::get(&mut conn, actor.account_id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("budget"));
+    }
     check_alert(deps, actor.account_id, now).await?;
     Ok(row)
 }

@@ -4,7 +4,7 @@ use super::types::{Budget, Price, PriceKind};
 use crate::{BillingDeps, commands, domain::PriceItem, domain::pricing::valid_machine_type};
 use async_graphql::{Context, InputObject, Object};
 use chrono::{DateTime, Utc};
-use mediamagic_kit::{ActorExt, ApiError};
+use mediamagic_kit::{ActorExt, ApiError, idempotency::IdempotencyKey};
 
 /// Root mutation type.
 #[derive(Default)]
@@ -83,11 +83,25 @@ impl BillingMutation {
         &self,
         ctx: &Context<'_>,
         input: SetBudgetInput,
+        #[graphql(
+            desc = "Makes a retry safe: the same key with the same input changes nothing \
+                          again and returns the budget as it is (CONFLICT with another input); \
+                          remembered for a day."
+        )]
+        idempotency_key: Option<String>,
     ) -> async_graphql::Result<Budget> {
         let actor = ctx.actor()?;
         let deps = ctx.data::<BillingDeps>()?;
-        let row = commands::budgets::set(deps, actor, input.monthly_limit, input.hard, Utc::now())
-            .await?;
+        let key = IdempotencyKey::parse("idempotencyKey", idempotency_key.as_deref())?;
+        let row = commands::budgets::set(
+            deps,
+            actor,
+            input.monthly_limit,
+            input.hard,
+            Utc::now(),
+            key,
+        )
+        .await?;
         Ok(Budget(row))
     }
 

@@ -12,6 +12,8 @@ pub async fn remove_abandoned_uploads(deps: &MediaDeps) -> ApiResult<usize> {
     let mut conn = deps.conn().await?;
     let stale = db::media::stale_pending(&mut conn, cutoff, 1000).await?;
     for media in &stale {
+        // A multipart upload's parts are held by the store until aborted.
+        super::multipart::abandon(deps, media).await?;
         db::media::set_status(
             &mut conn,
             media.id,

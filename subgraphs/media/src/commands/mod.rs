@@ -2,7 +2,10 @@
 //! account explicitly; everything is scoped to it (another account's media is NOT_FOUND).
 
 pub mod cleanup;
+pub mod direct;
 pub mod media;
+pub mod multipart;
+pub mod quotas;
 pub mod tags;
 pub mod uploads;
 

@@ -1,18 +1,27 @@
-//! Uploads: presigned (create, the client PUTs to storage, finalize verifies size and
-//! sha256) and direct (streamed through this service, hashed on the way).
+//! Presigned uploads: create (a pending media and a URL), the client PUTs the bytes straight
+//! to storage, finalize verifies size and sha256. Also what every upload path shares: the new
+//! media row and its idempotent insert.
 
-use super::storage_error;
+use super::{
+    quotas::{self, Admission},
+    storage_error,
+};
 use crate::{
     MediaDeps,
-    db::{self, rows::MediaRow},
-    domain::{MediaStatus, UploadRequest, normalise_tags},
-    storage::{StorageError, media_key, staging_key},
+    db::{
+        self,
+        rows::{MediaRow, MultipartRow},
+    },
+    domain::{MediaStatus, UploadRequest},
+    storage::{media_key, staging_key},
 };
-use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use diesel_async::scoped_futures::ScopedFutureExt;
-use futures::Stream;
-use mediamagic_kit::{Actor, ApiError, ApiResult, Scope, db::transaction};
+use mediamagic_kit::{
+    Actor, ApiError, ApiResult, Scope,
+    db::transaction,
+    idempotency::{self, Claim, IdempotencyKey, Table, request_hash},
+};
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -29,7 +38,62 @@ pub struct UploadTicket {
     pub expires_at: DateTime<Utc>,
 }
 
-fn new_row(actor: &Actor, id: Uuid, request: &UploadRequest, status: MediaStatus) -> MediaRow {
+/// Where media keeps its creates' idempotency keys.
+const KEYS: Table = Table("media.idempotency_keys");
+
+/// An idempotent create of media: the client's key and a hash of what it asked for.
+#[derive(Clone, Debug)]
+pub struct Retry {
+    key: IdempotencyKey,
+    operation: &'static str,
+    hash: String,
+}
+
+impl Retry {
+    /// The retry identity of `request` made by `operation`, when the client sent a `key`.
+    /// Direct uploads give the size and sha256 they measured, so a retry with other bytes
+    /// is a different request.
+    pub fn of(
+        operation: &'static str,
+        key: Option<IdempotencyKey>,
+        request: &UploadRequest,
+    ) -> Option<Self> {
+        key.map(|key| Self {
+            key,
+            operation,
+            hash: request_hash(&serde_json::json!({
+                "name": request.name,
+                "content_type": request.content_type,
+                "size": request.size,
+                "sha256": request.sha256,
+                "tags": request.tags,
+            })),
+        })
+    }
+}
+
+impl Retry {
+    /// Adds what else distinguishes the request (a multipart upload's layout).
+    pub(crate) fn extend(&mut self, more: &serde_json::Value) {
+        self.hash = request_hash(&serde_json::json!([self.hash, more]));
+    }
+}
+
+/// What an idempotent insert did.
+#[derive(Clone, Debug)]
+pub(crate) enum Inserted {
+    /// Inserted this media.
+    New(MediaRow),
+    /// The key was used before for the same request: the media it made.
+    Earlier(MediaRow),
+}
+
+pub(crate) fn new_row(
+    actor: &Actor,
+    id: Uuid,
+    request: &UploadRequest,
+    status: MediaStatus,
+) -> MediaRow {
     let now = Utc::now();
     MediaRow {
         id,
@@ -50,25 +114,86 @@ fn new_row(actor: &Actor, id: Uuid, request: &UploadRequest, status: MediaStatus
     }
 }
 
-async fn insert(deps: &MediaDeps, row: MediaRow) -> ApiResult<MediaRow> {
+/// A media row to insert, and what comes with it.
+pub(crate) struct NewMedia {
+    /// The row.
+    pub row: MediaRow,
+    /// The client's idempotency key, if any.
+    pub retry: Option<Retry>,
+    /// What it asks of the account's quota.
+    pub admission: Admission,
+    /// Its multipart upload, when it is one.
+    pub multipart: Option<MultipartRow>,
+}
+
+/// Inserts a media (its tags, its multipart record) within the account's quota, unless the
+/// idempotency key made a media before: then that one.
+pub(crate) async fn insert(deps: &MediaDeps, new: NewMedia) -> ApiResult<Inserted> {
+    let NewMedia {
+        row,
+        retry,
+        admission,
+        multipart,
+    } = new;
     let inserted = row.clone();
-    transaction(&deps.pool, move |conn| {
+    let quotas = deps.config.quotas.clone();
+    let earlier = transaction(&deps.pool, move |conn| {
         async move {
+            if let Some(retry) = &retry
+                && let Claim::Done(earlier) = idempotency::claim(
+                    conn,
+                    KEYS,
+                    inserted.owner_id,
+                    retry.operation,
+                    &retry.key,
+                    &retry.hash,
+                )
+                .await?
+            {
+                return Ok(Some(earlier));
+            }
+            let bytes = inserted.size_bytes.max(0) as u64;
+            quotas::admit(conn, &quotas, inserted.owner_id, bytes, admission).await?;
             db::tags::ensure(conn, inserted.owner_id, &inserted.tags).await?;
             db::media::insert(conn, &inserted).await?;
-            Ok(())
+            if let Some(multipart) = &multipart {
+                db::uploads::insert(conn, multipart).await?;
+            }
+            if let Some(retry) = &retry {
+                idempotency::record(
+                    conn,
+                    KEYS,
+                    inserted.owner_id,
+                    retry.operation,
+                    &retry.key,
+                    inserted.id,
+                )
+                .await?;
+            }
+            Ok(None)
         }
         .scope_boxed()
     })
     .await?;
-    Ok(row)
+    let Some(earlier) = earlier else {
+        return Ok(Inserted::New(row));
+    };
+    let mut conn = deps.conn().await?;
+    db::media::owned_by_ids(&mut conn, row.owner_id, &[earlier])
+        .await?
+        .into_iter()
+        .next()
+        .map(Inserted::Earlier)
+        .ok_or_else(|| ApiError::not_found("media"))
 }
 
-/// Creates a pending media and a presigned PUT URL for its bytes.
+/// Creates a pending media and a presigned PUT URL for its bytes. With an idempotency key
+/// used before for the same request, the same media with a fresh URL.
 pub async fn create_upload(
     deps: &MediaDeps,
     actor: &Actor,
     request: UploadRequest,
+    key: Option<IdempotencyKey>,
 ) -> ApiResult<UploadTicket> {
     actor.require_scope(Scope::Write)?;
     if request.size.is_none() {
@@ -77,7 +202,8 @@ pub async fn create_upload(
     if request.sha256.is_none() {
         return Err(ApiError::bad_input("sha256", "give the file's sha256"));
     }
-    presign(deps, actor, request).await
+    let retry = Retry::of("createUpload", key, &request);
+    presign(deps, actor, request, retry).await
 }
 
 /// Creates a pending media for an output of job `job_id` (the worker, acting as the job's
@@ -92,7 +218,7 @@ pub async fn create_job_output_upload(
 ) -> ApiResult<UploadTicket> {
     actor.require_scope(Scope::Write)?;
     request.job_id = Some(job_id);
-    presign(deps, actor, request).await
+    presign(deps, actor, request, None).await
 }
 
 /// Removes the outputs of job `job_id` except `keep`: leftovers of an attempt whose worker
@@ -112,21 +238,35 @@ async fn presign(
     deps: &MediaDeps,
     actor: &Actor,
     request: UploadRequest,
+    retry: Option<Retry>,
 ) -> ApiResult<UploadTicket> {
-    let id = Uuid::now_v7();
+    // The worker's job outputs are bounded by the job, not by the account's upload limits.
+    let admission = if request.job_id.is_some() {
+        Admission::Exempt
+    } else {
+        Admission::Pending
+    };
+    let new = NewMedia {
+        row: new_row(actor, Uuid::now_v7(), &request, MediaStatus::Pending),
+        retry,
+        admission,
+        multipart: None,
+    };
+    let media = match insert(deps, new).await? {
+        Inserted::New(media) | Inserted::Earlier(media) => media,
+    };
     let ttl = Duration::from_secs(deps.config.upload_url_ttl_seconds);
     let url = deps
         .storage
         .upload_url(
-            &staging_key(actor.account_id, id),
-            &request.content_type,
+            &staging_key(media.owner_id, media.id),
+            &media.content_type,
             ttl,
         )
         .await
         .map_err(storage_error)?;
-    let media = insert(deps, new_row(actor, id, &request, MediaStatus::Pending)).await?;
     Ok(UploadTicket {
-        headers: vec![("Content-Type".into(), request.content_type.clone())],
+        headers: vec![("Content-Type".into(), media.content_type.clone())],
         media,
         url,
         expires_at: Utc::now() + ttl,
@@ -163,6 +303,15 @@ pub async fn finalize_upload(
             )));
         }
         _ => {}
+    }
+    let mut conn = deps.conn().await?;
+    let multipart = db::uploads::of_media(&mut conn, id).await?;
+    drop(conn);
+    if multipart.is_some() {
+        return Err(ApiError::bad_input(
+            "id",
+            "this is a multipart upload: call completeUpload",
+        ));
     }
     let key = media_key(media.owner_id, media.id);
     // The bytes move out of reach of the presigned URL first, then are checked: a PUT
@@ -248,134 +397,4 @@ async fn record_job_output(
     let sha256 = deps.storage.sha256(key).await.map_err(storage_error)?;
     let mut conn = deps.conn().await?;
     Ok(db::media::set_content(&mut conn, media.id, size as i64, &sha256).await?)
-}
-
-/// A file streamed into storage by this service and not yet registered as media.
-#[derive(Clone, Debug)]
-pub struct StoredUpload {
-    /// The media id it will get.
-    pub id: Uuid,
-    /// Its storage key.
-    pub key: String,
-    /// What the client said about it.
-    pub request: UploadRequest,
-    /// Its size in bytes.
-    pub size: u64,
-    /// Its sha256, lower-case hex.
-    pub sha256: String,
-}
-
-/// Streams a file through this service into storage and registers it as live media. The
-/// size limit applies while streaming; on any failure nothing is stored or registered.
-pub async fn upload_direct<S, E>(
-    deps: &MediaDeps,
-    actor: &Actor,
-    request: UploadRequest,
-    body: S,
-) -> ApiResult<MediaRow>
-where
-    S: Stream<Item = Result<Bytes, E>> + Send,
-    E: std::fmt::Display,
-{
-    let stored = store_stream(deps, actor, request, body).await?;
-    register_stored(deps, actor, stored, None).await
-}
-
-/// Streams a file into storage (size-limited, hashed on the way) without registering it:
-/// the first half of a direct upload. Nothing is left behind when it fails.
-pub async fn store_stream<S, E>(
-    deps: &MediaDeps,
-    actor: &Actor,
-    request: UploadRequest,
-    body: S,
-) -> ApiResult<StoredUpload>
-where
-    S: Stream<Item = Result<Bytes, E>> + Send,
-    E: std::fmt::Display,
-{
-    actor.require_scope(Scope::Write)?;
-    let id = Uuid::now_v7();
-    let key = media_key(actor.account_id, id);
-    let written = match deps
-        .storage
-        .put_stream(&key, body, deps.config.max_upload_bytes)
-        .await
-    {
-        Ok(written) => written,
-        Err(StorageError::TooLarge(limit)) => {
-            return Err(ApiError::PayloadTooLarge(format!(
-                "the file is over the upload limit of {limit} bytes"
-            )));
-        }
-        Err(StorageError::Body(e)) => {
-            return Err(ApiError::bad_input(
-                "media",
-                format!("reading the upload failed: {e}"),
-            ));
-        }
-        Err(e) => return Err(storage_error(e)),
-    };
-    let stored = StoredUpload {
-        id,
-        key,
-        request,
-        size: written.size,
-        sha256: written.sha256,
-    };
-    if stored.size == 0 {
-        discard_stored(deps, &stored).await;
-        return Err(ApiError::bad_input("media", "the file is empty"));
-    }
-    if let Some(declared) = &stored.request.sha256
-        && declared != &stored.sha256
-    {
-        let message = format!(
-            "the file's sha256 is {}, not the declared {declared}",
-            stored.sha256
-        );
-        discard_stored(deps, &stored).await;
-        return Err(ApiError::bad_input("sha256", message));
-    }
-    Ok(stored)
-}
-
-/// Registers a stored file as live media of `actor`, with `tags` instead of the request's
-/// when given. The object is removed when registering fails.
-pub async fn register_stored(
-    deps: &MediaDeps,
-    actor: &Actor,
-    stored: StoredUpload,
-    tags: Option<Vec<String>>,
-) -> ApiResult<MediaRow> {
-    let mut request = stored.request.clone();
-    if let Some(tags) = tags {
-        request.tags = match normalise_tags(&deps.config, tags) {
-            Ok(tags) => tags,
-            Err(e) => {
-                discard_stored(deps, &stored).await;
-                return Err(e);
-            }
-        };
-    }
-    let mut row = new_row(actor, stored.id, &request, MediaStatus::Live);
-    row.size_bytes = stored.size as i64;
-    row.sha256 = Some(stored.sha256.clone());
-    match insert(deps, row).await {
-        Ok(row) => {
-            deps.uploads.record(stored.size);
-            Ok(row)
-        }
-        Err(e) => {
-            discard_stored(deps, &stored).await;
-            Err(e)
-        }
-    }
-}
-
-/// Removes a stored file that will not become media (best effort: the object is not
-/// registered anywhere, so a leftover is only wasted space, and it is logged).
-pub async fn discard_stored(deps: &MediaDeps, stored: &StoredUpload) {
-    if let Err(e) = deps.storage.delete(&stored.key).await {
-        tracing::warn!(key = %stored.key, error = %e, "could not remove an unregistered upload");
-    }
 }

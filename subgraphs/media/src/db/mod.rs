@@ -3,6 +3,8 @@
 
 pub mod leases;
 pub mod media;
+pub mod quotas;
 pub mod rows;
 pub mod schema;
 pub mod tags;
+pub mod uploads;

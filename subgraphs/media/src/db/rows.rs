@@ -25,3 +25,27 @@ pub struct MediaRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
+
+/// A row of `media.multipart_uploads`.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = super::schema::multipart_uploads)]
+pub struct MultipartRow {
+    pub media_id: Uuid,
+    pub owner_id: Uuid,
+    pub store_upload_id: String,
+    pub part_size: i64,
+    pub part_count: i32,
+    pub completing_since: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A row of `media.account_quotas`: one account's overrides (`None`: the configured value).
+#[derive(Clone, Debug, Default, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = super::schema::account_quotas, treat_none_as_null = true)]
+pub struct QuotaRow {
+    pub account_id: Uuid,
+    pub storage_bytes: Option<i64>,
+    pub pending_uploads: Option<i32>,
+    pub concurrent_uploads: Option<i32>,
+    pub updated_at: DateTime<Utc>,
+}

@@ -6,21 +6,30 @@ mod mutation;
 mod query;
 mod types;
 pub mod upload;
+pub mod uploads;
 
 pub use mutation::MediaMutation;
 pub use query::MediaQuery;
 pub use types::*;
 
 use crate::MediaDeps;
-use async_graphql::{EmptySubscription, Schema, dataloader::DataLoader};
+use async_graphql::{EmptySubscription, MergedObject, Schema, dataloader::DataLoader};
 use mediamagic_kit::metrics::Metrics;
 
+/// Root query: media and tags, plus uploads in progress and upload limits.
+#[derive(MergedObject, Default)]
+pub struct Query(MediaQuery, uploads::UploadsQuery);
+
+/// Root mutation: media and tags, plus multipart uploads and upload limits.
+#[derive(MergedObject, Default)]
+pub struct Mutation(MediaMutation, uploads::UploadsMutation);
+
 /// The media schema type.
-pub type MediaSchema = Schema<MediaQuery, MediaMutation, EmptySubscription>;
+pub type MediaSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Builds the schema. Without `deps` it still prints its SDL.
 pub fn build_schema(deps: Option<MediaDeps>, metrics: Option<&Metrics>) -> MediaSchema {
-    let mut builder = Schema::build(MediaQuery, MediaMutation, EmptySubscription)
+    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .enable_federation()
         .limit_depth(16)
         .limit_complexity(2_000);

@@ -9,36 +9,53 @@ use super::{
 };
 use crate::{MediaDeps, commands, domain::UploadRequest, worker_access::require_grant};
 use async_graphql::{Context, ID, Object};
-use mediamagic_kit::{ActorExt, ApiError, auth::WorkerGrant};
+use mediamagic_kit::{ActorExt, ApiError, auth::WorkerGrant, idempotency::IdempotencyKey};
 use std::sync::Arc;
 
 /// Root mutation type.
 #[derive(Default)]
 pub struct MediaMutation;
 
-#[Object(name = "Mutation")]
+#[Object]
 impl MediaMutation {
     /// Starts a presigned upload: returns the pending media and where to PUT the bytes
-    /// (straight to storage). Then call `finalizeUpload`.
+    /// (straight to storage). Then call `finalizeUpload`. A file above the multipart threshold
+    /// (or with `multipart: true`) is uploaded in parts instead: PUT each part to its URL
+    /// (`uploadPartUrls` gives more), then call `completeUpload`.
     async fn create_upload(
         &self,
         ctx: &Context<'_>,
         input: CreateUploadInput,
+        #[graphql(
+            desc = "Makes a retry safe: the same key with the same input returns the \
+                          media the first call made, with a fresh URL (CONFLICT with another \
+                          input); remembered for a day."
+        )]
+        idempotency_key: Option<String>,
     ) -> async_graphql::Result<UploadTicket> {
         let actor = ctx.writer()?;
         let deps = ctx.data::<MediaDeps>()?;
         if !(input.size.is_finite() && input.size >= 0.0 && input.size.fract() == 0.0) {
             return Err(ApiError::bad_input("size", "size must be a whole number of bytes").into());
         }
+        let size = input.size as u64;
+        let key = IdempotencyKey::parse("idempotencyKey", idempotency_key.as_deref())?;
+        let multipart = input.multipart.unwrap_or(false)
+            || input.part_size.is_some()
+            || input.parts.is_some()
+            || size > deps.config.multipart.threshold_bytes;
+        if multipart {
+            return super::uploads::create_multipart(ctx, deps, input, key).await;
+        }
         let request = UploadRequest::parse(
             &deps.config,
             &input.filename,
             &input.content_type,
-            Some(input.size as u64),
+            Some(size),
             Some(&input.sha256),
             input.tags.unwrap_or_default(),
         )?;
-        let ticket = commands::uploads::create_upload(deps, actor, request).await?;
+        let ticket = commands::uploads::create_upload(deps, actor, request, key).await?;
         Ok(ticket_of(ticket))
     }
 
@@ -121,12 +138,19 @@ impl MediaMutation {
         ctx: &Context<'_>,
         file: FileUpload,
         tags: Option<Vec<String>>,
+        #[graphql(
+            desc = "Makes a retry safe: the same key with the same file (name, type, \
+                          bytes) and tags returns the media the first call made and stores \
+                          nothing new (CONFLICT with another file); remembered for a day."
+        )]
+        idempotency_key: Option<String>,
     ) -> async_graphql::Result<Media> {
         let actor = ctx.writer()?;
         let deps = ctx.data::<MediaDeps>()?;
+        let key = IdempotencyKey::parse("idempotencyKey", idempotency_key.as_deref())?;
         let stored = take_staged(ctx, &file)?;
         Ok(Media(
-            commands::uploads::register_stored(deps, actor, stored, tags).await?,
+            commands::direct::register_stored(deps, actor, stored, tags, key).await?,
         ))
     }
 
@@ -146,7 +170,7 @@ impl MediaMutation {
         let mut stored = take_staged(ctx, &file)?;
         stored.request.job_id = Some(job_id);
         Ok(Media(
-            commands::uploads::register_stored(deps, actor, stored, None).await?,
+            commands::direct::register_stored(deps, actor, stored, None, None).await?,
         ))
     }
 
@@ -208,7 +232,8 @@ impl MediaMutation {
 fn ticket_of(ticket: commands::uploads::UploadTicket) -> UploadTicket {
     UploadTicket {
         media: Media(ticket.media),
-        url: ticket.url,
+        url: Some(ticket.url),
+        multipart: None,
         method: "PUT".into(),
         headers: ticket
             .headers
@@ -223,7 +248,7 @@ fn ticket_of(ticket: commands::uploads::UploadTicket) -> UploadTicket {
 fn take_staged(
     ctx: &Context<'_>,
     file: &FileUpload,
-) -> async_graphql::Result<commands::uploads::StoredUpload> {
+) -> async_graphql::Result<commands::direct::StoredUpload> {
     let Some(staged) = ctx.data_opt::<Arc<StagedUploads>>() else {
         return Err(ApiError::bad_input(
             "file",

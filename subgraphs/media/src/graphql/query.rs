@@ -19,8 +19,7 @@ use mediamagic_kit::{
 #[derive(Default)]
 pub struct MediaQuery;
 
-// Named like every subgraph's root type, so composition merges them.
-#[Object(name = "Query")]
+#[Object]
 impl MediaQuery {
     /// One of the acting account's media (NOT_FOUND otherwise).
     async fn media(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Media> {

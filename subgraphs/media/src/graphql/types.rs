@@ -162,16 +162,20 @@ pub struct Header {
 /// Where to send a presigned upload's bytes.
 #[derive(SimpleObject)]
 pub struct UploadTicket {
-    /// The pending media; call `finalizeUpload(id)` after the PUT.
+    /// The pending media; call `finalizeUpload(id)` after the PUT (`completeUpload(id)`
+    /// after the parts of a multipart upload).
     pub media: Media,
-    /// The URL to send the bytes to.
-    pub url: String,
+    /// The URL to send the bytes to; null for a multipart upload (PUT its parts instead).
+    pub url: Option<String>,
     /// The HTTP method (PUT).
     pub method: String,
     /// Headers to send with it.
     pub headers: Vec<Header>,
     /// When the URL stops working.
     pub expires_at: DateTime<Utc>,
+    /// The parts, when the upload is multipart (a size above the multipart threshold, or
+    /// `multipart: true`).
+    pub multipart: Option<super::uploads::MultipartUpload>,
 }
 
 /// A tag of the acting account's vocabulary.
@@ -208,6 +212,14 @@ pub struct CreateUploadInput {
     pub sha256: String,
     /// Tags.
     pub tags: Option<Vec<String>>,
+    /// Upload in parts even below the multipart threshold (files above it always are).
+    pub multipart: Option<bool>,
+    /// Bytes per part of a multipart upload, 5 MiB to 5 GiB (default from the server's
+    /// configuration; raised when the file would need more than 10,000 parts).
+    pub part_size: Option<f64>,
+    /// Parts of a multipart upload to have URLs for now, each with its SHA-256 (more with
+    /// `uploadPartUrls`).
+    pub parts: Option<Vec<super::uploads::UploadPartInput>>,
 }
 
 /// An output file of a job, to register (the worker's; not part of the public API).

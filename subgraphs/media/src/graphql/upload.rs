@@ -2,7 +2,7 @@
 //! request, already streamed into storage by [`crate::multipart_graphql`] before the
 //! operation runs.
 
-use crate::commands::uploads::StoredUpload;
+use crate::commands::direct::StoredUpload;
 use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
 use std::sync::Mutex;
 

@@ -4,8 +4,10 @@
 //! Bytes are always streamed: uploads through the service go into multipart writes in
 //! chunks, hashing on the way; verification reads the object back as a stream.
 
+pub mod multipart;
 pub mod routes;
 mod signing;
+mod sigv4;
 
 use crate::config::{S3Config, StorageConfig};
 use bytes::Bytes;
@@ -42,6 +44,12 @@ pub enum StorageError {
     /// Bad configuration.
     #[error("storage configuration: {0}")]
     Config(String),
+    /// A request the store answered badly (S3 calls made without object_store).
+    #[error("object store request: {0}")]
+    Http(String),
+    /// The store no longer knows the multipart upload.
+    #[error("the multipart upload is gone from the store")]
+    UploadGone,
 }
 
 /// The object key of a media file.
@@ -55,10 +63,14 @@ pub fn staging_key(owner: Uuid, id: Uuid) -> String {
     format!("staging/{owner}/{id}")
 }
 
-/// The media key a staging key becomes, when `key` is one.
+/// The media key a staging key or a local multipart part key becomes, when `key` is one.
 pub fn finalized_key_of(key: &str) -> Option<String> {
-    key.strip_prefix("staging/")
-        .map(|rest| format!("media/{rest}"))
+    if let Some(rest) = key.strip_prefix("staging/") {
+        return Some(format!("media/{rest}"));
+    }
+    let rest = key.strip_prefix("parts/")?;
+    let (upload, _number) = rest.rsplit_once('/')?;
+    Some(format!("media/{upload}"))
 }
 
 /// The object key of a media file's thumbnail.
@@ -68,7 +80,17 @@ pub fn thumbnail_key(owner: Uuid, id: Uuid) -> String {
 
 enum UrlSigner {
     Local { key: Vec<u8>, base_url: String },
-    S3(Arc<AmazonS3>),
+    S3(S3Signer),
+}
+
+/// What S3 needs beyond `object_store`'s presigned URLs.
+struct S3Signer {
+    store: Arc<AmazonS3>,
+    /// The same bucket with SHA-256 checksums, for multipart uploads.
+    multipart: Arc<AmazonS3>,
+    /// Presigns part uploads and part listings.
+    presigner: sigv4::Presigner,
+    http: reqwest::Client,
 }
 
 /// Where media bytes live.
@@ -76,6 +98,9 @@ enum UrlSigner {
 pub struct Storage {
     store: Arc<dyn ObjectStore>,
     signer: Arc<UrlSigner>,
+    /// Bytes per write of a streamed upload: S3 parts are at least 5 MiB; local writes keep
+    /// memory small.
+    chunk: usize,
 }
 
 /// Bytes written by a streamed upload.
@@ -87,7 +112,8 @@ pub struct Written {
     pub sha256: String,
 }
 
-const CHUNK: usize = 8 * 1024 * 1024;
+const S3_CHUNK: usize = 8 * 1024 * 1024;
+const LOCAL_CHUNK: usize = 1024 * 1024;
 
 impl Storage {
     /// Storage as configured; `local_root` is used for `local`, `url_secret` signs local URLs
@@ -119,6 +145,7 @@ impl Storage {
                 key: mac.finalize().into_bytes().to_vec(),
                 base_url: base_url.trim_end_matches('/').to_owned(),
             }),
+            chunk: LOCAL_CHUNK,
         })
     }
 
@@ -134,10 +161,32 @@ impl Storage {
         if let Some(endpoint) = &config.endpoint {
             builder = builder.with_endpoint(endpoint);
         }
-        let s3 = Arc::new(builder.build()?);
+        let s3 = Arc::new(builder.clone().build()?);
+        let multipart = Arc::new(
+            builder
+                .with_checksum_algorithm(object_store::aws::Checksum::SHA256)
+                .build()?,
+        );
+        let presigner = sigv4::Presigner {
+            endpoint: config
+                .endpoint
+                .clone()
+                .unwrap_or_else(|| format!("https://s3.{}.amazonaws.com", config.region)),
+            bucket: config.bucket.clone(),
+            region: config.region.clone(),
+            access_key_id: config.access_key_id.clone(),
+            secret_access_key: config.secret_access_key.expose().clone(),
+            path_style: config.path_style,
+        };
         Ok(Self {
             store: s3.clone(),
-            signer: Arc::new(UrlSigner::S3(s3)),
+            signer: Arc::new(UrlSigner::S3(S3Signer {
+                store: s3,
+                multipart,
+                presigner,
+                http: reqwest::Client::new(),
+            })),
+            chunk: S3_CHUNK,
         })
     }
 
@@ -180,9 +229,11 @@ impl Storage {
                 &method,
                 key,
                 content_type,
+                None,
                 expires_in,
             )),
             UrlSigner::S3(s3) => Ok(s3
+                .store
                 .signed_url(method, &ObjectPath::from(key), expires_in)
                 .await?
                 .to_string()),
@@ -255,7 +306,7 @@ impl Storage {
         E: std::fmt::Display,
     {
         let upload = self.store.put_multipart(&ObjectPath::from(key)).await?;
-        let mut writer = WriteMultipart::new_with_chunk_size(upload, CHUNK);
+        let mut writer = WriteMultipart::new_with_chunk_size(upload, self.chunk);
         let mut hasher = Sha256::new();
         let mut size = 0u64;
         let mut body = std::pin::pin!(body);
@@ -272,7 +323,7 @@ impl Storage {
                     }
                     hasher.update(&chunk);
                     // Bounded memory: at most a few chunks in flight.
-                    if let Err(e) = writer.wait_for_capacity(4).await {
+                    if let Err(e) = writer.wait_for_capacity(2).await {
                         break Some(e.into());
                     }
                     writer.put(chunk);

@@ -1,7 +1,8 @@
 //! The object routes of local storage, reached through signed URLs only:
 //! `PUT /objects/<key>` streams the body into storage (size-limited), `GET` and `HEAD`
 //! serve the object with its content type and HTTP Range support. A missing, tampered or
-//! expired signature gets 403.
+//! expired signature gets 403. A multipart upload's part URL carries the part's SHA-256:
+//! a body with other bytes is removed and refused (400 `BadDigest`, as S3 says).
 
 use super::{SignedQuery, Storage, StorageError};
 use axum::{
@@ -55,10 +56,12 @@ async fn upload(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    if let Err(why) = signed(&state, &Method::PUT, &key, query) {
-        return refuse(StatusCode::FORBIDDEN, why);
-    }
-    // A presigned upload is single-use: once finalized, its URL writes nothing.
+    let query = match signed(&state, &Method::PUT, &key, query) {
+        Ok(query) => query,
+        Err(why) => return refuse(StatusCode::FORBIDDEN, why),
+    };
+    // A presigned upload is single-use: once finalized (or a multipart upload completed),
+    // its URLs write nothing.
     if let Some(finalized) = super::finalized_key_of(&key) {
         match state.storage.size(&finalized).await {
             Ok(None) => {}
@@ -90,7 +93,25 @@ async fn upload(
         .put_stream(&key, stream, state.max_upload_bytes)
         .await
     {
-        Ok(_) => StatusCode::OK.into_response(),
+        Ok(written) => match query.sha256 {
+            Some(expected) if expected != written.sha256 => {
+                if let Err(e) = state.storage.delete(&key).await {
+                    tracing::warn!(error = %e, key, "could not remove a refused part");
+                }
+                refuse(
+                    StatusCode::BAD_REQUEST,
+                    &format!(
+                        "BadDigest: the part's sha256 is {}, not the {expected} its URL was signed for",
+                        written.sha256
+                    ),
+                )
+            }
+            _ => (
+                StatusCode::OK,
+                [(header::ETAG, format!("\"{}\"", written.sha256))],
+            )
+                .into_response(),
+        },
         Err(StorageError::TooLarge(_)) => refuse(
             StatusCode::PAYLOAD_TOO_LARGE,
             "the body is over the upload limit",

@@ -1,5 +1,6 @@
 //! HMAC-signed, expiring URLs for local storage: `<base>/objects/<key>?expires=..&type=..&signature=..`,
-//! the signature covering method, key, expiry and content type.
+//! the signature covering method, key, expiry and content type, and for a multipart upload's
+//! part the SHA-256 its bytes must have (`&sha256=..`).
 
 use hmac::{Hmac, Mac};
 use serde::Deserialize;
@@ -18,6 +19,9 @@ pub struct SignedQuery {
     pub content_type: String,
     /// Hex HMAC-SHA256.
     pub signature: String,
+    /// The SHA-256 the PUT body must have (a multipart upload's part), lower-case hex.
+    #[serde(default)]
+    pub sha256: Option<String>,
 }
 
 fn mac(
@@ -26,6 +30,7 @@ fn mac(
     key: &str,
     expires: i64,
     content_type: &str,
+    sha256: Option<&str>,
 ) -> HmacSha256 {
     // HMAC takes keys of any length, so the fallback is never used.
     let mut mac = HmacSha256::new_from_slice(secret)
@@ -37,6 +42,9 @@ fn mac(
         method.as_str()
     };
     mac.update(format!("{method}\n{key}\n{expires}\n{content_type}").as_bytes());
+    if let Some(sha256) = sha256 {
+        mac.update(format!("\n{sha256}").as_bytes());
+    }
     mac
 }
 
@@ -47,16 +55,20 @@ pub(crate) fn local_url(
     method: &http::Method,
     key: &str,
     content_type: &str,
+    sha256: Option<&str>,
     expires_in: Duration,
 ) -> String {
     let expires = chrono::Utc::now().timestamp() + expires_in.as_secs() as i64;
     let signature = hex::encode(
-        mac(secret, method, key, expires, content_type)
+        mac(secret, method, key, expires, content_type, sha256)
             .finalize()
             .into_bytes(),
     );
     let content_type = content_type.replace('+', "%2B");
-    format!("{base_url}/objects/{key}?expires={expires}&type={content_type}&signature={signature}")
+    let checksum = sha256.map(|s| format!("&sha256={s}")).unwrap_or_default();
+    format!(
+        "{base_url}/objects/{key}?expires={expires}&type={content_type}{checksum}&signature={signature}"
+    )
 }
 
 /// Checks a signed URL's query.
@@ -67,9 +79,16 @@ pub(crate) fn verify(
     query: &SignedQuery,
 ) -> Result<(), &'static str> {
     let signature = hex::decode(&query.signature).map_err(|_| "the URL's signature is invalid")?;
-    mac(secret, method, key, query.expires, &query.content_type)
-        .verify_slice(&signature)
-        .map_err(|_| "the URL's signature is invalid")?;
+    mac(
+        secret,
+        method,
+        key,
+        query.expires,
+        &query.content_type,
+        query.sha256.as_deref(),
+    )
+    .verify_slice(&signature)
+    .map_err(|_| "the URL's signature is invalid")?;
     if chrono::Utc::now().timestamp() > query.expires {
         return Err("the URL has expired");
     }
@@ -92,6 +111,10 @@ mod tests {
             expires: get("expires").parse().unwrap(),
             content_type: get("type"),
             signature: get("signature"),
+            sha256: q
+                .split('&')
+                .find_map(|p| p.strip_prefix("sha256="))
+                .map(str::to_owned),
         }
     }
 
@@ -103,6 +126,7 @@ mod tests {
             &http::Method::GET,
             "media/a/b",
             "image/png",
+            None,
             Duration::from_secs(60),
         );
         let q = query(&url);
@@ -120,6 +144,29 @@ mod tests {
     }
 
     #[test]
+    fn a_part_url_binds_the_parts_checksum() {
+        let sum = "ab".repeat(32);
+        let url = local_url(
+            b"k",
+            "http://h",
+            &http::Method::PUT,
+            "parts/o/m/00001",
+            "application/octet-stream",
+            Some(&sum),
+            Duration::from_secs(60),
+        );
+        let q = query(&url);
+        assert_eq!(q.sha256.as_deref(), Some(sum.as_str()));
+        assert!(verify(b"k", &http::Method::PUT, "parts/o/m/00001", &q).is_ok());
+        let mut swapped = q.clone();
+        swapped.sha256 = Some("cd".repeat(32));
+        assert!(verify(b"k", &http::Method::PUT, "parts/o/m/00001", &swapped).is_err());
+        let mut dropped = q;
+        dropped.sha256 = None;
+        assert!(verify(b"k", &http::Method::PUT, "parts/o/m/00001", &dropped).is_err());
+    }
+
+    #[test]
     fn an_expired_url_is_refused() {
         let url = local_url(
             b"k",
@@ -127,12 +174,13 @@ mod tests {
             &http::Method::PUT,
             "k",
             "video/mp4",
+            None,
             Duration::from_secs(0),
         );
         let mut q = query(&url);
         q.expires -= 10;
         q.signature = hex::encode(
-            mac(b"k", &http::Method::PUT, "k", q.expires, "video/mp4")
+            mac(b"k", &http::Method::PUT, "k", q.expires, "video/mp4", None)
                 .finalize()
                 .into_bytes(),
         );

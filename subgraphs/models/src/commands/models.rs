@@ -17,7 +17,11 @@ use crate::{
 };
 use chrono::{DateTime, Utc};
 use diesel_async::{AsyncPgConnection, scoped_futures::ScopedFutureExt};
-use mediamagic_kit::{Actor, ApiError, ApiResult, Scope, db::transaction};
+use mediamagic_kit::{
+    Actor, ApiError, ApiResult, Scope,
+    db::transaction,
+    idempotency::{self, Claim, IdempotencyKey, Table, request_hash},
+};
 use uuid::Uuid;
 
 /// What a delete did.
@@ -29,13 +33,19 @@ pub enum Deleted {
     Hidden,
 }
 
-/// Creates a model owned by the acting account (version 1).
+/// Where models keep their creates' idempotency keys.
+const KEYS: Table = Table("models.idempotency_keys");
+
+/// Creates a model owned by the acting account (version 1). With an idempotency `key`
+/// used before for the same definition, returns that model instead.
 pub async fn create_model(
     deps: &ModelsDeps,
     actor: &Actor,
     definition: ModelDefinition,
+    key: Option<IdempotencyKey>,
 ) -> ApiResult<ModelRow> {
     actor.require_scope(Scope::Write)?;
+    let hash = request_hash(&serde_json::to_value(&definition).unwrap_or_default());
     let spec = definition.parse(&deps.config.default_machine_type)?;
     deps.config.check_machine_type(&spec.run.machine_type)?;
     let now = Utc::now();
@@ -62,8 +72,14 @@ pub async fn create_model(
     let limit = deps.config.max_models_per_account;
     let owner = actor.account_id;
     let inserted = row.clone();
-    transaction(&deps.pool, move |conn| {
+    let earlier = transaction(&deps.pool, move |conn| {
         async move {
+            if let Some(key) = &key
+                && let Claim::Done(earlier) =
+                    idempotency::claim(conn, KEYS, owner, "createModel", key, &hash).await?
+            {
+                return Ok(Some(earlier));
+            }
             let mine = ListFilter {
                 mine: true,
                 include_hidden: true,
@@ -78,12 +94,18 @@ pub async fn create_model(
                 .await
                 .map_err(|e| conflict_on_duplicate(e, id))?;
             db::versions::insert(conn, &version).await?;
-            Ok(())
+            if let Some(key) = &key {
+                idempotency::record(conn, KEYS, owner, "createModel", key, id).await?;
+            }
+            Ok(None)
         }
         .scope_boxed()
     })
     .await?;
-    Ok(row)
+    match earlier {
+        Some(id) => get_model(deps, actor, &id.to_string()).await,
+        None => Ok(row),
+    }
 }
 
 fn conflict_on_duplicate(err: diesel::result::Error, id: Uuid) -> ApiError {

@@ -6,7 +6,7 @@ use crate::{
     commands::models::{self, Deleted},
 };
 use async_graphql::{Context, ID, Object};
-use mediamagic_kit::ActorExt;
+use mediamagic_kit::{ActorExt, idempotency::IdempotencyKey};
 
 /// Root mutation type.
 #[derive(Default)]
@@ -22,11 +22,17 @@ impl ModelsMutation {
         &self,
         ctx: &Context<'_>,
         input: CreateModelInput,
+        #[graphql(
+            desc = "Makes a retry safe: the same key with the same input returns the model the \
+                    first call made (CONFLICT with another input); remembered for a day."
+        )]
+        idempotency_key: Option<String>,
     ) -> async_graphql::Result<Model> {
         let actor = ctx.writer()?;
         let deps = ctx.data::<ModelsDeps>()?;
+        let key = IdempotencyKey::parse("idempotencyKey", idempotency_key.as_deref())?;
         Ok(Model(
-            models::create_model(deps, actor, input.into()).await?,
+            models::create_model(deps, actor, input.into(), key).await?,
         ))
     }
 

@@ -1,0 +1,429 @@
+//! Multipart uploads through the router, on local storage and on SeaweedFS: parts PUT in
+//! parallel to presigned URLs that carry each part's SHA-256; a connection dropped halfway
+//! leaves that part out, `uploadParts` says what is missing, the upload resumes and
+//! completes with the declared sha256. A wrong part, a part of the wrong size or a wrong
+//! final checksum fails and leaves no object or row behind; aborting removes the parts.
+//! (The 1 GiB run is `e2e/bench/run.sh uploads`; here the file is 23 MiB in 5 MiB parts.)
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use mediamagic_e2e::{
+    Cred, GqlResponse, TestStack, media::object_files, seaweed::Seaweed, spawn_stack,
+    spawn_stack_with,
+};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+const MIB: usize = 1024 * 1024;
+const PART: usize = 5 * MIB;
+const CREATE: &str = "mutation($input: CreateUploadInput!) { createUpload(input: $input) { url media { id status } multipart { partSize partCount parts { number url method headers { name value } } } } }";
+const PART_URLS: &str = "mutation($id: ID!, $parts: [UploadPartInput!]!) { uploadPartUrls(id: $id, parts: $parts) { number url headers { name value } } }";
+const PROGRESS: &str = "query($id: ID!) { uploadParts(id: $id) { partSize partCount uploaded { number size } missing } }";
+const COMPLETE: &str =
+    "mutation($id: ID!) { completeUpload(id: $id) { id status size sha256 url } }";
+
+/// Deterministic incompressible bytes.
+fn bytes(len: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed | 1;
+    let mut out = Vec::with_capacity(len + 8);
+    while out.len() < len {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        out.extend_from_slice(&state.to_le_bytes());
+    }
+    out.truncate(len);
+    out
+}
+
+fn sha(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+fn part_of(file: &[u8], number: usize) -> &[u8] {
+    let start = (number - 1) * PART;
+    &file[start..(start + PART).min(file.len())]
+}
+
+fn parts_input(file: &[u8], numbers: &[usize]) -> Value {
+    numbers
+        .iter()
+        .map(|n| json!({"number": n, "sha256": sha(part_of(file, *n))}))
+        .collect()
+}
+
+async fn create(
+    stack: &TestStack,
+    token: &str,
+    file: &[u8],
+    sha256: &str,
+    first: &[usize],
+) -> GqlResponse {
+    stack
+        .gql(
+            Cred::Bearer(token),
+            CREATE,
+            json!({"input": {
+                "filename": "big.mp4", "contentType": "video/mp4", "size": file.len(),
+                "sha256": sha256, "partSize": PART, "parts": parts_input(file, first),
+            }}),
+        )
+        .await
+}
+
+/// PUTs `body` to a part URL as the platform said; the HTTP status.
+async fn put_part(part: &Value, body: Vec<u8>) -> u16 {
+    let mut request = reqwest::Client::new().put(part["url"].as_str().unwrap());
+    for header in part["headers"].as_array().unwrap() {
+        request = request.header(
+            header["name"].as_str().unwrap(),
+            header["value"].as_str().unwrap(),
+        );
+    }
+    request.body(body).send().await.unwrap().status().as_u16()
+}
+
+/// Sends half of `body` under a full Content-Length, then drops the connection.
+async fn put_part_and_drop_the_connection(part: &Value, body: Vec<u8>) {
+    let full = body.len();
+    let half = body[..full / 2].to_vec();
+    let stream = futures::stream::iter(vec![
+        Ok::<_, std::io::Error>(half),
+        Err(std::io::Error::other("the connection dropped")),
+    ]);
+    let mut request = reqwest::Client::new()
+        .put(part["url"].as_str().unwrap())
+        .header("content-length", full);
+    for header in part["headers"].as_array().unwrap() {
+        request = request.header(
+            header["name"].as_str().unwrap(),
+            header["value"].as_str().unwrap(),
+        );
+    }
+    let sent = request
+        .body(reqwest::Body::wrap_stream(stream))
+        .send()
+        .await;
+    assert!(
+        sent.is_err() || !sent.unwrap().status().is_success(),
+        "a half-sent part must not be accepted"
+    );
+}
+
+async fn put_all(parts: &[Value], file: &[u8]) {
+    let puts = parts.iter().map(|part| {
+        let number = part["number"].as_u64().unwrap() as usize;
+        put_part(part, part_of(file, number).to_vec())
+    });
+    for status in futures::future::join_all(puts).await {
+        assert_eq!(status, 200);
+    }
+}
+
+fn urls(answer: &GqlResponse, pointer: &str) -> Vec<Value> {
+    answer.data(pointer).as_array().unwrap().clone()
+}
+
+async fn gone(stack: &TestStack, token: &str, id: &str) {
+    let media = stack
+        .gql(
+            Cred::Bearer(token),
+            "query($id: ID!) { media(id: $id) { id } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(media.error_code(), "NOT_FOUND", "{}", media.body);
+    let progress = stack
+        .gql(Cred::Bearer(token), PROGRESS, json!({"id": id}))
+        .await;
+    assert_eq!(progress.error_code(), "NOT_FOUND");
+}
+
+/// Everything every store must do; `objects` counts the store's objects when it can.
+async fn multipart_flow(stack: &TestStack, objects: &dyn Fn() -> Option<usize>) {
+    let (token, _, _) = stack.sign_up("multipart").await;
+    let file = bytes(23 * MIB, 7);
+    let sha256 = sha(&file);
+    let baseline = objects();
+
+    // Started with URLs for the first three parts.
+    let created = create(stack, &token, &file, &sha256, &[1, 2, 3]).await;
+    assert!(created.body["data"]["createUpload"]["url"].is_null());
+    assert_eq!(created.data("/createUpload/multipart/partCount"), 5);
+    assert_eq!(
+        created.data("/createUpload/multipart/partSize"),
+        PART as f64
+    );
+    let id = created
+        .data("/createUpload/media/id")
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let first = urls(&created, "/createUpload/multipart/parts");
+
+    // Parts 1 and 2 arrive (in parallel); part 3's connection drops halfway.
+    put_all(&first[..2], &file).await;
+    put_part_and_drop_the_connection(&first[2], part_of(&file, 3).to_vec()).await;
+
+    // Resuming: the store lists what it has.
+    let progress = stack
+        .gql(Cred::Bearer(&token), PROGRESS, json!({"id": id}))
+        .await;
+    assert_eq!(progress.data("/uploadParts/missing"), &json!([3, 4, 5]));
+    assert_eq!(
+        progress.data("/uploadParts/uploaded"),
+        &json!([{"number": 1, "size": PART as f64}, {"number": 2, "size": PART as f64}])
+    );
+    // Completing early names the missing parts and keeps the upload.
+    let early = stack
+        .gql(Cred::Bearer(&token), COMPLETE, json!({"id": id}))
+        .await;
+    assert_eq!(early.error_code(), "BAD_USER_INPUT");
+    assert!(early.error_message().contains("3, 4, 5"), "{}", early.body);
+
+    // A part whose bytes differ from its URL's checksum is refused by the store.
+    let rest = stack
+        .gql(
+            Cred::Bearer(&token),
+            PART_URLS,
+            json!({"id": id, "parts": parts_input(&file, &[3, 4, 5])}),
+        )
+        .await;
+    let rest = urls(&rest, "/uploadPartUrls");
+    let mut wrong = part_of(&file, 4).to_vec();
+    wrong[10] ^= 0xff;
+    assert_eq!(put_part(&rest[1], wrong).await, 400);
+    put_all(&rest, &file).await;
+
+    // Complete: live, with the declared sha256, and the bytes download whole.
+    let done = stack
+        .gql(Cred::Bearer(&token), COMPLETE, json!({"id": id}))
+        .await;
+    assert_eq!(done.data("/completeUpload/status"), "LIVE", "{}", done.body);
+    assert_eq!(done.data("/completeUpload/sha256"), sha256.as_str());
+    assert_eq!(done.data("/completeUpload/size"), file.len() as f64);
+    let downloaded = reqwest::get(done.data("/completeUpload/url").as_str().unwrap())
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(sha(&downloaded), sha256);
+    // Completing again answers the same media.
+    let again = stack
+        .gql(Cred::Bearer(&token), COMPLETE, json!({"id": id}))
+        .await;
+    assert_eq!(again.data("/completeUpload/id"), id.as_str());
+    if let Some(baseline) = baseline {
+        assert_eq!(
+            objects(),
+            Some(baseline + 1),
+            "the parts are gone, one object stays"
+        );
+    }
+
+    // A wrong final checksum: every part is right, the file's declared sha256 is not.
+    let wrong_sum = sha(b"something else");
+    let created = create(stack, &token, &file, &wrong_sum, &[1, 2, 3, 4, 5]).await;
+    let wrong_id = created
+        .data("/createUpload/media/id")
+        .as_str()
+        .unwrap()
+        .to_owned();
+    put_all(&urls(&created, "/createUpload/multipart/parts"), &file).await;
+    let refused = stack
+        .gql(Cred::Bearer(&token), COMPLETE, json!({"id": wrong_id}))
+        .await;
+    assert_eq!(refused.error_code(), "BAD_USER_INPUT");
+    assert!(
+        refused.error_message().contains("sha256"),
+        "{}",
+        refused.body
+    );
+    gone(stack, &token, &wrong_id).await;
+
+    // A part of the wrong size (its own checksum right) fails the whole upload.
+    let created = create(stack, &token, &file, &sha256, &[]).await;
+    let short_id = created
+        .data("/createUpload/media/id")
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut parts = Vec::new();
+    for n in 1..=5 {
+        let body = if n == 2 {
+            part_of(&file, 2)[..MIB].to_vec()
+        } else {
+            part_of(&file, n).to_vec()
+        };
+        parts.push(json!({"number": n, "sha256": sha(&body)}));
+    }
+    let signed = stack
+        .gql(
+            Cred::Bearer(&token),
+            PART_URLS,
+            json!({"id": short_id, "parts": parts}),
+        )
+        .await;
+    for part in urls(&signed, "/uploadPartUrls") {
+        let n = part["number"].as_u64().unwrap() as usize;
+        let body = if n == 2 {
+            part_of(&file, 2)[..MIB].to_vec()
+        } else {
+            part_of(&file, n).to_vec()
+        };
+        assert_eq!(put_part(&part, body).await, 200);
+    }
+    let refused = stack
+        .gql(Cred::Bearer(&token), COMPLETE, json!({"id": short_id}))
+        .await;
+    assert_eq!(refused.error_code(), "BAD_USER_INPUT");
+    assert!(
+        refused.error_message().contains("part 2"),
+        "{}",
+        refused.body
+    );
+    gone(stack, &token, &short_id).await;
+
+    // Aborting drops the parts and the pending media.
+    let created = create(stack, &token, &file, &sha256, &[1]).await;
+    let aborted_id = created
+        .data("/createUpload/media/id")
+        .as_str()
+        .unwrap()
+        .to_owned();
+    put_all(&urls(&created, "/createUpload/multipart/parts"), &file).await;
+    let aborted = stack
+        .gql(
+            Cred::Bearer(&token),
+            "mutation($id: ID!) { abortUpload(id: $id) }",
+            json!({"id": aborted_id}),
+        )
+        .await;
+    assert_eq!(aborted.data("/abortUpload"), true);
+    gone(stack, &token, &aborted_id).await;
+    if let Some(baseline) = baseline {
+        assert_eq!(
+            objects(),
+            Some(baseline + 1),
+            "nothing of the failed uploads stays"
+        );
+    }
+
+    // A multipart upload is completed, not finalized; another account cannot touch it.
+    let created = create(stack, &token, &file, &sha256, &[]).await;
+    let open_id = created
+        .data("/createUpload/media/id")
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let finalize = stack
+        .gql(
+            Cred::Bearer(&token),
+            "mutation($id: ID!) { finalizeUpload(id: $id) { id } }",
+            json!({"id": open_id}),
+        )
+        .await;
+    assert_eq!(finalize.error_code(), "BAD_USER_INPUT");
+    let (other, _, _) = stack.sign_up("intruder").await;
+    for (query, vars) in [
+        (PROGRESS, json!({"id": open_id})),
+        (COMPLETE, json!({"id": open_id})),
+        (
+            PART_URLS,
+            json!({"id": open_id, "parts": parts_input(&file, &[1])}),
+        ),
+        (
+            "mutation($id: ID!) { abortUpload(id: $id) }",
+            json!({"id": open_id}),
+        ),
+    ] {
+        let answer = stack.gql(Cred::Bearer(&other), query, vars).await;
+        assert_eq!(answer.error_code(), "NOT_FOUND", "{query}: {}", answer.body);
+    }
+}
+
+#[tokio::test]
+async fn a_multipart_upload_resumes_and_completes_on_local_storage() {
+    let stack = spawn_stack().await;
+    multipart_flow(&stack, &|| Some(object_files(&stack))).await;
+}
+
+#[tokio::test]
+async fn a_multipart_upload_resumes_and_completes_on_seaweedfs() {
+    let weed = Seaweed::start().await;
+    let storage = weed.storage();
+    let stack = spawn_stack_with(move |config| config.media.storage = storage).await;
+    multipart_flow(&stack, &|| None).await;
+}
+
+#[tokio::test]
+async fn part_urls_and_sizes_are_checked() {
+    let stack = spawn_stack().await;
+    let (token, _, _) = stack.sign_up("checks").await;
+    let file = bytes(12 * MIB, 3);
+    let input = |extra: Value| {
+        let mut input = json!({"filename": "a.mp4", "contentType": "video/mp4", "size": file.len(), "sha256": sha(&file)});
+        for (k, v) in extra.as_object().unwrap() {
+            input[k] = v.clone();
+        }
+        json!({"input": input})
+    };
+    for (extra, field) in [
+        (json!({"partSize": 1024}), "partSize"),
+        (
+            json!({"parts": [{"number": 4, "sha256": sha(b"x")}], "partSize": PART}),
+            "parts",
+        ),
+        (json!({"parts": [{"number": 1, "sha256": "zz"}]}), "parts"),
+        (
+            json!({"parts": [{"number": 1, "sha256": sha(b"x")}, {"number": 1, "sha256": sha(b"x")}]}),
+            "parts",
+        ),
+    ] {
+        let answer = stack
+            .gql(Cred::Bearer(&token), CREATE, input(extra.clone()))
+            .await;
+        assert_eq!(
+            answer.error_code(),
+            "BAD_USER_INPUT",
+            "{extra}: {}",
+            answer.body
+        );
+        assert_eq!(
+            answer.body["errors"][0]["extensions"]["field"], field,
+            "{}",
+            answer.body
+        );
+    }
+    // Nothing was left pending by the refusals.
+    let quota = stack
+        .gql(
+            Cred::Bearer(&token),
+            "{ uploadQuota { pendingUploads } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(quota.data("/uploadQuota/pendingUploads"), 0);
+
+    // A tampered part URL (another part's checksum) is refused by the service.
+    let created = stack
+        .gql(
+            Cred::Bearer(&token),
+            CREATE,
+            input(json!({"multipart": true, "parts": [{"number": 1, "sha256": sha(&file[..8 * MIB])}]})),
+        )
+        .await;
+    let part = &created.data("/createUpload/multipart/parts")[0];
+    let tampered = part["url"]
+        .as_str()
+        .unwrap()
+        .replace(&sha(&file[..8 * MIB]), &sha(b"other"));
+    let status = reqwest::Client::new()
+        .put(tampered)
+        .body(b"other".to_vec())
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 403);
+}

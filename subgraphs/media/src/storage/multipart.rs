@@ -1,0 +1,378 @@
+//! Multipart uploads, S3-style, on either store: start, a presigned URL per part (carrying
+//! the part's SHA-256, which the store checks as the bytes arrive), the list of parts the
+//! store holds (to resume), assemble, abort.
+//!
+//! - S3: the store's own multipart API, created with SHA-256 checksums; part URLs are signed
+//!   here ([`super::sigv4`]) with `x-amz-checksum-sha256` as a signed header; listing is
+//!   `ListParts`; assembling is `CompleteMultipartUpload` with every part's checksum, then one
+//!   streamed read for the whole file's sha256 (S3 cannot combine SHA-256s of parts).
+//! - Local: parts are objects `parts/<owner>/<id>/<number>` written through this service's
+//!   signed object routes (which hash each part on the way in and refuse a wrong one);
+//!   assembling concatenates them into the media object, hashing in the same pass.
+
+use super::{Storage, StorageError, UrlSigner, signing};
+use base64::Engine;
+use futures::{StreamExt, TryStreamExt};
+use object_store::{
+    ObjectStoreExt, WriteMultipart, multipart::MultipartStore, multipart::PartId,
+    path::Path as ObjectPath,
+};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::time::Duration;
+
+/// A part the store holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredPart {
+    /// 1-based part number.
+    pub number: u32,
+    /// Its size in bytes.
+    pub size: u64,
+    /// The store's entity tag for it.
+    pub etag: Option<String>,
+}
+
+/// A part of a multipart upload, to assemble.
+#[derive(Clone, Debug)]
+pub struct PartToAssemble {
+    /// 1-based part number.
+    pub number: u32,
+    /// The store's entity tag (S3 needs it to complete).
+    pub etag: Option<String>,
+    /// The part's SHA-256, lower-case hex (S3 checks it again while completing).
+    pub sha256: String,
+}
+
+/// What assembling made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Assembled {
+    /// Bytes in the object.
+    pub size: u64,
+    /// Their sha256, lower-case hex.
+    pub sha256: String,
+}
+
+/// The local object of part `number` of the upload into `key` (`media/<owner>/<id>`).
+pub fn part_key(key: &str, number: u32) -> String {
+    format!("{}/{number:05}", parts_prefix(key))
+}
+
+fn parts_prefix(key: &str) -> String {
+    format!("parts/{}", key.strip_prefix("media/").unwrap_or(key))
+}
+
+/// The part number of a local part object's key.
+fn part_number(location: &str) -> Option<u32> {
+    location.rsplit('/').next()?.parse().ok()
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListPartsResult {
+    #[serde(default)]
+    is_truncated: bool,
+    #[serde(default)]
+    next_part_number_marker: Option<u32>,
+    #[serde(default, rename = "Part")]
+    parts: Vec<ListedPart>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListedPart {
+    part_number: u32,
+    #[serde(rename = "ETag")]
+    e_tag: Option<String>,
+    size: u64,
+}
+
+/// What object_store reads back as a part's id: its ETag and SHA-256 (S3's XML names).
+fn part_id(part: &PartToAssemble) -> Result<PartId, StorageError> {
+    let checksum = base64::engine::general_purpose::STANDARD.encode(
+        hex::decode(&part.sha256).map_err(|_| StorageError::Config("a part's sha256".into()))?,
+    );
+    let etag = part
+        .etag
+        .as_deref()
+        .unwrap_or_default()
+        .replace('&', "&amp;")
+        .replace('<', "&lt;");
+    Ok(PartId {
+        content_id: format!(
+            "<PartMetadata><e_tag>{etag}</e_tag><checksum_sha256>{checksum}</checksum_sha256></PartMetadata>"
+        ),
+    })
+}
+
+impl Storage {
+    /// Starts a multipart upload into `key`; the store's upload id.
+    pub async fn start_multipart(&self, key: &str) -> Result<String, StorageError> {
+        match self.signer.as_ref() {
+            UrlSigner::Local { .. } => Ok(uuid::Uuid::new_v4().to_string()),
+            UrlSigner::S3(s3) => Ok(s3
+                .multipart
+                .create_multipart(&ObjectPath::from(key))
+                .await?),
+        }
+    }
+
+    /// Where and how to PUT part `number` whose SHA-256 is `sha256` (lower-case hex): the
+    /// URL and the headers to send with it.
+    pub fn part_url(
+        &self,
+        key: &str,
+        upload_id: &str,
+        number: u32,
+        sha256: &str,
+        expires_in: Duration,
+    ) -> Result<(String, Vec<(String, String)>), StorageError> {
+        match self.signer.as_ref() {
+            UrlSigner::Local {
+                key: secret,
+                base_url,
+            } => Ok((
+                signing::local_url(
+                    secret,
+                    base_url,
+                    &http::Method::PUT,
+                    &part_key(key, number),
+                    "application/octet-stream",
+                    Some(sha256),
+                    expires_in,
+                ),
+                Vec::new(),
+            )),
+            UrlSigner::S3(s3) => {
+                let checksum = base64::engine::general_purpose::STANDARD.encode(
+                    hex::decode(sha256)
+                        .map_err(|_| StorageError::Config("a part's sha256".into()))?,
+                );
+                let url = s3.presigner.presign(
+                    "PUT",
+                    key,
+                    &[
+                        ("partNumber", number.to_string()),
+                        ("uploadId", upload_id.to_owned()),
+                    ],
+                    &[("x-amz-checksum-sha256", checksum.clone())],
+                    expires_in,
+                    chrono::Utc::now(),
+                );
+                Ok((url, vec![("x-amz-checksum-sha256".into(), checksum)]))
+            }
+        }
+    }
+
+    /// The parts the store holds of the upload into `key`, by number.
+    pub async fn uploaded_parts(
+        &self,
+        key: &str,
+        upload_id: &str,
+    ) -> Result<Vec<StoredPart>, StorageError> {
+        let mut parts = match self.signer.as_ref() {
+            UrlSigner::Local { .. } => {
+                let prefix = ObjectPath::from(parts_prefix(key));
+                let listed: Vec<_> = self.store.list(Some(&prefix)).try_collect().await?;
+                listed
+                    .into_iter()
+                    .filter_map(|meta| {
+                        Some(StoredPart {
+                            number: part_number(meta.location.as_ref())?,
+                            size: meta.size,
+                            etag: meta.e_tag,
+                        })
+                    })
+                    .collect()
+            }
+            UrlSigner::S3(s3) => {
+                let mut parts = Vec::new();
+                let mut marker = 0u32;
+                loop {
+                    let url = s3.presigner.presign(
+                        "GET",
+                        key,
+                        &[
+                            ("uploadId", upload_id.to_owned()),
+                            ("max-parts", "1000".into()),
+                            ("part-number-marker", marker.to_string()),
+                        ],
+                        &[],
+                        Duration::from_secs(60),
+                        chrono::Utc::now(),
+                    );
+                    let answer = s3
+                        .http
+                        .get(url)
+                        .send()
+                        .await
+                        .map_err(|e| StorageError::Http(e.to_string()))?;
+                    if answer.status() == reqwest::StatusCode::NOT_FOUND {
+                        return Err(StorageError::UploadGone);
+                    }
+                    let status = answer.status();
+                    let body = answer
+                        .text()
+                        .await
+                        .map_err(|e| StorageError::Http(e.to_string()))?;
+                    if !status.is_success() {
+                        return Err(StorageError::Http(format!("ListParts: {status}: {body}")));
+                    }
+                    let page: ListPartsResult = quick_xml::de::from_str(&body)
+                        .map_err(|e| StorageError::Http(format!("ListParts answer: {e}")))?;
+                    parts.extend(page.parts.into_iter().map(|p| StoredPart {
+                        number: p.part_number,
+                        size: p.size,
+                        etag: p.e_tag,
+                    }));
+                    match page.next_part_number_marker {
+                        Some(next) if page.is_truncated && next > marker => marker = next,
+                        _ => break,
+                    }
+                }
+                parts
+            }
+        };
+        parts.sort_by_key(|p| p.number);
+        Ok(parts)
+    }
+
+    /// Assembles `parts` (all of them, in order) into `key` and measures the result. The
+    /// parts are gone once assembled; when assembling fails they stay.
+    pub async fn assemble(
+        &self,
+        key: &str,
+        upload_id: &str,
+        parts: &[PartToAssemble],
+    ) -> Result<Assembled, StorageError> {
+        match self.signer.as_ref() {
+            UrlSigner::Local { .. } => {
+                let assembled = self.concatenate(key, parts).await?;
+                self.abort_multipart(key, upload_id).await?;
+                Ok(assembled)
+            }
+            UrlSigner::S3(s3) => {
+                let ids = parts.iter().map(part_id).collect::<Result<Vec<_>, _>>()?;
+                s3.multipart
+                    .complete_multipart(&ObjectPath::from(key), &upload_id.to_owned(), ids)
+                    .await?;
+                let size = self.size(key).await?.unwrap_or(0);
+                Ok(Assembled {
+                    size,
+                    sha256: self.sha256(key).await?,
+                })
+            }
+        }
+    }
+
+    /// Local assembly: the parts in order into `key`, hashed in the same pass.
+    async fn concatenate(
+        &self,
+        key: &str,
+        parts: &[PartToAssemble],
+    ) -> Result<Assembled, StorageError> {
+        let upload = self.store.put_multipart(&ObjectPath::from(key)).await?;
+        let mut writer = WriteMultipart::new_with_chunk_size(upload, self.chunk);
+        let mut hasher = Sha256::new();
+        let mut size = 0u64;
+        for part in parts {
+            let location = ObjectPath::from(part_key(key, part.number));
+            let stream = match self.store.get(&location).await {
+                Ok(got) => got.into_stream(),
+                Err(e) => {
+                    let _ = writer.abort().await;
+                    return Err(e.into());
+                }
+            };
+            let mut stream = std::pin::pin!(stream);
+            while let Some(chunk) = stream.next().await {
+                let chunk = match chunk {
+                    Ok(chunk) => chunk,
+                    Err(e) => {
+                        let _ = writer.abort().await;
+                        return Err(e.into());
+                    }
+                };
+                hasher.update(&chunk);
+                size += chunk.len() as u64;
+                if let Err(e) = writer.wait_for_capacity(2).await {
+                    return Err(e.into());
+                }
+                writer.put(chunk);
+            }
+        }
+        writer.finish().await?;
+        Ok(Assembled {
+            size,
+            sha256: hex::encode(hasher.finalize()),
+        })
+    }
+
+    /// Abandons the upload into `key`: the parts go (a gone upload is fine).
+    pub async fn abort_multipart(&self, key: &str, upload_id: &str) -> Result<(), StorageError> {
+        match self.signer.as_ref() {
+            UrlSigner::Local { .. } => {
+                let prefix = ObjectPath::from(parts_prefix(key));
+                let listed: Vec<_> = self.store.list(Some(&prefix)).try_collect().await?;
+                for meta in listed {
+                    match self.store.delete(&meta.location).await {
+                        Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                Ok(())
+            }
+            UrlSigner::S3(s3) => {
+                match s3
+                    .multipart
+                    .abort_multipart(&ObjectPath::from(key), &upload_id.to_owned())
+                    .await
+                {
+                    Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+                    Err(e) => Err(e.into()),
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn local_parts_live_beside_the_media_they_make() {
+        let key = "media/o/m";
+        assert_eq!(part_key(key, 7), "parts/o/m/00007");
+        assert_eq!(part_number(&part_key(key, 7)), Some(7));
+        assert_eq!(
+            super::super::finalized_key_of(&part_key(key, 7)).as_deref(),
+            Some(key)
+        );
+    }
+
+    #[test]
+    fn a_part_id_carries_the_etag_and_the_base64_checksum() {
+        let id = part_id(&PartToAssemble {
+            number: 1,
+            etag: Some("\"abc\"".into()),
+            sha256: "00".repeat(32),
+        })
+        .unwrap();
+        assert!(id.content_id.contains("<e_tag>\"abc\"</e_tag>"));
+        assert!(id.content_id.contains(
+            "<checksum_sha256>AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=</checksum_sha256>"
+        ));
+    }
+
+    #[test]
+    fn a_list_parts_answer_parses() {
+        let xml = r#"<?xml version="1.0" encoding="UTF-8"?>
+<ListPartsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>media</Bucket><Key>x</Key><UploadId>u</UploadId><PartNumberMarker>0</PartNumberMarker><NextPartNumberMarker>2</NextPartNumberMarker><MaxParts>1000</MaxParts><IsTruncated>false</IsTruncated><Part><PartNumber>1</PartNumber><LastModified>2026-12-04T16:41:02Z</LastModified><ETag>"79b2"</ETag><Size>5242880</Size></Part><Part><PartNumber>2</PartNumber><ETag>"7aea"</ETag><Size>4</Size></Part></ListPartsResult>"#;
+        let page: ListPartsResult = quick_xml::de::from_str(xml).unwrap();
+        assert!(!page.is_truncated);
+        assert_eq!(page.parts.len(), 2);
+        assert_eq!(page.parts[1].size, 4);
+        assert_eq!(page.parts[0].e_tag.as_deref(), Some("\"79b2\""));
+    }
+}
