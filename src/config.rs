@@ -57,6 +57,10 @@ pub struct PlatformConfig {
     /// Event triggers.
     #[serde(default)]
     pub events: EventsConfig,
+    /// How long data is kept (defaults of every account's policy) and when each service
+    /// sweeps what is due.
+    #[serde(default)]
+    pub retention: mediamagic_kit::retention::RetentionConfig,
     /// Router process.
     pub router: RouterConfig,
     /// `mediamagic dev` settings.

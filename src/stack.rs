@@ -8,8 +8,10 @@ use mediamagic_jobs::{JobsDeps, domain::secret_box::SecretBox};
 use mediamagic_kit::{
     db,
     events::dispatcher::{Dispatcher, EventMetrics},
+    idempotency,
     metrics::Metrics,
     redis_link::RedisLink,
+    retention::{self, SweepMetrics},
     server,
     tokens::{TokenIssuer, TokenVerifier},
 };
@@ -39,7 +41,8 @@ pub struct Service {
     pub dispatcher: Option<Dispatcher>,
     /// Whether to run the dispatcher (off when Hasura delivers the events).
     pub dispatch: bool,
-    /// The service's scheduled jobs (event retention, upload clean-up), if any.
+    /// The service's scheduled jobs (the retention sweep, event retention, billing's
+    /// samples), if any.
     pub retention: Option<tokio_cron_scheduler::JobScheduler>,
     /// A background loop to run with the service (the jobs sweeper), if any.
     pub background: Option<Background>,
@@ -63,6 +66,7 @@ pub async fn accounts_service(config: &PlatformConfig, infra: &Infra) -> anyhow:
         hashing: Arc::new(tokio::sync::Semaphore::new(
             config.accounts.max_concurrent_hashes.max(1),
         )),
+        retention: Arc::new(config.retention.clone()),
     };
     match mediamagic_accounts::commands::admins::bootstrap(&deps).await {
         Ok(0) => {}
@@ -78,15 +82,29 @@ pub async fn accounts_service(config: &PlatformConfig, infra: &Infra) -> anyhow:
         triggers.clone(),
         EventMetrics::new(&metrics.registry)?,
     );
-    let deps_pool = deps.pool.clone();
-    let app = mediamagic_accounts::app(deps, metrics, triggers, infra.keys.events_secret.clone());
-    // The events tables are shared: one service (accounts) runs the retention job.
-    let retention = mediamagic_kit::events::cleanup::schedule(
-        deps_pool,
+    let sweeps = SweepMetrics::new(&metrics.registry)?;
+    // The events tables are shared: one service (accounts) runs the events' retention job.
+    let events_retention = mediamagic_kit::events::cleanup::schedule(
+        deps.pool.clone(),
         &config.events.cleanup_schedule,
         config.events.retention_days,
     )
     .await?;
+    let (sweeper, policy) = (deps.clone(), config.retention.clone());
+    let retention = retention::schedule(
+        Some(events_retention),
+        &config.retention,
+        "accounts",
+        sweeps,
+        Arc::new(move || {
+            let (deps, policy) = (sweeper.clone(), policy.clone());
+            Box::pin(async move {
+                mediamagic_accounts::commands::retention::sweep(&deps, &policy).await
+            })
+        }),
+    )
+    .await?;
+    let app = mediamagic_accounts::app(deps, metrics, triggers, infra.keys.events_secret.clone());
     Ok(Service {
         app,
         dispatcher: Some(dispatcher),
@@ -95,6 +113,28 @@ pub async fn accounts_service(config: &PlatformConfig, infra: &Infra) -> anyhow:
         background: None,
         objects_app: None,
     })
+}
+
+/// The retention sweep of a service whose only expiring data is its idempotency keys.
+async fn keys_sweep(
+    config: &PlatformConfig,
+    service: &'static str,
+    metrics: &Metrics,
+    pool: db::DbPool,
+    keys: idempotency::Table,
+) -> anyhow::Result<tokio_cron_scheduler::JobScheduler> {
+    let policy = config.retention.clone();
+    retention::schedule(
+        None,
+        &config.retention,
+        service,
+        SweepMetrics::new(&metrics.registry)?,
+        Arc::new(move || {
+            let (pool, policy) = (pool.clone(), policy.clone());
+            Box::pin(async move { idempotency::sweep_keys(&pool, keys, &policy).await })
+        }),
+    )
+    .await
 }
 
 /// The models settings with the machine types models may name: those the workers serve
@@ -121,11 +161,19 @@ pub async fn models_service(config: &PlatformConfig, infra: &Infra) -> anyhow::R
     };
     mediamagic_models::start(&deps).await?;
     let metrics = Metrics::new("models")?;
+    let retention = keys_sweep(
+        config,
+        "models",
+        &metrics,
+        deps.pool.clone(),
+        mediamagic_models::commands::models::KEYS,
+    )
+    .await?;
     Ok(Service {
         app: mediamagic_models::app(deps, metrics),
         dispatcher: None,
         dispatch: false,
-        retention: None,
+        retention: Some(retention),
         background: None,
         objects_app: None,
     })
@@ -174,7 +222,20 @@ pub async fn media_service(
         triggers.clone(),
         EventMetrics::new(&metrics.registry)?,
     );
-    let cleanup = mediamagic_media::commands::cleanup::schedule(deps.clone()).await?;
+    let (sweeper, policy) = (deps.clone(), config.retention.clone());
+    let cleanup = retention::schedule(
+        None,
+        &config.retention,
+        "media",
+        SweepMetrics::new(&metrics.registry)?,
+        Arc::new(move || {
+            let (deps, policy) = (sweeper.clone(), policy.clone());
+            Box::pin(
+                async move { mediamagic_media::commands::retention::sweep(&deps, &policy).await },
+            )
+        }),
+    )
+    .await?;
     let objects_app = mediamagic_media::objects_app(&deps);
     let app = mediamagic_media::app(deps, metrics, triggers, infra.keys.events_secret.clone());
     Ok(Service {
@@ -251,12 +312,26 @@ pub async fn jobs_service(config: &PlatformConfig, infra: &Infra) -> anyhow::Res
         EventMetrics::new(&metrics.registry)?,
     );
     let sweeper = deps.clone();
+    let (retained, policy) = (deps.clone(), config.retention.clone());
+    let retention = retention::schedule(
+        None,
+        &config.retention,
+        "jobs",
+        SweepMetrics::new(&metrics.registry)?,
+        Arc::new(move || {
+            let (deps, policy) = (retained.clone(), policy.clone());
+            Box::pin(
+                async move { mediamagic_jobs::commands::retention::sweep(&deps, &policy).await },
+            )
+        }),
+    )
+    .await?;
     let app = mediamagic_jobs::app(deps, metrics, triggers, infra.keys.events_secret.clone());
     Ok(Service {
         app,
         dispatcher: Some(dispatcher),
         dispatch: config.events.dispatch,
-        retention: None,
+        retention: Some(retention),
         background: Some(Box::new(move |shutdown| {
             tokio::spawn(mediamagic_jobs::run_sweeper(sweeper, shutdown))
         })),
@@ -321,6 +396,7 @@ pub async fn billing_service(config: &PlatformConfig, infra: &Infra) -> anyhow::
         pool: db::pool(&infra.database_url, config.database.max_connections)?,
         internal: TokenVerifier::from_hex(&infra.keys.internal_public_key)?,
         config: Arc::new(config.billing.clone()),
+        storage_quota_bytes: config.media.quotas.storage_bytes,
     };
     mediamagic_billing::start(&deps).await?;
     let metrics = Metrics::new("billing")?;
@@ -336,12 +412,27 @@ pub async fn billing_service(config: &PlatformConfig, infra: &Infra) -> anyhow::
     } else {
         None
     };
+    let (pool, policy) = (deps.pool.clone(), config.retention.clone());
+    let scheduler = retention::schedule(
+        scheduler,
+        &config.retention,
+        "billing",
+        SweepMetrics::new(&metrics.registry)?,
+        Arc::new(move || {
+            let (pool, policy) = (pool.clone(), policy.clone());
+            Box::pin(async move {
+                idempotency::sweep_keys(&pool, mediamagic_billing::commands::budgets::KEYS, &policy)
+                    .await
+            })
+        }),
+    )
+    .await?;
     let app = mediamagic_billing::app(deps, metrics, triggers, infra.keys.events_secret.clone());
     Ok(Service {
         app,
         dispatcher: Some(dispatcher),
         dispatch: config.events.dispatch,
-        retention: scheduler,
+        retention: Some(scheduler),
         background: None,
         objects_app: None,
     })

@@ -23,6 +23,7 @@ pub fn billing(stack: &TestStack) -> BillingDeps {
         )
         .expect("verifier"),
         config: Arc::new(stack.config.billing.clone()),
+        storage_quota_bytes: stack.config.media.quotas.storage_bytes,
     }
 }
 

@@ -130,6 +130,19 @@ async fn the_storage_quota_refuses_the_upload_that_would_pass_it_and_accepts_it_
         (image.len() * 2) as f64
     );
     assert_eq!(quota.data("/uploadQuota/reservedBytes"), 0.0);
+    // Billing shows the same figures with the account's storage usage.
+    let usage = stack
+        .gql(
+            Cred::Bearer(&token),
+            "{ usage { storage { storedBytes quotaBytes } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        usage.data("/usage/storage/storedBytes"),
+        (image.len() * 2) as f64
+    );
+    assert_eq!(usage.data("/usage/storage/quotaBytes"), limit as f64);
 
     // After a deletion it fits again.
     stack

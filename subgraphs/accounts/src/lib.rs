@@ -45,6 +45,8 @@ pub struct AccountsDeps {
     /// Password hashes computed at once (argon2 takes ~19 MiB each; see
     /// `accounts.max_concurrent_hashes`).
     pub hashing: Arc<tokio::sync::Semaphore>,
+    /// The platform's retention settings (the defaults of every account's policy).
+    pub retention: Arc<mediamagic_kit::retention::RetentionConfig>,
 }
 
 /// The accounts service's HTTP app: GraphQL, probes, metrics, the router's endpoints and the

@@ -38,6 +38,9 @@ pub struct BillingDeps {
     pub internal: TokenVerifier,
     /// Settings.
     pub config: Arc<BillingConfig>,
+    /// The storage quota of accounts without one of their own (`media.quotas.storage_bytes`),
+    /// shown with their storage usage.
+    pub storage_quota_bytes: u64,
 }
 
 /// The billing service's HTTP app: GraphQL, probes, metrics and the event webhooks.

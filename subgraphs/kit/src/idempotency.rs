@@ -160,6 +160,23 @@ pub async fn delete_expired(
     .await?)
 }
 
+/// The retention sweep of a subgraph whose only expiring data is its idempotency keys.
+pub async fn sweep_keys(
+    pool: &crate::db::DbPool,
+    table: Table,
+    config: &crate::retention::RetentionConfig,
+) -> ApiResult<crate::retention::Swept> {
+    let removed = crate::retention::in_batches(config, |limit| {
+        let pool = pool.clone();
+        async move {
+            let mut conn = pool.get().await?;
+            delete_expired(&mut conn, table, limit).await
+        }
+    })
+    .await?;
+    Ok(vec![("idempotency_keys", removed)])
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

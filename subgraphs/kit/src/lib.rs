@@ -22,6 +22,7 @@ pub mod otel;
 pub mod pagination;
 pub mod redis;
 pub mod redis_link;
+pub mod retention;
 pub mod server;
 pub mod telemetry;
 pub mod tokens;

@@ -40,12 +40,6 @@ pub struct MediaConfig {
     /// Longest lifetime a client may ask for a download URL, in seconds.
     #[serde(default = "default_max_download_url_ttl_seconds")]
     pub max_download_url_ttl_seconds: u64,
-    /// Pending uploads older than this many hours are removed by the clean-up job.
-    #[serde(default = "default_pending_upload_ttl_hours")]
-    pub pending_upload_ttl_hours: i64,
-    /// When the clean-up job runs (cron with seconds).
-    #[serde(default = "default_cleanup_schedule")]
-    pub cleanup_schedule: String,
     /// Width of thumbnails, in pixels (height follows the aspect ratio).
     #[serde(default = "default_thumbnail_width")]
     pub thumbnail_width: u32,
@@ -169,8 +163,6 @@ impl Default for MediaConfig {
             upload_url_ttl_seconds: default_upload_url_ttl_seconds(),
             download_url_ttl_seconds: default_download_url_ttl_seconds(),
             max_download_url_ttl_seconds: default_max_download_url_ttl_seconds(),
-            pending_upload_ttl_hours: default_pending_upload_ttl_hours(),
-            cleanup_schedule: default_cleanup_schedule(),
             thumbnail_width: default_thumbnail_width(),
             multipart: MultipartConfig::default(),
             quotas: QuotaConfig::default(),
@@ -221,12 +213,6 @@ fn default_download_url_ttl_seconds() -> u64 {
 }
 fn default_max_download_url_ttl_seconds() -> u64 {
     86_400
-}
-fn default_pending_upload_ttl_hours() -> i64 {
-    24
-}
-fn default_cleanup_schedule() -> String {
-    "0 23 * * * *".into()
 }
 fn default_thumbnail_width() -> u32 {
     320

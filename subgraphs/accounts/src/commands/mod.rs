@@ -6,6 +6,7 @@ pub mod auth;
 pub mod keys;
 pub mod oidc_login;
 pub mod refresh;
+pub mod retention;
 pub mod teams;
 
 use mediamagic_kit::{ApiError, ApiResult, db::DbConn};

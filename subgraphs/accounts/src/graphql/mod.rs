@@ -4,6 +4,7 @@
 mod loaders;
 mod mutation;
 mod query;
+pub mod retention;
 mod types;
 
 pub use mutation::AccountsMutation;
@@ -17,13 +18,19 @@ use mediamagic_kit::{
     metrics::Metrics,
 };
 
-/// Root query: the accounts queries plus the kit's admin fields for events.
+/// Root query: the accounts queries, retention policies and the kit's admin fields for
+/// events.
 #[derive(MergedObject, Default)]
-pub struct Query(AccountsQuery, EventsAdminQuery);
+pub struct Query(AccountsQuery, retention::RetentionQuery, EventsAdminQuery);
 
-/// Root mutation: the accounts mutations plus the kit's admin fields for events.
+/// Root mutation: the accounts mutations, retention policies and the kit's admin fields for
+/// events.
 #[derive(MergedObject, Default)]
-pub struct Mutation(AccountsMutation, EventsAdminMutation);
+pub struct Mutation(
+    AccountsMutation,
+    retention::RetentionMutation,
+    EventsAdminMutation,
+);
 
 /// The accounts schema type.
 pub type AccountsSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -28,7 +28,7 @@ pub async fn get(deps: &BillingDeps, actor: &Actor) -> ApiResult<Option<BudgetRo
 }
 
 /// Where billing keeps its idempotency keys.
-const KEYS: Table = Table("billing.idempotency_keys");
+pub const KEYS: Table = Table("billing.idempotency_keys");
 
 /// Sets the acting account's monthly budget (minor units). With an idempotency key used
 /// before for the same budget, changes nothing (a late retry does not undo a newer change)

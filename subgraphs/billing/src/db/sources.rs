@@ -101,6 +101,31 @@ pub async fn stored_bytes(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Store
     .await
 }
 
+#[derive(QueryableByName)]
+struct AccountStorage {
+    #[diesel(sql_type = BigInt)]
+    bytes: i64,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    quota: Option<i64>,
+}
+
+/// The bytes of live media `account` stores now, and its own storage quota if an admin set
+/// one (`media.account_quotas`).
+pub async fn storage_of(
+    conn: &mut AsyncPgConnection,
+    account: Uuid,
+) -> QueryResult<(i64, Option<i64>)> {
+    let row: AccountStorage = diesel::sql_query(
+        "SELECT COALESCE((SELECT sum(size_bytes) FROM media.media
+                          WHERE owner_id = $1 AND status = 'live'), 0)::bigint AS bytes,
+                (SELECT storage_bytes FROM media.account_quotas WHERE account_id = $1) AS quota",
+    )
+    .bind::<SqlUuid, _>(account)
+    .get_result(conn)
+    .await?;
+    Ok((row.bytes, row.quota))
+}
+
 /// What a deployment's estimate needs.
 #[derive(Clone, Debug, QueryableByName)]
 pub struct DeploymentSource {

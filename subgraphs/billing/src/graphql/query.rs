@@ -36,6 +36,7 @@ impl BillingQuery {
             summary,
             budget,
             currency: deps.config.currency.clone(),
+            account: actor.account_id,
         })
     }
 

@@ -10,7 +10,7 @@ use crate::{
 };
 use async_graphql::{Context, Enum, ID, Object, dataloader::DataLoader};
 use chrono::{DateTime, Utc};
-use mediamagic_kit::ActorExt;
+use mediamagic_kit::{ActorExt, ApiError};
 use uuid::Uuid;
 
 fn currency(ctx: &Context<'_>) -> async_graphql::Result<String> {
@@ -48,6 +48,8 @@ pub struct Usage {
     pub budget: Option<BudgetRow>,
     /// The platform's currency.
     pub currency: String,
+    /// Whose usage it is.
+    pub account: uuid::Uuid,
 }
 
 #[Object]
@@ -76,9 +78,13 @@ impl Usage {
     async fn by_model(&self) -> Vec<JobUsage> {
         self.groups(&self.summary.models)
     }
-    /// Storage, sampled hourly.
+    /// Storage, sampled hourly, with what the account stores now against its quota.
     async fn storage(&self) -> StorageUsage {
-        StorageUsage(self.summary.storage.clone(), self.currency.clone())
+        StorageUsage(
+            self.summary.storage.clone(),
+            self.currency.clone(),
+            self.account,
+        )
     }
     /// Machine types plus storage.
     async fn subtotal(&self) -> Money {
@@ -158,10 +164,29 @@ impl JobUsage {
 }
 
 /// Storage usage in a period.
-pub struct StorageUsage(Group, String);
+pub struct StorageUsage(Group, String, uuid::Uuid);
 
 #[Object]
 impl StorageUsage {
+    /// Bytes of live media the account stores now.
+    async fn stored_bytes(&self, ctx: &Context<'_>) -> async_graphql::Result<f64> {
+        let deps = ctx.data::<BillingDeps>()?;
+        let mut conn = deps.pool.get().await.map_err(ApiError::from)?;
+        let (bytes, _) = crate::db::sources::storage_of(&mut conn, self.2)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(bytes as f64)
+    }
+    /// The account's storage quota now (`uploadQuota` has the details): uploads that would
+    /// pass it are refused with QUOTA_EXCEEDED.
+    async fn quota_bytes(&self, ctx: &Context<'_>) -> async_graphql::Result<f64> {
+        let deps = ctx.data::<BillingDeps>()?;
+        let mut conn = deps.pool.get().await.map_err(ApiError::from)?;
+        let (_, quota) = crate::db::sources::storage_of(&mut conn, self.2)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(quota.map_or(deps.storage_quota_bytes as f64, |q| q as f64))
+    }
     /// GB-hours (10^9 bytes for one hour), summed over the hourly samples.
     async fn gb_hours(&self) -> f64 {
         self.0.quantity as f64 / 1e9

@@ -6,6 +6,7 @@ pub mod callbacks;
 pub mod deployments;
 pub mod jobs;
 pub mod queue;
+pub mod retention;
 pub mod webhook_secrets;
 
 use crate::JobsDeps;

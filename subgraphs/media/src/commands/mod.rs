@@ -1,11 +1,11 @@
 //! The media operations, shared by GraphQL and the REST upload endpoint. Each takes the acting
 //! account explicitly; everything is scoped to it (another account's media is NOT_FOUND).
 
-pub mod cleanup;
 pub mod direct;
 pub mod media;
 pub mod multipart;
 pub mod quotas;
+pub mod retention;
 pub mod tags;
 pub mod uploads;
 

@@ -239,21 +239,6 @@ pub async fn set_metadata(
         .await
 }
 
-/// Pending media created before `cutoff` (abandoned uploads).
-pub async fn stale_pending(
-    conn: &mut AsyncPgConnection,
-    cutoff: DateTime<Utc>,
-    limit: i64,
-) -> QueryResult<Vec<MediaRow>> {
-    media::table
-        .filter(media::status.eq("pending"))
-        .filter(media::created_at.lt(cutoff))
-        .select(MediaRow::as_select())
-        .limit(limit)
-        .load(conn)
-        .await
-}
-
 /// Replaces tag `from` by `to` (or removes it, when `to` is `None`) on `owner`'s media.
 pub async fn replace_tag(
     conn: &mut AsyncPgConnection,

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 /// A row of `media.media`.
-#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[derive(Clone, Debug, Queryable, QueryableByName, Selectable, Insertable)]
 #[diesel(table_name = media)]
 pub struct MediaRow {
     pub id: Uuid,

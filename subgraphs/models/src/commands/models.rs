@@ -34,7 +34,7 @@ pub enum Deleted {
 }
 
 /// Where models keep their creates' idempotency keys.
-const KEYS: Table = Table("models.idempotency_keys");
+pub const KEYS: Table = Table("models.idempotency_keys");
 
 /// Creates a model owned by the acting account (version 1). With an idempotency `key`
 /// used before for the same definition, returns that model instead.

@@ -1,0 +1,9 @@
+DROP INDEX accounts.refresh_tokens_expires_idx;
+DROP INDEX accounts.invites_expires_idx;
+DROP INDEX accounts.sessions_expires_idx;
+DROP INDEX media.media_removed_idx;
+DROP INDEX media.media_sources_created_idx;
+DROP INDEX media.media_outputs_created_idx;
+DROP INDEX jobs.callback_attempts_created_idx;
+DROP INDEX jobs.job_logs_created_idx;
+DROP TABLE accounts.retention_policies;
