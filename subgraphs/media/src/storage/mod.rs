@@ -5,6 +5,7 @@
 //! chunks, hashing on the way; verification reads the object back as a stream.
 
 pub mod multipart;
+mod reading;
 pub mod routes;
 mod signing;
 mod sigv4;
@@ -264,7 +265,7 @@ impl Storage {
 
     /// The object's sha256, read as a stream.
     pub async fn sha256(&self, key: &str) -> Result<String, StorageError> {
-        let mut stream = self.store.get(&ObjectPath::from(key)).await?.into_stream();
+        let mut stream = reading::into_stream(self.store.get(&ObjectPath::from(key)).await?);
         let mut hasher = Sha256::new();
         while let Some(chunk) = stream.next().await {
             hasher.update(&chunk?);
@@ -344,7 +345,7 @@ impl Storage {
     /// Copies an object into a local file (for ffprobe and ffmpeg).
     pub async fn to_file(&self, key: &str, path: &Path) -> Result<(), StorageError> {
         use tokio::io::AsyncWriteExt;
-        let mut stream = self.store.get(&ObjectPath::from(key)).await?.into_stream();
+        let mut stream = reading::into_stream(self.store.get(&ObjectPath::from(key)).await?);
         let mut file = tokio::fs::File::create(path).await?;
         while let Some(chunk) = stream.next().await {
             file.write_all(&chunk?).await?;

@@ -277,7 +277,7 @@ impl Storage {
         for part in parts {
             let location = ObjectPath::from(part_key(key, part.number));
             let stream = match self.store.get(&location).await {
-                Ok(got) => got.into_stream(),
+                Ok(got) => super::reading::into_stream(got),
                 Err(e) => {
                     let _ = writer.abort().await;
                     return Err(e.into());

@@ -209,7 +209,7 @@ async fn download(
     let body = if head {
         Body::empty()
     } else {
-        Body::from_stream(result.into_stream())
+        Body::from_stream(super::reading::into_stream(result))
     };
     response.body(body).unwrap_or_else(|_| {
         refuse(
