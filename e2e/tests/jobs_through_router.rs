@@ -1245,3 +1245,39 @@ async fn fifty_subscribers_of_one_job_share_one_read_per_update() {
     // subscriber and update would be 150), the backstop's included.
     assert!(after - before <= 10.0, "{} reads", after - before);
 }
+
+#[tokio::test]
+async fn a_job_requeued_after_an_infrastructure_failure_waits_behind_jobs_queued_meanwhile() {
+    // Arrange: the account's first job is claimed; a second is queued while it runs.
+    let stack = stack().await;
+    let (token, _, _) = stack.sign_up("requeued").await;
+    let (_, first) = deploy_audio_extract(&stack, &token, json!({})).await;
+    let deps = worker(&stack).await;
+    let claimed = queue::claim(&deps, "cpu", "worker-1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(claimed.job.id, uuid(&first));
+    let (_, second) = deploy_audio_extract(&stack, &token, json!({})).await;
+
+    // Act: the node fails under the first job, which goes back to the queue.
+    let requeued = queue::finish(
+        &deps,
+        &claimed.lease(),
+        queue::RunOutcome::InfrastructureFailed {
+            message: "the node went away".into(),
+        },
+    )
+    .await
+    .unwrap();
+
+    // Assert: it queued again, behind the second job, for the position and the claim alike.
+    assert_eq!(requeued.status, "queued");
+    assert_eq!(position(&stack, &token, &second).await, json!(0));
+    assert_eq!(position(&stack, &token, &first).await, json!(1));
+    let next = queue::claim(&deps, "cpu", "worker-1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(next.job.id, uuid(&second));
+}

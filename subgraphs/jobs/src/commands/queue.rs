@@ -82,30 +82,22 @@ pub async fn claim(
     machine_type: &str,
     worker: &str,
 ) -> ApiResult<Option<ClaimedJob>> {
-    let (machine_type, worker) = (machine_type.to_owned(), worker.to_owned());
-    let config = deps.config.clone();
-    let claimed = transaction(&deps.pool, move |conn| {
-        async move {
-            let Some(id) = db::jobs::claim(
-                conn,
-                &machine_type,
-                &worker,
-                config.lease_seconds,
-                config.max_running_per_account,
-            )
-            .await?
-            else {
-                return Ok(None);
-            };
-            let job = db::jobs::by_ids(conn, &[id]).await?.into_iter().next();
-            let control = db::jobs::controls(conn, &[id]).await?.into_iter().next();
-            Ok(job
-                .zip(control)
-                .map(|(job, control)| ClaimedJob { job, control }))
-        }
-        .scope_boxed()
-    })
+    // One statement claims, leases and takes the account's turn; no transaction around it.
+    let mut conn = deps.conn().await?;
+    let id = db::jobs::claim(
+        &mut conn,
+        machine_type,
+        worker,
+        deps.config.lease_seconds,
+        deps.config.max_running_per_account,
+    )
     .await?;
+    let claimed = match id {
+        Some(id) => db::jobs::with_control(&mut conn, id)
+            .await?
+            .map(|(job, control)| ClaimedJob { job, control }),
+        None => None,
+    };
     if let Some(claimed) = &claimed {
         deps.hub
             .job_changed(claimed.job.id, claimed.job.owner_id)
@@ -184,9 +176,16 @@ where
             let (mut job, mut control) = db::jobs::lock_held(conn, &lease)
                 .await?
                 .ok_or_else(lease_lost)?;
+            let (job_before, control_before) = (job.clone(), control.clone());
             change(&mut job, &mut control)?;
-            db::jobs::save(conn, &job).await?;
-            db::jobs::save_control(conn, &control).await?;
+            // Fewer writes per transition: a start or a progress report leaves the control
+            // row as it was.
+            if job != job_before {
+                db::jobs::save(conn, &job).await?;
+            }
+            if control != control_before {
+                db::jobs::save_control(conn, &control).await?;
+            }
             Ok(job)
         }
         .scope_boxed()
