@@ -57,7 +57,12 @@ pub struct QueueSizes {
 struct Seen {
     started: HashMap<Uuid, f64>,
     done: HashMap<Uuid, f64>,
+    /// Time spent in successful claims, starts and finishes (the drain's profile).
+    spent: [Duration; 3],
 }
+
+/// The phases of a no-op job, as [`Seen::spent`] orders them.
+const PHASES: [&str; 3] = ["claim", "start", "finish"];
 
 /// A no-op worker of `concurrency` loops over the jobs library's queue API, woken by the
 /// queue's signals.
@@ -78,15 +83,20 @@ fn noop_worker(
                 if stop.is_cancelled() {
                     return;
                 }
+                let claiming = Instant::now();
                 match queue::claim(&deps, MACHINE_TYPE, &worker).await {
                     Ok(Some(claimed)) => {
+                        let claim_took = claiming.elapsed();
                         let (id, lease) = (claimed.job.id, claimed.lease());
                         seen.lock()
                             .unwrap_or_else(|e| e.into_inner())
                             .started
                             .insert(id, epoch_ms());
+                        let starting = Instant::now();
+                        let mut start_took = Duration::ZERO;
                         let ran = async {
                             queue::start(&deps, &lease).await?;
+                            start_took = starting.elapsed();
                             let outcome = RunOutcome::Succeeded {
                                 outputs: Vec::new(),
                             };
@@ -95,10 +105,17 @@ fn noop_worker(
                         if let Err(e) = ran.await {
                             eprintln!("no-op worker: {e:?}");
                         }
-                        seen.lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .done
-                            .insert(id, epoch_ms());
+                        let finish_took = starting.elapsed().saturating_sub(start_took);
+                        let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+                        seen.done.insert(id, epoch_ms());
+                        for (total, took) in
+                            seen.spent
+                                .iter_mut()
+                                .zip([claim_took, start_took, finish_took])
+                        {
+                            *total += took;
+                        }
+                        drop(seen);
                         progress.notify_waiters();
                         continue;
                     }
@@ -307,8 +324,13 @@ async fn real_worker_latency(
     Ok(latencies)
 }
 
-/// Queues `count` jobs while nobody works, then drains them at `concurrency`: jobs/s.
-async fn ours_drain(ours: &Ours, count: usize, concurrency: usize) -> anyhow::Result<f64> {
+/// Queues `count` jobs while nobody works, then drains them at `concurrency`: jobs/s, and
+/// the mean time per job a worker slot spent in each of [`PHASES`] (ms).
+async fn ours_drain(
+    ours: &Ours,
+    count: usize,
+    concurrency: usize,
+) -> anyhow::Result<(f64, [f64; 3])> {
     // Enqueued by 8 callers at once (the drain, not the enqueue, is measured).
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut callers = Vec::new();
@@ -358,7 +380,9 @@ async fn ours_drain(ours: &Ours, count: usize, concurrency: usize) -> anyhow::Re
     }
     let elapsed = started.elapsed();
     stop.cancel();
-    Ok(count as f64 / elapsed.as_secs_f64())
+    let spent = seen.lock().unwrap_or_else(|e| e.into_inner()).spent;
+    let per_job = spent.map(|total| ms(total) / count as f64);
+    Ok((count as f64 / elapsed.as_secs_f64(), per_job))
 }
 
 async fn graphile_drain(
@@ -519,12 +543,21 @@ pub async fn run(stack: &TestStack, sizes: QueueSizes) -> anyhow::Result<PairRep
         "drain of {} at concurrency {}",
         sizes.drain, sizes.concurrency
     );
-    let ours_rate = ours_drain(&ours, sizes.drain, sizes.concurrency).await?;
+    let (ours_rate, profile) = ours_drain(&ours, sizes.drain, sizes.concurrency).await?;
     let their_rate = graphile_drain(database_url, sizes.drain, sizes.concurrency).await?;
     let ceiling = pgbench_ceiling(&ours, database_url, sizes.drain, sizes.concurrency).await?;
     report.figure(PAIR, &case, "mediamagic", "jobs/s", ours_rate);
     report.figure(PAIR, &case, "graphile-worker", "jobs/s", their_rate);
     report.figure(PAIR, &case, "pgbench, our claim SQL", "jobs/s", ceiling);
+    for (phase, mean) in PHASES.iter().zip(profile) {
+        report.figure(
+            PAIR,
+            &case,
+            "mediamagic, per job and slot",
+            format!("{phase} mean ms"),
+            mean,
+        );
+    }
     report.target(
         sizes.full,
         PAIR,

@@ -227,61 +227,21 @@ pub async fn throughput(
 
 #[derive(QueryableByName)]
 struct Claimed {
-    #[diesel(sql_type = SqlUuid)]
-    id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Nullable<SqlUuid>)]
+    id: Option<Uuid>,
 }
 
-/// The claim statement: the next queued job of machine type `$1` by fair share (accounts
-/// with fewer jobs on workers first, then the account served longest ago, then the one
-/// waiting longest; accounts with `$2` jobs on workers wait; within an account, the oldest
-/// job), locked with SKIP LOCKED, made `scheduled` with one more attempt, leased to worker
-/// `$3` for `$4` seconds, and its account's turn taken; returns its `id`.
+/// The claim: `jobs.claim` (migration `000018_claim_function`) takes the next queued job of
+/// machine type `$1` by fair share (accounts with fewer jobs on workers first, then the
+/// account served longest ago, then the one waiting longest; accounts with `$2` jobs on
+/// workers wait; within an account, the oldest job), locked with SKIP LOCKED, made
+/// `scheduled` with one more attempt, leased to worker `$3` for `$4` seconds, and its
+/// account's turn taken; returns its `id` (NULL when nothing is claimable).
 ///
-/// One statement, and no sort of the queue: the accounts with queued jobs come from a skip
-/// scan of `jobs_queue_idx` (one probe per account), each account's oldest job from the same
-/// index, and the accounts are ranked before any job is touched, so a claim costs the same
-/// with 20 or 20,000 jobs waiting. Public for the benchmark's pgbench ceiling.
-pub const CLAIM_SQL: &str = "WITH RECURSIVE owners AS ( \
-           (SELECT owner_id FROM jobs.jobs \
-            WHERE status = 'queued' AND machine_type = $1 ORDER BY owner_id LIMIT 1) \
-           UNION ALL \
-           SELECT (SELECT j.owner_id FROM jobs.jobs j \
-                   WHERE j.status = 'queued' AND j.machine_type = $1 AND j.owner_id > o.owner_id \
-                   ORDER BY j.owner_id LIMIT 1) \
-           FROM owners o WHERE o.owner_id IS NOT NULL \
-         ), ranked AS ( \
-           SELECT o.owner_id, t.last_claimed_at, \
-             (SELECT count(*) FROM jobs.jobs a \
-              WHERE a.owner_id = o.owner_id AND a.status IN ('scheduled', 'running')) AS n, \
-             (SELECT min(q.queued_at) FROM jobs.jobs q \
-              WHERE q.status = 'queued' AND q.machine_type = $1 AND q.owner_id = o.owner_id) AS first \
-           FROM owners o LEFT JOIN jobs.account_turns t ON t.owner_id = o.owner_id \
-           WHERE o.owner_id IS NOT NULL \
-         ), candidate AS ( \
-           SELECT pick.id FROM ( \
-             SELECT owner_id, n, last_claimed_at, first FROM ranked WHERE n < $2 \
-             ORDER BY n, last_claimed_at NULLS FIRST, first, owner_id \
-           ) r CROSS JOIN LATERAL ( \
-             SELECT j.id FROM jobs.jobs j \
-             WHERE j.status = 'queued' AND j.machine_type = $1 AND j.owner_id = r.owner_id \
-             ORDER BY j.queued_at, j.id LIMIT 1 FOR UPDATE SKIP LOCKED \
-           ) pick \
-           LIMIT 1 \
-         ), claimed AS ( \
-           UPDATE jobs.jobs j SET status = 'scheduled', attempts = j.attempts + 1, \
-             progress = 0, message = NULL, error = NULL \
-           FROM candidate WHERE j.id = candidate.id AND j.status = 'queued' \
-           RETURNING j.id, j.owner_id \
-         ), turn AS ( \
-           INSERT INTO jobs.account_turns (owner_id, last_claimed_at) \
-           SELECT owner_id, clock_timestamp() FROM claimed \
-           ON CONFLICT (owner_id) DO UPDATE SET last_claimed_at = excluded.last_claimed_at \
-         ), lease AS ( \
-           UPDATE jobs.job_control c SET worker_id = $3, \
-             lease_expires_at = now() + make_interval(secs => $4), updated_at = now() \
-           FROM claimed WHERE c.job_id = claimed.id \
-         ) \
-         SELECT id FROM claimed";
+/// One statement that reads an index instead of sorting the queue, kept in a PL/pgSQL
+/// function so that its plan is made once per connection. Public for the benchmark's
+/// pgbench ceiling.
+pub const CLAIM_SQL: &str = "SELECT jobs.claim($1, $2, $3, $4) AS id";
 
 /// Claims the next queued job of `machine_type` for `worker` ([`CLAIM_SQL`]). Fair share:
 /// accounts with fewer jobs on workers go first, then the account served longest ago
@@ -301,8 +261,7 @@ pub async fn claim(
         .bind::<Integer, _>(lease_seconds as i32)
         .get_result::<Claimed>(conn)
         .await
-        .optional()
-        .map(|claimed| claimed.map(|c| c.id))
+        .map(|claimed| claimed.id)
 }
 
 /// A claimed job and its control row, as the claim left them.

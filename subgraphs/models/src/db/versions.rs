@@ -79,7 +79,9 @@ pub async fn record_job(conn: &mut AsyncPgConnection, version_id: Uuid) -> Query
 }
 
 /// Folds a successful run's duration into the version's observed runtime (an exponential
-/// moving average, weight 1/5 for the new run; the first run sets it).
+/// moving average, weight 1/5 for the new run; the first run sets it). True when the figure
+/// changed: a run that leaves the average where it was writes nothing, so that the workers
+/// finishing many short runs of one version do not queue up on its row.
 pub async fn record_runtime(
     conn: &mut AsyncPgConnection,
     version_id: Uuid,
@@ -89,7 +91,9 @@ pub async fn record_runtime(
         "UPDATE models.model_versions SET observed_runtime_seconds = \
          CASE WHEN observed_runtime_seconds IS NULL THEN $2 \
          ELSE round((observed_runtime_seconds * 4 + $2) / 5.0)::int END \
-         WHERE id = $1",
+         WHERE id = $1 AND observed_runtime_seconds IS DISTINCT FROM \
+         CASE WHEN observed_runtime_seconds IS NULL THEN $2 \
+         ELSE round((observed_runtime_seconds * 4 + $2) / 5.0)::int END",
     )
     .bind::<diesel::sql_types::Uuid, _>(version_id)
     .bind::<diesel::sql_types::Integer, _>(seconds)

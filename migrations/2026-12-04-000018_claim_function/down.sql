@@ -1,0 +1,1 @@
+DROP FUNCTION jobs.claim(text, bigint, text, integer);
