@@ -2,9 +2,10 @@
 //! fetching) on the same Postgres, and the raw ceiling of our claim SQL under pgbench.
 //!
 //! - Latency: `jobs` no-op jobs enqueued one at a time, each waited for: enqueue-to-start
-//!   and enqueue-to-done. Ours: a deployment (`createDeployment`'s command, in process) of a
-//!   model on the bench machine type, taken by a no-op worker of the jobs library's queue API
-//!   (claim = start: the worker holds the job; done: its success is written); theirs:
+//!   and enqueue-to-done, from the start of the enqueue call. Ours: a deployment
+//!   (`createDeployment`'s command, in process) of a model on the bench machine type, taken
+//!   by a no-op worker of the jobs library's queue API (claim = start: the worker holds the
+//!   job; done: its success is written); theirs:
 //!   `graphile_worker.add_job` and a task that does nothing (`job:start`, `job:complete`).
 //! - Our real worker: the same, run by the worker service's own loop (bubblewrap sandbox,
 //!   model `true`): enqueue-to-running from the job's timestamps. Target: p50 under 5 ms.
@@ -202,8 +203,10 @@ async fn ours_latency(ours: &Ours, jobs: usize) -> anyhow::Result<(Vec<f64>, Vec
     tokio::time::sleep(Duration::from_millis(200)).await;
     let (mut to_start, mut to_done) = (Vec::new(), Vec::new());
     for n in 0..jobs {
-        let id = ours.enqueue(n).await?;
+        // From the start of the enqueue call (a fast worker starts the job before the call
+        // has returned), for both queues.
         let enqueued = epoch_ms();
+        let id = ours.enqueue(n).await?;
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let waiting = progress.notified();
@@ -231,13 +234,13 @@ async fn graphile_latency(database_url: &str, jobs: usize) -> anyhow::Result<(Ve
     let mut conn = AsyncPgConnection::establish(database_url).await?;
     let (mut to_start, mut to_done) = (Vec::new(), Vec::new());
     for n in 0..jobs {
+        let enqueued = epoch_ms();
         diesel::sql_query(
             "SELECT graphile_worker.add_job('noop', json_build_object('n', $1::int))",
         )
         .bind::<diesel::sql_types::Integer, _>(n as i32)
         .execute(&mut conn)
         .await?;
-        let enqueued = epoch_ms();
         let mut start = None;
         loop {
             let line = worker.next(Duration::from_secs(30)).await?;
