@@ -2,8 +2,8 @@
 # Runs one benchmark in a release build:
 # `e2e/bench/run.sh me|events|uploads|jobs|worker|chaos|compare`.
 # Knobs: me: BENCH_SECONDS (10), BENCH_CONCURRENCY (32); events: BENCH_EVENTS (20000);
-# uploads: BENCH_UPLOAD_MIB (1024); jobs: BENCH_LATENCY_JOBS (200), BENCH_BURST (1000),
-# BENCH_SLOTS (8), BENCH_RUN_MS (20); worker: BENCH_VIDEO_SECONDS (60), BENCH_RUNS (3),
+# uploads: BENCH_UPLOAD_MIB (1024), BENCH_PARALLEL_PARTS (4); jobs: BENCH_LATENCY_JOBS (200),
+# BENCH_BURST (1000), BENCH_SLOTS (8), BENCH_RUN_MS (20); worker: BENCH_VIDEO_SECONDS (60), BENCH_RUNS (3),
 # BENCH_LATENCY_JOBS (50), BENCH_SANDBOX (bubblewrap; `none` for the sandbox's cost);
 # chaos: BENCH_JOBS (1000), BENCH_ROUNDS (3), BENCH_FAULT_EVERY_MS (3000);
 # compare: every pair against the tools users would pick instead (npm peers installed into
