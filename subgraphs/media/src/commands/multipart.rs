@@ -399,7 +399,11 @@ async fn fail(
 pub async fn complete(deps: &MediaDeps, actor: &Actor, id: Uuid) -> ApiResult<MediaRow> {
     actor.require_scope(Scope::Write)?;
     let (media, upload) = pending_upload(deps, actor, id).await?;
-    if media.status == MediaStatus::Live.as_str() {
+    // A retried completion answers the media it made, also once processing has moved it on
+    // (a file ffprobe cannot read is `failed` by then).
+    let completed = media.status == MediaStatus::Live.as_str()
+        || (media.status == MediaStatus::Failed.as_str() && upload.is_none());
+    if completed {
         return Ok(media);
     }
     let upload = multipart_of(&media, upload)?;
