@@ -10,6 +10,36 @@ use std::time::{Duration, Instant};
 pub const JOB_FIELDS: &str = "id status progress message attempts cancelRequested \
     error { code message } outputs { id name contentType jobId }";
 
+/// Sends `operations` (a GraphQL request whose variable `f` is the file) through the router
+/// as a GraphQL multipart request carrying `bytes` as that file; returns the JSON answer.
+pub async fn post_upload(
+    stack: &TestStack,
+    token: &str,
+    operations: Value,
+    name: &str,
+    content_type: &str,
+    bytes: &[u8],
+) -> Value {
+    let (multipart_type, body) = graphql_multipart(
+        &operations,
+        &json!({"0": ["variables.f"]}),
+        &[("0", name, content_type, bytes)],
+    );
+    reqwest::Client::new()
+        .post(stack.router_url(0))
+        .bearer_auth(token)
+        .header("content-type", multipart_type)
+        // Browsers' CSRF guard: a multipart form needs this header to be taken.
+        .header("apollo-require-preflight", "true")
+        .body(body)
+        .send()
+        .await
+        .expect("upload request")
+        .json()
+        .await
+        .expect("upload response")
+}
+
 /// Uploads `bytes` through the router with `uploadMedia`; returns the media id.
 pub async fn upload(
     stack: &TestStack,
@@ -18,22 +48,8 @@ pub async fn upload(
     name: &str,
     content_type: &str,
 ) -> String {
-    let (multipart_type, body) = graphql_multipart(
-        &json!({"query": "mutation($f: Upload!) { uploadMedia(file: $f) { id } }", "variables": {"f": null}}),
-        &json!({"0": ["variables.f"]}),
-        &[("0", name, content_type, bytes)],
-    );
-    let response: Value = reqwest::Client::new()
-        .post(stack.router_url(0))
-        .bearer_auth(token)
-        .header("content-type", multipart_type)
-        .body(body)
-        .send()
-        .await
-        .expect("upload request")
-        .json()
-        .await
-        .expect("upload response");
+    let operations = json!({"query": "mutation($f: Upload!) { uploadMedia(file: $f) { id } }", "variables": {"f": null}});
+    let response = post_upload(stack, token, operations, name, content_type, bytes).await;
     response["data"]["uploadMedia"]["id"]
         .as_str()
         .unwrap_or_else(|| panic!("upload failed: {response}"))

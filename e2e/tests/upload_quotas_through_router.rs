@@ -7,7 +7,8 @@
 
 use mediamagic_e2e::{
     Cred, TestStack,
-    media::{graphql_multipart, png, seed_upload_form, sha},
+    jobs::post_upload,
+    media::{png, seed_upload_form, sha},
     rest::{base, read, with_cred},
     spawn_stack, spawn_stack_with,
 };
@@ -23,23 +24,8 @@ fn upload_input(len: usize) -> Value {
 }
 
 async fn upload_media(stack: &TestStack, token: &str, bytes: &[u8]) -> Value {
-    let (content_type, body) = graphql_multipart(
-        &json!({"query": "mutation($f: Upload!) { uploadMedia(file: $f) { id size } }", "variables": {"f": null}}),
-        &json!({"0": ["variables.f"]}),
-        &[("0", "a.png", "image/png", bytes)],
-    );
-    reqwest::Client::new()
-        .post(stack.router_url(0))
-        .bearer_auth(token)
-        .header("content-type", content_type)
-        .header("apollo-require-preflight", "true")
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    let operations = json!({"query": "mutation($f: Upload!) { uploadMedia(file: $f) { id size } }", "variables": {"f": null}});
+    post_upload(stack, token, operations, "a.png", "image/png", bytes).await
 }
 
 async fn admin(stack: &TestStack) -> String {
