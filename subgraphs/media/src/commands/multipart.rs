@@ -125,7 +125,13 @@ fn expected_size(size: u64, part_size: u64, part_count: u32, number: u32) -> u64
     }
 }
 
-fn check_parts(parts: &[PartRequest], part_count: u32, config: &MultipartConfig) -> ApiResult<()> {
+/// The requested parts, checked (at most the configured count, numbers in range and each
+/// once, 64-hex sha256s) and with their sha256s in lower case.
+fn checked_parts(
+    parts: Vec<PartRequest>,
+    part_count: u32,
+    config: &MultipartConfig,
+) -> ApiResult<Vec<PartRequest>> {
     if parts.len() > config.part_urls_per_request {
         return Err(ApiError::bad_input(
             "parts",
@@ -136,7 +142,7 @@ fn check_parts(parts: &[PartRequest], part_count: u32, config: &MultipartConfig)
         ));
     }
     let mut seen = std::collections::BTreeSet::new();
-    for part in parts {
+    for part in &parts {
         if part.number == 0 || part.number > part_count {
             return Err(ApiError::bad_input(
                 "parts",
@@ -159,7 +165,13 @@ fn check_parts(parts: &[PartRequest], part_count: u32, config: &MultipartConfig)
             ));
         }
     }
-    Ok(())
+    Ok(parts
+        .into_iter()
+        .map(|p| PartRequest {
+            number: p.number,
+            sha256: p.sha256.to_ascii_lowercase(),
+        })
+        .collect())
 }
 
 /// Starts a multipart upload of a file of the declared size and sha256, with URLs for the
@@ -180,14 +192,7 @@ pub async fn create_multipart_upload(
         ));
     };
     let (part_size, part_count) = layout(size, part_size, &deps.config.multipart)?;
-    let parts: Vec<PartRequest> = parts
-        .into_iter()
-        .map(|p| PartRequest {
-            number: p.number,
-            sha256: p.sha256.to_ascii_lowercase(),
-        })
-        .collect();
-    check_parts(&parts, part_count, &deps.config.multipart)?;
+    let parts = checked_parts(parts, part_count, &deps.config.multipart)?;
     let id = Uuid::now_v7();
     let object = media_key(actor.account_id, id);
     let store_upload_id = deps
@@ -329,14 +334,7 @@ pub async fn part_urls(
     actor.require_scope(Scope::Write)?;
     let (media, upload) = pending_upload(deps, actor, id).await?;
     let upload = multipart_of(&media, upload)?;
-    let parts: Vec<PartRequest> = parts
-        .into_iter()
-        .map(|p| PartRequest {
-            number: p.number,
-            sha256: p.sha256.to_ascii_lowercase(),
-        })
-        .collect();
-    check_parts(&parts, upload.part_count as u32, &deps.config.multipart)?;
+    let parts = checked_parts(parts, upload.part_count as u32, &deps.config.multipart)?;
     sign_parts(deps, &media, &upload, &parts).await
 }
 
@@ -614,10 +612,12 @@ mod tests {
             number,
             sha256: sha256.into(),
         };
-        assert!(check_parts(&[part(1, &sum), part(2, &sum)], 2, &config).is_ok());
-        assert!(check_parts(&[part(0, &sum)], 2, &config).is_err());
-        assert!(check_parts(&[part(3, &sum)], 2, &config).is_err());
-        assert!(check_parts(&[part(1, &sum), part(1, &sum)], 2, &config).is_err());
-        assert!(check_parts(&[part(1, "xyz")], 2, &config).is_err());
+        assert!(checked_parts(vec![part(1, &sum), part(2, &sum)], 2, &config).is_ok());
+        assert!(checked_parts(vec![part(0, &sum)], 2, &config).is_err());
+        assert!(checked_parts(vec![part(3, &sum)], 2, &config).is_err());
+        assert!(checked_parts(vec![part(1, &sum), part(1, &sum)], 2, &config).is_err());
+        assert!(checked_parts(vec![part(1, "xyz")], 2, &config).is_err());
+        let upper = checked_parts(vec![part(1, &"A".repeat(64))], 2, &config).unwrap();
+        assert_eq!(upper[0].sha256, sum);
     }
 }
