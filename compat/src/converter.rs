@@ -8,13 +8,17 @@
 //! `callback`, by a signed POST.
 
 use crate::{
-    CompatDeps, client::Caller, error::RestError, files, seed000::deployments::fetch_job,
-    shapes::QueryParams,
+    CompatDeps,
+    client::Caller,
+    error::RestError,
+    files,
+    seed000::deployments::fetch_job,
+    shapes::{IdempotencyKeyHeader, QueryParams},
 };
 use axum::{
     Json, Router,
     extract::{DefaultBodyLimit, Multipart, State},
-    http::{HeaderMap, header},
+    http::header,
     response::{IntoResponse, Response},
     routing::{get, post},
 };
@@ -101,7 +105,7 @@ async fn validate(
 async fn upload(
     State(deps): State<CompatDeps>,
     caller: Caller,
-    headers: HeaderMap,
+    IdempotencyKeyHeader(key): IdempotencyKeyHeader,
     form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Json<Value>, RestError> {
     if !caller.has_credential() {
@@ -144,10 +148,7 @@ async fn upload(
             "send the video in a multipart field named `file`".into(),
         ));
     };
-    let key = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(|key| format!("converter:{key}"));
+    let key = key.map(|key| format!("converter:{key}"));
     let deployment = json!({
         "name": format!("convert {}", video["name"].as_str().unwrap_or("video")),
         "model": deps.config.converter.model,

@@ -9,8 +9,12 @@ use serde::{Deserialize, de::DeserializeOwned};
 use serde_json::{Map, Value};
 
 /// The `Idempotency-Key` header of a create, if sent: passed on as the mutation's
-/// `idempotencyKey` (the platform checks its length and remembers it for a day).
+/// `idempotencyKey` (the platform remembers it for a day). A header that cannot be a key
+/// (not ASCII, empty, over 200 characters) is a bad request, 400, like any bad header.
 pub struct IdempotencyKeyHeader(pub Option<String>);
+
+/// The longest idempotency key the platform takes.
+const MAX_IDEMPOTENCY_KEY: usize = 200;
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for IdempotencyKeyHeader {
     type Rejection = RestError;
@@ -22,10 +26,14 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for IdempotencyKeyHeader
         parts
             .headers
             .get("idempotency-key")
-            .map(|v| {
-                v.to_str()
-                    .map(str::to_owned)
-                    .map_err(|_| RestError::BadRequest("`Idempotency-Key` must be ASCII".into()))
+            .map(|v| match v.to_str() {
+                Ok(key) if (1..=MAX_IDEMPOTENCY_KEY).contains(&key.len()) => Ok(key.to_owned()),
+                Ok(_) => Err(RestError::BadRequest(format!(
+                    "`Idempotency-Key` has 1 to {MAX_IDEMPOTENCY_KEY} characters"
+                ))),
+                Err(_) => Err(RestError::BadRequest(
+                    "`Idempotency-Key` must be ASCII".into(),
+                )),
             })
             .transpose()
             .map(Self)

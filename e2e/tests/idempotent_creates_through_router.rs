@@ -8,7 +8,8 @@
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use mediamagic_e2e::{
     Cred, GqlResponse, TestStack,
-    media::{graphql_multipart, object_files, png, seed_upload_form, sha},
+    jobs::post_upload,
+    media::{object_files, png, seed_upload_form, sha},
     rest::{base, call, read, with_cred},
     spawn_stack,
 };
@@ -224,23 +225,8 @@ async fn ten_parallel_calls_with_one_key_make_one_resource() {
 }
 
 async fn upload_media(stack: &TestStack, token: &str, bytes: &[u8], key: &str) -> String {
-    let (content_type, body) = graphql_multipart(
-        &json!({"query": "mutation($f: Upload!, $key: String) { uploadMedia(file: $f, idempotencyKey: $key) { id } }", "variables": {"f": null, "key": key}}),
-        &json!({"0": ["variables.f"]}),
-        &[("0", "a.png", "image/png", bytes)],
-    );
-    let answer: Value = reqwest::Client::new()
-        .post(stack.router_url(0))
-        .bearer_auth(token)
-        .header("content-type", content_type)
-        .header("apollo-require-preflight", "true")
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let operations = json!({"query": "mutation($f: Upload!, $key: String) { uploadMedia(file: $f, idempotencyKey: $key) { id } }", "variables": {"f": null, "key": key}});
+    let answer = post_upload(stack, token, operations, "a.png", "image/png", bytes).await;
     answer["data"]["uploadMedia"]["id"]
         .as_str()
         .unwrap_or_else(|| panic!("{answer}"))
@@ -382,4 +368,144 @@ async fn rest_surfaces_take_an_idempotency_key_header() {
     )
     .await;
     assert_ne!(plain.body["id"], plain_again.body["id"]);
+}
+
+#[tokio::test]
+async fn an_idempotency_key_header_replayed_by_another_account_gets_nothing_of_the_first() {
+    // Arrange: Alice creates a team and a presigned upload with keys Bob learns.
+    let stack = spawn_stack().await;
+    let (alice, _, _) = stack.sign_up("rest-alice").await;
+    let (bob, _, _) = stack.sign_up("rest-bob").await;
+    let post = |path: &'static str, token: String, key: &'static str, body: Value| {
+        let request = reqwest::Client::new()
+            .post(format!("{}{path}", base(&stack)))
+            .header("content-type", "application/json")
+            .header("idempotency-key", key)
+            .body(body.to_string());
+        async move {
+            read(
+                with_cred(request, Cred::Bearer(&token))
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await
+        }
+    };
+    let bytes = png();
+    let media_body = json!({"name": "a.png", "content_type": "image/png", "size": bytes.len(), "sha256": sha(&bytes)});
+    let alices_team = post(
+        "/api/v1/teams",
+        alice.clone(),
+        "shared-1",
+        json!({"name": "Alice's"}),
+    )
+    .await;
+    let alices_media = post(
+        "/media-management/media",
+        alice.clone(),
+        "shared-2",
+        media_body.clone(),
+    )
+    .await;
+    assert_eq!(alices_team.status, 201, "{:?}", alices_team.body);
+    assert_eq!(alices_media.status, 201, "{:?}", alices_media.body);
+
+    // Act: Bob replays the same keys, with the same and with other requests.
+    let same_team = post(
+        "/api/v1/teams",
+        bob.clone(),
+        "shared-1",
+        json!({"name": "Alice's"}),
+    )
+    .await;
+    let other_team = post(
+        "/api/v1/teams",
+        bob.clone(),
+        "shared-1",
+        json!({"name": "Bob's"}),
+    )
+    .await;
+    let same_media = post(
+        "/media-management/media",
+        bob.clone(),
+        "shared-2",
+        media_body,
+    )
+    .await;
+
+    // Assert: his own resources (or a conflict with his own earlier call), never Alice's ids
+    // or upload URL.
+    assert_eq!(same_team.status, 201, "{:?}", same_team.body);
+    assert_ne!(same_team.body["id"], alices_team.body["id"]);
+    assert_eq!(other_team.status, 409, "{:?}", other_team.body);
+    assert!(
+        !other_team
+            .body
+            .to_string()
+            .contains(alices_team.body["id"].as_str().unwrap())
+    );
+    assert_eq!(same_media.status, 201, "{:?}", same_media.body);
+    assert_ne!(same_media.body["id"], alices_media.body["id"]);
+    assert!(
+        !same_media
+            .body
+            .to_string()
+            .contains(alices_media.body["id"].as_str().unwrap())
+    );
+}
+
+#[tokio::test]
+async fn odd_idempotency_key_headers_are_bad_requests_and_create_nothing() {
+    let stack = spawn_stack().await;
+    let (token, _, _) = stack.sign_up("odd-keys").await;
+    let teams_before = call(&stack, "GET", "/api/v1/teams", Cred::Bearer(&token), None).await;
+    let long = "k".repeat(201);
+    let odd: [&[u8]; 3] = [b"caf\xc3\xa9", b"", long.as_bytes()];
+
+    for key in odd {
+        let request = reqwest::Client::new()
+            .post(format!("{}/api/v1/teams", base(&stack)))
+            .header("content-type", "application/json")
+            .header(
+                "idempotency-key",
+                reqwest::header::HeaderValue::from_bytes(key).unwrap(),
+            )
+            .body(json!({"name": "Odd"}).to_string());
+        let answer = read(
+            with_cred(request, Cred::Bearer(&token))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+
+        assert_eq!(answer.status, 400, "{key:?}: {:?}", answer.body);
+    }
+    let teams_after = call(&stack, "GET", "/api/v1/teams", Cred::Bearer(&token), None).await;
+    assert_eq!(teams_after.body, teams_before.body);
+
+    // The converter's upload refused such a header only after storing the video, and then
+    // went on without the key (a retry made a second conversion).
+    let stored = object_files(&stack);
+    let video = mediamagic_e2e::media::mp4();
+    let (content_type, body) =
+        mediamagic_e2e::media::multipart_body(&[("file", Some(("clip.mp4", "video/mp4")), &video)]);
+    let request = reqwest::Client::new()
+        .post(format!("{}/converter/upload", base(&stack)))
+        .header("content-type", content_type)
+        .header(
+            "idempotency-key",
+            reqwest::header::HeaderValue::from_bytes(b"caf\xc3\xa9").unwrap(),
+        )
+        .body(body);
+    let answer = read(
+        with_cred(request, Cred::Bearer(&token))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(answer.status, 400, "{:?}", answer.body);
+    assert_eq!(object_files(&stack), stored, "nothing was stored");
 }
