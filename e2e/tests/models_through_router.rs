@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 const MODEL_FIELDS: &str = "id name description icon tags exampleOutputs classification hidden
     container command invocation machineType machineCount timeoutSeconds args updatedAt
-    editable builtin ownerKind latestVersion { id version }";
+    editable builtin public ownerKind latestVersion { id version }";
 
 /// Seed 000's "Create model with id" body, in GraphQL input form.
 fn styleclip(id: Option<&str>, tags: &[&str]) -> Value {
@@ -634,4 +634,97 @@ async fn a_machine_type_no_worker_pool_serves_is_refused_unless_an_operator_expe
             "{message}"
         );
     }
+}
+
+/// The smallest model a deployment can run, under a client-chosen `id`.
+fn chosen(id: &str, name: &str) -> Value {
+    json!({"id": id, "name": name, "container": "ubuntu", "command": "echo hello", "args": {}})
+}
+
+async fn create_answer(stack: &TestStack, token: &str, input: Value) -> Value {
+    let response = stack
+        .gql(
+            Cred::Bearer(token),
+            "mutation($input: CreateModelInput!) { createModel(input: $input) { id name ownerId } }",
+            json!({"input": input}),
+        )
+        .await;
+    response.body
+}
+
+#[tokio::test]
+async fn choosing_the_id_of_another_accounts_private_model_creates_your_own_and_reveals_nothing() {
+    // Arrange: a private model whose id the attacker has learnt, and an id nobody holds.
+    let stack = spawn_stack().await;
+    let (victim, _, _) = stack.sign_up("victim").await;
+    let (attacker, attacker_id, _) = stack.sign_up("attacker").await;
+    let secret = create(&stack, &victim, styleclip(None, &["secret"])).await;
+    let secret_id = secret["id"].as_str().unwrap().to_owned();
+    let fresh_id = uuid::Uuid::new_v4().to_string();
+
+    // Act: the same request with the taken id and with the free one.
+    let on_taken = create_answer(&stack, &attacker, chosen(&secret_id, "mine")).await;
+    let on_free = create_answer(&stack, &attacker, chosen(&fresh_id, "mine")).await;
+
+    // Assert: both answers are a model of the attacker's under the chosen id.
+    assert_eq!(
+        on_taken,
+        json!({"data": {"createModel": {"id": secret_id, "name": "mine", "ownerId": attacker_id}}})
+    );
+    assert_eq!(
+        on_free,
+        json!({"data": {"createModel": {"id": fresh_id, "name": "mine", "ownerId": attacker_id}}})
+    );
+    // Each account addresses its own model by that id; the victim's is untouched.
+    let seen_by_attacker = get(&stack, Cred::Bearer(&attacker), &secret_id).await;
+    assert_eq!(seen_by_attacker.data("/model/name"), "mine");
+    let seen_by_victim = get(&stack, Cred::Bearer(&victim), &secret_id).await;
+    assert_eq!(seen_by_victim.data("/model/name"), "styleClip");
+    assert_eq!(seen_by_victim.data("/model/tags"), &json!(["secret"]));
+    // What the attacker deploys under that id runs its own model, and says so.
+    let deployed = stack
+        .gql(
+            Cred::Bearer(&attacker),
+            "mutation($i: CreateDeploymentInput!) { createDeployment(input: $i) {
+                model { id name ownerId } modelVersion { command model { id name } }
+            } }",
+            json!({"i": {"model": secret_id}}),
+        )
+        .await;
+    assert_eq!(
+        deployed.data("/createDeployment"),
+        &json!({
+            "model": {"id": secret_id, "name": "mine", "ownerId": attacker_id},
+            "modelVersion": {"command": "echo hello", "model": {"id": secret_id, "name": "mine"}}
+        })
+    );
+    // Changes reach only the changer's own model.
+    let renamed = update(&stack, &attacker, &secret_id, json!({"name": "renamed"})).await;
+    assert_eq!(renamed.data("/updateModel/name"), "renamed");
+    let published = update(&stack, &victim, &secret_id, json!({"public": true})).await;
+    assert_eq!(published.data("/updateModel/name"), "styleClip");
+    assert_eq!(
+        get(&stack, Cred::Bearer(&attacker), &secret_id)
+            .await
+            .data("/model/name"),
+        "renamed"
+    );
+    assert_eq!(
+        get(&stack, Cred::Bearer(&victim), &secret_id)
+            .await
+            .data("/model/public"),
+        true
+    );
+    // Taken within what the account can already see stays a CONFLICT.
+    let again = create_answer(&stack, &attacker, chosen(&fresh_id, "again")).await;
+    assert_eq!(
+        again["errors"][0]["extensions"]["code"], "CONFLICT",
+        "{again}"
+    );
+    let (third, _, _) = stack.sign_up("third").await;
+    let public_taken = create_answer(&stack, &third, chosen(&secret_id, "copy")).await;
+    assert_eq!(
+        public_taken["errors"][0]["extensions"]["code"], "CONFLICT",
+        "{public_taken}"
+    );
 }

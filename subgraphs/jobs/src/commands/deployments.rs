@@ -104,7 +104,8 @@ pub async fn create_deployment(
     {
         return Err(ApiError::bad_input("name", "the name must be 1 to 200 characters").into());
     }
-    let pinned = pin_version(&deps.models, actor, &request.model, request.version).await?;
+    let (model_id, pinned) =
+        pin_version(&deps.models, actor, &request.model, request.version).await?;
     let values = pinned
         .run
         .args
@@ -145,7 +146,7 @@ pub async fn create_deployment(
         owner_id: actor.account_id,
         owner_kind: actor.account_kind.as_str().to_owned(),
         name: name.unwrap_or_else(|| request.model.trim().to_owned()),
-        model_id: pinned.model_id,
+        model_id,
         model_version_id: pinned.version_id,
         model_version: pinned.version,
         args: Value::Object(args),

@@ -17,6 +17,7 @@ use mediamagic_kit::{
     ApiError, ApiResult,
     db::{DbPool, transaction},
 };
+use uuid::Uuid;
 
 /// What a synchronisation changed.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -45,34 +46,22 @@ pub async fn sync_catalogue(
             for entry in &catalogue {
                 let Some(id) = entry.spec.id else { continue };
                 let spec = &entry.spec;
-                let Some(model) = existing.iter().find(|m| m.id == id) else {
-                    db::models::insert(
-                        conn,
-                        &ModelRow {
-                            id,
-                            owner_id: None,
-                            owner_kind: None,
-                            slug: Some(entry.slug.clone()),
-                            public: true,
-                            name: spec.name.clone(),
-                            description: spec.description.clone(),
-                            icon: spec.icon.clone(),
-                            tags: spec.tags.clone(),
-                            example_outputs: spec.example_outputs.clone(),
-                            hidden: spec.hidden,
-                            expected_runtime_seconds: spec.expected_runtime_seconds,
-                            latest_version: 1,
-                            deleted_at: None,
-                            created_at: now,
-                            updated_at: now,
-                        },
-                    )
-                    .await?;
-                    db::versions::insert(conn, &VersionRow::new(id, 1, &spec.run, now)).await?;
+                let Some(model) = existing.iter().find(|m| m.external_id == id) else {
+                    let mut row = ModelRow {
+                        slug: Some(entry.slug.clone()),
+                        public: true,
+                        ..ModelRow::new(id, None, spec, now)
+                    };
+                    // An account may have chosen this id for a model of its own first.
+                    while !db::models::insert_new(conn, &row).await? {
+                        row.id = Uuid::now_v7();
+                    }
+                    db::versions::insert(conn, &VersionRow::new(row.id, 1, &spec.run, now)).await?;
                     report.added.push(entry.slug.clone());
                     continue;
                 };
-                let latest = db::versions::by_numbers(conn, &[(id, model.latest_version)])
+                let key = model.id;
+                let latest = db::versions::by_numbers(conn, &[(key, model.latest_version)])
                     .await?
                     .into_iter()
                     .find(|v| v.version == model.latest_version)
@@ -82,7 +71,7 @@ pub async fn sync_catalogue(
                 let mut version = model.latest_version;
                 if latest.run_spec().ok().as_ref() != Some(&spec.run) {
                     version += 1;
-                    db::versions::insert(conn, &VersionRow::new(id, version, &spec.run, now))
+                    db::versions::insert(conn, &VersionRow::new(key, version, &spec.run, now))
                         .await?;
                 }
                 let unchanged = version == model.latest_version
@@ -95,14 +84,16 @@ pub async fn sync_catalogue(
                     && model.hidden == spec.hidden
                     && model.expected_runtime_seconds == spec.expected_runtime_seconds;
                 if !unchanged {
-                    db::models::update(conn, id, &ModelChanges::from_spec(spec, version, now))
+                    db::models::update(conn, key, &ModelChanges::from_spec(spec, version, now))
                         .await?;
-                    db::models::restore(conn, id).await?;
+                    db::models::restore(conn, key).await?;
                     report.updated.push(entry.slug.clone());
                 }
             }
             for model in &existing {
-                let listed = catalogue.iter().any(|c| c.spec.id == Some(model.id));
+                let listed = catalogue
+                    .iter()
+                    .any(|c| c.spec.id == Some(model.external_id));
                 if !listed && model.deleted_at.is_none() {
                     db::models::mark_deleted(conn, model.id, now).await?;
                     report.retired.push(model.slug.clone().unwrap_or_default());

@@ -38,6 +38,10 @@ pub const KEYS: Table = Table("models.idempotency_keys");
 
 /// Creates a model owned by the acting account (version 1). With an idempotency `key`
 /// used before for the same definition, returns that model instead.
+///
+/// A client-chosen id is CONFLICT only when the account can already see a model with it
+/// (its own or a public one); another account's private model with that id is neither
+/// touched nor revealed: the new model gets an internal key of its own.
 pub async fn create_model(
     deps: &ModelsDeps,
     actor: &Actor,
@@ -49,36 +53,31 @@ pub async fn create_model(
     let spec = definition.parse(&deps.config.default_machine_type)?;
     deps.config.check_machine_type(&spec.run.machine_type)?;
     let now = Utc::now();
+    let chosen = spec.id.is_some();
     let id = spec.id.unwrap_or_else(Uuid::now_v7);
-    let row = ModelRow {
-        id,
-        owner_id: Some(actor.account_id),
-        owner_kind: Some(actor.account_kind.as_str().to_owned()),
-        slug: None,
-        public: spec.public,
-        name: spec.name,
-        description: spec.description,
-        icon: spec.icon,
-        tags: spec.tags,
-        example_outputs: spec.example_outputs,
-        hidden: spec.hidden,
-        expected_runtime_seconds: spec.expected_runtime_seconds,
-        latest_version: 1,
-        deleted_at: None,
-        created_at: now,
-        updated_at: now,
-    };
-    let version = VersionRow::new(id, 1, &spec.run, now);
+    let kind = actor.account_kind.as_str();
+    let mut row = ModelRow::new(id, Some((actor.account_id, kind)), &spec, now);
+    let run = spec.run;
     let limit = deps.config.max_models_per_account;
     let owner = actor.account_id;
-    let inserted = row.clone();
-    let earlier = transaction(&deps.pool, move |conn| {
+    transaction(&deps.pool, move |conn| {
         async move {
             if let Some(key) = &key
                 && let Claim::Done(earlier) =
                     idempotency::claim(conn, KEYS, owner, "createModel", key, &hash).await?
             {
-                return Ok(Some(earlier));
+                return db::models::readable_by_ids(conn, owner, &[earlier])
+                    .await?
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| ApiError::not_found("model"));
+            }
+            if chosen
+                && !db::models::readable_by_ids(conn, owner, &[id])
+                    .await?
+                    .is_empty()
+            {
+                return Err(taken(id));
             }
             let mine = ListFilter {
                 mine: true,
@@ -90,27 +89,34 @@ pub async fn create_model(
                     "an account may hold at most {limit} models; delete some first"
                 )));
             }
-            db::models::insert(conn, &inserted)
+            // Another account's model may hold the chosen id as its key: this one then gets
+            // a fresh key, and the answer is the same as for a free id.
+            while !db::models::insert_new(conn, &row)
                 .await
-                .map_err(|e| conflict_on_duplicate(e, id))?;
-            db::versions::insert(conn, &version).await?;
+                .map_err(|e| conflict_on_duplicate(e, id))?
+            {
+                row.id = Uuid::now_v7();
+            }
+            db::versions::insert(conn, &VersionRow::new(row.id, 1, &run, now)).await?;
             if let Some(key) = &key {
                 idempotency::record(conn, KEYS, owner, "createModel", key, id).await?;
             }
-            Ok(None)
+            Ok(row)
         }
         .scope_boxed()
     })
-    .await?;
-    match earlier {
-        Some(id) => get_model(deps, actor, &id.to_string()).await,
-        None => Ok(row),
-    }
+    .await
 }
 
+fn taken(id: Uuid) -> ApiError {
+    ApiError::Conflict(format!("a model with id {id} already exists"))
+}
+
+/// A unique violation left after the key is settled is the account's own id (a parallel
+/// create) or a public model's: both are models the caller can see.
 fn conflict_on_duplicate(err: diesel::result::Error, id: Uuid) -> ApiError {
     if db::is_unique_violation(&err) {
-        ApiError::Conflict(format!("a model with id {id} already exists"))
+        taken(id)
     } else {
         err.into()
     }
@@ -175,13 +181,18 @@ pub async fn list_models(
 /// Locks model `id` for a change by the acting account: NOT_FOUND unless it can read it,
 /// FORBIDDEN when it can read but does not own it (public and catalogue models).
 async fn lock_owned(conn: &mut AsyncPgConnection, actor: &Actor, id: Uuid) -> ApiResult<ModelRow> {
-    let row = db::models::lock(conn, id)
+    let not_found = || ApiError::not_found("model");
+    let row = db::models::readable_by_ids(conn, actor.account_id, &[id])
         .await?
+        .into_iter()
+        .next()
         .filter(|m| m.deleted_at.is_none())
-        .filter(|m| m.public || m.owner_id == Some(actor.account_id))
-        .ok_or_else(|| ApiError::not_found("model"))?;
+        .ok_or_else(not_found)?;
     match row.owner_id {
-        Some(owner) if owner == actor.account_id => Ok(row),
+        Some(owner) if owner == actor.account_id => db::models::lock_own(conn, owner, id)
+            .await?
+            .filter(|m| m.deleted_at.is_none())
+            .ok_or_else(not_found),
         None => Err(ApiError::Forbidden(
             "built-in catalogue models are read-only".into(),
         )),
@@ -194,7 +205,7 @@ async fn lock_owned(conn: &mut AsyncPgConnection, actor: &Actor, id: Uuid) -> Ap
 /// The definition a model has now: its metadata and its latest version.
 fn current_definition(model: &ModelRow, latest: &VersionRow) -> ModelDefinition {
     ModelDefinition {
-        id: Some(model.id.to_string()),
+        id: Some(model.external_id.to_string()),
         name: Some(model.name.clone()),
         description: Some(model.description.clone()),
         icon: model.icon.clone(),
@@ -269,7 +280,8 @@ pub async fn update_model(
     transaction(&deps.pool, move |conn| {
         async move {
             let model = lock_owned(conn, &actor, id).await?;
-            let latest = db::versions::by_numbers(conn, &[(id, model.latest_version)])
+            let key = model.id;
+            let latest = db::versions::by_numbers(conn, &[(key, model.latest_version)])
                 .await?
                 .into_iter()
                 .find(|v| v.version == model.latest_version)
@@ -287,10 +299,10 @@ pub async fn update_model(
             let mut version = model.latest_version;
             if spec.run != current_run {
                 version += 1;
-                db::versions::insert(conn, &VersionRow::new(id, version, &spec.run, now)).await?;
+                db::versions::insert(conn, &VersionRow::new(key, version, &spec.run, now)).await?;
             }
             let changes = ModelChanges::from_spec(&spec, version, now);
-            Ok(db::models::update(conn, id, &changes).await?)
+            Ok(db::models::update(conn, key, &changes).await?)
         }
         .scope_boxed()
     })
@@ -304,12 +316,12 @@ pub async fn delete_model(deps: &ModelsDeps, actor: &Actor, id: Uuid) -> ApiResu
     let actor = actor.clone();
     transaction(&deps.pool, move |conn| {
         async move {
-            lock_owned(conn, &actor, id).await?;
-            if db::versions::has_jobs(conn, id).await? {
-                db::models::mark_deleted(conn, id, Utc::now()).await?;
+            let key = lock_owned(conn, &actor, id).await?.id;
+            if db::versions::has_jobs(conn, key).await? {
+                db::models::mark_deleted(conn, key, Utc::now()).await?;
                 Ok(Deleted::Hidden)
             } else {
-                db::models::remove(conn, id).await?;
+                db::models::remove(conn, key).await?;
                 Ok(Deleted::Removed)
             }
         }
@@ -332,8 +344,6 @@ pub async fn record_job(deps: &ModelsDeps, version_id: Uuid) -> ApiResult<()> {
 /// A model version pinned for a run: what the jobs subgraph and the worker need.
 #[derive(Clone, Debug)]
 pub struct PinnedVersion {
-    /// The model's id.
-    pub model_id: Uuid,
     /// The version's id.
     pub version_id: Uuid,
     /// The version number.
@@ -348,7 +358,6 @@ pub struct PinnedVersion {
 impl PinnedVersion {
     fn from_row(row: &VersionRow) -> ApiResult<Self> {
         Ok(Self {
-            model_id: row.model_id,
             version_id: row.id,
             version: row.version,
             run: row.run_spec().map_err(ApiError::internal)?,
@@ -359,12 +368,13 @@ impl PinnedVersion {
 
 /// The version a new deployment pins: `version` of the model (its latest when `None`), when
 /// the acting account may read the model and it is not deleted; NOT_FOUND otherwise.
+/// Returns the model's id as the account addresses it, and the version.
 pub async fn pin_version(
     deps: &ModelsDeps,
     actor: &Actor,
     id_or_slug: &str,
     version: Option<i32>,
-) -> ApiResult<PinnedVersion> {
+) -> ApiResult<(Uuid, PinnedVersion)> {
     let model = get_model(deps, actor, id_or_slug).await?;
     if model.deleted_at.is_some() {
         return Err(ApiError::not_found("model"));
@@ -378,7 +388,7 @@ pub async fn pin_version(
         .ok_or_else(|| ApiError::not_found("model version"))?;
     let mut pinned = PinnedVersion::from_row(&row)?;
     pinned.expected_seconds = pinned.expected_seconds.or(model.expected_runtime_seconds);
-    Ok(pinned)
+    Ok((model.external_id, pinned))
 }
 
 /// A version by id, whoever owns it (for the worker, which runs what a job pinned).

@@ -1,4 +1,8 @@
 //! The `models.models` table: lookups scoped to what an account may see, filtered pages.
+//!
+//! Clients address a model by its `external_id` (shown as `Model.id`), which is unique per
+//! owner and among public models; an account's own model shadows a public one with the same
+//! id. `id` is the internal key that versions refer to.
 
 use super::{
     rows::{ModelChanges, ModelRow},
@@ -64,7 +68,8 @@ fn listed(account: Uuid, filter: &ListFilter) -> models::BoxedQuery<'static, Pg>
     query
 }
 
-/// A page of listed models, newest first, strictly after the `(created_at, id)` cursor.
+/// A page of listed models, newest first, strictly after the `(created_at, external_id)`
+/// cursor.
 pub async fn page(
     conn: &mut AsyncPgConnection,
     account: Uuid,
@@ -74,13 +79,13 @@ pub async fn page(
 ) -> QueryResult<Vec<ModelRow>> {
     let mut query = listed(account, filter)
         .select(ModelRow::as_select())
-        .order((models::created_at.desc(), models::id.desc()))
+        .order((models::created_at.desc(), models::external_id.desc()))
         .limit(limit);
     if let Some((at, id)) = after {
         query = query.filter(
             models::created_at
                 .lt(at)
-                .or(models::created_at.eq(at).and(models::id.lt(id))),
+                .or(models::created_at.eq(at).and(models::external_id.lt(id))),
         );
     }
     query.load(conn).await
@@ -95,17 +100,72 @@ pub async fn count(
     listed(account, filter).count().get_result(conn).await
 }
 
-/// Readable models by id.
+/// Readable models by the ids clients address them by: for each id, the account's own
+/// model, else the public one.
 pub async fn readable_by_ids(
     conn: &mut AsyncPgConnection,
     account: Uuid,
     ids: &[Uuid],
 ) -> QueryResult<Vec<ModelRow>> {
-    readable(account)
-        .filter(models::id.eq_any(ids.to_vec()))
+    let rows = readable(account)
+        .filter(models::external_id.eq_any(ids.to_vec()))
+        .select(ModelRow::as_select())
+        .load(conn)
+        .await?;
+    Ok(own_first(account, rows))
+}
+
+/// Models with these client ids that any of `accounts` may read (callers pick per account
+/// with [`own_first`]).
+pub async fn readable_by_any(
+    conn: &mut AsyncPgConnection,
+    accounts: &[Uuid],
+    ids: &[Uuid],
+) -> QueryResult<Vec<ModelRow>> {
+    models::table
+        .filter(models::external_id.eq_any(ids.to_vec()))
+        .filter(
+            models::owner_id
+                .eq_any(accounts.to_vec())
+                .or(models::public.eq(true)),
+        )
         .select(ModelRow::as_select())
         .load(conn)
         .await
+}
+
+/// What `account` addresses by each client id among `rows`: its own model when it has one,
+/// else a public one; rows it may not read are dropped.
+pub fn own_first(account: Uuid, rows: Vec<ModelRow>) -> Vec<ModelRow> {
+    let mut chosen: Vec<ModelRow> = Vec::with_capacity(rows.len());
+    for row in rows {
+        let own = row.owner_id == Some(account);
+        if !own && !row.public {
+            continue;
+        }
+        match chosen.iter_mut().find(|c| c.external_id == row.external_id) {
+            Some(held) if own => *held = row,
+            Some(_) => {}
+            None => chosen.push(row),
+        }
+    }
+    chosen
+}
+
+/// The account's own model with client id `id`, locked for a change.
+pub async fn lock_own(
+    conn: &mut AsyncPgConnection,
+    account: Uuid,
+    id: Uuid,
+) -> QueryResult<Option<ModelRow>> {
+    models::table
+        .filter(models::owner_id.eq(account))
+        .filter(models::external_id.eq(id))
+        .select(ModelRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
 }
 
 /// The catalogue model with this slug.
@@ -113,17 +173,6 @@ pub async fn by_slug(conn: &mut AsyncPgConnection, slug: &str) -> QueryResult<Op
     models::table
         .filter(models::slug.eq(slug))
         .select(ModelRow::as_select())
-        .first(conn)
-        .await
-        .optional()
-}
-
-/// The model `id`, locked for an update (any owner; the caller checks permissions).
-pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<ModelRow>> {
-    models::table
-        .find(id)
-        .select(ModelRow::as_select())
-        .for_update()
         .first(conn)
         .await
         .optional()
@@ -138,13 +187,15 @@ pub async fn catalogue(conn: &mut AsyncPgConnection) -> QueryResult<Vec<ModelRow
         .await
 }
 
-/// Inserts a model.
-pub async fn insert(conn: &mut AsyncPgConnection, row: &ModelRow) -> QueryResult<()> {
+/// Inserts a model; false (and nothing written) when another model already has its key.
+pub async fn insert_new(conn: &mut AsyncPgConnection, row: &ModelRow) -> QueryResult<bool> {
     diesel::insert_into(models::table)
         .values(row)
+        .on_conflict(models::id)
+        .do_nothing()
         .execute(conn)
         .await
-        .map(|_| ())
+        .map(|inserted| inserted == 1)
 }
 
 /// Writes new metadata (and the latest version number).
@@ -205,4 +256,60 @@ pub async fn by_ids(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult<V
         .select(ModelRow::as_select())
         .load(conn)
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn row(external_id: Uuid, owner: Option<Uuid>, public: bool) -> ModelRow {
+        let now = Utc::now();
+        ModelRow {
+            id: Uuid::now_v7(),
+            external_id,
+            owner_id: owner,
+            owner_kind: owner.map(|_| "user".to_owned()),
+            slug: None,
+            public,
+            name: "m".into(),
+            description: String::new(),
+            icon: None,
+            tags: vec![],
+            example_outputs: vec![],
+            hidden: false,
+            expected_runtime_seconds: None,
+            latest_version: 1,
+            deleted_at: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    #[test]
+    fn an_accounts_own_model_shadows_a_public_one_with_the_same_id_in_either_order() {
+        let (me, other, id) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let mine = row(id, Some(me), false);
+        let public = row(id, Some(other), true);
+
+        let one = own_first(me, vec![public.clone(), mine.clone()]);
+        let two = own_first(me, vec![mine.clone(), public.clone()]);
+
+        assert_eq!(one.len(), 1);
+        assert_eq!(one[0].id, mine.id);
+        assert_eq!(two.len(), 1);
+        assert_eq!(two[0].id, mine.id);
+    }
+
+    #[test]
+    fn another_accounts_private_model_is_never_chosen() {
+        let (me, other, id) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let theirs = row(id, Some(other), false);
+        let public = row(Uuid::now_v7(), None, true);
+
+        let chosen = own_first(me, vec![theirs, public.clone()]);
+
+        assert_eq!(chosen.len(), 1);
+        assert_eq!(chosen[0].id, public.id);
+    }
 }

@@ -15,7 +15,12 @@ use uuid::Uuid;
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = models)]
 pub struct ModelRow {
+    /// The internal key versions and billing refer to; never shown to clients.
     pub id: Uuid,
+    /// The id clients address the model by: unique among its owner's models and among
+    /// public ones; equal to `id` unless its account chose an id another account's model
+    /// already held as its key.
+    pub external_id: Uuid,
     pub owner_id: Option<Uuid>,
     pub owner_kind: Option<String>,
     pub slug: Option<String>,
@@ -141,6 +146,32 @@ impl VersionRow {
     /// The declared outputs.
     pub fn output_specs(&self) -> Result<Vec<OutputSpec>, serde_json::Error> {
         serde_json::from_value(self.outputs.clone())
+    }
+}
+
+impl ModelRow {
+    /// A new model at version 1 described by `spec`, with `id` as both its key and its client
+    /// id, owned by `owner` (account and kind; `None` for the catalogue).
+    pub fn new(id: Uuid, owner: Option<(Uuid, &str)>, spec: &ModelSpec, at: DateTime<Utc>) -> Self {
+        Self {
+            id,
+            external_id: id,
+            owner_id: owner.map(|(account, _)| account),
+            owner_kind: owner.map(|(_, kind)| kind.to_owned()),
+            slug: None,
+            public: spec.public,
+            name: spec.name.clone(),
+            description: spec.description.clone(),
+            icon: spec.icon.clone(),
+            tags: spec.tags.clone(),
+            example_outputs: spec.example_outputs.clone(),
+            hidden: spec.hidden,
+            expected_runtime_seconds: spec.expected_runtime_seconds,
+            latest_version: 1,
+            deleted_at: None,
+            created_at: at,
+            updated_at: at,
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 diesel::table! {
     models.models (id) {
         id -> Uuid,
+        external_id -> Uuid,
         owner_id -> Nullable<Uuid>,
         owner_kind -> Nullable<Text>,
         slug -> Nullable<Text>,

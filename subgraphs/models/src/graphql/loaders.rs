@@ -13,8 +13,11 @@ use mediamagic_kit::ApiError;
 use std::{collections::HashMap, sync::Arc};
 use uuid::Uuid;
 
-/// Models by id.
+/// Models by internal key (what versions refer to).
 pub struct ModelLoader(pub ModelsDeps);
+/// Models by `(account, id)`: what the account addresses by that id (its own model, else a
+/// public one); other accounts' private models are never loaded.
+pub struct ModelByIdLoader(pub ModelsDeps);
 /// Versions by `(model id, version number)`.
 pub struct VersionByNumberLoader(pub ModelsDeps);
 /// Versions by version id.
@@ -36,6 +39,31 @@ impl Loader<Uuid> for ModelLoader {
             .await
             .map_err(ApiError::from)?;
         Ok(rows.into_iter().map(|r| (r.id, r)).collect())
+    }
+}
+
+impl Loader<(Uuid, Uuid)> for ModelByIdLoader {
+    type Value = ModelRow;
+    type Error = LoadError;
+    async fn load(
+        &self,
+        keys: &[(Uuid, Uuid)],
+    ) -> Result<HashMap<(Uuid, Uuid), ModelRow>, LoadError> {
+        let mut accounts: Vec<Uuid> = keys.iter().map(|(account, _)| *account).collect();
+        accounts.sort_unstable();
+        accounts.dedup();
+        let ids: Vec<Uuid> = keys.iter().map(|(_, id)| *id).collect();
+        let mut conn = self.0.conn().await?;
+        let rows = db::models::readable_by_any(&mut conn, &accounts, &ids)
+            .await
+            .map_err(ApiError::from)?;
+        let mut found = HashMap::new();
+        for account in accounts {
+            for row in db::models::own_first(account, rows.clone()) {
+                found.insert((account, row.external_id), row);
+            }
+        }
+        Ok(found)
     }
 }
 

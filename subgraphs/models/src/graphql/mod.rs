@@ -31,6 +31,10 @@ pub fn build_schema(deps: Option<ModelsDeps>, metrics: Option<&Metrics>) -> Mode
                 tokio::spawn,
             ))
             .data(DataLoader::new(
+                loaders::ModelByIdLoader(deps.clone()),
+                tokio::spawn,
+            ))
+            .data(DataLoader::new(
                 loaders::VersionByNumberLoader(deps.clone()),
                 tokio::spawn,
             ))

@@ -2,7 +2,7 @@
 //! federation entities `Model` and `ModelVersion`.
 
 use super::{
-    loaders::{ModelLoader, VersionLoader},
+    loaders::{ModelByIdLoader, ModelLoader, VersionLoader},
     types::{Model, ModelFilter, ModelVersion, parse_id},
 };
 use crate::{ModelsDeps, commands, db::rows::ModelRow};
@@ -21,14 +21,15 @@ fn readable(actor: &Actor, model: &ModelRow) -> bool {
     model.public || model.owner_id == Some(actor.account_id)
 }
 
+/// The model with internal key `key`, when the acting account may read it.
 async fn load_model(
     ctx: &Context<'_>,
     actor: &Actor,
-    id: Uuid,
+    key: Uuid,
 ) -> async_graphql::Result<Option<ModelRow>> {
     let loader = ctx.data::<DataLoader<ModelLoader>>()?;
     Ok(loader
-        .load_one(id)
+        .load_one(key)
         .await
         .map_err(super::loaders::load_failed)?
         .filter(|m| readable(actor, m)))
@@ -86,7 +87,7 @@ impl ModelsQuery {
         let (rows, total) =
             commands::models::list_models(deps, actor, &filter, after, limit + 1).await?;
         Ok(page_of(rows, limit, after.is_some(), total, |row| {
-            (encode_cursor(row.created_at, row.id), Model(row))
+            (encode_cursor(row.created_at, row.external_id), Model(row))
         }))
     }
 
@@ -113,7 +114,12 @@ impl ModelsQuery {
         let (Ok(actor), Ok(id)) = (ctx.actor(), parse_id("id", &id)) else {
             return Ok(None);
         };
-        Ok(load_model(ctx, actor, id).await?.map(Model))
+        let loader = ctx.data::<DataLoader<ModelByIdLoader>>()?;
+        Ok(loader
+            .load_one((actor.account_id, id))
+            .await
+            .map_err(super::loaders::load_failed)?
+            .map(Model))
     }
 
     /// Federation: a `ModelVersion` by id, when the acting account may read its model.

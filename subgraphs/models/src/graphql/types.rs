@@ -96,9 +96,10 @@ async fn latest_version(ctx: &Context<'_>, model: &ModelRow) -> async_graphql::R
 
 #[Object]
 impl Model {
-    /// The model's id (a UUID).
+    /// The model's id (a UUID). Ids are per account: a public model and an account's own
+    /// model may share one, and the account's own is what it addresses by it.
     async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+        ID(self.0.external_id.to_string())
     }
     /// The catalogue name of a built-in model (`audio-extract`); `model(id:)` accepts it.
     async fn slug(&self) -> Option<&str> {
@@ -422,7 +423,8 @@ pub struct ModelOutputInput {
 /// A new model (seed 000's `POST /api/v1/models` body).
 #[derive(InputObject, Clone, Debug)]
 pub struct CreateModelInput {
-    /// A UUID of your choosing; generated when absent. CONFLICT when taken.
+    /// A UUID of your choosing; generated when absent. Ids are per account: CONFLICT only when
+    /// one of your models or a public model has it.
     pub id: Option<ID>,
     /// Display name (1 to 100 characters).
     pub name: String,
