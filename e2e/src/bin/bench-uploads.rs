@@ -29,7 +29,7 @@ use std::{
     process::Stdio,
     time::{Duration, Instant},
 };
-use tokio::{io::AsyncReadExt, process::Child};
+use tokio::process::Child;
 use uuid::Uuid;
 
 const MIB: u64 = 1024 * 1024;
@@ -196,61 +196,59 @@ fn make_source(path: &Path, size: u64) -> anyhow::Result<String> {
 fn file_body(path: PathBuf, prefix: Vec<u8>, suffix: Vec<u8>) -> reqwest::Body {
     let head = futures::stream::once(async move { Ok::<_, std::io::Error>(prefix) });
     let tail = futures::stream::once(async move { Ok::<_, std::io::Error>(suffix) });
-    let file = futures::stream::once(async move { tokio::fs::File::open(path).await })
-        .map(|opened| {
-            futures::stream::unfold(Some(opened), |state| async move {
-                let mut file = match state? {
-                    Ok(file) => file,
-                    Err(e) => return Some((Err(e), None)),
-                };
-                let mut buf = vec![0u8; READ_CHUNK];
-                match file.read(&mut buf).await {
-                    Ok(0) => None,
-                    Ok(n) => {
-                        buf.truncate(n);
-                        Some((Ok(buf), Some(Ok(file))))
-                    }
-                    Err(e) => Some((Err(e), None)),
-                }
-            })
+    let file =
+        futures::stream::once(
+            async move { tokio::fs::metadata(&path).await.map(|m| (path, m.len())) },
+        )
+        .map(|found| match found {
+            Ok((path, len)) => range_stream(path, 0, len).left_stream(),
+            Err(e) => futures::stream::once(async move { Err(e) }).right_stream(),
         })
         .flatten();
     reqwest::Body::wrap_stream(head.chain(file).chain(tail))
 }
 
-/// `len` bytes of the file from `offset`, read in chunks.
+/// `len` bytes of the file from `offset`, read in chunks on the blocking pool. A real client
+/// sends from another machine; reading straight into fresh buffers (no zero-filling, no
+/// copy through tokio's file buffer) keeps the load generator's share of the two cores small.
 fn range_stream(
     path: PathBuf,
     offset: u64,
     len: u64,
 ) -> impl futures::Stream<Item = Result<Vec<u8>, std::io::Error>> + Send + 'static {
-    use tokio::io::AsyncSeekExt;
-    futures::stream::once(async move {
-        let mut file = tokio::fs::File::open(path).await?;
-        file.seek(std::io::SeekFrom::Start(offset)).await?;
-        Ok::<_, std::io::Error>(file)
-    })
-    .map(move |opened| {
-        futures::stream::unfold((Some(opened), len), |(state, left)| async move {
+    use std::io::{Read, Seek};
+    futures::stream::unfold((None::<std::fs::File>, len), move |(file, left)| {
+        let path = path.clone();
+        async move {
             if left == 0 {
                 return None;
             }
-            let mut file = match state? {
-                Ok(file) => file,
-                Err(e) => return Some((Err(e), (None, 0))),
-            };
-            let mut buf = vec![0u8; READ_CHUNK.min(left as usize)];
-            match file.read(&mut buf).await {
-                Ok(0) => None,
-                Ok(n) => {
-                    buf.truncate(n);
-                    Some((Ok(buf), (Some(Ok(file)), left - n as u64)))
+            let want = READ_CHUNK.min(left as usize);
+            let read = tokio::task::spawn_blocking(move || {
+                let mut file = match file {
+                    Some(file) => file,
+                    None => {
+                        let mut file = std::fs::File::open(&path)?;
+                        file.seek(std::io::SeekFrom::Start(offset))?;
+                        file
+                    }
+                };
+                let mut buf = Vec::with_capacity(want);
+                (&mut file).take(want as u64).read_to_end(&mut buf)?;
+                Ok::<_, std::io::Error>((file, buf))
+            })
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+            match read {
+                Ok((_, buf)) if buf.is_empty() => None,
+                Ok((file, buf)) => {
+                    let left = left - buf.len() as u64;
+                    Some((Ok(buf), (Some(file), left)))
                 }
                 Err(e) => Some((Err(e), (None, 0))),
             }
-        })
+        }
     })
-    .flatten()
 }
 
 /// `len` bytes of the file from `offset`, as a request body.
