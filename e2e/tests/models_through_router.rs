@@ -715,6 +715,9 @@ async fn choosing_the_id_of_another_accounts_private_model_creates_your_own_and_
             .data("/model/public"),
         true
     );
+    // Publishing under an id a public model already has is a CONFLICT about that public one.
+    let republished = update(&stack, &attacker, &secret_id, json!({"public": true})).await;
+    assert_eq!(republished.error_code(), "CONFLICT", "{}", republished.body);
     // Taken within what the account can already see stays a CONFLICT.
     let again = create_answer(&stack, &attacker, chosen(&fresh_id, "again")).await;
     assert_eq!(

@@ -113,7 +113,7 @@ fn taken(id: Uuid) -> ApiError {
 }
 
 /// A unique violation left after the key is settled is the account's own id (a parallel
-/// create) or a public model's: both are models the caller can see.
+/// create) or a public model's (a create or a publish): both are models the caller can see.
 fn conflict_on_duplicate(err: diesel::result::Error, id: Uuid) -> ApiError {
     if db::is_unique_violation(&err) {
         taken(id)
@@ -302,7 +302,10 @@ pub async fn update_model(
                 db::versions::insert(conn, &VersionRow::new(key, version, &spec.run, now)).await?;
             }
             let changes = ModelChanges::from_spec(&spec, version, now);
-            Ok(db::models::update(conn, key, &changes).await?)
+            // Published under an id another public model has: that model is public too.
+            db::models::update(conn, key, &changes)
+                .await
+                .map_err(|e| conflict_on_duplicate(e, id))
         }
         .scope_boxed()
     })
