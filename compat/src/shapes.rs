@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 pub struct IdempotencyKeyHeader(pub Option<String>);
 
 /// The longest idempotency key the platform takes.
-const MAX_IDEMPOTENCY_KEY: usize = 200;
+const MAX_IDEMPOTENCY_KEY: usize = mediamagic_kit::idempotency::IdempotencyKey::MAX_CHARS;
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for IdempotencyKeyHeader {
     type Rejection = RestError;

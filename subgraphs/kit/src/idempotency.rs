@@ -21,19 +21,24 @@ pub const TTL: chrono::Duration = chrono::Duration::hours(24);
 #[derive(Clone, Copy, Debug)]
 pub struct Table(pub &'static str);
 
-/// A client's idempotency key: 1 to 200 characters.
+/// A client's idempotency key: 1 to [`IdempotencyKey::MAX_CHARS`] characters.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IdempotencyKey(String);
 
 impl IdempotencyKey {
+    /// The longest key taken, in characters (the REST surfaces check headers against it too).
+    pub const MAX_CHARS: usize = 200;
+
     /// The key of argument `field`, if one was sent.
     pub fn parse(field: &str, raw: Option<&str>) -> ApiResult<Option<Self>> {
         match raw {
             None => Ok(None),
-            Some(key) if key.is_empty() || key.chars().count() > 200 => Err(ApiError::bad_input(
-                field,
-                "an idempotency key has 1 to 200 characters",
-            )),
+            Some(key) if key.is_empty() || key.chars().count() > Self::MAX_CHARS => {
+                Err(ApiError::bad_input(
+                    field,
+                    format!("an idempotency key has 1 to {} characters", Self::MAX_CHARS),
+                ))
+            }
             Some(key) => Ok(Some(Self(key.to_owned()))),
         }
     }

@@ -49,15 +49,25 @@ pub async fn controls(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult
         .await
 }
 
+/// Job `id` joined with its control row.
+#[diesel::dsl::auto_type(no_type_alias)]
+fn job_and_control(id: Uuid) -> _ {
+    let both: (
+        diesel::dsl::AsSelect<JobRow, diesel::pg::Pg>,
+        diesel::dsl::AsSelect<ControlRow, diesel::pg::Pg>,
+    ) = (JobRow::as_select(), ControlRow::as_select());
+    jobs::table
+        .inner_join(job_control::table)
+        .filter(jobs::id.eq(id))
+        .select(both)
+}
+
 /// A job and its control row, locked for a change.
 pub async fn lock(
     conn: &mut AsyncPgConnection,
     id: Uuid,
 ) -> QueryResult<Option<(JobRow, ControlRow)>> {
-    jobs::table
-        .inner_join(job_control::table)
-        .filter(jobs::id.eq(id))
-        .select((JobRow::as_select(), ControlRow::as_select()))
+    job_and_control(id)
         .for_update()
         .first(conn)
         .await
@@ -269,13 +279,7 @@ pub async fn with_control(
     conn: &mut AsyncPgConnection,
     id: Uuid,
 ) -> QueryResult<Option<(JobRow, ControlRow)>> {
-    jobs::table
-        .inner_join(job_control::table)
-        .filter(jobs::id.eq(id))
-        .select((JobRow::as_select(), ControlRow::as_select()))
-        .first(conn)
-        .await
-        .optional()
+    job_and_control(id).first(conn).await.optional()
 }
 
 /// Extends the lease of `lease`'s attempt; false when that attempt no longer holds the job
