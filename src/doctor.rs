@@ -279,7 +279,12 @@ async fn s3_storage(s3: &mediamagic_media::config::S3Config) -> Finding {
     let key = "mediamagic-doctor/probe";
     let written = tokio::time::timeout(Duration::from_secs(10), async {
         store
-            .put_stream(key, futures_ok(bytes::Bytes::from_static(b"ok")), 2)
+            .put_stream(
+                key,
+                futures_ok(bytes::Bytes::from_static(b"ok")),
+                2,
+                mediamagic_media::storage::checksum::PartChecksum::Sha256,
+            )
             .await?;
         store.delete(key).await
     })

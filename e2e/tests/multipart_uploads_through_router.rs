@@ -1,5 +1,6 @@
 //! Multipart uploads through the router, on local storage and on SeaweedFS: parts PUT in
-//! parallel to presigned URLs that carry each part's SHA-256; a connection dropped halfway
+//! parallel to presigned URLs that carry each part's checksum (SHA-256, or CRC32 when the
+//! upload asks for it); a connection dropped halfway
 //! leaves that part out, `uploadParts` says what is missing, the upload resumes and
 //! completes with the declared sha256. A wrong part, a part of the wrong size or a wrong
 //! final checksum fails and leaves no object or row behind; aborting removes the parts.
@@ -15,6 +16,33 @@ use sha2::{Digest, Sha256};
 
 const MIB: usize = 1024 * 1024;
 const PART: usize = 5 * MIB;
+/// The part checksum an upload is made with.
+#[derive(Clone, Copy, Debug)]
+enum Check {
+    Sha256,
+    Crc32,
+}
+
+impl Check {
+    /// Its name in `partChecksum`.
+    fn algorithm(self) -> &'static str {
+        match self {
+            Check::Sha256 => "SHA256",
+            Check::Crc32 => "CRC32",
+        }
+    }
+
+    /// A part's input: its number and checksum.
+    fn part(self, number: usize, bytes: &[u8]) -> Value {
+        match self {
+            Check::Sha256 => json!({"number": number, "sha256": sha(bytes)}),
+            Check::Crc32 => {
+                json!({"number": number, "crc32": format!("{:08x}", crc32fast::hash(bytes))})
+            }
+        }
+    }
+}
+
 const CREATE: &str = "mutation($input: CreateUploadInput!) { createUpload(input: $input) { url media { id status } multipart { partSize partCount parts { number url method headers { name value } } } } }";
 const PART_URLS: &str = "mutation($id: ID!, $parts: [UploadPartInput!]!) { uploadPartUrls(id: $id, parts: $parts) { number url headers { name value } } }";
 const PROGRESS: &str = "query($id: ID!) { uploadParts(id: $id) { partSize partCount uploaded { number size } missing } }";
@@ -44,16 +72,17 @@ fn part_of(file: &[u8], number: usize) -> &[u8] {
     &file[start..(start + PART).min(file.len())]
 }
 
-fn parts_input(file: &[u8], numbers: &[usize]) -> Value {
+fn parts_input(check: Check, file: &[u8], numbers: &[usize]) -> Value {
     numbers
         .iter()
-        .map(|n| json!({"number": n, "sha256": sha(part_of(file, *n))}))
+        .map(|n| check.part(*n, part_of(file, *n)))
         .collect()
 }
 
 async fn create(
     stack: &TestStack,
     token: &str,
+    check: Check,
     file: &[u8],
     sha256: &str,
     first: &[usize],
@@ -64,7 +93,8 @@ async fn create(
             CREATE,
             json!({"input": {
                 "filename": "big.mp4", "contentType": "video/mp4", "size": file.len(),
-                "sha256": sha256, "partSize": PART, "parts": parts_input(file, first),
+                "sha256": sha256, "partSize": PART, "partChecksum": check.algorithm(),
+                "parts": parts_input(check, file, first),
             }}),
         )
         .await
@@ -138,15 +168,16 @@ async fn gone(stack: &TestStack, token: &str, id: &str) {
     assert_eq!(progress.error_code(), "NOT_FOUND");
 }
 
-/// Everything every store must do; `objects` counts the store's objects when it can.
-async fn multipart_flow(stack: &TestStack, objects: &dyn Fn() -> Option<usize>) {
+/// Everything every store must do with parts checked by `check`; `objects` counts the
+/// store's objects when it can.
+async fn multipart_flow(stack: &TestStack, check: Check, objects: &dyn Fn() -> Option<usize>) {
     let (token, _, _) = stack.sign_up("multipart").await;
     let file = bytes(23 * MIB, 7);
     let sha256 = sha(&file);
     let baseline = objects();
 
     // Started with URLs for the first three parts.
-    let created = create(stack, &token, &file, &sha256, &[1, 2, 3]).await;
+    let created = create(stack, &token, check, &file, &sha256, &[1, 2, 3]).await;
     assert!(created.body["data"]["createUpload"]["url"].is_null());
     assert_eq!(created.data("/createUpload/multipart/partCount"), 5);
     assert_eq!(
@@ -185,7 +216,7 @@ async fn multipart_flow(stack: &TestStack, objects: &dyn Fn() -> Option<usize>) 
         .gql(
             Cred::Bearer(&token),
             PART_URLS,
-            json!({"id": id, "parts": parts_input(&file, &[3, 4, 5])}),
+            json!({"id": id, "parts": parts_input(check, &file, &[3, 4, 5])}),
         )
         .await;
     let rest = urls(&rest, "/uploadPartUrls");
@@ -223,7 +254,7 @@ async fn multipart_flow(stack: &TestStack, objects: &dyn Fn() -> Option<usize>) 
 
     // A wrong final checksum: every part is right, the file's declared sha256 is not.
     let wrong_sum = sha(b"something else");
-    let created = create(stack, &token, &file, &wrong_sum, &[1, 2, 3, 4, 5]).await;
+    let created = create(stack, &token, check, &file, &wrong_sum, &[1, 2, 3, 4, 5]).await;
     let wrong_id = created
         .data("/createUpload/media/id")
         .as_str()
@@ -242,7 +273,7 @@ async fn multipart_flow(stack: &TestStack, objects: &dyn Fn() -> Option<usize>) 
     gone(stack, &token, &wrong_id).await;
 
     // A part of the wrong size (its own checksum right) fails the whole upload.
-    let created = create(stack, &token, &file, &sha256, &[]).await;
+    let created = create(stack, &token, check, &file, &sha256, &[]).await;
     let short_id = created
         .data("/createUpload/media/id")
         .as_str()
@@ -255,7 +286,7 @@ async fn multipart_flow(stack: &TestStack, objects: &dyn Fn() -> Option<usize>) 
         } else {
             part_of(&file, n).to_vec()
         };
-        parts.push(json!({"number": n, "sha256": sha(&body)}));
+        parts.push(check.part(n, &body));
     }
     let signed = stack
         .gql(
@@ -285,7 +316,7 @@ async fn multipart_flow(stack: &TestStack, objects: &dyn Fn() -> Option<usize>) 
     gone(stack, &token, &short_id).await;
 
     // Aborting drops the parts and the pending media.
-    let created = create(stack, &token, &file, &sha256, &[1]).await;
+    let created = create(stack, &token, check, &file, &sha256, &[1]).await;
     let aborted_id = created
         .data("/createUpload/media/id")
         .as_str()
@@ -310,7 +341,7 @@ async fn multipart_flow(stack: &TestStack, objects: &dyn Fn() -> Option<usize>) 
     }
 
     // A multipart upload is completed, not finalized; another account cannot touch it.
-    let created = create(stack, &token, &file, &sha256, &[]).await;
+    let created = create(stack, &token, check, &file, &sha256, &[]).await;
     let open_id = created
         .data("/createUpload/media/id")
         .as_str()
@@ -330,7 +361,7 @@ async fn multipart_flow(stack: &TestStack, objects: &dyn Fn() -> Option<usize>) 
         (COMPLETE, json!({"id": open_id})),
         (
             PART_URLS,
-            json!({"id": open_id, "parts": parts_input(&file, &[1])}),
+            json!({"id": open_id, "parts": parts_input(check, &file, &[1])}),
         ),
         (
             "mutation($id: ID!) { abortUpload(id: $id) }",
@@ -345,7 +376,13 @@ async fn multipart_flow(stack: &TestStack, objects: &dyn Fn() -> Option<usize>) 
 #[tokio::test]
 async fn a_multipart_upload_resumes_and_completes_on_local_storage() {
     let stack = spawn_stack().await;
-    multipart_flow(&stack, &|| Some(object_files(&stack))).await;
+    multipart_flow(&stack, Check::Sha256, &|| Some(object_files(&stack))).await;
+}
+
+#[tokio::test]
+async fn a_multipart_upload_with_crc32_parts_resumes_and_completes_on_local_storage() {
+    let stack = spawn_stack().await;
+    multipart_flow(&stack, Check::Crc32, &|| Some(object_files(&stack))).await;
 }
 
 #[tokio::test]
@@ -353,7 +390,15 @@ async fn a_multipart_upload_resumes_and_completes_on_seaweedfs() {
     let weed = Seaweed::start().await;
     let storage = weed.storage();
     let stack = spawn_stack_with(move |config| config.media.storage = storage).await;
-    multipart_flow(&stack, &|| None).await;
+    multipart_flow(&stack, Check::Sha256, &|| None).await;
+}
+
+#[tokio::test]
+async fn a_multipart_upload_with_crc32_parts_resumes_and_completes_on_seaweedfs() {
+    let weed = Seaweed::start().await;
+    let storage = weed.storage();
+    let stack = spawn_stack_with(move |config| config.media.storage = storage).await;
+    multipart_flow(&stack, Check::Crc32, &|| None).await;
 }
 
 #[tokio::test]
@@ -375,6 +420,20 @@ async fn part_urls_and_sizes_are_checked() {
             "parts",
         ),
         (json!({"parts": [{"number": 1, "sha256": "zz"}]}), "parts"),
+        (json!({"parts": [{"number": 1}]}), "parts"),
+        (
+            json!({"parts": [{"number": 1, "sha256": sha(b"x"), "crc32": "cbf43926"}]}),
+            "parts",
+        ),
+        // A CRC32 upload's parts come with CRC32s, 8 hex digits each.
+        (
+            json!({"partChecksum": "CRC32", "parts": [{"number": 1, "sha256": sha(b"x")}]}),
+            "parts",
+        ),
+        (
+            json!({"partChecksum": "CRC32", "parts": [{"number": 1, "crc32": sha(b"x")}]}),
+            "parts",
+        ),
         (
             json!({"parts": [{"number": 1, "sha256": sha(b"x")}, {"number": 1, "sha256": sha(b"x")}]}),
             "parts",
@@ -426,4 +485,50 @@ async fn part_urls_and_sizes_are_checked() {
         .unwrap()
         .status();
     assert_eq!(status, 403);
+}
+
+#[tokio::test]
+async fn an_idempotency_key_replays_a_crc32_upload_and_refuses_another_part_checksum() {
+    let stack = spawn_stack().await;
+    let (token, _, _) = stack.sign_up("keyed").await;
+    let file = bytes(12 * MIB, 5);
+    let create = "mutation($input: CreateUploadInput!, $key: String) { createUpload(input: $input, idempotencyKey: $key) { media { id } multipart { parts { number url } } } }";
+    let input = |check: Check| {
+        json!({
+            "filename": "a.mp4", "contentType": "video/mp4", "size": file.len(),
+            "sha256": sha(&file), "partSize": PART, "partChecksum": check.algorithm(),
+            "parts": parts_input(check, &file, &[1]),
+        })
+    };
+    let first = stack
+        .gql(
+            Cred::Bearer(&token),
+            create,
+            json!({"input": input(Check::Crc32), "key": "big-1"}),
+        )
+        .await;
+    let again = stack
+        .gql(
+            Cred::Bearer(&token),
+            create,
+            json!({"input": input(Check::Crc32), "key": "big-1"}),
+        )
+        .await;
+    assert_eq!(
+        again.data("/createUpload/media/id"),
+        first.data("/createUpload/media/id"),
+        "{}",
+        again.body
+    );
+    // The replay's part URL still carries the CRC32.
+    let url = again.data("/createUpload/multipart/parts/0/url");
+    assert!(url.as_str().unwrap().contains("crc32="), "{url}");
+    let other = stack
+        .gql(
+            Cred::Bearer(&token),
+            create,
+            json!({"input": input(Check::Sha256), "key": "big-1"}),
+        )
+        .await;
+    assert_eq!(other.error_code(), "CONFLICT", "{}", other.body);
 }

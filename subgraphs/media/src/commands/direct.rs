@@ -11,7 +11,7 @@ use crate::{
     MediaDeps,
     db::rows::MediaRow,
     domain::{MediaStatus, UploadRequest, normalise_tags},
-    storage::{StorageError, media_key},
+    storage::{StorageError, checksum::PartChecksum, media_key},
 };
 use bytes::Bytes;
 use futures::Stream;
@@ -87,7 +87,11 @@ where
     };
     let id = Uuid::now_v7();
     let key = media_key(actor.account_id, id);
-    let written = match deps.storage.put_stream(&key, body, limit).await {
+    let written = match deps
+        .storage
+        .put_stream(&key, body, limit, PartChecksum::Sha256)
+        .await
+    {
         Ok(written) => written,
         Err(StorageError::TooLarge(limit)) if limit < max => {
             return Err(ApiError::QuotaExceeded(format!(
@@ -113,7 +117,7 @@ where
         key,
         request,
         size: written.size,
-        sha256: written.sha256,
+        sha256: written.checksum,
     };
     if stored.size == 0 {
         discard_stored(deps, &stored).await;

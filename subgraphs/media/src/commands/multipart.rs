@@ -1,5 +1,6 @@
 //! Multipart uploads: a pending media whose bytes arrive in numbered parts, in parallel, each
-//! PUT to a presigned URL that carries the part's SHA-256 (the store refuses other bytes).
+//! PUT to a presigned URL that carries the part's checksum, SHA-256 or CRC32 as chosen when
+//! the upload starts (the store refuses other bytes).
 //! `uploadParts` lists what the store holds, so a client resumes after a crash;
 //! `completeUpload` assembles and checks the declared size and sha256; `abortUpload` drops
 //! everything. An upload that fails its checks leaves no object and no row behind.
@@ -18,6 +19,7 @@ use crate::{
     },
     domain::{MediaStatus, UploadRequest},
     storage::{
+        checksum::PartChecksum,
         media_key,
         multipart::{PartToAssemble, StoredPart},
         staging_key,
@@ -38,13 +40,15 @@ pub const MAX_PART_SIZE: u64 = 5 * 1024 * 1024 * 1024;
 /// S3's most parts.
 pub const MAX_PARTS: u64 = 10_000;
 
-/// A part the client will send: its number and the SHA-256 of its bytes.
+/// A part the client will send: its number and the checksum of its bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PartRequest {
     /// 1-based.
     pub number: u32,
-    /// Lower-case hex.
-    pub sha256: String,
+    /// The algorithm the client used (it must be the upload's).
+    pub algorithm: PartChecksum,
+    /// Hex.
+    pub checksum: String,
 }
 
 /// Where to PUT one part.
@@ -126,10 +130,11 @@ fn expected_size(size: u64, part_size: u64, part_count: u32, number: u32) -> u64
 }
 
 /// The requested parts, checked (at most the configured count, numbers in range and each
-/// once, 64-hex sha256s) and with their sha256s in lower case.
+/// once, checksums of `algorithm` in hex) and with their checksums in lower case.
 fn checked_parts(
     parts: Vec<PartRequest>,
     part_count: u32,
+    algorithm: PartChecksum,
     config: &MultipartConfig,
 ) -> ApiResult<Vec<PartRequest>> {
     if parts.len() > config.part_urls_per_request {
@@ -142,7 +147,8 @@ fn checked_parts(
         ));
     }
     let mut seen = std::collections::BTreeSet::new();
-    for part in &parts {
+    let mut checked = Vec::with_capacity(parts.len());
+    for part in parts {
         if part.number == 0 || part.number > part_count {
             return Err(ApiError::bad_input(
                 "parts",
@@ -158,29 +164,41 @@ fn checked_parts(
                 format!("part {} is asked twice", part.number),
             ));
         }
-        if part.sha256.len() != 64 || !part.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+        if part.algorithm != algorithm {
             return Err(ApiError::bad_input(
                 "parts",
-                format!("part {}'s sha256 must be 64 hex digits", part.number),
+                format!(
+                    "this upload's parts are checked with {0}: give part {1}'s {0}, not its {2}",
+                    algorithm.as_str(),
+                    part.number,
+                    part.algorithm.as_str()
+                ),
             ));
         }
+        let checksum = algorithm.normalized(&part.checksum).map_err(|why| {
+            ApiError::bad_input(
+                "parts",
+                format!("part {}'s {} {why}", part.number, algorithm.as_str()),
+            )
+        })?;
+        checked.push(PartRequest {
+            number: part.number,
+            algorithm,
+            checksum,
+        });
     }
-    Ok(parts
-        .into_iter()
-        .map(|p| PartRequest {
-            number: p.number,
-            sha256: p.sha256.to_ascii_lowercase(),
-        })
-        .collect())
+    Ok(checked)
 }
 
-/// Starts a multipart upload of a file of the declared size and sha256, with URLs for the
-/// `parts` given. With an idempotency key used before for the same request, the same upload.
+/// Starts a multipart upload of a file of the declared size and sha256, its parts checked
+/// with `algorithm`, with URLs for the `parts` given. With an idempotency key used before for
+/// the same request, the same upload.
 pub async fn create_multipart_upload(
     deps: &MediaDeps,
     actor: &Actor,
     request: UploadRequest,
     part_size: Option<u64>,
+    algorithm: PartChecksum,
     parts: Vec<PartRequest>,
     key: Option<IdempotencyKey>,
 ) -> ApiResult<MultipartTicket> {
@@ -192,12 +210,12 @@ pub async fn create_multipart_upload(
         ));
     };
     let (part_size, part_count) = layout(size, part_size, &deps.config.multipart)?;
-    let parts = checked_parts(parts, part_count, &deps.config.multipart)?;
+    let parts = checked_parts(parts, part_count, algorithm, &deps.config.multipart)?;
     let id = Uuid::now_v7();
     let object = media_key(actor.account_id, id);
     let store_upload_id = deps
         .storage
-        .start_multipart(&object)
+        .start_multipart(&object, algorithm)
         .await
         .map_err(storage_error)?;
     let multipart = MultipartRow {
@@ -208,10 +226,13 @@ pub async fn create_multipart_upload(
         part_count: part_count as i32,
         completing_since: None,
         created_at: Utc::now(),
+        part_checksum: algorithm.as_str().to_owned(),
     };
     let mut retry = Retry::of("createUpload", key, &request);
     if let Some(retry) = &mut retry {
-        retry.extend(&serde_json::json!({"multipart": true, "part_size": part_size}));
+        retry.extend(&serde_json::json!({
+            "multipart": true, "part_size": part_size, "part_checksum": algorithm.as_str(),
+        }));
     }
     let new = NewMedia {
         row: new_row(actor, id, &request, MediaStatus::Pending),
@@ -293,7 +314,7 @@ async fn sign_parts(
     }
     let sums: Vec<(i32, String)> = parts
         .iter()
-        .map(|p| (p.number as i32, p.sha256.clone()))
+        .map(|p| (p.number as i32, p.checksum.clone()))
         .collect();
     let mut conn = deps.conn().await?;
     db::uploads::set_part_sums(&mut conn, media.id, &sums).await?;
@@ -310,7 +331,7 @@ async fn sign_parts(
                     &object,
                     &upload.store_upload_id,
                     part.number,
-                    &part.sha256,
+                    (upload.part_algorithm(), &part.checksum),
                     ttl,
                 )
                 .map_err(storage_error)?;
@@ -324,7 +345,7 @@ async fn sign_parts(
         .collect()
 }
 
-/// URLs for more parts of upload `id` (each with the SHA-256 its bytes must have).
+/// URLs for more parts of upload `id` (each with the checksum its bytes must have).
 pub async fn part_urls(
     deps: &MediaDeps,
     actor: &Actor,
@@ -334,7 +355,12 @@ pub async fn part_urls(
     actor.require_scope(Scope::Write)?;
     let (media, upload) = pending_upload(deps, actor, id).await?;
     let upload = multipart_of(&media, upload)?;
-    let parts = checked_parts(parts, upload.part_count as u32, &deps.config.multipart)?;
+    let parts = checked_parts(
+        parts,
+        upload.part_count as u32,
+        upload.part_algorithm(),
+        &deps.config.multipart,
+    )?;
     sign_parts(deps, &media, &upload, &parts).await
 }
 
@@ -461,28 +487,35 @@ pub async fn complete(deps: &MediaDeps, actor: &Actor, id: Uuid) -> ApiResult<Me
             );
             return Err(fail(deps, &media, &upload, reason).await);
         }
-        let Some((_, sha256)) = sums.iter().find(|(n, _)| *n as u32 == part.number) else {
-            let reason = format!("part {} was sent without its sha256", part.number);
+        let Some((_, checksum)) = sums.iter().find(|(n, _)| *n as u32 == part.number) else {
+            let reason = format!("part {} was sent without its checksum", part.number);
             return Err(fail(deps, &media, &upload, reason).await);
         };
         parts.push(PartToAssemble {
             number: part.number,
             etag: part.etag.clone(),
-            sha256: sha256.clone(),
+            checksum: checksum.clone(),
         });
     }
     let started = std::time::Instant::now();
     let assembled = match deps
         .storage
-        .assemble(&object, &upload.store_upload_id, &parts)
+        .assemble(
+            &object,
+            &upload.store_upload_id,
+            upload.part_algorithm(),
+            &parts,
+        )
         .await
     {
         Ok(assembled) => assembled,
         Err(e) => {
             tracing::warn!(error = %e, media = %id, "assembling a multipart upload failed");
-            let reason = "the store could not assemble the parts (a part differs from the sha256 \
-                          its URL was asked with); the upload is removed"
-                .to_owned();
+            let reason = format!(
+                "the store could not assemble the parts (a part differs from the {} its URL \
+                 was asked with); the upload is removed",
+                upload.part_algorithm().as_str()
+            );
             return Err(fail(deps, &media, &upload, reason).await);
         }
     };
@@ -608,16 +641,38 @@ mod tests {
     fn part_requests_are_checked() {
         let config = MultipartConfig::default();
         let sum = "a".repeat(64);
-        let part = |number: u32, sha256: &str| PartRequest {
+        let part = |number: u32, checksum: &str| PartRequest {
             number,
-            sha256: sha256.into(),
+            algorithm: if checksum.len() == 8 {
+                PartChecksum::Crc32
+            } else {
+                PartChecksum::Sha256
+            },
+            checksum: checksum.into(),
         };
-        assert!(checked_parts(vec![part(1, &sum), part(2, &sum)], 2, &config).is_ok());
-        assert!(checked_parts(vec![part(0, &sum)], 2, &config).is_err());
-        assert!(checked_parts(vec![part(3, &sum)], 2, &config).is_err());
-        assert!(checked_parts(vec![part(1, &sum), part(1, &sum)], 2, &config).is_err());
-        assert!(checked_parts(vec![part(1, "xyz")], 2, &config).is_err());
-        let upper = checked_parts(vec![part(1, &"A".repeat(64))], 2, &config).unwrap();
-        assert_eq!(upper[0].sha256, sum);
+        let sha = PartChecksum::Sha256;
+        let check = |parts| checked_parts(parts, 2, sha, &config);
+        assert!(check(vec![part(1, &sum), part(2, &sum)]).is_ok());
+        assert!(check(vec![part(0, &sum)]).is_err());
+        assert!(check(vec![part(3, &sum)]).is_err());
+        assert!(check(vec![part(1, &sum), part(1, &sum)]).is_err());
+        assert!(check(vec![part(1, "xyz")]).is_err());
+        let upper = check(vec![part(1, &"A".repeat(64))]).unwrap();
+        assert_eq!(upper[0].checksum, sum);
+        // A CRC32 upload takes 8 hex digits per part, and not a SHA-256.
+        let crc = |parts| checked_parts(parts, 2, PartChecksum::Crc32, &config);
+        assert_eq!(
+            crc(vec![part(1, "CBF43926")]).unwrap()[0].checksum,
+            "cbf43926"
+        );
+        let refused = format!("{:?}", crc(vec![part(1, &sum)]).unwrap_err());
+        assert!(refused.contains("give part 1's crc32"), "{refused}");
+        let short = PartRequest {
+            number: 1,
+            algorithm: PartChecksum::Crc32,
+            checksum: "abc".into(),
+        };
+        let refused = format!("{:?}", crc(vec![short]).unwrap_err());
+        assert!(refused.contains("crc32 must be 8 hex digits"), "{refused}");
     }
 }

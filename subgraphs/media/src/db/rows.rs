@@ -37,6 +37,15 @@ pub struct MultipartRow {
     pub part_count: i32,
     pub completing_since: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// How its parts are checked (`sha256`, `crc32`).
+    pub part_checksum: String,
+}
+
+impl MultipartRow {
+    /// How its parts are checked (the column's constraint allows only the known names).
+    pub fn part_algorithm(&self) -> crate::storage::checksum::PartChecksum {
+        crate::storage::checksum::PartChecksum::parse(&self.part_checksum).unwrap_or_default()
+    }
 }
 
 /// A row of `media.account_quotas`: one account's overrides (`None`: the configured value).

@@ -37,6 +37,7 @@ diesel::table! {
         part_count -> Int4,
         completing_since -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
+        part_checksum -> Text,
     }
 }
 
@@ -44,7 +45,7 @@ diesel::table! {
     media.upload_parts (media_id, number) {
         media_id -> Uuid,
         number -> Int4,
-        sha256 -> Text,
+        checksum -> Text,
     }
 }
 

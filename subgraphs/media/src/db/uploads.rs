@@ -29,7 +29,7 @@ pub async fn of_media(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Opt
         .optional()
 }
 
-/// Sets the SHA-256 of parts (a part asked again with another checksum takes the new one).
+/// Sets the checksum of parts (a part asked again with another checksum takes the new one).
 pub async fn set_part_sums(
     conn: &mut AsyncPgConnection,
     id: Uuid,
@@ -38,11 +38,11 @@ pub async fn set_part_sums(
     use diesel::upsert::excluded;
     let rows: Vec<_> = parts
         .iter()
-        .map(|(number, sha256)| {
+        .map(|(number, checksum)| {
             (
                 upload_parts::media_id.eq(id),
                 upload_parts::number.eq(*number),
-                upload_parts::sha256.eq(sha256.clone()),
+                upload_parts::checksum.eq(checksum.clone()),
             )
         })
         .collect();
@@ -50,18 +50,18 @@ pub async fn set_part_sums(
         .values(rows)
         .on_conflict((upload_parts::media_id, upload_parts::number))
         .do_update()
-        .set(upload_parts::sha256.eq(excluded(upload_parts::sha256)))
+        .set(upload_parts::checksum.eq(excluded(upload_parts::checksum)))
         .execute(conn)
         .await
         .map(|_| ())
 }
 
-/// The declared SHA-256 of each part, by number.
+/// The declared checksum of each part, by number.
 pub async fn part_sums(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Vec<(i32, String)>> {
     upload_parts::table
         .filter(upload_parts::media_id.eq(id))
         .order(upload_parts::number)
-        .select((upload_parts::number, upload_parts::sha256))
+        .select((upload_parts::number, upload_parts::checksum))
         .load(conn)
         .await
 }

@@ -43,6 +43,7 @@ impl MediaMutation {
         let multipart = input.multipart.unwrap_or(false)
             || input.part_size.is_some()
             || input.parts.is_some()
+            || input.part_checksum.is_some()
             || size > deps.config.multipart.threshold_bytes;
         if multipart {
             return super::uploads::create_multipart(ctx, deps, input, key).await;

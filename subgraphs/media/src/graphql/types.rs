@@ -217,7 +217,9 @@ pub struct CreateUploadInput {
     /// Bytes per part of a multipart upload, 5 MiB to 5 GiB (default from the server's
     /// configuration; raised when the file would need more than 10,000 parts).
     pub part_size: Option<f64>,
-    /// Parts of a multipart upload to have URLs for now, each with its SHA-256 (more with
+    /// How a multipart upload's parts are checked as they arrive (default SHA256).
+    pub part_checksum: Option<super::uploads::PartChecksumAlgorithm>,
+    /// Parts of a multipart upload to have URLs for now, each with its checksum (more with
     /// `uploadPartUrls`).
     pub parts: Option<Vec<super::uploads::UploadPartInput>>,
 }

@@ -9,19 +9,46 @@ use crate::{
         quotas::{self, QuotaOverride, QuotaReport},
     },
     domain::UploadRequest,
+    storage::checksum::PartChecksum,
 };
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use mediamagic_kit::{ActorExt, ApiError, idempotency::IdempotencyKey};
 
-/// A part of a multipart upload to have a URL for.
+/// How a multipart upload's parts are checked as they arrive. The whole file's sha256 is
+/// checked at `completeUpload` either way.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum PartChecksumAlgorithm {
+    /// SHA-256 of each part (`sha256` of `UploadPartInput`, 64 hex digits).
+    #[graphql(name = "SHA256")]
+    Sha256,
+    /// CRC32 (IEEE, as zlib and S3's `x-amz-checksum-crc32`) of each part (`crc32` of
+    /// `UploadPartInput`, 8 hex digits, big-endian): a small fraction of SHA-256's CPU on
+    /// both ends, for the fastest uploads.
+    #[graphql(name = "CRC32")]
+    Crc32,
+}
+
+impl From<PartChecksumAlgorithm> for PartChecksum {
+    fn from(algorithm: PartChecksumAlgorithm) -> Self {
+        match algorithm {
+            PartChecksumAlgorithm::Sha256 => Self::Sha256,
+            PartChecksumAlgorithm::Crc32 => Self::Crc32,
+        }
+    }
+}
+
+/// A part of a multipart upload to have a URL for, with the checksum of its bytes in the
+/// upload's algorithm (`partChecksum` of `createUpload`): signed into its URL, so the store
+/// refuses other bytes. Give exactly one of `sha256` and `crc32`.
 #[derive(InputObject, Clone, Debug)]
 pub struct UploadPartInput {
     /// 1-based part number.
     pub number: i32,
-    /// SHA-256 of the part's bytes, hex: signed into its URL, so the store refuses other
-    /// bytes.
-    pub sha256: String,
+    /// SHA-256 of the part's bytes, 64 hex digits (uploads checked with SHA256).
+    pub sha256: Option<String>,
+    /// CRC32 of the part's bytes, 8 hex digits, big-endian (uploads checked with CRC32).
+    pub crc32: Option<String>,
 }
 
 /// Where to PUT one part.
@@ -142,10 +169,21 @@ fn part_requests(parts: Vec<UploadPartInput>) -> Result<Vec<PartRequest>, ApiErr
     parts
         .into_iter()
         .map(|p| {
+            let (algorithm, checksum) = match (p.sha256, p.crc32) {
+                (Some(sum), None) => (PartChecksum::Sha256, sum),
+                (None, Some(sum)) => (PartChecksum::Crc32, sum),
+                _ => {
+                    return Err(ApiError::bad_input(
+                        "parts",
+                        format!("give one of part {}'s sha256 and crc32", p.number),
+                    ));
+                }
+            };
             Ok(PartRequest {
                 number: u32::try_from(p.number)
                     .map_err(|_| ApiError::bad_input("parts", "part numbers run from 1 up"))?,
-                sha256: p.sha256,
+                algorithm,
+                checksum,
             })
         })
         .collect()
@@ -184,13 +222,18 @@ pub(super) async fn create_multipart(
     )?;
     request.size = Some(size);
     let part_size = input.part_size.map(|p| whole("partSize", p)).transpose()?;
+    let algorithm = input
+        .part_checksum
+        .unwrap_or(PartChecksumAlgorithm::Sha256)
+        .into();
     let parts = part_requests(input.parts.unwrap_or_default())?;
     let MultipartTicket {
         media,
         part_size,
         part_count,
         parts,
-    } = multipart::create_multipart_upload(deps, actor, request, part_size, parts, key).await?;
+    } = multipart::create_multipart_upload(deps, actor, request, part_size, algorithm, parts, key)
+        .await?;
     let ttl = std::time::Duration::from_secs(deps.config.upload_url_ttl_seconds);
     Ok(UploadTicket {
         media: Media(media),

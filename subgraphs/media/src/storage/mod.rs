@@ -4,6 +4,7 @@
 //! Bytes are always streamed: uploads through the service go into multipart writes in
 //! chunks, hashing on the way; verification reads the object back as a stream.
 
+pub mod checksum;
 pub mod multipart;
 mod reading;
 pub mod routes;
@@ -109,8 +110,8 @@ pub struct Storage {
 pub struct Written {
     /// How many bytes.
     pub size: u64,
-    /// Their sha256, lower-case hex.
-    pub sha256: String,
+    /// Their checksum in the algorithm asked for, lower-case hex.
+    pub checksum: String,
 }
 
 const S3_CHUNK: usize = 8 * 1024 * 1024;
@@ -294,13 +295,14 @@ impl Storage {
         }
     }
 
-    /// Streams `body` into `key` (nothing is visible unless it completes), hashing on the
-    /// way; fails with [`StorageError::TooLarge`] past `limit` bytes.
+    /// Streams `body` into `key` (nothing is visible unless it completes), hashing with
+    /// `checksum` on the way; fails with [`StorageError::TooLarge`] past `limit` bytes.
     pub async fn put_stream<S, E>(
         &self,
         key: &str,
         body: S,
         limit: u64,
+        checksum: checksum::PartChecksum,
     ) -> Result<Written, StorageError>
     where
         S: Stream<Item = Result<Bytes, E>> + Send,
@@ -308,7 +310,7 @@ impl Storage {
     {
         let upload = self.store.put_multipart(&ObjectPath::from(key)).await?;
         let mut writer = WriteMultipart::new_with_chunk_size(upload, self.chunk);
-        let mut hasher = Sha256::new();
+        let mut hasher = checksum.hasher();
         let mut size = 0u64;
         let mut body = std::pin::pin!(body);
         let failure = loop {
@@ -338,7 +340,7 @@ impl Storage {
         writer.finish().await?;
         Ok(Written {
             size,
-            sha256: hex::encode(hasher.finalize()),
+            checksum: hasher.finish(),
         })
     }
 

@@ -1,17 +1,18 @@
 //! Multipart uploads, S3-style, on either store: start, a presigned URL per part (carrying
-//! the part's SHA-256, which the store checks as the bytes arrive), the list of parts the
-//! store holds (to resume), assemble, abort.
+//! the part's checksum, SHA-256 or CRC32, which the store checks as the bytes arrive), the
+//! list of parts the store holds (to resume), assemble, abort.
 //!
-//! - S3: the store's own multipart API, created with SHA-256 checksums; part URLs are signed
-//!   here ([`super::sigv4`]) with `x-amz-checksum-sha256` as a signed header; listing is
-//!   `ListParts`; assembling is `CompleteMultipartUpload` with every part's checksum, then one
-//!   streamed read for the whole file's sha256 (S3 cannot combine SHA-256s of parts).
+//! - S3: the store's own multipart API, created with the upload's checksum algorithm; part
+//!   URLs are signed here ([`super::sigv4`]) with `x-amz-checksum-<algorithm>` as a signed
+//!   header; listing is `ListParts`; assembling is `CompleteMultipartUpload` with every
+//!   part's checksum, then one streamed read for the whole file's sha256 (S3 cannot combine
+//!   part checksums into a SHA-256). object_store speaks SHA-256 only, so CRC32 uploads are
+//!   created and completed with presigned requests of our own.
 //! - Local: parts are objects `parts/<owner>/<id>/<number>` written through this service's
 //!   signed object routes (which hash each part on the way in and refuse a wrong one);
 //!   assembling concatenates them into the media object, hashing in the same pass.
 
-use super::{Storage, StorageError, UrlSigner, signing};
-use base64::Engine;
+use super::{S3Signer, Storage, StorageError, UrlSigner, checksum::PartChecksum, signing};
 use futures::{StreamExt, TryStreamExt};
 use object_store::{
     ObjectStoreExt, WriteMultipart, multipart::MultipartStore, multipart::PartId,
@@ -39,8 +40,9 @@ pub struct PartToAssemble {
     pub number: u32,
     /// The store's entity tag (S3 needs it to complete).
     pub etag: Option<String>,
-    /// The part's SHA-256, lower-case hex (S3 checks it again while completing).
-    pub sha256: String,
+    /// The part's checksum in the upload's algorithm, lower-case hex (S3 checks it again
+    /// while completing).
+    pub checksum: String,
 }
 
 /// What assembling made.
@@ -79,6 +81,12 @@ struct ListPartsResult {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
+struct InitiateMultipartUploadResult {
+    upload_id: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
 struct ListedPart {
     part_number: u32,
     #[serde(rename = "ETag")]
@@ -86,17 +94,19 @@ struct ListedPart {
     size: u64,
 }
 
+fn xml_text(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;")
+}
+
+fn s3_checksum(hex_value: &str) -> Result<String, StorageError> {
+    PartChecksum::s3_value(hex_value)
+        .ok_or_else(|| StorageError::Config("a part's checksum is not hex".into()))
+}
+
 /// What object_store reads back as a part's id: its ETag and SHA-256 (S3's XML names).
 fn part_id(part: &PartToAssemble) -> Result<PartId, StorageError> {
-    let checksum = base64::engine::general_purpose::STANDARD.encode(
-        hex::decode(&part.sha256).map_err(|_| StorageError::Config("a part's sha256".into()))?,
-    );
-    let etag = part
-        .etag
-        .as_deref()
-        .unwrap_or_default()
-        .replace('&', "&amp;")
-        .replace('<', "&lt;");
+    let checksum = s3_checksum(&part.checksum)?;
+    let etag = xml_text(part.etag.as_deref().unwrap_or_default());
     Ok(PartId {
         content_id: format!(
             "<PartMetadata><e_tag>{etag}</e_tag><checksum_sha256>{checksum}</checksum_sha256></PartMetadata>"
@@ -104,26 +114,106 @@ fn part_id(part: &PartToAssemble) -> Result<PartId, StorageError> {
     })
 }
 
+/// The `CompleteMultipartUpload` body naming every part with its ETag and checksum.
+fn complete_body(
+    parts: &[PartToAssemble],
+    algorithm: PartChecksum,
+) -> Result<String, StorageError> {
+    let element = algorithm.s3_element();
+    let mut body = String::from(
+        r#"<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/">"#,
+    );
+    for part in parts {
+        body.push_str(&format!(
+            "<Part><PartNumber>{}</PartNumber><ETag>{}</ETag><{element}>{}</{element}></Part>",
+            part.number,
+            xml_text(part.etag.as_deref().unwrap_or_default()),
+            s3_checksum(&part.checksum)?,
+        ));
+    }
+    body.push_str("</CompleteMultipartUpload>");
+    Ok(body)
+}
+
+/// Sends one presigned S3 request (`POST` with `query` and `headers` signed); the answer's
+/// body. A 404 is [`StorageError::UploadGone`]; S3 may answer 200 with an `<Error>`.
+async fn s3_request(
+    s3: &S3Signer,
+    key: &str,
+    query: &[(&str, String)],
+    headers: &[(&str, String)],
+    body: String,
+) -> Result<String, StorageError> {
+    let url = s3.presigner.presign(
+        "POST",
+        key,
+        query,
+        headers,
+        Duration::from_secs(60),
+        chrono::Utc::now(),
+    );
+    let mut request = s3.http.post(url).body(body);
+    for (name, value) in headers {
+        request = request.header(*name, value);
+    }
+    let answer = request
+        .send()
+        .await
+        .map_err(|e| StorageError::Http(e.to_string()))?;
+    let status = answer.status();
+    let text = answer
+        .text()
+        .await
+        .map_err(|e| StorageError::Http(e.to_string()))?;
+    if status == reqwest::StatusCode::NOT_FOUND {
+        return Err(StorageError::UploadGone);
+    }
+    if !status.is_success() || text.contains("<Error>") {
+        return Err(StorageError::Http(format!("{status}: {text}")));
+    }
+    Ok(text)
+}
+
 impl Storage {
-    /// Starts a multipart upload into `key`; the store's upload id.
-    pub async fn start_multipart(&self, key: &str) -> Result<String, StorageError> {
-        match self.signer.as_ref() {
-            UrlSigner::Local { .. } => Ok(uuid::Uuid::new_v4().to_string()),
-            UrlSigner::S3(s3) => Ok(s3
+    /// Starts a multipart upload into `key` whose parts are checked with `algorithm`; the
+    /// store's upload id.
+    pub async fn start_multipart(
+        &self,
+        key: &str,
+        algorithm: PartChecksum,
+    ) -> Result<String, StorageError> {
+        match (self.signer.as_ref(), algorithm) {
+            (UrlSigner::Local { .. }, _) => Ok(uuid::Uuid::new_v4().to_string()),
+            (UrlSigner::S3(s3), PartChecksum::Sha256) => Ok(s3
                 .multipart
                 .create_multipart(&ObjectPath::from(key))
                 .await?),
+            (UrlSigner::S3(s3), algorithm) => {
+                let answer = s3_request(
+                    s3,
+                    key,
+                    &[("uploads", String::new())],
+                    &[("x-amz-checksum-algorithm", algorithm.s3_algorithm().into())],
+                    String::new(),
+                )
+                .await?;
+                let started: InitiateMultipartUploadResult = quick_xml::de::from_str(&answer)
+                    .map_err(|e| {
+                        StorageError::Http(format!("CreateMultipartUpload answer: {e}"))
+                    })?;
+                Ok(started.upload_id)
+            }
         }
     }
 
-    /// Where and how to PUT part `number` whose SHA-256 is `sha256` (lower-case hex): the
-    /// URL and the headers to send with it.
+    /// Where and how to PUT part `number` whose checksum in `algorithm` is `checksum`
+    /// (lower-case hex): the URL and the headers to send with it.
     pub fn part_url(
         &self,
         key: &str,
         upload_id: &str,
         number: u32,
-        sha256: &str,
+        (algorithm, checksum): (PartChecksum, &str),
         expires_in: Duration,
     ) -> Result<(String, Vec<(String, String)>), StorageError> {
         match self.signer.as_ref() {
@@ -137,16 +227,14 @@ impl Storage {
                     &http::Method::PUT,
                     &part_key(key, number),
                     "application/octet-stream",
-                    Some(sha256),
+                    Some((algorithm, checksum)),
                     expires_in,
                 ),
                 Vec::new(),
             )),
             UrlSigner::S3(s3) => {
-                let checksum = base64::engine::general_purpose::STANDARD.encode(
-                    hex::decode(sha256)
-                        .map_err(|_| StorageError::Config("a part's sha256".into()))?,
-                );
+                let checksum = s3_checksum(checksum)?;
+                let header = algorithm.s3_header();
                 let url = s3.presigner.presign(
                     "PUT",
                     key,
@@ -154,11 +242,11 @@ impl Storage {
                         ("partNumber", number.to_string()),
                         ("uploadId", upload_id.to_owned()),
                     ],
-                    &[("x-amz-checksum-sha256", checksum.clone())],
+                    &[(header, checksum.clone())],
                     expires_in,
                     chrono::Utc::now(),
                 );
-                Ok((url, vec![("x-amz-checksum-sha256".into(), checksum)]))
+                Ok((url, vec![(header.into(), checksum)]))
             }
         }
     }
@@ -236,12 +324,14 @@ impl Storage {
         Ok(parts)
     }
 
-    /// Assembles `parts` (all of them, in order) into `key` and measures the result. The
-    /// parts are gone once assembled; when assembling fails they stay.
+    /// Assembles `parts` (all of them, in order, checked with `algorithm`) into `key` and
+    /// measures the result. The parts are gone once assembled; when assembling fails they
+    /// stay.
     pub async fn assemble(
         &self,
         key: &str,
         upload_id: &str,
+        algorithm: PartChecksum,
         parts: &[PartToAssemble],
     ) -> Result<Assembled, StorageError> {
         match self.signer.as_ref() {
@@ -251,10 +341,21 @@ impl Storage {
                 Ok(assembled)
             }
             UrlSigner::S3(s3) => {
-                let ids = parts.iter().map(part_id).collect::<Result<Vec<_>, _>>()?;
-                s3.multipart
-                    .complete_multipart(&ObjectPath::from(key), &upload_id.to_owned(), ids)
+                if algorithm == PartChecksum::Sha256 {
+                    let ids = parts.iter().map(part_id).collect::<Result<Vec<_>, _>>()?;
+                    s3.multipart
+                        .complete_multipart(&ObjectPath::from(key), &upload_id.to_owned(), ids)
+                        .await?;
+                } else {
+                    s3_request(
+                        s3,
+                        key,
+                        &[("uploadId", upload_id.to_owned())],
+                        &[],
+                        complete_body(parts, algorithm)?,
+                    )
                     .await?;
+                }
                 let size = self.size(key).await?.unwrap_or(0);
                 Ok(Assembled {
                     size,
@@ -356,13 +457,34 @@ mod tests {
         let id = part_id(&PartToAssemble {
             number: 1,
             etag: Some("\"abc\"".into()),
-            sha256: "00".repeat(32),
+            checksum: "00".repeat(32),
         })
         .unwrap();
         assert!(id.content_id.contains("<e_tag>\"abc\"</e_tag>"));
         assert!(id.content_id.contains(
             "<checksum_sha256>AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=</checksum_sha256>"
         ));
+    }
+
+    #[test]
+    fn a_crc32_completion_names_each_part_with_its_etag_and_checksum() {
+        let body = complete_body(
+            &[PartToAssemble {
+                number: 2,
+                etag: Some("\"a<b\"".into()),
+                checksum: "cbf43926".into(),
+            }],
+            PartChecksum::Crc32,
+        )
+        .unwrap();
+        assert!(body.contains(
+            "<Part><PartNumber>2</PartNumber><ETag>\"a&lt;b\"</ETag><ChecksumCRC32>y/Q5Jg==</ChecksumCRC32></Part>"
+        ));
+        let started: InitiateMultipartUploadResult = quick_xml::de::from_str(
+            r#"<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key><UploadId>u-1</UploadId></InitiateMultipartUploadResult>"#,
+        )
+        .unwrap();
+        assert_eq!(started.upload_id, "u-1");
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! The object routes of local storage, reached through signed URLs only:
 //! `PUT /objects/<key>` streams the body into storage (size-limited), `GET` and `HEAD`
 //! serve the object with its content type and HTTP Range support. A missing, tampered or
-//! expired signature gets 403. A multipart upload's part URL carries the part's SHA-256:
-//! a body with other bytes is removed and refused (400 `BadDigest`, as S3 says).
+//! expired signature gets 403. A multipart upload's part URL carries the part's checksum
+//! (SHA-256 or CRC32): a body with other bytes is removed and refused (400 `BadDigest`, as
+//! S3 says).
 
 use super::{SignedQuery, Storage, StorageError};
 use axum::{
@@ -88,27 +89,31 @@ async fn upload(
         );
     }
     let stream = body.into_data_stream().map_err(|e| e.to_string());
+    // A part is hashed with the algorithm its URL names; other bodies get a SHA-256 ETag.
+    let expected = query.part_checksum();
+    let algorithm = expected.map(|(algorithm, _)| algorithm).unwrap_or_default();
     match state
         .storage
-        .put_stream(&key, stream, state.max_upload_bytes)
+        .put_stream(&key, stream, state.max_upload_bytes, algorithm)
         .await
     {
-        Ok(written) => match query.sha256 {
-            Some(expected) if expected != written.sha256 => {
+        Ok(written) => match expected {
+            Some((_, expected)) if expected != written.checksum => {
                 if let Err(e) = state.storage.delete(&key).await {
                     tracing::warn!(error = %e, key, "could not remove a refused part");
                 }
                 refuse(
                     StatusCode::BAD_REQUEST,
                     &format!(
-                        "BadDigest: the part's sha256 is {}, not the {expected} its URL was signed for",
-                        written.sha256
+                        "BadDigest: the part's {} is {}, not the {expected} its URL was signed for",
+                        algorithm.as_str(),
+                        written.checksum
                     ),
                 )
             }
             _ => (
                 StatusCode::OK,
-                [(header::ETAG, format!("\"{}\"", written.sha256))],
+                [(header::ETAG, format!("\"{}\"", written.checksum))],
             )
                 .into_response(),
         },

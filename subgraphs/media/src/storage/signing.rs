@@ -1,7 +1,8 @@
 //! HMAC-signed, expiring URLs for local storage: `<base>/objects/<key>?expires=..&type=..&signature=..`,
 //! the signature covering method, key, expiry and content type, and for a multipart upload's
-//! part the SHA-256 its bytes must have (`&sha256=..`).
+//! part the checksum its bytes must have (`&sha256=..` or `&crc32=..`).
 
+use super::checksum::PartChecksum;
 use hmac::{Hmac, Mac};
 use serde::Deserialize;
 use sha2::Sha256;
@@ -22,6 +23,20 @@ pub struct SignedQuery {
     /// The SHA-256 the PUT body must have (a multipart upload's part), lower-case hex.
     #[serde(default)]
     pub sha256: Option<String>,
+    /// The CRC32 the PUT body must have (a multipart upload's part), lower-case hex.
+    #[serde(default)]
+    pub crc32: Option<String>,
+}
+
+impl SignedQuery {
+    /// The checksum the body must have, if the URL names one (a part's).
+    pub fn part_checksum(&self) -> Option<(PartChecksum, &str)> {
+        match (&self.sha256, &self.crc32) {
+            (Some(sum), _) => Some((PartChecksum::Sha256, sum)),
+            (None, Some(sum)) => Some((PartChecksum::Crc32, sum)),
+            (None, None) => None,
+        }
+    }
 }
 
 fn mac(
@@ -30,7 +45,7 @@ fn mac(
     key: &str,
     expires: i64,
     content_type: &str,
-    sha256: Option<&str>,
+    part: Option<(PartChecksum, &str)>,
 ) -> HmacSha256 {
     // HMAC takes keys of any length, so the fallback is never used.
     let mut mac = HmacSha256::new_from_slice(secret)
@@ -42,8 +57,10 @@ fn mac(
         method.as_str()
     };
     mac.update(format!("{method}\n{key}\n{expires}\n{content_type}").as_bytes());
-    if let Some(sha256) = sha256 {
-        mac.update(format!("\n{sha256}").as_bytes());
+    match part {
+        Some((PartChecksum::Sha256, sum)) => mac.update(format!("\n{sum}").as_bytes()),
+        Some((algorithm, sum)) => mac.update(format!("\n{}={sum}", algorithm.as_str()).as_bytes()),
+        None => {}
     }
     mac
 }
@@ -55,17 +72,19 @@ pub(crate) fn local_url(
     method: &http::Method,
     key: &str,
     content_type: &str,
-    sha256: Option<&str>,
+    part: Option<(PartChecksum, &str)>,
     expires_in: Duration,
 ) -> String {
     let expires = chrono::Utc::now().timestamp() + expires_in.as_secs() as i64;
     let signature = hex::encode(
-        mac(secret, method, key, expires, content_type, sha256)
+        mac(secret, method, key, expires, content_type, part)
             .finalize()
             .into_bytes(),
     );
     let content_type = content_type.replace('+', "%2B");
-    let checksum = sha256.map(|s| format!("&sha256={s}")).unwrap_or_default();
+    let checksum = part
+        .map(|(algorithm, sum)| format!("&{}={sum}", algorithm.as_str()))
+        .unwrap_or_default();
     format!(
         "{base_url}/objects/{key}?expires={expires}&type={content_type}{checksum}&signature={signature}"
     )
@@ -79,13 +98,17 @@ pub(crate) fn verify(
     query: &SignedQuery,
 ) -> Result<(), &'static str> {
     let signature = hex::decode(&query.signature).map_err(|_| "the URL's signature is invalid")?;
+    // A URL is signed with one checksum at most; a second one was added to it.
+    if query.sha256.is_some() && query.crc32.is_some() {
+        return Err("the URL's signature is invalid");
+    }
     mac(
         secret,
         method,
         key,
         query.expires,
         &query.content_type,
-        query.sha256.as_deref(),
+        query.part_checksum(),
     )
     .verify_slice(&signature)
     .map_err(|_| "the URL's signature is invalid")?;
@@ -114,6 +137,10 @@ mod tests {
             sha256: q
                 .split('&')
                 .find_map(|p| p.strip_prefix("sha256="))
+                .map(str::to_owned),
+            crc32: q
+                .split('&')
+                .find_map(|p| p.strip_prefix("crc32="))
                 .map(str::to_owned),
         }
     }
@@ -152,7 +179,7 @@ mod tests {
             &http::Method::PUT,
             "parts/o/m/00001",
             "application/octet-stream",
-            Some(&sum),
+            Some((PartChecksum::Sha256, &sum)),
             Duration::from_secs(60),
         );
         let q = query(&url);
@@ -161,9 +188,35 @@ mod tests {
         let mut swapped = q.clone();
         swapped.sha256 = Some("cd".repeat(32));
         assert!(verify(b"k", &http::Method::PUT, "parts/o/m/00001", &swapped).is_err());
-        let mut dropped = q;
+        let mut dropped = q.clone();
         dropped.sha256 = None;
         assert!(verify(b"k", &http::Method::PUT, "parts/o/m/00001", &dropped).is_err());
+        let mut added = q;
+        added.crc32 = Some("cbf43926".into());
+        assert!(verify(b"k", &http::Method::PUT, "parts/o/m/00001", &added).is_err());
+    }
+
+    #[test]
+    fn a_part_url_binds_a_crc32_and_its_algorithm() {
+        let url = local_url(
+            b"k",
+            "http://h",
+            &http::Method::PUT,
+            "parts/o/m/00001",
+            "application/octet-stream",
+            Some((PartChecksum::Crc32, "cbf43926")),
+            Duration::from_secs(60),
+        );
+        let q = query(&url);
+        assert_eq!(q.part_checksum(), Some((PartChecksum::Crc32, "cbf43926")));
+        assert!(verify(b"k", &http::Method::PUT, "parts/o/m/00001", &q).is_ok());
+        let mut swapped = q.clone();
+        swapped.crc32 = Some("00000000".into());
+        assert!(verify(b"k", &http::Method::PUT, "parts/o/m/00001", &swapped).is_err());
+        // The same hex under the other algorithm's name is not what was signed.
+        let mut renamed = q;
+        renamed.sha256 = renamed.crc32.take();
+        assert!(verify(b"k", &http::Method::PUT, "parts/o/m/00001", &renamed).is_err());
     }
 
     #[test]
