@@ -485,6 +485,39 @@ async fn part_urls_and_sizes_are_checked() {
         .unwrap()
         .status();
     assert_eq!(status, 403);
+
+    // So is a CRC32 part URL with the CRC32 of other bytes, or with the checksum moved to
+    // the other algorithm's name.
+    let created = stack
+        .gql(
+            Cred::Bearer(&token),
+            CREATE,
+            input(
+                json!({"partChecksum": "CRC32", "parts": [Check::Crc32.part(1, &file[..8 * MIB])]}),
+            ),
+        )
+        .await;
+    let url = created
+        .data("/createUpload/multipart/parts/0/url")
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let crc = format!("{:08x}", crc32fast::hash(&file[..8 * MIB]));
+    let other = format!("{:08x}", crc32fast::hash(b"other"));
+    for tampered in [
+        url.replace(&crc, &other),
+        url.replace("crc32=", "sha256="),
+        format!("{url}&sha256={}", sha(b"other")),
+    ] {
+        let status = reqwest::Client::new()
+            .put(&tampered)
+            .body(b"other".to_vec())
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 403, "{tampered}");
+    }
 }
 
 #[tokio::test]

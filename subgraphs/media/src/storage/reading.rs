@@ -23,11 +23,15 @@ pub fn into_stream(result: GetResult) -> BoxStream<'static, Result<Bytes, object
                 if at >= end {
                     return Ok(None);
                 }
+                // Allocated here, not on the blocking thread: glibc gives each thread that
+                // allocates its own arena, and the blocking pool's many short-lived threads
+                // would each keep freed megabytes (the service's memory grew by tens of MB
+                // while assembling a GiB).
+                let mut buffer = Vec::with_capacity(LOCAL_CHUNK.min(end - at) as usize);
                 let read = tokio::task::spawn_blocking(move || {
                     if !seeked {
                         file.seek(SeekFrom::Start(at))?;
                     }
-                    let mut buffer = Vec::with_capacity(LOCAL_CHUNK.min(end - at) as usize);
                     (&mut file)
                         .take(LOCAL_CHUNK.min(end - at))
                         .read_to_end(&mut buffer)?;
