@@ -70,6 +70,41 @@ pub fn sha(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// How a multipart upload's parts are checked (`partChecksum`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PartCheck {
+    /// SHA-256 (the default).
+    Sha256,
+    /// CRC32, 8 hex digits.
+    Crc32,
+}
+
+impl PartCheck {
+    /// Its name in `partChecksum`.
+    pub fn algorithm(self) -> &'static str {
+        match self {
+            PartCheck::Sha256 => "SHA256",
+            PartCheck::Crc32 => "CRC32",
+        }
+    }
+
+    /// The checksum of `bytes`, hex, as `UploadPartInput` takes it.
+    pub fn sum(self, bytes: &[u8]) -> String {
+        match self {
+            PartCheck::Sha256 => sha(bytes),
+            PartCheck::Crc32 => format!("{:08x}", crc32fast::hash(bytes)),
+        }
+    }
+
+    /// A part's `UploadPartInput`: its number and checksum.
+    pub fn part(self, number: usize, bytes: &[u8]) -> serde_json::Value {
+        match self {
+            PartCheck::Sha256 => serde_json::json!({"number": number, "sha256": self.sum(bytes)}),
+            PartCheck::Crc32 => serde_json::json!({"number": number, "crc32": self.sum(bytes)}),
+        }
+    }
+}
+
 /// How many files the stack's local object storage holds.
 pub fn object_files(stack: &TestStack) -> usize {
     fn walk(dir: &Path) -> usize {

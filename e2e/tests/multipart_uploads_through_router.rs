@@ -8,41 +8,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use mediamagic_e2e::{
-    Cred, GqlResponse, TestStack, media::object_files, seaweed::Seaweed, spawn_stack,
-    spawn_stack_with,
+    Cred, GqlResponse, TestStack,
+    media::{PartCheck as Check, object_files},
+    seaweed::Seaweed,
+    spawn_stack, spawn_stack_with,
 };
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 const MIB: usize = 1024 * 1024;
 const PART: usize = 5 * MIB;
-/// The part checksum an upload is made with.
-#[derive(Clone, Copy, Debug)]
-enum Check {
-    Sha256,
-    Crc32,
-}
-
-impl Check {
-    /// Its name in `partChecksum`.
-    fn algorithm(self) -> &'static str {
-        match self {
-            Check::Sha256 => "SHA256",
-            Check::Crc32 => "CRC32",
-        }
-    }
-
-    /// A part's input: its number and checksum.
-    fn part(self, number: usize, bytes: &[u8]) -> Value {
-        match self {
-            Check::Sha256 => json!({"number": number, "sha256": sha(bytes)}),
-            Check::Crc32 => {
-                json!({"number": number, "crc32": format!("{:08x}", crc32fast::hash(bytes))})
-            }
-        }
-    }
-}
-
 const CREATE: &str = "mutation($input: CreateUploadInput!) { createUpload(input: $input) { url media { id status } multipart { partSize partCount parts { number url method headers { name value } } } } }";
 const PART_URLS: &str = "mutation($id: ID!, $parts: [UploadPartInput!]!) { uploadPartUrls(id: $id, parts: $parts) { number url headers { name value } } }";
 const PROGRESS: &str = "query($id: ID!) { uploadParts(id: $id) { partSize partCount uploaded { number size } missing } }";
@@ -502,8 +477,8 @@ async fn part_urls_and_sizes_are_checked() {
         .as_str()
         .unwrap()
         .to_owned();
-    let crc = format!("{:08x}", crc32fast::hash(&file[..8 * MIB]));
-    let other = format!("{:08x}", crc32fast::hash(b"other"));
+    let crc = Check::Crc32.sum(&file[..8 * MIB]);
+    let other = Check::Crc32.sum(b"other");
     for tampered in [
         url.replace(&crc, &other),
         url.replace("crc32=", "sha256="),

@@ -15,7 +15,7 @@
 use anyhow::Context;
 use futures::StreamExt;
 use mediamagic::secrets::Keys;
-use mediamagic_e2e::workspace_binary;
+use mediamagic_e2e::{media::PartCheck as Check, workspace_binary};
 use mediamagic_kit::{
     AccountKind, Scope,
     auth::INTERNAL_TOKEN_HEADER,
@@ -258,77 +258,18 @@ fn range_body(path: PathBuf, offset: u64, len: u64) -> reqwest::Body {
     reqwest::Body::wrap_stream(range_stream(path, offset, len))
 }
 
-/// How the multipart run's parts are checked.
-#[derive(Clone, Copy, Debug)]
-enum Check {
-    Sha256,
-    Crc32,
-}
-
-impl Check {
-    /// Its name in `partChecksum` (and in `UploadPartInput`, lower-cased).
-    fn algorithm(self) -> &'static str {
-        match self {
-            Check::Sha256 => "SHA256",
-            Check::Crc32 => "CRC32",
-        }
-    }
-}
-
-/// A running checksum of a part.
-enum PartHasher {
-    Sha256(Box<Sha256>),
-    Crc32(crc32fast::Hasher),
-}
-
-impl PartHasher {
-    fn new(check: Check) -> Self {
-        match check {
-            Check::Sha256 => Self::Sha256(Box::default()),
-            Check::Crc32 => Self::Crc32(crc32fast::Hasher::new()),
-        }
-    }
-
-    fn update(&mut self, bytes: &[u8]) {
-        match self {
-            Self::Sha256(hasher) => hasher.update(bytes),
-            Self::Crc32(hasher) => hasher.update(bytes),
-        }
-    }
-
-    fn finish(self) -> String {
-        match self {
-            Self::Sha256(hasher) => hex::encode(hasher.finalize()),
-            Self::Crc32(hasher) => format!("{:08x}", hasher.finalize()),
-        }
-    }
-}
-
 /// The checksum of each `part_size` part of the file.
 fn part_sums(path: &Path, part_size: u64, check: Check) -> anyhow::Result<Vec<String>> {
     use std::io::Read;
     let mut file = std::fs::File::open(path)?;
     let mut sums = Vec::new();
-    let mut buf = vec![0u8; READ_CHUNK];
     loop {
-        let mut hasher = PartHasher::new(check);
-        let mut read = 0u64;
-        while read < part_size {
-            let want = READ_CHUNK.min((part_size - read) as usize);
-            let n = file.read(&mut buf[..want])?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(&buf[..n]);
-            read += n as u64;
-        }
-        if read == 0 {
+        let mut part = Vec::with_capacity(part_size as usize);
+        (&mut file).take(part_size).read_to_end(&mut part)?;
+        if part.is_empty() {
             return Ok(sums);
         }
-        sums.push(hasher.finish());
-        if read < part_size {
-            return Ok(sums);
-        }
+        sums.push(check.sum(&part));
     }
 }
 
