@@ -170,19 +170,23 @@ mod tests {
         assert!(verify(b"k", &http::Method::GET, "media/a/b", &extended).is_err());
     }
 
-    #[test]
-    fn a_part_url_binds_the_parts_checksum() {
-        let sum = "ab".repeat(32);
-        let url = local_url(
+    /// The query of a part URL signed with key `k` for `part`.
+    fn part_query(part: (PartChecksum, &str)) -> SignedQuery {
+        query(&local_url(
             b"k",
             "http://h",
             &http::Method::PUT,
             "parts/o/m/00001",
             "application/octet-stream",
-            Some((PartChecksum::Sha256, &sum)),
+            Some(part),
             Duration::from_secs(60),
-        );
-        let q = query(&url);
+        ))
+    }
+
+    #[test]
+    fn a_part_url_binds_the_parts_checksum() {
+        let sum = "ab".repeat(32);
+        let q = part_query((PartChecksum::Sha256, &sum));
         assert_eq!(q.sha256.as_deref(), Some(sum.as_str()));
         assert!(verify(b"k", &http::Method::PUT, "parts/o/m/00001", &q).is_ok());
         let mut swapped = q.clone();
@@ -198,16 +202,7 @@ mod tests {
 
     #[test]
     fn a_part_url_binds_a_crc32_and_its_algorithm() {
-        let url = local_url(
-            b"k",
-            "http://h",
-            &http::Method::PUT,
-            "parts/o/m/00001",
-            "application/octet-stream",
-            Some((PartChecksum::Crc32, "cbf43926")),
-            Duration::from_secs(60),
-        );
-        let q = query(&url);
+        let q = part_query((PartChecksum::Crc32, "cbf43926"));
         assert_eq!(q.part_checksum(), Some((PartChecksum::Crc32, "cbf43926")));
         assert!(verify(b"k", &http::Method::PUT, "parts/o/m/00001", &q).is_ok());
         let mut swapped = q.clone();
