@@ -135,24 +135,25 @@ fn complete_body(
     Ok(body)
 }
 
-/// Sends one presigned S3 request (`POST` with `query` and `headers` signed); the answer's
-/// body. A 404 is [`StorageError::UploadGone`]; S3 may answer 200 with an `<Error>`.
+/// Sends one presigned S3 request (`method` on `key` with `query` and `headers` signed); the
+/// answer's body. A 404 is [`StorageError::UploadGone`]; S3 may answer 200 with an `<Error>`.
 async fn s3_request(
     s3: &S3Signer,
+    method: reqwest::Method,
     key: &str,
     query: &[(&str, String)],
     headers: &[(&str, String)],
     body: String,
 ) -> Result<String, StorageError> {
     let url = s3.presigner.presign(
-        "POST",
+        method.as_str(),
         key,
         query,
         headers,
         Duration::from_secs(60),
         chrono::Utc::now(),
     );
-    let mut request = s3.http.post(url).body(body);
+    let mut request = s3.http.request(method, url).body(body);
     for (name, value) in headers {
         request = request.header(*name, value);
     }
@@ -191,6 +192,7 @@ impl Storage {
             (UrlSigner::S3(s3), algorithm) => {
                 let answer = s3_request(
                     s3,
+                    reqwest::Method::POST,
                     key,
                     &[("uploads", String::new())],
                     &[("x-amz-checksum-algorithm", algorithm.s3_algorithm().into())],
@@ -276,8 +278,9 @@ impl Storage {
                 let mut parts = Vec::new();
                 let mut marker = 0u32;
                 loop {
-                    let url = s3.presigner.presign(
-                        "GET",
+                    let body = s3_request(
+                        s3,
+                        reqwest::Method::GET,
                         key,
                         &[
                             ("uploadId", upload_id.to_owned()),
@@ -285,26 +288,9 @@ impl Storage {
                             ("part-number-marker", marker.to_string()),
                         ],
                         &[],
-                        Duration::from_secs(60),
-                        chrono::Utc::now(),
-                    );
-                    let answer = s3
-                        .http
-                        .get(url)
-                        .send()
-                        .await
-                        .map_err(|e| StorageError::Http(e.to_string()))?;
-                    if answer.status() == reqwest::StatusCode::NOT_FOUND {
-                        return Err(StorageError::UploadGone);
-                    }
-                    let status = answer.status();
-                    let body = answer
-                        .text()
-                        .await
-                        .map_err(|e| StorageError::Http(e.to_string()))?;
-                    if !status.is_success() {
-                        return Err(StorageError::Http(format!("ListParts: {status}: {body}")));
-                    }
+                        String::new(),
+                    )
+                    .await?;
                     let page: ListPartsResult = quick_xml::de::from_str(&body)
                         .map_err(|e| StorageError::Http(format!("ListParts answer: {e}")))?;
                     parts.extend(page.parts.into_iter().map(|p| StoredPart {
@@ -349,6 +335,7 @@ impl Storage {
                 } else {
                     s3_request(
                         s3,
+                        reqwest::Method::POST,
                         key,
                         &[("uploadId", upload_id.to_owned())],
                         &[],
