@@ -10,7 +10,8 @@ use serde_json::{Map, Value};
 
 /// The `Idempotency-Key` header of a create, if sent: passed on as the mutation's
 /// `idempotencyKey` (the platform remembers it for a day). A header that cannot be a key
-/// (not ASCII, empty, over 200 characters) is a bad request, 400, like any bad header.
+/// (not ASCII, empty, over [`MAX_IDEMPOTENCY_KEY`] characters) is a bad request, 400, like
+/// any bad header.
 pub struct IdempotencyKeyHeader(pub Option<String>);
 
 /// The longest idempotency key the platform takes.
