@@ -217,6 +217,32 @@ pub struct RouterConfig {
 pub struct DevConfig {
     /// Where dev keeps Postgres, Redis, keys and objects.
     pub data_dir: PathBuf,
+    /// Machine types dev accepts on models although no local pool runs them: seed 000's
+    /// clients register models for its cluster manager's `container2` and `gpu`. Added to
+    /// `models.expected_machine_types` in dev only (production refuses unknown machine
+    /// types unless an operator declares them there); a deployment of such a model queues
+    /// and fails `NO_CAPACITY` after `no_capacity_after_seconds`.
+    #[serde(
+        default,
+        deserialize_with = "mediamagic_models::config::list_or_comma_separated"
+    )]
+    pub expected_machine_types: Vec<String>,
+    /// `jobs.no_capacity_after_seconds` in dev: every worker of a dev stack starts with it,
+    /// so a machine type no worker offered within this wait will never be served.
+    #[serde(default = "default_dev_no_capacity_after_seconds")]
+    pub no_capacity_after_seconds: u64,
+    /// `media.cors_allowed_origins` in dev when that list is empty: pages on this machine
+    /// may PUT and GET the signed object URLs (the router's dev config allows the same
+    /// origins on the API).
+    #[serde(
+        default,
+        deserialize_with = "mediamagic_models::config::list_or_comma_separated"
+    )]
+    pub cors_allowed_origins: Vec<String>,
+}
+
+fn default_dev_no_capacity_after_seconds() -> u64 {
+    60
 }
 
 /// Loads the config, with `DATABASE_URL` / `REDIS_URL` applied when set.

@@ -21,6 +21,7 @@ pub async fn run(mut config: PlatformConfig) -> anyhow::Result<()> {
     // A developer's callback receiver runs on this machine (seed 004's sample points at one);
     // production refuses loopback and private callback addresses.
     config.jobs.allow_private_callbacks = true;
+    dev_defaults(&mut config);
     let data_dir = std::path::absolute(&config.dev.data_dir)?;
     std::fs::create_dir_all(&data_dir)?;
     let keys = Keys::for_dev(&config.auth, &data_dir)?;
@@ -156,6 +157,25 @@ pub async fn run(mut config: PlatformConfig) -> anyhow::Result<()> {
     }
     println!("stopped");
     Ok(())
+}
+
+/// Dev's own defaults over the platform's. Seed 000's models name machine types of a
+/// cluster manager that dev does not have: dev accepts them (as an operator would declare a
+/// coming pool) instead of refusing its documented requests, and fails their jobs
+/// `NO_CAPACITY` after dev's shorter wait. Pages on this machine may use object URLs.
+fn dev_defaults(config: &mut PlatformConfig) {
+    for machine_type in &config.dev.expected_machine_types {
+        if !config.models.expected_machine_types.contains(machine_type) {
+            config
+                .models
+                .expected_machine_types
+                .push(machine_type.clone());
+        }
+    }
+    config.jobs.no_capacity_after_seconds = config.dev.no_capacity_after_seconds;
+    if config.media.cors_allowed_origins.is_empty() {
+        config.media.cors_allowed_origins = config.dev.cors_allowed_origins.clone();
+    }
 }
 
 mod diesel_async_free {

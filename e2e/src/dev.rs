@@ -66,9 +66,9 @@ impl DevProcess {
             .env_remove("DATABASE_URL")
             .env_remove("REDIS_URL")
             .env("MEDIAMAGIC__DEV__DATA_DIR", data_dir)
-            .env("MEDIAMAGIC__LOG__FORMAT", "json")
-            // Seed 000's journey names its `container2` machine type (declared as expected).
-            .env("MEDIAMAGIC__MODELS__EXPECTED_MACHINE_TYPES", "container2");
+            // Only the log format differs from a user's `mediamagic dev`: no setting here may
+            // make a seed's documented request pass that a fresh stack would refuse.
+            .env("MEDIAMAGIC__LOG__FORMAT", "json");
         for (name, port) in &ports {
             command.env(format!("MEDIAMAGIC__LISTEN__{name}"), port.to_string());
         }

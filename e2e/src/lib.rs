@@ -17,6 +17,7 @@ pub mod oidc_provider;
 pub mod own_servers;
 pub mod rest;
 pub mod seaweed;
+pub mod seed_examples;
 pub mod subscriptions;
 
 use mediamagic::{

@@ -11,10 +11,14 @@ use mediamagic_e2e::{
     dev::DevProcess,
     media::{graphql_multipart, mp3, mp4, multipart_body, png, probe},
     rest::{REST_JSON, call_at, read, with_cred},
+    seed_examples,
     subscriptions::WsSubscription,
 };
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
+use std::{
+    collections::BTreeMap,
+    time::{Duration, Instant},
+};
 
 const PASSWORD: &str = "correct horse 1";
 const WAIT: Duration = Duration::from_secs(60);
@@ -33,6 +37,162 @@ async fn the_seed_journeys_work_against_mediamagic_dev() {
 
     dev.stop().await;
 }
+
+/// Seed 000's "Models" examples, read from a verbatim copy of the seed and sent with curl as
+/// written, against `mediamagic dev` with its defaults: its `container2` models register,
+/// and a deployment of one queues and then fails NO_CAPACITY (no pool of it on this stack).
+#[tokio::test]
+async fn seed_000s_model_examples_work_unchanged_against_mediamagic_dev() {
+    let data = tempfile::tempdir().unwrap();
+    let dev = DevProcess::start(data.path()).await;
+    let base = dev.base();
+    let (token, _) = sign_up(&base, "models").await;
+    let examples = seed_examples::examples(SEED_000_MODELS);
+    let example = |heading: &str| {
+        examples
+            .iter()
+            .find(|e| e.heading == heading)
+            .unwrap_or_else(|| panic!("seed 000 has no example {heading:?}"))
+    };
+    let mut with = BTreeMap::from([
+        ("https://mediamagic.dev".to_owned(), base.clone()),
+        ("$TOKEN".to_owned(), token.clone()),
+    ]);
+    let fields_match = |heading: &str, answer: &Value| {
+        let expected = example(heading).output.clone().unwrap();
+        let missing = seed_examples::missing_fields(&expected, answer);
+        assert!(
+            missing.is_empty(),
+            "{heading}: {missing:?} missing from {answer}"
+        );
+    };
+
+    // Create model with id: answered as the seed shows, with the id it chose.
+    let created = example("Create model with id").send(&with).await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    fields_match("Create model with id", &created.body);
+    assert_eq!(created.body["id"], SEED_MODEL_ID);
+    assert_eq!(created.body["tags"], json!(["face", "head", "body"]));
+
+    // A deployment of it queues at once; the wait for a container2 pool runs meanwhile.
+    let deployment = call_at(
+        &base,
+        "POST",
+        "/api/v1/deployments",
+        Cred::Bearer(&token),
+        Some(&json!({"name": "test", "model_id": SEED_MODEL_ID,
+            "args": {"source": "a face", "target": "a smile", "alpha": 50, "beta": 50}})),
+    )
+    .await;
+    assert_eq!(deployment.status, 201, "{:?}", deployment.body);
+    let job_path = format!(
+        "/api/v1/jobs/{}",
+        deployment.body["job_id"].as_str().unwrap()
+    );
+    let job = call_at(&base, "GET", &job_path, Cred::Bearer(&token), None).await;
+    assert_eq!(job.body["status"], "queued", "{:?}", job.body);
+
+    // Create model without id: a fresh id, which the later examples address.
+    let second = example("Create model without id or random id")
+        .send(&with)
+        .await;
+    assert_eq!(second.status, 201, "{:?}", second.body);
+    fields_match("Create model without id or random id", &second.body);
+    let second_id = second.body["id"].as_str().unwrap().to_owned();
+    assert_ne!(second_id, SEED_MODEL_ID);
+    // The ids the seed's examples show for that model (and for the one its delete example
+    // removes, which no example made) are the one it answered here.
+    with.insert(SEED_RANDOM_ID.to_owned(), second_id.clone());
+    with.insert(SEED_DELETED_ID.to_owned(), second_id.clone());
+
+    let got = example("Get model by id").send(&with).await;
+    assert_eq!(got.status, 200, "{:?}", got.body);
+    fields_match("Get model by id", &got.body);
+    assert_eq!(got.body["args"]["alpha"]["max"], 100);
+    assert_eq!(got.body["args"]["image"]["optional"], true);
+
+    let listed = example("List models").send(&with).await;
+    assert_eq!(listed.status, 200, "{:?}", listed.body);
+    fields_match("List models", &listed.body);
+    let ids = |answer: &Value| -> Vec<String> {
+        answer
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let all = ids(&listed.body);
+    assert!(
+        all.contains(&SEED_MODEL_ID.to_owned()) && all.contains(&second_id),
+        "{all:?}"
+    );
+
+    let by_tag = example("Filter models by tags").send(&with).await;
+    assert_eq!(by_tag.status, 200, "{:?}", by_tag.body);
+    fields_match("Filter models by tags", &by_tag.body);
+    assert_eq!(ids(&by_tag.body), vec![SEED_MODEL_ID.to_owned()]);
+
+    let updated = example("Update model").send(&with).await;
+    assert_eq!(updated.status, 200, "{:?}", updated.body);
+    fields_match("Update model", &updated.body);
+    assert_eq!(updated.body["tags"], json!(["face", "body", "face2"]));
+    assert_eq!(updated.body["machine_type"], "container2");
+
+    let deleted = example("Delete model").send(&with).await;
+    assert_eq!(deleted.status, 204, "{:?}", deleted.body);
+    let gone = call_at(
+        &base,
+        "GET",
+        &format!("/api/v1/models/{second_id}"),
+        Cred::Bearer(&token),
+        None,
+    )
+    .await;
+    assert_eq!(gone.status, 404, "{:?}", gone.body);
+
+    // Honest about capacity: the cluster shows the wait, then the job fails NO_CAPACITY.
+    let cluster = gql(
+        &base,
+        Some(&token),
+        "{ cluster { machineTypes { name capacity queued } } }",
+        json!({}),
+    )
+    .await;
+    let container2 = cluster["cluster"]["machineTypes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "container2")
+        .cloned();
+    assert_eq!(
+        container2,
+        Some(json!({"name": "container2", "capacity": 0, "queued": 1}))
+    );
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let failed = loop {
+        let job = call_at(&base, "GET", &job_path, Cred::Bearer(&token), None).await;
+        if job.body["status"] != "queued" {
+            break job.body;
+        }
+        assert!(Instant::now() < deadline, "still queued: {:?}", job.body);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    assert_eq!(failed["status"], "failed", "{failed}");
+    assert!(failed.to_string().contains("NO_CAPACITY"), "{failed}");
+    assert!(failed.to_string().contains("container2"), "{failed}");
+
+    dev.stop().await;
+}
+
+/// Seed 000's "## Models" section, copied verbatim from the seed.
+const SEED_000_MODELS: &str = include_str!("fixtures/seed000_models.md");
+/// The id seed 000's "Create model with id" chooses.
+const SEED_MODEL_ID: &str = "c691b065-2a8e-4db5-a8bb-3d33eaccf0d5";
+/// The id seed 000's "Create model without id" example answered, which "Update model" uses.
+const SEED_RANDOM_ID: &str = "1c3c27d8-5560-41d6-bb56-8c9c3be889c5";
+/// The id seed 000's "Delete model" example removes.
+const SEED_DELETED_ID: &str = "56c7c6bf-4987-4e36-9cc9-9281e96a7d74";
 
 async fn gql(base: &str, token: Option<&str>, query: &str, variables: Value) -> Value {
     let mut request = reqwest::Client::new()
@@ -331,30 +491,6 @@ async fn seed_000_rest_examples(base: &str) {
     )
     .await;
     assert_eq!(put.body["media"]["tags"], json!(["face", "tags", "hair"]));
-
-    let model = json!({"args": {"image": {"type": "file", "optional": true}, "alpha": {"type": "number", "min": 0, "max": 100}},
-        "name": "styleClip", "container": "ubuntu", "machine_type": "container2", "machine_count": 2,
-        "tags": ["face", "head"], "id": "c691b065-2a8e-4db5-a8bb-3d33eaccf0d5", "icon": "icon.jpg",
-        "command": "127.0.0.1:8013/styleclip {args} --form output=/tmp/clust_mgr/",
-        "description": "it does manipulation based on text query from user", "example_outputs": []});
-    let created = call_at(base, "POST", "/api/v1/models", cred, Some(&model)).await;
-    assert_eq!(created.status, 201, "{:?}", created.body);
-    let model_path = "/api/v1/models/c691b065-2a8e-4db5-a8bb-3d33eaccf0d5";
-    assert_eq!(
-        call_at(base, "GET", model_path, cred, None).await.status,
-        200
-    );
-    let by_tag = call_at(base, "GET", "/api/v1/models?tags=head", cred, None).await;
-    assert_eq!(by_tag.body.as_array().unwrap().len(), 1);
-    let mut update = model.clone();
-    update.as_object_mut().unwrap().remove("id");
-    update["tags"] = json!(["face", "body", "face2"]);
-    let updated = call_at(base, "PUT", model_path, cred, Some(&update)).await;
-    assert_eq!(updated.body["tags"], json!(["face", "body", "face2"]));
-    assert_eq!(
-        call_at(base, "DELETE", model_path, cred, None).await.status,
-        204
-    );
 
     let deployment = call_at(
         base,

@@ -52,7 +52,8 @@ impl ModelsConfig {
     }
 }
 
-fn list_or_comma_separated<'de, D>(deserializer: D) -> Result<Vec<String>, D::Error>
+/// A list of names, or one comma-separated string (what an environment variable can hold).
+pub fn list_or_comma_separated<'de, D>(deserializer: D) -> Result<Vec<String>, D::Error>
 where
     D: serde::Deserializer<'de>,
 {
