@@ -65,6 +65,12 @@ fn find_binary() -> PathBuf {
 impl Browser {
     /// Starts the browser with a fresh profile and a 1280×800 window.
     pub async fn launch() -> Self {
+        Self::launch_with(&[]).await
+    }
+
+    /// [`Browser::launch`] with extra command-line flags (e.g. `--host-resolver-rules=MAP
+    /// evil.test 127.0.0.1`, a second origin served by this machine with no network).
+    pub async fn launch_with(flags: &[&str]) -> Self {
         let profile = tempfile::tempdir().expect("profile dir");
         let child = Command::new(find_binary())
             .args([
@@ -77,7 +83,11 @@ impl Browser {
                 "--remote-debugging-address=127.0.0.1",
                 "--remote-debugging-port=0",
                 "--window-size=1280,800",
+                // Nothing of the browser's own may reach out from this machine.
+                "--disable-background-networking",
+                "--disable-component-update",
             ])
+            .args(flags)
             .arg(format!("--user-data-dir={}", profile.path().display()))
             .arg("about:blank")
             .stdin(Stdio::null())
@@ -239,6 +249,18 @@ pub fn set_editor(selector: &str, text: &str) -> String {
 pub const GRAPHIQL_RESPONSE: &str = "(() => { const e = document.querySelector('.graphiql-response .CodeMirror'); return e ? e.CodeMirror.getValue() : ''; })()";
 
 impl Page {
+    /// Loads `url` and waits until the document is complete and shows that URL's origin.
+    pub async fn open(&mut self, url: &str) {
+        self.call("Page.navigate", json!({"url": url})).await;
+        let origin = url.split('/').take(3).collect::<Vec<_>>().join("/");
+        self.wait_for(
+            &format!("document.readyState === 'complete' && location.origin === {origin:?}"),
+            "the page to load",
+            Duration::from_secs(30),
+        )
+        .await;
+    }
+
     /// Loads `url`, waits for GraphiQL, opens the documentation explorer and waits until it
     /// lists the schema (GraphiQL's introspection worked); the explorer's text.
     pub async fn open_graphiql(&mut self, url: &str, timeout: Duration) -> String {

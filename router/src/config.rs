@@ -191,8 +191,21 @@ pub struct PlaygroundPluginConfig {
     pub redirect_graphql_endpoint: bool,
 }
 
+/// Where the playground is served unless its config says otherwise.
+pub const DEFAULT_PLAYGROUND_PATH: &str = "/playground";
+
 fn default_playground_path() -> String {
-    "/playground".into()
+    DEFAULT_PLAYGROUND_PATH.into()
+}
+
+/// Settings of the `mediamagic_site` plugin.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SitePluginConfig {
+    /// Serve the Media Magic page to browsers opening `/` (other clients keep seed 004's
+    /// health answer there).
+    #[serde(default = "default_true")]
+    pub home: bool,
 }
 
 fn default_true() -> bool {

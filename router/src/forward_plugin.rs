@@ -328,6 +328,15 @@ impl RouterPlugin for ForwardPlugin {
                 let response = error(rest, StatusCode::BAD_REQUEST, "BAD_USER_INPUT", refusal);
                 return payload.end_with_response(response);
             }
+            // A browser's CORS preflight of a forwarded route (a presigned PUT through the
+            // router, a REST call): answered here, and the router adds its configured CORS
+            // headers to every response a plugin makes (vendor/hive-router/PATCHES.md).
+            if payload.router_http_request.method().as_str() == "OPTIONS" && self.is_rest(path) {
+                let response = Response::build(StatusCode::NO_CONTENT)
+                    .header(header::CONTENT_LENGTH, "0")
+                    .finish();
+                return payload.end_with_response(response);
+            }
             let Some(destination) = self.destination(&payload.router_http_request) else {
                 return payload.proceed();
             };

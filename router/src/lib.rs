@@ -13,7 +13,8 @@
 //! [`rate_limit_plugin`] runs between them: per-credential, per-account and per-address
 //! budgets ([`rate_limit`]: GCRA in Redis, a local limiter while Redis is away).
 //!
-//! [`playground_plugin`] serves an offline GraphiQL page with bundled assets (dev configs).
+//! [`playground_plugin`] serves an offline GraphiQL page with bundled assets (dev configs);
+//! [`site_plugin`] the Media Magic page browsers get at `/`.
 
 pub mod auth_plugin;
 pub mod client_credential;
@@ -24,9 +25,11 @@ pub mod paths;
 pub mod playground_plugin;
 pub mod rate_limit;
 pub mod rate_limit_plugin;
+pub mod site_plugin;
 pub mod websocket_auth;
 
 pub use auth_plugin::AuthPlugin;
 pub use forward_plugin::ForwardPlugin;
 pub use playground_plugin::PlaygroundPlugin;
 pub use rate_limit_plugin::RateLimitPlugin;
+pub use site_plugin::SitePlugin;

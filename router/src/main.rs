@@ -6,7 +6,7 @@ use hive_router::{
     PluginRegistry, RouterGlobalAllocator, configure_global_allocator, error::RouterInitError,
     init_rustls_crypto_provider, ntex, router_entrypoint,
 };
-use mediamagic_router::{AuthPlugin, ForwardPlugin, PlaygroundPlugin, RateLimitPlugin};
+use mediamagic_router::{AuthPlugin, ForwardPlugin, PlaygroundPlugin, RateLimitPlugin, SitePlugin};
 
 configure_global_allocator!();
 
@@ -15,9 +15,10 @@ async fn main() -> Result<(), RouterInitError> {
     init_rustls_crypto_provider();
     // Order matters: the forward plugin sends the internal token the auth plugin minted, and
     // the rate limiter charges the caller the auth plugin found.
-    // The playground needs no credential; it answers before either.
+    // The site's page and the playground need no credential; they answer before either.
     router_entrypoint(
         PluginRegistry::new()
+            .register::<SitePlugin>()
             .register::<PlaygroundPlugin>()
             .register::<AuthPlugin>()
             .register::<RateLimitPlugin>()

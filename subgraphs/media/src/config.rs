@@ -15,6 +15,14 @@ pub struct MediaConfig {
     /// (`http://127.0.0.1:4003`); defaults to the address the service listens on.
     #[serde(default)]
     pub public_url: Option<String>,
+    /// Origins whose pages may PUT, GET and HEAD this service's signed object URLs (CORS):
+    /// exact origins (`https://app.example.com`), `*` for any port of a host
+    /// (`http://localhost:*`), or `*` alone for any origin (the URL's signature is the
+    /// credential; no cookies are involved). Empty: no cross-origin access (`mediamagic
+    /// dev` fills in this machine's origins). S3 and GCS buckets take a CORS rule of their
+    /// own (docs/operations.md).
+    #[serde(default)]
+    pub cors_allowed_origins: Vec<String>,
     /// Largest upload, in bytes (default 5 GiB).
     #[serde(default = "default_max_upload_bytes")]
     pub max_upload_bytes: u64,
@@ -155,6 +163,7 @@ impl Default for MediaConfig {
         Self {
             storage: StorageConfig::default(),
             public_url: None,
+            cors_allowed_origins: Vec::new(),
             max_upload_bytes: default_max_upload_bytes(),
             allowed_content_types: default_allowed_content_types(),
             max_tags: default_max_tags(),

@@ -94,6 +94,7 @@ pub fn objects_app(deps: &MediaDeps) -> axum::Router {
     storage::routes::routes(storage::routes::ObjectRoutes {
         storage: deps.storage.clone(),
         max_upload_bytes: deps.config.max_upload_bytes,
+        cors: storage::cors::AllowedOrigins::new(&deps.config.cors_allowed_origins),
     })
 }
 

@@ -4,6 +4,7 @@
 pub mod admins;
 pub mod auth;
 pub mod keys;
+pub mod members;
 pub mod oidc_login;
 pub mod refresh;
 pub mod retention;

@@ -159,3 +159,49 @@ pub async fn accept_invite(
         .await
         .map(|_| ())
 }
+
+/// Sets a member's role.
+pub async fn set_role(
+    conn: &mut AsyncPgConnection,
+    team: Uuid,
+    user: Uuid,
+    role: &str,
+) -> QueryResult<usize> {
+    diesel::update(
+        memberships::table.filter(
+            memberships::team_id
+                .eq(team)
+                .and(memberships::user_id.eq(user)),
+        ),
+    )
+    .set(memberships::role.eq(role))
+    .execute(conn)
+    .await
+}
+
+/// The open invites (not accepted, not expired at `now`) of the given teams, oldest first.
+pub async fn open_invites_of(
+    conn: &mut AsyncPgConnection,
+    team_ids: &[Uuid],
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<InviteRow>> {
+    invites::table
+        .filter(invites::team_id.eq_any(team_ids))
+        .filter(invites::accepted_at.is_null())
+        .filter(invites::expires_at.gt(now))
+        .order((invites::created_at.asc(), invites::id.asc()))
+        .select(InviteRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// Deletes an invite that was not accepted; how many rows went.
+pub async fn delete_open_invite(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<usize> {
+    diesel::delete(
+        invites::table
+            .find(id)
+            .filter(invites::accepted_at.is_null()),
+    )
+    .execute(conn)
+    .await
+}

@@ -4,7 +4,7 @@ use crate::{
     AccountsDeps,
     db::{
         self,
-        rows::{MembershipRow, TeamRow, UserRow},
+        rows::{InviteRow, MembershipRow, TeamRow, UserRow},
     },
 };
 use async_graphql::dataloader::Loader;
@@ -20,6 +20,8 @@ pub struct TeamLoader(pub AccountsDeps);
 pub struct MembersLoader(pub AccountsDeps);
 /// Memberships by user id.
 pub struct UserTeamsLoader(pub AccountsDeps);
+/// Open invites by team id.
+pub struct InvitesLoader(pub AccountsDeps);
 
 type LoadError = Arc<ApiError>;
 
@@ -56,6 +58,19 @@ impl Loader<Uuid> for MembersLoader {
             .await
             .map_err(ApiError::from)?;
         let mut grouped: HashMap<Uuid, Vec<MembershipRow>> = HashMap::new();
+        for row in rows {
+            grouped.entry(row.team_id).or_default().push(row);
+        }
+        Ok(grouped)
+    }
+}
+
+impl Loader<Uuid> for InvitesLoader {
+    type Value = Vec<InviteRow>;
+    type Error = LoadError;
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<InviteRow>>, LoadError> {
+        let rows = crate::commands::members::open_invites(&self.0, keys).await?;
+        let mut grouped: HashMap<Uuid, Vec<InviteRow>> = HashMap::new();
         for row in rows {
             grouped.entry(row.team_id).or_default().push(row);
         }

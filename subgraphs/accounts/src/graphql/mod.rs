@@ -60,6 +60,10 @@ pub fn build_schema(deps: Option<AccountsDeps>, metrics: Option<&Metrics>) -> Ac
                 loaders::UserTeamsLoader(deps.clone()),
                 tokio::spawn,
             ))
+            .data(DataLoader::new(
+                loaders::InvitesLoader(deps.clone()),
+                tokio::spawn,
+            ))
             .data(EventsAdmin {
                 pool: deps.pool.clone(),
             })

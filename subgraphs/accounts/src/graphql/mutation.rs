@@ -1,6 +1,8 @@
 //! Mutations: sign-up and sessions, teams and invites, API keys.
 
-use super::types::{AuthPayload, CreatedApiKey, InvitePayload, OidcLoginStart, Team, parse_id};
+use super::types::{
+    AuthPayload, CreatedApiKey, InvitePayload, Membership, OidcLoginStart, Team, parse_id,
+};
 use crate::{AccountsDeps, commands, commands::auth::IssuedSession, domain::Role};
 use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
@@ -195,6 +197,33 @@ impl AccountsMutation {
         Ok(Team(
             commands::teams::remove_member(deps, ctx.actor()?, team_id, user_id).await?,
         ))
+    }
+
+    /// Changes a member's role (owners and admins). Admins move people between MEMBER and
+    /// ADMIN; only owners change admins and owners or make owners; anyone may step down.
+    /// The last owner cannot step down (CONFLICT).
+    async fn change_member_role(
+        &self,
+        ctx: &Context<'_>,
+        team_id: ID,
+        user_id: ID,
+        role: Role,
+    ) -> async_graphql::Result<Membership> {
+        let deps = ctx.data::<AccountsDeps>()?;
+        let team_id = parse_id("teamId", &team_id)?;
+        let user_id = parse_id("userId", &user_id)?;
+        Ok(Membership(
+            commands::members::change_role(deps, ctx.actor()?, team_id, user_id, role).await?,
+        ))
+    }
+
+    /// Revokes an invite nobody accepted yet (owners and admins of its team): its token
+    /// stops working. An accepted invite is CONFLICT (remove the member instead).
+    async fn revoke_invite(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<bool> {
+        let deps = ctx.data::<AccountsDeps>()?;
+        let id = parse_id("id", &id)?;
+        commands::members::revoke_invite(deps, ctx.actor()?, id).await?;
+        Ok(true)
     }
 
     /// Leaves a team. The last owner cannot leave.

@@ -1,6 +1,6 @@
 //! GraphQL object types of the accounts subgraph.
 
-use super::loaders::{MembersLoader, TeamLoader, UserLoader, UserTeamsLoader};
+use super::loaders::{InvitesLoader, MembersLoader, TeamLoader, UserLoader, UserTeamsLoader};
 use crate::{
     db::rows::{ApiKeyRow, InviteRow, MembershipRow, TeamRow, UserRow},
     domain::Role,
@@ -110,6 +110,47 @@ impl Team {
             .map(|m| Role::from_db(&m.role))
             .transpose()
             .map_err(Into::into)
+    }
+    /// Invites not yet accepted and not expired, oldest first (owners and admins;
+    /// FORBIDDEN for other members). Their tokens are never shown again.
+    async fn pending_invites(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Invite>> {
+        let my_role = self.my_role(ctx).await?;
+        crate::commands::members::may_see_invites(my_role)?;
+        let rows = load::<InvitesLoader, _>(ctx, self.0.id).await?;
+        Ok(rows.unwrap_or_default().into_iter().map(Invite).collect())
+    }
+}
+
+/// An invite waiting for its invitee (its token is shown only once, to the inviter).
+pub struct Invite(pub InviteRow);
+
+#[Object]
+impl Invite {
+    /// The invite's id (for `revokeInvite`).
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// Invited email.
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+    /// Role on acceptance.
+    async fn role(&self) -> async_graphql::Result<Role> {
+        Ok(Role::from_db(&self.0.role)?)
+    }
+    /// Who invited them.
+    async fn invited_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+        Ok(load::<UserLoader, _>(ctx, self.0.invited_by)
+            .await?
+            .map(User::other))
+    }
+    /// When it was made.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When it expires.
+    async fn expires_at(&self) -> DateTime<Utc> {
+        self.0.expires_at
     }
 }
 

@@ -5,6 +5,7 @@
 //! chunks, hashing on the way; verification reads the object back as a stream.
 
 pub mod checksum;
+pub mod cors;
 pub mod multipart;
 mod reading;
 pub mod routes;

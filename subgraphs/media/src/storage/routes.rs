@@ -24,13 +24,20 @@ pub struct ObjectRoutes {
     pub storage: Storage,
     /// Largest accepted PUT, in bytes.
     pub max_upload_bytes: u64,
+    /// Origins whose pages may use the routes (CORS).
+    pub cors: super::cors::AllowedOrigins,
 }
 
-/// `/objects/{*key}` for PUT, GET and HEAD.
+/// `/objects/{*key}` for PUT, GET and HEAD, and their CORS preflights.
 pub fn routes(state: ObjectRoutes) -> Router {
+    let cors = state.cors.clone();
     Router::new()
         .route("/objects/{*key}", get(download).head(download).put(upload))
         .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(
+            cors,
+            super::cors::layer,
+        ))
 }
 
 fn refuse(status: StatusCode, message: &str) -> Response {

@@ -1,22 +1,14 @@
 use http::{header::CONTENT_TYPE, StatusCode};
 use ntex::{http::ResponseBuilder, web::Responder};
 
-static LANDING_PAGE_HTML: &str = include_str!("../../static/landing-page.html");
-static PRODUCT_LOGO_SVG: &str = include_str!("../../static/product_logo.svg");
-
+// PATCH (Media Magic): a path no route serves answers 404 in Media Magic's error shape
+// instead of Hive Router's welcome page (which loaded icons from a third-party site).
 pub async fn landing_page_handler(graphql_endpoint: String) -> impl Responder {
-    let rendered_html = LANDING_PAGE_HTML
-        .replace("__LABORATORY_LINK__", &graphql_endpoint)
-        .replace("__PRODUCT_NAME__", "Hive Router")
-        .replace(
-            "__PRODUCT_DESCRIPTION__",
-            "A GraphQL Router written in Rust",
-        )
-        .replace("__PRODUCT_PACKAGE_NAME__", "router")
-        .replace("__PRODUCT_LINK__", "https://github.com/graphql-hive/router")
-        .replace("__PRODUCT_LOGO__", PRODUCT_LOGO_SVG);
-
-    ResponseBuilder::new(StatusCode::OK)
-        .header(CONTENT_TYPE, "text/html")
-        .body(rendered_html)
+    let body = sonic_rs::json!({"errors": [{
+        "message": format!("nothing is served at this path; the GraphQL API is at {graphql_endpoint}"),
+        "extensions": {"code": "NOT_FOUND"},
+    }]});
+    ResponseBuilder::new(StatusCode::NOT_FOUND)
+        .header(CONTENT_TYPE, "application/json")
+        .body(body.to_string())
 }

@@ -63,6 +63,18 @@ impl CompiledCORSPolicy {
         response_headers: &mut HeaderMap,
         origin: &HeaderValue,
     ) {
+        self.apply_to_parts(req.method(), req.headers(), response_headers, origin)
+    }
+
+    /// PATCH (Media Magic): [`CompiledCORSPolicy::apply_to`] from the request's method and
+    /// headers, for plugins that answer a request themselves (they hold a `WebRequest`).
+    pub fn apply_to_parts(
+        &self,
+        method: &Method,
+        request_headers: &HeaderMap,
+        response_headers: &mut HeaderMap,
+        origin: &HeaderValue,
+    ) {
         // Access-Control-Allow-Origin + Vary: Origin
         response_headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
         if origin.as_bytes() != b"null" {
@@ -72,20 +84,17 @@ impl CompiledCORSPolicy {
         // Methods: prefer policy value; else reflect preflight request method when present
         if let Some(v) = &self.methods_value {
             response_headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, v.clone());
-        } else if let Some(req_method) = req.headers().get(header::ACCESS_CONTROL_REQUEST_METHOD) {
+        } else if let Some(req_method) = request_headers.get(header::ACCESS_CONTROL_REQUEST_METHOD)
+        {
             response_headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, req_method.clone());
         }
 
         // Allow-Headers: prefer policy value; else reflect preflight requested headers
         if let Some(v) = &self.allow_headers_value {
             response_headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, v.clone());
-        } else if let Some(request_headers) =
-            req.headers().get(header::ACCESS_CONTROL_REQUEST_HEADERS)
+        } else if let Some(requested) = request_headers.get(header::ACCESS_CONTROL_REQUEST_HEADERS)
         {
-            response_headers.insert(
-                header::ACCESS_CONTROL_ALLOW_HEADERS,
-                request_headers.clone(),
-            );
+            response_headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, requested.clone());
             append_vary(response_headers, "Access-Control-Request-Headers");
         }
 
@@ -103,7 +112,7 @@ impl CompiledCORSPolicy {
         // CORS-managed default (e.g. `Cache-Control`, `Access-Control-Max-Age`,
         // even `Access-Control-Allow-Origin`) for users who explicitly opt in.
         // Only used on OPTIONS responses.
-        if req.method() == Method::OPTIONS {
+        if method == Method::OPTIONS {
             for (name, value) in &self.preflight_response_headers {
                 response_headers.insert(name.into(), value.into());
             }
@@ -236,13 +245,25 @@ impl Cors {
     }
 
     pub fn set_headers(&self, req: &HttpRequest, headers: &mut HeaderMap) {
-        let Some(current_origin) = req.headers().get(header::ORIGIN) else {
+        self.set_headers_for(req.method(), req.headers(), headers)
+    }
+
+    /// PATCH (Media Magic): [`Cors::set_headers`] from the request's method and headers, so
+    /// a plugin that answers a request itself (a forwarded route, a static page) applies the
+    /// same configured policy as the GraphQL endpoint.
+    pub fn set_headers_for(
+        &self,
+        method: &Method,
+        request_headers: &HeaderMap,
+        headers: &mut HeaderMap,
+    ) {
+        let Some(current_origin) = request_headers.get(header::ORIGIN) else {
             return;
         };
 
         let origin_str = current_origin.to_str().ok().unwrap_or_default();
         if let Some(policy) = self.find_policy_for_origin(origin_str) {
-            policy.apply_to(req, headers, current_origin);
+            policy.apply_to_parts(method, request_headers, headers, current_origin);
         } else {
             headers.insert(
                 header::ACCESS_CONTROL_ALLOW_ORIGIN,

@@ -119,7 +119,23 @@ where
                     StartControlFlow::OnEnd(callback) => {
                         on_end_callbacks.push(callback);
                     }
-                    StartControlFlow::EndWithResponse(response) => {
+                    StartControlFlow::EndWithResponse(mut response) => {
+                        // PATCH (Media Magic): a response a plugin makes itself (a forwarded
+                        // route, an upload, a refusal) carries the configured CORS headers as
+                        // the GraphQL endpoint's do, so a page on another origin can read it.
+                        let request = &start_payload.router_http_request;
+                        if let Some(cors) = shared_state.as_ref().and_then(|s| s.cors_runtime.as_ref()) {
+                            if !response
+                                .headers()
+                                .contains_key(ntex::http::header::ACCESS_CONTROL_ALLOW_ORIGIN)
+                            {
+                                cors.set_headers_for(
+                                    request.method(),
+                                    request.headers(),
+                                    response.headers_mut(),
+                                );
+                            }
+                        }
                         return Ok(start_payload.router_http_request.into_response(response));
                     }
                 }

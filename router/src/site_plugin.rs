@@ -1,0 +1,151 @@
+//! The `mediamagic_site` plugin: the small Media Magic page a browser gets at `/` (links to
+//! the playground when it is on, the GraphQL endpoint and the REST description), instead of
+//! a third-party landing page. Other clients opening `/` keep seed 004's health answer
+//! (the `/` route the forward plugin sends to the compat service). Paths no route serves
+//! answer 404 in our error shape (vendor/hive-router/PATCHES.md).
+
+use crate::config::SitePluginConfig;
+use hive_router::{
+    http::StatusCode,
+    ntex::{
+        http::{
+            Response,
+            header::{self, HeaderValue},
+        },
+        web::{DefaultError, WebRequest},
+    },
+    plugins::{
+        hooks::{
+            on_http_request::{OnHttpRequestHookFuture, OnHttpRequestHookPayload},
+            on_plugin_init::{OnPluginInitPayload, OnPluginInitResult},
+        },
+        plugin_trait::{RouterPlugin, StartHookPayload},
+    },
+};
+
+const HOME: &str = include_str!("../site/home.html");
+
+/// Inline styles only; no script, no other origin.
+const CONTENT_SECURITY_POLICY: &str =
+    "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The site plugin.
+pub struct SitePlugin {
+    home: Option<String>,
+}
+
+impl SitePlugin {
+    /// Builds the plugin; `playground` is the playground's path when that plugin is on.
+    pub fn new(config: &SitePluginConfig, graphql_path: &str, playground: Option<&str>) -> Self {
+        let playground = playground
+            .map(|path| {
+                let path = escape(path);
+                format!(
+                    "<li><a href=\"{path}\">{path}</a><small>The GraphQL playground: \
+                     explore the schema and run operations in the browser.</small></li>"
+                )
+            })
+            .unwrap_or_default();
+        let home = config.home.then(|| {
+            HOME.replace("{{PLAYGROUND}}", &playground)
+                .replace("{{GRAPHQL}}", &escape(graphql_path))
+        });
+        Self { home }
+    }
+
+    fn answer(&self, request: &WebRequest<DefaultError>) -> Option<Response> {
+        let home = self.home.as_ref()?;
+        let method = request.method().as_str();
+        if request.path() != "/" || (method != "GET" && method != "HEAD") || !wants_html(request) {
+            return None;
+        }
+        Some(
+            Response::build(StatusCode::OK)
+                .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
+                .header(
+                    header::CONTENT_SECURITY_POLICY,
+                    HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+                )
+                .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
+                .header(header::CACHE_CONTROL, "no-cache")
+                .body(home.clone()),
+        )
+    }
+}
+
+/// A browser navigating: it asks for HTML first.
+fn wants_html(request: &WebRequest<DefaultError>) -> bool {
+    request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.trim_start().starts_with("text/html"))
+}
+
+/// Text safe inside HTML content and double-quoted attributes.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+impl RouterPlugin for SitePlugin {
+    type Config = SitePluginConfig;
+
+    fn plugin_name() -> &'static str {
+        "mediamagic_site"
+    }
+
+    fn on_plugin_init(payload: OnPluginInitPayload<Self>) -> OnPluginInitResult<Self> {
+        let config = payload.config()?;
+        let router = payload.router_config();
+        let playground = router
+            .plugins
+            .get("mediamagic_playground")
+            .filter(|plugin| plugin.enabled)
+            .map(|plugin| {
+                plugin
+                    .config
+                    .get("path")
+                    .and_then(|path| path.as_str())
+                    .unwrap_or(crate::config::DEFAULT_PLAYGROUND_PATH)
+                    .to_owned()
+            });
+        let plugin = Self::new(
+            &config,
+            &router.http.graphql_endpoint,
+            playground.as_deref(),
+        );
+        payload.initialize_plugin(plugin)
+    }
+
+    fn on_http_request<'req>(
+        &'req self,
+        payload: OnHttpRequestHookPayload<'req>,
+    ) -> OnHttpRequestHookFuture<'req> {
+        Box::pin(async move {
+            match self.answer(&payload.router_http_request) {
+                Some(response) => payload.end_with_response(response),
+                None => payload.proceed(),
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_home_page_links_the_playground_only_when_it_is_on() {
+        let config = SitePluginConfig { home: true };
+        let on = SitePlugin::new(&config, "/graphql", Some("/playground"));
+        let home = on.home.unwrap_or_default();
+        assert!(home.contains("href=\"/playground\""));
+        assert!(home.contains("<code>/graphql</code>"));
+        assert!(!home.contains("{{"));
+        let off = SitePlugin::new(&config, "/graphql", None);
+        assert!(!off.home.unwrap_or_default().contains("playground\""));
+    }
+}
