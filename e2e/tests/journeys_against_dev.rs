@@ -32,6 +32,7 @@ async fn the_seed_journeys_work_against_mediamagic_dev() {
     seed_000_user_journey(&base).await;
     seed_000_rest_examples(&base).await;
     converter_journey(&base).await;
+    seed_003_journey(&base).await;
     separation_journey(&base).await;
     playground_journey(&base).await;
 
@@ -562,6 +563,74 @@ async fn seed_000_rest_examples(base: &str) {
         .status,
         204
     );
+}
+
+/// Seed 003: a tag, media created with size and sha256, PUT straight to storage, finalized,
+/// then downloaded through its presigned URL and found by its tag.
+async fn seed_003_journey(base: &str) {
+    let (token, _) = sign_up(base, "seed003").await;
+    let cred = Cred::Bearer(&token);
+    let tag = call_at(
+        base,
+        "POST",
+        "/media-management/tags",
+        cred,
+        Some(&json!({"name": "face"})),
+    )
+    .await;
+    assert_eq!(tag.status, 201, "{:?}", tag.body);
+    let bytes = png();
+    let sha256 = mediamagic_e2e::media::sha(&bytes);
+    let created = call_at(
+        base,
+        "POST",
+        "/media-management/media",
+        cred,
+        Some(
+            &json!({"name": "photo.png", "content_type": "image/png", "size": bytes.len(),
+            "sha256": sha256, "tags": ["face"]}),
+        ),
+    )
+    .await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    let upload = &created.body["upload"];
+    let mut put = reqwest::Client::new().put(upload["url"].as_str().unwrap());
+    for (name, value) in upload["headers"].as_object().unwrap() {
+        put = put.header(name, value.as_str().unwrap());
+    }
+    assert_eq!(put.body(bytes.clone()).send().await.unwrap().status(), 200);
+    let live = call_at(
+        base,
+        "POST",
+        "/media-management/media/finalize",
+        cred,
+        Some(&json!({"id": id})),
+    )
+    .await;
+    assert_eq!(live.body["status"], "live", "{:?}", live.body);
+    let got = call_at(
+        base,
+        "GET",
+        &format!("/media-management/media/{id}?expires_in=120"),
+        cred,
+        None,
+    )
+    .await;
+    let url = got.body["download"]["url"].as_str().unwrap();
+    assert_eq!(
+        reqwest::get(url)
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+            .to_vec(),
+        bytes
+    );
+    let tagged = call_at(base, "GET", "/media-management/media?tags=face", cred, None).await;
+    assert_eq!(tagged.status, 200, "{:?}", tagged.body);
+    assert!(tagged.body.to_string().contains(&id), "{:?}", tagged.body);
 }
 
 /// Seeds 001/002: log in, upload a real mp4, wait, download a playable mp3.
