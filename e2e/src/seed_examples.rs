@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 pub struct Example {
     /// The nearest `###` (or `##`) heading above the block.
     pub heading: String,
-    /// The command's lines, joined as the shell reads them (backslash continuations kept).
+    /// The command's lines, joined as the shell reads them (backslash continuations kept;
+    /// each line's indentation dropped, since the seed indents some commands).
     pub command: String,
     /// The block's output example: JSON when it parses, else its text (`Status - 204`).
     pub output: Option<Value>,
@@ -165,7 +166,7 @@ mod tests {
         assert_eq!(found[0].heading, "Create a thing");
         assert_eq!(
             found[0].command,
-            "curl --request POST 'https://x.dev/t' \\\n--data-raw '{\n  \"a\": 1\n}'"
+            "curl --request POST 'https://x.dev/t' \\\n--data-raw '{\n\"a\": 1\n}'"
         );
         assert_eq!(found[0].output, Some(json!({"id": "7", "tags": ["x"]})));
         assert_eq!(found[1].command, "curl -X DELETE https://x.dev/t/7");
