@@ -98,3 +98,9 @@ fi
 if [ ! -x docs/examples/codegen/node_modules/.bin/graphql-codegen ]; then
   (cd docs/examples/codegen && npm ci --no-audit --no-fund --silent)
 fi
+# The console's build tools (Vite, TypeScript, GraphQL Code Generator) for its drift check, and
+# playwright-core and axe-core for its browser journeys (e2e/tests/console_in_chromium.rs).
+# Running the stack needs none of it: the built console is compiled into the router.
+if [ ! -x console/node_modules/.bin/vite ] || [ ! -d console/node_modules/playwright-core ]; then
+  (cd console && npm ci --no-audit --no-fund --silent)
+fi

@@ -14,11 +14,13 @@
 //! budgets ([`rate_limit`]: GCRA in Redis, a local limiter while Redis is away).
 //!
 //! [`playground_plugin`] serves an offline GraphiQL page with bundled assets (dev configs);
-//! [`site_plugin`] the Media Magic page browsers get at `/`.
+//! [`site_plugin`] the Media Magic page browsers get at `/`; [`console_plugin`] the web
+//! console at `/console/`.
 
 pub mod auth_plugin;
 pub mod client_credential;
 pub mod config;
+pub mod console_plugin;
 pub mod credentials;
 pub mod forward_plugin;
 pub mod paths;
@@ -29,6 +31,7 @@ pub mod site_plugin;
 pub mod websocket_auth;
 
 pub use auth_plugin::AuthPlugin;
+pub use console_plugin::ConsolePlugin;
 pub use forward_plugin::ForwardPlugin;
 pub use playground_plugin::PlaygroundPlugin;
 pub use rate_limit_plugin::RateLimitPlugin;

@@ -35,8 +35,22 @@ pub struct SitePlugin {
 }
 
 impl SitePlugin {
-    /// Builds the plugin; `playground` is the playground's path when that plugin is on.
-    pub fn new(config: &SitePluginConfig, graphql_path: &str, playground: Option<&str>) -> Self {
+    /// Builds the plugin; `console` and `playground` are their paths when those plugins are on.
+    pub fn new(
+        config: &SitePluginConfig,
+        graphql_path: &str,
+        console: Option<&str>,
+        playground: Option<&str>,
+    ) -> Self {
+        let console = console
+            .map(|path| {
+                let path = escape(&format!("{}/", path.trim_end_matches('/')));
+                format!(
+                    "<li><a href=\"{path}\">Console</a><small>The product in your browser: \
+                     upload media, run models, follow jobs, manage keys and teams.</small></li>"
+                )
+            })
+            .unwrap_or_default();
         let playground = playground
             .map(|path| {
                 let path = escape(path);
@@ -47,7 +61,8 @@ impl SitePlugin {
             })
             .unwrap_or_default();
         let home = config.home.then(|| {
-            HOME.replace("{{PLAYGROUND}}", &playground)
+            HOME.replace("{{CONSOLE}}", &console)
+                .replace("{{PLAYGROUND}}", &playground)
                 .replace("{{GRAPHQL}}", &escape(graphql_path))
         });
         Self { home }
@@ -100,21 +115,29 @@ impl RouterPlugin for SitePlugin {
     fn on_plugin_init(payload: OnPluginInitPayload<Self>) -> OnPluginInitResult<Self> {
         let config = payload.config()?;
         let router = payload.router_config();
-        let playground = router
-            .plugins
-            .get("mediamagic_playground")
-            .filter(|plugin| plugin.enabled)
-            .map(|plugin| {
-                plugin
-                    .config
-                    .get("path")
-                    .and_then(|path| path.as_str())
-                    .unwrap_or(crate::config::DEFAULT_PLAYGROUND_PATH)
-                    .to_owned()
-            });
+        let path_of = |name: &str, default: &str| {
+            router
+                .plugins
+                .get(name)
+                .filter(|plugin| plugin.enabled)
+                .map(|plugin| {
+                    plugin
+                        .config
+                        .get("path")
+                        .and_then(|path| path.as_str())
+                        .unwrap_or(default)
+                        .to_owned()
+                })
+        };
+        let console = path_of("mediamagic_console", crate::config::DEFAULT_CONSOLE_PATH);
+        let playground = path_of(
+            "mediamagic_playground",
+            crate::config::DEFAULT_PLAYGROUND_PATH,
+        );
         let plugin = Self::new(
             &config,
             &router.http.graphql_endpoint,
+            console.as_deref(),
             playground.as_deref(),
         );
         payload.initialize_plugin(plugin)
@@ -138,14 +161,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_home_page_links_the_playground_only_when_it_is_on() {
+    fn the_home_page_links_the_console_and_playground_only_when_they_are_on() {
         let config = SitePluginConfig { home: true };
-        let on = SitePlugin::new(&config, "/graphql", Some("/playground"));
+        let on = SitePlugin::new(&config, "/graphql", Some("/console"), Some("/playground"));
         let home = on.home.unwrap_or_default();
         assert!(home.contains("href=\"/playground\""));
+        assert!(home.contains("href=\"/console/\""));
         assert!(home.contains("<code>/graphql</code>"));
         assert!(!home.contains("{{"));
-        let off = SitePlugin::new(&config, "/graphql", None);
+        let off = SitePlugin::new(&config, "/graphql", None, None);
         assert!(!off.home.unwrap_or_default().contains("playground\""));
     }
 }

@@ -1,0 +1,79 @@
+// The cluster: machine types with their slots, load and queue; workers for admins.
+import { useQuery } from 'urql';
+import { graphql } from '../../gql';
+import { ErrorNote, Loading } from '../../ui/feedback';
+import { OperationPanel } from '../../ui/OperationPanel';
+
+export const ClusterDocument = graphql(`
+  query Cluster {
+    cluster {
+      drivers sandboxes
+      machineTypes { name capacity busy queued workers }
+      workers { id hostname driver busy alive lastHeartbeatAt }
+    }
+  }
+`);
+
+export function ClusterPage() {
+  const [cluster] = useQuery({ query: ClusterDocument });
+  if (cluster.fetching && !cluster.data) return <Loading what="the cluster" />;
+  if (cluster.error || !cluster.data) return <ErrorNote error={cluster.error} />;
+  const c = cluster.data.cluster;
+  return (
+    <main>
+      <h1>Cluster</h1>
+      <p className="muted">
+        Drivers: {c.drivers.join(', ') || 'none'} · sandbox: {c.sandboxes.join(', ') || 'none'}
+      </p>
+      <table>
+        <caption>Machine types</caption>
+        <thead>
+          <tr>
+            <th scope="col">Type</th>
+            <th scope="col">Slots</th>
+            <th scope="col">Busy</th>
+            <th scope="col">Queued</th>
+            <th scope="col">Workers</th>
+          </tr>
+        </thead>
+        <tbody>
+          {c.machineTypes.map((m) => (
+            <tr key={m.name}>
+              <td>{m.name}</td>
+              <td>{m.capacity === 0 ? 'none (jobs wait)' : m.capacity}</td>
+              <td>{m.busy}</td>
+              <td>{m.queued}</td>
+              <td>{m.workers}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {c.workers.length > 0 && (
+        <table>
+          <caption>Workers</caption>
+          <thead>
+            <tr>
+              <th scope="col">Worker</th>
+              <th scope="col">Host</th>
+              <th scope="col">Driver</th>
+              <th scope="col">Busy</th>
+              <th scope="col">Alive</th>
+            </tr>
+          </thead>
+          <tbody>
+            {c.workers.map((w) => (
+              <tr key={w.id}>
+                <td>{w.id}</td>
+                <td>{w.hostname}</td>
+                <td>{w.driver}</td>
+                <td>{w.busy}</td>
+                <td>{w.alive ? 'yes' : 'no'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <OperationPanel document={ClusterDocument} name="Cluster" />
+    </main>
+  );
+}

@@ -1,0 +1,112 @@
+// Sign up or log in (OIDC too when the API offers it). The token stays in memory unless the
+// person ticks "Stay signed in" (this tab's sessionStorage, never localStorage).
+import { useState, type FormEvent } from 'react';
+import { ApiProblem, postGraphql } from '../../session/client';
+import { defaultApi, useSession } from '../../session/session';
+import { ErrorNote } from '../../ui/feedback';
+
+const AUTH = `token accountId user { id name email }`;
+interface Auth {
+  token: string;
+  accountId: string;
+  user: { id: string; name: string; email: string };
+}
+
+export function LoginPage() {
+  const { signIn, ended } = useSession();
+  const [mode, setMode] = useState<'logIn' | 'signUp'>('logIn');
+  const [api, setApi] = useState(defaultApi);
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [name, setName] = useState('');
+  const [stay, setStay] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<ApiProblem | Error | null>(null);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setProblem(null);
+    const base = api.replace(/\/+$/, '').replace(/\/graphql$/, '');
+    try {
+      const input = mode === 'signUp' ? { email, password, name } : { email, password };
+      const type = mode === 'signUp' ? 'SignUpInput' : 'LogInInput';
+      const data = await postGraphql<Record<string, Auth>>(
+        base,
+        `mutation($i: ${type}!) { ${mode}(input: $i) { ${AUTH} } }`,
+        { i: input },
+      );
+      const auth = data[mode]!;
+      signIn({
+        api: base,
+        userToken: auth.token,
+        token: auth.token,
+        user: { id: auth.user.id, name: auth.user.name },
+        acting: { kind: 'USER', id: auth.user.id, name: auth.user.name },
+        stay,
+      });
+      if (!location.hash || location.hash === '#/') location.hash = '#/media';
+    } catch (e) {
+      setProblem(e instanceof Error ? e : new Error(String(e)));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <main className="login" id="main">
+      <h1>Media Magic</h1>
+      <p className="muted">Media, models and GPU jobs in one API.</p>
+      {ended && (
+        <div className="notice" role="status">
+          {ended}
+        </div>
+      )}
+      <div role="tablist" aria-label="Account" className="tabs">
+        <button type="button" role="tab" aria-selected={mode === 'logIn'} onClick={() => setMode('logIn')}>
+          Log in
+        </button>
+        <button type="button" role="tab" aria-selected={mode === 'signUp'} onClick={() => setMode('signUp')}>
+          Sign up
+        </button>
+      </div>
+      <form onSubmit={submit} aria-label={mode === 'signUp' ? 'Sign up' : 'Log in'}>
+        {mode === 'signUp' && (
+          <label>
+            Name
+            <input value={name} onChange={(e) => setName(e.target.value)} required autoComplete="name" />
+          </label>
+        )}
+        <label>
+          Email
+          <input type="email" value={email} onChange={(e) => setEmail(e.target.value)} required autoComplete="email" />
+        </label>
+        <label>
+          Password
+          <input
+            type="password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            required
+            minLength={mode === 'signUp' ? 10 : undefined}
+            autoComplete={mode === 'signUp' ? 'new-password' : 'current-password'}
+          />
+        </label>
+        <details>
+          <summary>API address</summary>
+          <label>
+            Media Magic API
+            <input type="url" value={api} onChange={(e) => setApi(e.target.value)} required />
+          </label>
+        </details>
+        <label className="check">
+          <input type="checkbox" checked={stay} onChange={(e) => setStay(e.target.checked)} /> Stay signed in (this tab)
+        </label>
+        <ErrorNote error={problem} />
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? 'Please wait…' : mode === 'signUp' ? 'Create account' : 'Log in'}
+        </button>
+      </form>
+    </main>
+  );
+}

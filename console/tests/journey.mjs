@@ -1,0 +1,221 @@
+// The console's end-to-end journey in real Chromium (Debian's, driven by playwright-core),
+// against a running Media Magic: e2e/tests/console_in_chromium.rs starts `mediamagic dev`
+// and runs this script; `console/screenshots.sh` runs it to refresh docs/console/*.png.
+//
+// Environment: CONSOLE_URL (where the console is served, with `?api=` when that is another
+// origin), API (the API's base URL), VIDEO (an mp4 to upload), CHROMIUM (the browser),
+// SCREENSHOTS (a folder, optional), MODE (`full` or `smoke`: sign-up and the media page only).
+// Prints one JSON line with what the caller checks; exits 1 on the first failed step.
+import { readFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const { CONSOLE_URL, API, VIDEO, SCREENSHOTS } = process.env;
+const MODE = process.env.MODE ?? 'full';
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium-headless-shell';
+const PASSWORD = 'correct horse 1';
+const result = { steps: [], accessibility: {} };
+const step = (name) => {
+  result.steps.push(name);
+  process.stderr.write(`journey: ${name}\n`);
+};
+
+/** axe-core on the page as it is: serious and critical violations only. */
+async function axe(page, name) {
+  // Evaluated through the DevTools protocol, which the page's CSP does not govern: the
+  // console itself runs under its real CSP.
+  await page.evaluate(`${AXE};0`);
+  const found = await page.evaluate(async () => {
+    const run = await window.axe.run(document, { resultTypes: ['violations'] });
+    return run.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+  });
+  result.accessibility[name] = found;
+}
+
+async function shot(page, name) {
+  if (!SCREENSHOTS) return;
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: `${SCREENSHOTS}/${name}.png`, fullPage: false });
+}
+
+async function signUp(page, who) {
+  const email = `${who}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
+  await page.goto(CONSOLE_URL);
+  await page.getByRole('heading', { name: 'Media Magic' }).waitFor();
+  await page.getByRole('tab', { name: 'Sign up' }).click();
+  await page.getByLabel('Name', { exact: true }).fill(who);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByRole('heading', { name: 'Media', exact: true }).waitFor();
+  return email;
+}
+
+async function dropFile(page, path, name, type) {
+  const bytes = readFileSync(path).toString('base64');
+  const transfer = await page.evaluateHandle(
+    ([b64, fileName, fileType]) => {
+      const binary = atob(b64);
+      const data = new Uint8Array(binary.length);
+      for (let i = 0; i < binary.length; i++) data[i] = binary.charCodeAt(i);
+      const dt = new DataTransfer();
+      dt.items.add(new File([data], fileName, { type: fileType }));
+      return dt;
+    },
+    [bytes, name, type],
+  );
+  const zone = page.getByRole('region', { name: 'Upload' });
+  await zone.dispatchEvent('dragover', { dataTransfer: transfer });
+  await zone.dispatchEvent('drop', { dataTransfer: transfer });
+}
+
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+});
+try {
+  const alice = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await alice.newPage();
+  const started = Date.now();
+  await page.goto(CONSOLE_URL);
+  await page.getByRole('button', { name: 'Log in' }).waitFor();
+  result.firstPageInteractiveMs = Date.now() - started;
+  await axe(page, 'login');
+  await shot(page, 'login');
+  step('login page');
+
+  const aliceEmail = await signUp(page, 'Alice');
+  await page.getByText('No media yet').waitFor();
+  await axe(page, 'media (empty)');
+  step('signed up');
+
+  await dropFile(page, VIDEO, 'clip.mp4', 'video/mp4');
+  await page.getByText('Uploaded').waitFor({ timeout: 60000 });
+  await page.getByRole('heading', { name: 'clip.mp4' }).waitFor();
+  await axe(page, 'media');
+  await shot(page, 'media');
+  step('uploaded by drag and drop');
+  if (MODE === 'smoke') {
+    console.log(JSON.stringify(result));
+    process.exit(0);
+  }
+
+  await page.getByRole('link', { name: 'Models' }).click();
+  await page.getByRole('link', { name: 'Run Audio extract' }).click();
+  await page.getByRole('heading', { name: 'Run Audio extract' }).waitFor();
+  await page.getByLabel('video', { exact: true }).selectOption({ label: 'clip.mp4' });
+  await page.getByLabel('bitrate', { exact: true }).fill('999');
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await page.getByText('bitrate must be at most 320').waitFor();
+  result.outOfRangeRefused = page.url().includes('#/run/');
+  await axe(page, 'run');
+  await shot(page, 'run');
+  step('out-of-range value refused');
+
+  await page.getByLabel('bitrate', { exact: true }).fill('128');
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await page.waitForURL(/#\/jobs\/[0-9a-f-]+$/);
+  const status = page.getByTestId('job-status');
+  const seen = new Set();
+  const deadline = Date.now() + 120000;
+  while (Date.now() < deadline) {
+    const now = (await status.textContent()) ?? '';
+    seen.add(now);
+    if (['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(now)) break;
+    await page.waitForTimeout(100);
+  }
+  result.jobStatuses = [...seen];
+  result.jobStatus = await status.textContent();
+  const download = page.getByRole('link', { name: 'Download audio.mp3' });
+  await download.waitFor();
+  result.audioPlayers = await page.locator('audio').count();
+  const href = await download.getAttribute('href');
+  result.download = await page.evaluate(async (url) => {
+    const r = await fetch(url);
+    return { status: r.status, bytes: (await r.arrayBuffer()).byteLength };
+  }, href);
+  await axe(page, 'job');
+  await shot(page, 'job');
+  step('job succeeded live');
+
+  await page.getByRole('link', { name: 'Jobs' }).click();
+  await page.getByRole('table').waitFor();
+  await axe(page, 'jobs');
+  await shot(page, 'jobs');
+
+  await page.getByRole('link', { name: 'Tokens & keys' }).click();
+  await page.getByLabel('Name', { exact: true }).fill('journey key');
+  await page.getByRole('button', { name: 'Create key' }).click();
+  await page.getByText('Copy this key now').waitFor();
+  result.apiKey = (await page.locator('.secret pre code').first().textContent())?.trim();
+  await page.getByRole('button', { name: 'Revoke journey key' }).waitFor();
+  await axe(page, 'keys');
+  step('API key created');
+
+  // Teams: Bob signs up in a second browser context; Alice invites him, he accepts, she
+  // changes his role and removes him.
+  const bobContext = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const bob = await bobContext.newPage();
+  const bobEmail = await signUp(bob, 'Bob');
+  await bob.getByText('No media yet').waitFor();
+  await shot(bob, 'media-phone');
+  await page.getByRole('link', { name: 'Teams' }).click();
+  await page.getByLabel('Team name').fill('Crew');
+  await page.getByRole('button', { name: 'Create team' }).click();
+  await page.getByRole('heading', { name: /Crew/ }).waitFor();
+  await page.getByLabel('Invite email').fill(bobEmail);
+  await page.getByRole('button', { name: 'Invite', exact: true }).click();
+  await page.getByText('Hand this invite token').waitFor();
+  const inviteToken = (await page.locator('.secret pre code').first().textContent())?.trim();
+  await page.getByRole('button', { name: `Revoke invite for ${bobEmail}` }).waitFor();
+  await bob.getByRole('link', { name: 'Teams' }).click();
+  await bob.getByLabel('Invite token').fill(inviteToken);
+  await bob.getByRole('button', { name: 'Accept invite' }).click();
+  await bob.getByRole('heading', { name: /Crew/ }).waitFor();
+  await page.getByRole('link', { name: 'Media' }).click();
+  await page.getByRole('link', { name: 'Teams' }).click();
+  await page.getByLabel('Role of Bob').selectOption('ADMIN');
+  await page.waitForFunction(() => document.querySelector('select[aria-label="Role of Bob"]')?.value === 'ADMIN');
+  await axe(page, 'teams');
+  await shot(page, 'teams');
+  await page.getByRole('button', { name: 'Remove Bob' }).click();
+  await page.getByRole('button', { name: 'Remove Bob' }).waitFor({ state: 'detached' });
+  result.teamJourney = true;
+  step('team invite, accept, role change, remove');
+
+  await page.getByRole('link', { name: 'Usage' }).click();
+  await page.getByRole('heading', { name: 'By model' }).waitFor();
+  await axe(page, 'usage');
+  await shot(page, 'usage');
+  await page.getByRole('link', { name: 'Cluster' }).click();
+  await page.getByRole('table').first().waitFor();
+  await axe(page, 'cluster');
+  await shot(page, 'cluster');
+  step('usage and cluster');
+
+  // A revoked session sends the person back to the log-in page.
+  await page.getByRole('link', { name: 'Tokens & keys' }).click();
+  const token = (await page.getByRole('region', { name: 'Your session token' }).locator('pre code').textContent())?.trim();
+  const revoked = await fetch(`${API}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query: 'mutation { logOut }' }),
+  });
+  result.loggedOutElsewhere = (await revoked.json()).data?.logOut === true;
+  await page.getByRole('link', { name: 'Media' }).click();
+  await page.getByText('Your session ended').waitFor();
+  result.revokedSessionSentToLogIn = await page.getByRole('button', { name: 'Log in' }).isVisible();
+  step('revoked session sent to log-in');
+  result.aliceEmail = aliceEmail;
+  console.log(JSON.stringify(result));
+} catch (error) {
+  result.failure = String(error && error.stack ? error.stack : error);
+  console.log(JSON.stringify(result));
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}
