@@ -4,7 +4,9 @@
 //
 // Environment: CONSOLE_URL (where the console is served, with `?api=` when that is another
 // origin), API (the API's base URL), VIDEO (an mp4 to upload), CHROMIUM (the browser),
-// SCREENSHOTS (a folder, optional), MODE (`full` or `smoke`: sign-up and the media page only).
+// SCREENSHOTS (a folder, optional), MODE (`full` or `smoke`: sign-up and the media page only),
+// BIG_VIDEO (a file over 8 MiB: its multipart upload is broken at the second part, the page
+// reloaded, and the upload resumed; optional).
 // Prints one JSON line with what the caller checks; exits 1 on the first failed step.
 import { readFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -12,7 +14,7 @@ import { chromium } from 'playwright-core';
 
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-const { CONSOLE_URL, API, VIDEO, SCREENSHOTS } = process.env;
+const { CONSOLE_URL, API, VIDEO, SCREENSHOTS, BIG_VIDEO } = process.env;
 const MODE = process.env.MODE ?? 'full';
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium-headless-shell';
 const PASSWORD = 'correct horse 1';
@@ -42,7 +44,7 @@ async function shot(page, name) {
   await page.screenshot({ path: `${SCREENSHOTS}/${name}.png`, fullPage: false });
 }
 
-async function signUp(page, who) {
+async function signUp(page, who, stay = false) {
   const email = `${who}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
   await page.goto(CONSOLE_URL);
   await page.getByRole('heading', { name: 'Media Magic' }).waitFor();
@@ -50,6 +52,7 @@ async function signUp(page, who) {
   await page.getByLabel('Name', { exact: true }).fill(who);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(PASSWORD);
+  if (stay) await page.getByLabel('Stay signed in').check();
   await page.getByRole('button', { name: 'Create account' }).click();
   await page.getByRole('heading', { name: 'Media', exact: true }).waitFor();
   return email;
@@ -63,7 +66,8 @@ async function dropFile(page, path, name, type) {
       const data = new Uint8Array(binary.length);
       for (let i = 0; i < binary.length; i++) data[i] = binary.charCodeAt(i);
       const dt = new DataTransfer();
-      dt.items.add(new File([data], fileName, { type: fileType }));
+      // A fixed date: dropping the same file again is recognised as the same file.
+      dt.items.add(new File([data], fileName, { type: fileType, lastModified: 1767225600000 }));
       return dt;
     },
     [bytes, name, type],
@@ -88,17 +92,41 @@ try {
   await shot(page, 'login');
   step('login page');
 
-  const aliceEmail = await signUp(page, 'Alice');
+  const aliceEmail = await signUp(page, 'Alice', true);
   await page.getByText('No media yet').waitFor();
   await axe(page, 'media (empty)');
   step('signed up');
 
   await dropFile(page, VIDEO, 'clip.mp4', 'video/mp4');
-  await page.getByText('Uploaded').waitFor({ timeout: 60000 });
+  await page.getByText('Uploaded', { exact: true }).waitFor({ timeout: 60000 });
   await page.getByRole('heading', { name: 'clip.mp4' }).waitFor();
   await axe(page, 'media');
   await shot(page, 'media');
   step('uploaded by drag and drop');
+  if (BIG_VIDEO) {
+    // A multipart upload broken at its second part, the page reloaded, the file dropped again:
+    // only the missing parts go up.
+    let puts = 0;
+    const breakSecondPart = (route) => {
+      if (route.request().method() === 'PUT' && ++puts === 2) return route.abort('connectionreset');
+      return route.continue();
+    };
+    await page.route('**/objects/**', breakSecondPart);
+    await dropFile(page, BIG_VIDEO, 'big.mp4', 'video/mp4');
+    await page.getByText('could not reach the storage').waitFor({ timeout: 60000 });
+    await page.unroute('**/objects/**', breakSecondPart);
+    await page.reload();
+    await page.getByRole('heading', { name: 'Media', exact: true }).waitFor();
+    const resumed = [];
+    page.on('request', (r) => r.method() === 'PUT' && r.url().includes('/objects/') && resumed.push(r.url()));
+    await dropFile(page, BIG_VIDEO, 'big.mp4', 'video/mp4');
+    await page.getByText(/Resuming: 1 of 3 parts/).waitFor({ timeout: 60000 });
+    await page.getByText('Uploaded', { exact: true }).waitFor({ timeout: 60000 });
+    await page.getByRole('listitem').filter({ hasText: 'big.mp4' }).filter({ hasText: '· live' }).waitFor();
+    result.partsSentBeforeBreak = puts;
+    result.partsSentOnResume = resumed.length;
+    step('multipart upload resumed after a reload');
+  }
   if (MODE === 'smoke') {
     console.log(JSON.stringify(result));
     process.exit(0);
@@ -130,6 +158,8 @@ try {
   }
   result.jobStatuses = [...seen];
   result.jobStatus = await status.textContent();
+  // What put the final status on screen: the jobUpdated subscription, never a reload.
+  result.jobStatusFrom = await status.getAttribute('data-source');
   const download = page.getByRole('link', { name: 'Download audio.mp3' });
   await download.waitFor();
   result.audioPlayers = await page.locator('audio').count();

@@ -29,6 +29,10 @@ type Documents = {
     "\n  mutation DeleteMedia($id: ID!) {\n    deleteMedia(id: $id)\n  }\n": typeof types.DeleteMediaDocument,
     "\n  mutation CreateUpload($input: CreateUploadInput!) {\n    createUpload(input: $input) {\n      media { id }\n      url\n      method\n      headers { name value }\n    }\n  }\n": typeof types.CreateUploadDocument,
     "\n  mutation FinalizeUpload($id: ID!) {\n    finalizeUpload(id: $id) { id name status kind }\n  }\n": typeof types.FinalizeUploadDocument,
+    "\n  mutation UploadPartUrls($id: ID!, $parts: [UploadPartInput!]!) {\n    uploadPartUrls(id: $id, parts: $parts) { number url method headers { name value } }\n  }\n": typeof types.UploadPartUrlsDocument,
+    "\n  query UploadParts($id: ID!) {\n    uploadParts(id: $id) { partSize partCount missing }\n  }\n": typeof types.UploadPartsDocument,
+    "\n  mutation CompleteUpload($id: ID!) {\n    completeUpload(id: $id) { id name status kind }\n  }\n": typeof types.CompleteUploadDocument,
+    "\n  mutation CreateMultipartUpload($input: CreateUploadInput!) {\n    createUpload(input: $input) {\n      media { id }\n      multipart { partSize partCount }\n    }\n  }\n": typeof types.CreateMultipartUploadDocument,
     "\n  query Models($filter: ModelFilter, $first: Int) {\n    models(filter: $filter, first: $first) {\n      totalCount\n      nodes { id slug name description tags builtin machineType classification }\n    }\n  }\n": typeof types.ModelsDocument,
     "\n  query RunModel($id: ID!) {\n    model(id: $id) { id slug name description args machineType expectedRuntimeSeconds }\n    mediaList(first: 100, filter: { status: LIVE }) { nodes { id name kind } }\n  }\n": typeof types.RunModelDocument,
     "\n  mutation CreateDeployment($input: CreateDeploymentInput!) {\n    createDeployment(input: $input) {\n      id\n      job { id status queuePosition estimatedStartAt }\n    }\n  }\n": typeof types.CreateDeploymentDocument,
@@ -60,6 +64,10 @@ const documents: Documents = {
     "\n  mutation DeleteMedia($id: ID!) {\n    deleteMedia(id: $id)\n  }\n": types.DeleteMediaDocument,
     "\n  mutation CreateUpload($input: CreateUploadInput!) {\n    createUpload(input: $input) {\n      media { id }\n      url\n      method\n      headers { name value }\n    }\n  }\n": types.CreateUploadDocument,
     "\n  mutation FinalizeUpload($id: ID!) {\n    finalizeUpload(id: $id) { id name status kind }\n  }\n": types.FinalizeUploadDocument,
+    "\n  mutation UploadPartUrls($id: ID!, $parts: [UploadPartInput!]!) {\n    uploadPartUrls(id: $id, parts: $parts) { number url method headers { name value } }\n  }\n": types.UploadPartUrlsDocument,
+    "\n  query UploadParts($id: ID!) {\n    uploadParts(id: $id) { partSize partCount missing }\n  }\n": types.UploadPartsDocument,
+    "\n  mutation CompleteUpload($id: ID!) {\n    completeUpload(id: $id) { id name status kind }\n  }\n": types.CompleteUploadDocument,
+    "\n  mutation CreateMultipartUpload($input: CreateUploadInput!) {\n    createUpload(input: $input) {\n      media { id }\n      multipart { partSize partCount }\n    }\n  }\n": types.CreateMultipartUploadDocument,
     "\n  query Models($filter: ModelFilter, $first: Int) {\n    models(filter: $filter, first: $first) {\n      totalCount\n      nodes { id slug name description tags builtin machineType classification }\n    }\n  }\n": types.ModelsDocument,
     "\n  query RunModel($id: ID!) {\n    model(id: $id) { id slug name description args machineType expectedRuntimeSeconds }\n    mediaList(first: 100, filter: { status: LIVE }) { nodes { id name kind } }\n  }\n": types.RunModelDocument,
     "\n  mutation CreateDeployment($input: CreateDeploymentInput!) {\n    createDeployment(input: $input) {\n      id\n      job { id status queuePosition estimatedStartAt }\n    }\n  }\n": types.CreateDeploymentDocument,
@@ -150,6 +158,22 @@ export function graphql(source: "\n  mutation CreateUpload($input: CreateUploadI
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation FinalizeUpload($id: ID!) {\n    finalizeUpload(id: $id) { id name status kind }\n  }\n"): (typeof documents)["\n  mutation FinalizeUpload($id: ID!) {\n    finalizeUpload(id: $id) { id name status kind }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UploadPartUrls($id: ID!, $parts: [UploadPartInput!]!) {\n    uploadPartUrls(id: $id, parts: $parts) { number url method headers { name value } }\n  }\n"): (typeof documents)["\n  mutation UploadPartUrls($id: ID!, $parts: [UploadPartInput!]!) {\n    uploadPartUrls(id: $id, parts: $parts) { number url method headers { name value } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query UploadParts($id: ID!) {\n    uploadParts(id: $id) { partSize partCount missing }\n  }\n"): (typeof documents)["\n  query UploadParts($id: ID!) {\n    uploadParts(id: $id) { partSize partCount missing }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CompleteUpload($id: ID!) {\n    completeUpload(id: $id) { id name status kind }\n  }\n"): (typeof documents)["\n  mutation CompleteUpload($id: ID!) {\n    completeUpload(id: $id) { id name status kind }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateMultipartUpload($input: CreateUploadInput!) {\n    createUpload(input: $input) {\n      media { id }\n      multipart { partSize partCount }\n    }\n  }\n"): (typeof documents)["\n  mutation CreateMultipartUpload($input: CreateUploadInput!) {\n    createUpload(input: $input) {\n      media { id }\n      multipart { partSize partCount }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

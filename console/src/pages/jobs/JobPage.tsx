@@ -73,7 +73,7 @@ export function JobPage({ jobId }: { jobId: string }) {
     <main>
       <h1>
         Job {job.data.job.deployment?.name || jobId.slice(0, 8)}{' '}
-        <span className={`status ${status.toLowerCase()}`} data-testid="job-status">
+        <span className={`status ${status.toLowerCase()}`} data-testid="job-status" data-source={live.data ? 'subscription' : 'query'}>
           {status}
         </span>
       </h1>

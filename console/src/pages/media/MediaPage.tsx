@@ -28,6 +28,7 @@ interface Upload {
   share: number;
   error?: Error;
   done?: boolean;
+  note?: string;
 }
 
 export function MediaPage() {
@@ -46,7 +47,7 @@ export function MediaPage() {
       setUploads((all) => [...all, { id, name: file.name, share: 0 }]);
       const update = (change: Partial<Upload>) => setUploads((all) => all.map((u) => (u.id === id ? { ...u, ...change } : u)));
       try {
-        await uploadFile(client, file, [], (share) => update({ share }));
+        await uploadFile(client, file, [], (share) => update({ share }), (note) => update({ note }));
         update({ share: 1, done: true });
       } catch (e) {
         update({ error: e instanceof Error ? e : new Error(String(e)) });
@@ -75,6 +76,7 @@ export function MediaPage() {
         onDrop={drop}
       >
         <p>Drop images, video or audio here, or</p>
+        <p className="muted">Files of 8 MiB and more go up in parts: if an upload breaks (or you reload the page), drop the same file again to send only what is missing.</p>
         <label className="button">
           Choose files
           <input type="file" multiple className="visually-hidden" onChange={(e) => e.target.files && void start(e.target.files)} />
@@ -86,6 +88,7 @@ export function MediaPage() {
                 {u.name}{' '}
                 <progress max={1} value={u.share} aria-label={`Upload of ${u.name}`} />{' '}
                 {u.done ? <span className="ok">Uploaded</span> : u.error ? <ErrorNote error={u.error} /> : `${Math.round(u.share * 100)}%`}
+                {u.note && <small className="muted"> {u.note}</small>}
               </li>
             ))}
           </ul>
