@@ -8,6 +8,8 @@ import { SessionProvider, useSession } from './session/session';
 import { Layout } from './ui/Layout';
 import { LoginPage } from './pages/login/LoginPage';
 import { MediaPage } from './pages/media/MediaPage';
+import { MediaDetailsPage } from './pages/media/MediaDetailsPage';
+import { ModelEditPage } from './pages/models/ModelEditPage';
 import { ModelsPage } from './pages/models/ModelsPage';
 import { RunPage } from './pages/run/RunPage';
 import { JobsPage } from './pages/jobs/JobsPage';
@@ -61,9 +63,10 @@ function Page({ path }: { path: string[] }) {
   switch (page) {
     case undefined:
     case 'media':
-      return <MediaPage />;
+      return id ? <MediaDetailsPage mediaId={id} /> : <MediaPage />;
     case 'models':
-      return <ModelsPage />;
+      if (id === 'new') return <ModelEditPage />;
+      return id ? <ModelEditPage modelId={id} /> : <ModelsPage />;
     case 'run':
       return <RunPage modelId={id ?? ''} />;
     case 'jobs':

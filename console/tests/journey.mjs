@@ -186,6 +186,49 @@ try {
   await axe(page, 'keys');
   step('API key created');
 
+  // A model of one's own: created with a typed argument, edited (a new version), and its
+  // generated run form applying the bounds it declared.
+  await page.getByRole('link', { name: 'Models' }).click();
+  await page.getByRole('link', { name: 'New model' }).click();
+  await page.getByLabel('Model name').fill('Echo level');
+  await page.getByLabel('Container image').fill('debian:bookworm-slim');
+  await page.getByLabel('Command (arguments as {name})').fill('echo {level}');
+  await page.getByRole('button', { name: 'Add argument' }).click();
+  const argument = page.getByRole('group', { name: 'Argument 1' });
+  await argument.getByLabel('Argument name').fill('level');
+  await argument.getByRole('combobox').selectOption('int');
+  await argument.getByLabel('Min').fill('1');
+  await argument.getByLabel('Max').fill('5');
+  await page.getByRole('button', { name: 'Create model' }).click();
+  await page.getByRole('heading', { name: 'Edit Echo level' }).waitFor();
+  await page.getByLabel('Command (arguments as {name})').fill('echo level {level}');
+  await page.getByRole('button', { name: 'Save model' }).click();
+  await page.getByText('Saved: version 2.').waitFor();
+  await page.getByRole('cell', { name: 'echo level {level}' }).waitFor();
+  result.modelVersionsListed = await page.getByRole('table').locator('tbody tr').count();
+  await axe(page, 'model editor');
+  await shot(page, 'model-editor');
+  await page.getByRole('link', { name: 'Run Echo level' }).click();
+  await page.getByLabel('level', { exact: true }).fill('9');
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await page.getByText('level must be at most 5').waitFor();
+  step('model created, edited and its form generated');
+
+  // Media details: metadata, lineage, tags edited.
+  await page.getByRole('link', { name: 'Media' }).click();
+  await page.getByRole('link', { name: 'clip.mp4', exact: true }).click();
+  await page.getByRole('heading', { name: 'clip.mp4' }).waitFor();
+  await page.getByText('Made by').waitFor();
+  await axe(page, 'media details');
+  await page.getByLabel('Tags (comma-separated)').fill('face, demo');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.waitForResponse((r) => r.url().includes('/graphql') && r.request().method() === 'POST');
+  await page.getByRole('link', { name: 'Media' }).click();
+  await page.getByLabel('Tag', { exact: true }).fill('demo');
+  await page.getByRole('heading', { name: 'clip.mp4' }).waitFor();
+  result.taggedMediaListed = await page.getByRole('list', { name: 'Media' }).getByRole('listitem').count();
+  step('media details and tags');
+
   // Teams: Bob signs up in a second browser context; Alice invites him, he accepts, she
   // changes his role and removes him.
   const bobContext = await browser.newContext({ viewport: { width: 390, height: 844 } });

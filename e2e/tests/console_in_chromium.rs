@@ -3,9 +3,9 @@
 //! (`console/tests/journey.mjs`: sign-up, drag-and-drop upload, a multipart upload broken by
 //! a lost connection, the page reloaded and the upload resumed, a run form that refuses an
 //! out-of-range value, a job followed live to SUCCEEDED, the output played and downloaded,
-//! an API key, a team with a second user in another browser context, a revoked session sent
-//! back to log-in, axe-core on every page), then the same console served by the router at
-//! `/console/`. Also: the checked-in bundle and generated types are what the sources make.
+//! an API key, a model created and edited with its run form generated, media retagged, a team with a second user in another browser context, a revoked session sent
+//! back to log-in, axe-core on every page), then again with the console served by the router
+//! at `/console/` under its Content-Security-Policy. Also: the checked-in bundle and generated types are what the sources make.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use mediamagic_e2e::{dev::DevProcess, media::mp4};
@@ -157,7 +157,7 @@ async fn the_console_runs_the_whole_journey_from_its_own_origin_and_at_console()
     .await;
     assert_eq!(
         summary["steps"].as_array().unwrap().len(),
-        10,
+        12,
         "{summary:#}"
     );
     assert_eq!(
@@ -168,7 +168,15 @@ async fn the_console_runs_the_whole_journey_from_its_own_origin_and_at_console()
         summary["partsSentOnResume"], 2,
         "only parts 2 and 3 after the reload"
     );
-    assert_eq!(summary["accessibility"].as_object().unwrap().len(), 10);
+    assert_eq!(summary["accessibility"].as_object().unwrap().len(), 12);
+    assert_eq!(
+        summary["modelVersionsListed"], 2,
+        "created, then edited: two versions"
+    );
+    assert_eq!(
+        summary["taggedMediaListed"], 1,
+        "the retagged media, alone under its tag"
+    );
     assert_accessible(&summary);
     assert_eq!(summary["outOfRangeRefused"], true);
     assert_eq!(summary["jobStatus"], "SUCCEEDED");
@@ -204,8 +212,15 @@ async fn the_console_runs_the_whole_journey_from_its_own_origin_and_at_console()
     );
 
     // The router serves the same console at /console/ (no Node at run time).
-    let smoke = journey(&format!("{api}/console/"), &api, &video, None, "smoke").await;
-    assert_accessible(&smoke);
+    // Every page again, under the router's own Content-Security-Policy.
+    let same_origin = journey(&format!("{api}/console/"), &api, &video, None, "full").await;
+    assert_eq!(
+        same_origin["steps"].as_array().unwrap().len(),
+        11,
+        "{same_origin:#}"
+    );
+    assert_accessible(&same_origin);
+    assert_eq!(same_origin["jobStatus"], "SUCCEEDED");
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

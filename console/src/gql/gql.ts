@@ -25,6 +25,8 @@ type Documents = {
     "\n  query ApiKeys($first: Int) {\n    apiKeys(first: $first) {\n      nodes { id name prefix ownerKind scopes createdAt lastUsedAt expiresAt revokedAt }\n    }\n  }\n": typeof types.ApiKeysDocument,
     "\n  mutation CreateApiKey($input: CreateApiKeyInput!) {\n    createApiKey(input: $input) { secret apiKey { id name } }\n  }\n": typeof types.CreateApiKeyDocument,
     "\n  mutation RevokeApiKey($id: ID!) {\n    revokeApiKey(id: $id) { id revokedAt }\n  }\n": typeof types.RevokeApiKeyDocument,
+    "\n  query MediaDetails($id: ID!) {\n    media(id: $id) {\n      id name kind contentType size sha256 status failure tags createdAt url thumbnailUrl jobId\n      metadata { width height durationSeconds videoCodec audioCodec bitrate frameRate format }\n      job { id status deployment { name model { name } } }\n    }\n  }\n": typeof types.MediaDetailsDocument,
+    "\n  mutation UpdateMedia($id: ID!, $input: UpdateMediaInput!) {\n    updateMedia(id: $id, input: $input) { id name tags }\n  }\n": typeof types.UpdateMediaDocument,
     "\n  query MediaList($filter: MediaFilter, $first: Int) {\n    mediaList(filter: $filter, first: $first) {\n      totalCount\n      nodes { id name kind contentType size status tags createdAt url thumbnailUrl jobId }\n    }\n  }\n": typeof types.MediaListDocument,
     "\n  mutation DeleteMedia($id: ID!) {\n    deleteMedia(id: $id)\n  }\n": typeof types.DeleteMediaDocument,
     "\n  mutation CreateUpload($input: CreateUploadInput!) {\n    createUpload(input: $input) {\n      media { id }\n      url\n      method\n      headers { name value }\n    }\n  }\n": typeof types.CreateUploadDocument,
@@ -33,7 +35,11 @@ type Documents = {
     "\n  query UploadParts($id: ID!) {\n    uploadParts(id: $id) { partSize partCount missing }\n  }\n": typeof types.UploadPartsDocument,
     "\n  mutation CompleteUpload($id: ID!) {\n    completeUpload(id: $id) { id name status kind }\n  }\n": typeof types.CompleteUploadDocument,
     "\n  mutation CreateMultipartUpload($input: CreateUploadInput!) {\n    createUpload(input: $input) {\n      media { id }\n      multipart { partSize partCount }\n    }\n  }\n": typeof types.CreateMultipartUploadDocument,
-    "\n  query Models($filter: ModelFilter, $first: Int) {\n    models(filter: $filter, first: $first) {\n      totalCount\n      nodes { id slug name description tags builtin machineType classification }\n    }\n  }\n": typeof types.ModelsDocument,
+    "\n  query EditModel($id: ID!) {\n    model(id: $id) {\n      id slug name description tags container command machineType timeoutSeconds args editable\n      outputs { pattern contentType }\n      versions(first: 20) { nodes { id version command machineType createdAt } }\n    }\n  }\n": typeof types.EditModelDocument,
+    "\n  query MachineTypes {\n    cluster { machineTypes { name capacity } }\n  }\n": typeof types.MachineTypesDocument,
+    "\n  mutation CreateModel($input: CreateModelInput!) {\n    createModel(input: $input) { id slug name }\n  }\n": typeof types.CreateModelDocument,
+    "\n  mutation UpdateModel($id: ID!, $input: UpdateModelInput!) {\n    updateModel(id: $id, input: $input) { id name latestVersion { version } }\n  }\n": typeof types.UpdateModelDocument,
+    "\n  query Models($filter: ModelFilter, $first: Int) {\n    models(filter: $filter, first: $first) {\n      totalCount\n      nodes { id slug name description tags builtin editable machineType classification }\n    }\n  }\n": typeof types.ModelsDocument,
     "\n  query RunModel($id: ID!) {\n    model(id: $id) { id slug name description args machineType expectedRuntimeSeconds }\n    mediaList(first: 100, filter: { status: LIVE }) { nodes { id name kind } }\n  }\n": typeof types.RunModelDocument,
     "\n  mutation CreateDeployment($input: CreateDeploymentInput!) {\n    createDeployment(input: $input) {\n      id\n      job { id status queuePosition estimatedStartAt }\n    }\n  }\n": typeof types.CreateDeploymentDocument,
     "\n  query Teams {\n    teams {\n      role\n      team {\n        id name myRole\n        members { role email joinedAt user { id name } }\n      }\n    }\n  }\n": typeof types.TeamsDocument,
@@ -46,7 +52,7 @@ type Documents = {
     "mutation RemoveMember($teamId: ID!, $userId: ID!) { removeMember(teamId: $teamId, userId: $userId) { id } }": typeof types.RemoveMemberDocument,
     "mutation LeaveTeam($teamId: ID!) { leaveTeam(teamId: $teamId) }": typeof types.LeaveTeamDocument,
     "mutation CreateTeamToken($teamId: ID!) { createTeamToken(teamId: $teamId) { token } }": typeof types.CreateTeamTokenDocument,
-    "\n  query Usage {\n    usage {\n      period currency warnings\n      total { formatted amount }\n      byModel { name machineSeconds attempts amount { amount formatted } }\n      byMachineType { name machineSeconds amount { amount formatted } }\n    }\n    invoices(first: 12) { nodes { id period total { formatted } } }\n  }\n": typeof types.UsageDocument,
+    "\n  query Usage {\n    usage {\n      period currency warnings\n      total { formatted amount }\n      byModel { name machineSeconds attempts amount { amount formatted } }\n      byMachineType { name machineSeconds amount { amount formatted } }\n      budget { monthlyLimit { formatted } spent { formatted } remaining { formatted } hard exceeded }\n    }\n    uploadQuota { storageBytes storedBytes pendingUploads maxPendingUploads activeUploads maxConcurrentUploads }\n    invoices(first: 12) { nodes { id period total { formatted } } }\n  }\n": typeof types.UsageDocument,
 };
 const documents: Documents = {
     "\n  query Cluster {\n    cluster {\n      drivers sandboxes\n      machineTypes { name capacity busy queued workers }\n      workers { id hostname driver busy alive lastHeartbeatAt }\n    }\n  }\n": types.ClusterDocument,
@@ -60,6 +66,8 @@ const documents: Documents = {
     "\n  query ApiKeys($first: Int) {\n    apiKeys(first: $first) {\n      nodes { id name prefix ownerKind scopes createdAt lastUsedAt expiresAt revokedAt }\n    }\n  }\n": types.ApiKeysDocument,
     "\n  mutation CreateApiKey($input: CreateApiKeyInput!) {\n    createApiKey(input: $input) { secret apiKey { id name } }\n  }\n": types.CreateApiKeyDocument,
     "\n  mutation RevokeApiKey($id: ID!) {\n    revokeApiKey(id: $id) { id revokedAt }\n  }\n": types.RevokeApiKeyDocument,
+    "\n  query MediaDetails($id: ID!) {\n    media(id: $id) {\n      id name kind contentType size sha256 status failure tags createdAt url thumbnailUrl jobId\n      metadata { width height durationSeconds videoCodec audioCodec bitrate frameRate format }\n      job { id status deployment { name model { name } } }\n    }\n  }\n": types.MediaDetailsDocument,
+    "\n  mutation UpdateMedia($id: ID!, $input: UpdateMediaInput!) {\n    updateMedia(id: $id, input: $input) { id name tags }\n  }\n": types.UpdateMediaDocument,
     "\n  query MediaList($filter: MediaFilter, $first: Int) {\n    mediaList(filter: $filter, first: $first) {\n      totalCount\n      nodes { id name kind contentType size status tags createdAt url thumbnailUrl jobId }\n    }\n  }\n": types.MediaListDocument,
     "\n  mutation DeleteMedia($id: ID!) {\n    deleteMedia(id: $id)\n  }\n": types.DeleteMediaDocument,
     "\n  mutation CreateUpload($input: CreateUploadInput!) {\n    createUpload(input: $input) {\n      media { id }\n      url\n      method\n      headers { name value }\n    }\n  }\n": types.CreateUploadDocument,
@@ -68,7 +76,11 @@ const documents: Documents = {
     "\n  query UploadParts($id: ID!) {\n    uploadParts(id: $id) { partSize partCount missing }\n  }\n": types.UploadPartsDocument,
     "\n  mutation CompleteUpload($id: ID!) {\n    completeUpload(id: $id) { id name status kind }\n  }\n": types.CompleteUploadDocument,
     "\n  mutation CreateMultipartUpload($input: CreateUploadInput!) {\n    createUpload(input: $input) {\n      media { id }\n      multipart { partSize partCount }\n    }\n  }\n": types.CreateMultipartUploadDocument,
-    "\n  query Models($filter: ModelFilter, $first: Int) {\n    models(filter: $filter, first: $first) {\n      totalCount\n      nodes { id slug name description tags builtin machineType classification }\n    }\n  }\n": types.ModelsDocument,
+    "\n  query EditModel($id: ID!) {\n    model(id: $id) {\n      id slug name description tags container command machineType timeoutSeconds args editable\n      outputs { pattern contentType }\n      versions(first: 20) { nodes { id version command machineType createdAt } }\n    }\n  }\n": types.EditModelDocument,
+    "\n  query MachineTypes {\n    cluster { machineTypes { name capacity } }\n  }\n": types.MachineTypesDocument,
+    "\n  mutation CreateModel($input: CreateModelInput!) {\n    createModel(input: $input) { id slug name }\n  }\n": types.CreateModelDocument,
+    "\n  mutation UpdateModel($id: ID!, $input: UpdateModelInput!) {\n    updateModel(id: $id, input: $input) { id name latestVersion { version } }\n  }\n": types.UpdateModelDocument,
+    "\n  query Models($filter: ModelFilter, $first: Int) {\n    models(filter: $filter, first: $first) {\n      totalCount\n      nodes { id slug name description tags builtin editable machineType classification }\n    }\n  }\n": types.ModelsDocument,
     "\n  query RunModel($id: ID!) {\n    model(id: $id) { id slug name description args machineType expectedRuntimeSeconds }\n    mediaList(first: 100, filter: { status: LIVE }) { nodes { id name kind } }\n  }\n": types.RunModelDocument,
     "\n  mutation CreateDeployment($input: CreateDeploymentInput!) {\n    createDeployment(input: $input) {\n      id\n      job { id status queuePosition estimatedStartAt }\n    }\n  }\n": types.CreateDeploymentDocument,
     "\n  query Teams {\n    teams {\n      role\n      team {\n        id name myRole\n        members { role email joinedAt user { id name } }\n      }\n    }\n  }\n": types.TeamsDocument,
@@ -81,7 +93,7 @@ const documents: Documents = {
     "mutation RemoveMember($teamId: ID!, $userId: ID!) { removeMember(teamId: $teamId, userId: $userId) { id } }": types.RemoveMemberDocument,
     "mutation LeaveTeam($teamId: ID!) { leaveTeam(teamId: $teamId) }": types.LeaveTeamDocument,
     "mutation CreateTeamToken($teamId: ID!) { createTeamToken(teamId: $teamId) { token } }": types.CreateTeamTokenDocument,
-    "\n  query Usage {\n    usage {\n      period currency warnings\n      total { formatted amount }\n      byModel { name machineSeconds attempts amount { amount formatted } }\n      byMachineType { name machineSeconds amount { amount formatted } }\n    }\n    invoices(first: 12) { nodes { id period total { formatted } } }\n  }\n": types.UsageDocument,
+    "\n  query Usage {\n    usage {\n      period currency warnings\n      total { formatted amount }\n      byModel { name machineSeconds attempts amount { amount formatted } }\n      byMachineType { name machineSeconds amount { amount formatted } }\n      budget { monthlyLimit { formatted } spent { formatted } remaining { formatted } hard exceeded }\n    }\n    uploadQuota { storageBytes storedBytes pendingUploads maxPendingUploads activeUploads maxConcurrentUploads }\n    invoices(first: 12) { nodes { id period total { formatted } } }\n  }\n": types.UsageDocument,
 };
 
 /**
@@ -145,6 +157,14 @@ export function graphql(source: "\n  mutation RevokeApiKey($id: ID!) {\n    revo
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  query MediaDetails($id: ID!) {\n    media(id: $id) {\n      id name kind contentType size sha256 status failure tags createdAt url thumbnailUrl jobId\n      metadata { width height durationSeconds videoCodec audioCodec bitrate frameRate format }\n      job { id status deployment { name model { name } } }\n    }\n  }\n"): (typeof documents)["\n  query MediaDetails($id: ID!) {\n    media(id: $id) {\n      id name kind contentType size sha256 status failure tags createdAt url thumbnailUrl jobId\n      metadata { width height durationSeconds videoCodec audioCodec bitrate frameRate format }\n      job { id status deployment { name model { name } } }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateMedia($id: ID!, $input: UpdateMediaInput!) {\n    updateMedia(id: $id, input: $input) { id name tags }\n  }\n"): (typeof documents)["\n  mutation UpdateMedia($id: ID!, $input: UpdateMediaInput!) {\n    updateMedia(id: $id, input: $input) { id name tags }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  query MediaList($filter: MediaFilter, $first: Int) {\n    mediaList(filter: $filter, first: $first) {\n      totalCount\n      nodes { id name kind contentType size status tags createdAt url thumbnailUrl jobId }\n    }\n  }\n"): (typeof documents)["\n  query MediaList($filter: MediaFilter, $first: Int) {\n    mediaList(filter: $filter, first: $first) {\n      totalCount\n      nodes { id name kind contentType size status tags createdAt url thumbnailUrl jobId }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -177,7 +197,23 @@ export function graphql(source: "\n  mutation CreateMultipartUpload($input: Crea
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Models($filter: ModelFilter, $first: Int) {\n    models(filter: $filter, first: $first) {\n      totalCount\n      nodes { id slug name description tags builtin machineType classification }\n    }\n  }\n"): (typeof documents)["\n  query Models($filter: ModelFilter, $first: Int) {\n    models(filter: $filter, first: $first) {\n      totalCount\n      nodes { id slug name description tags builtin machineType classification }\n    }\n  }\n"];
+export function graphql(source: "\n  query EditModel($id: ID!) {\n    model(id: $id) {\n      id slug name description tags container command machineType timeoutSeconds args editable\n      outputs { pattern contentType }\n      versions(first: 20) { nodes { id version command machineType createdAt } }\n    }\n  }\n"): (typeof documents)["\n  query EditModel($id: ID!) {\n    model(id: $id) {\n      id slug name description tags container command machineType timeoutSeconds args editable\n      outputs { pattern contentType }\n      versions(first: 20) { nodes { id version command machineType createdAt } }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query MachineTypes {\n    cluster { machineTypes { name capacity } }\n  }\n"): (typeof documents)["\n  query MachineTypes {\n    cluster { machineTypes { name capacity } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateModel($input: CreateModelInput!) {\n    createModel(input: $input) { id slug name }\n  }\n"): (typeof documents)["\n  mutation CreateModel($input: CreateModelInput!) {\n    createModel(input: $input) { id slug name }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateModel($id: ID!, $input: UpdateModelInput!) {\n    updateModel(id: $id, input: $input) { id name latestVersion { version } }\n  }\n"): (typeof documents)["\n  mutation UpdateModel($id: ID!, $input: UpdateModelInput!) {\n    updateModel(id: $id, input: $input) { id name latestVersion { version } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Models($filter: ModelFilter, $first: Int) {\n    models(filter: $filter, first: $first) {\n      totalCount\n      nodes { id slug name description tags builtin editable machineType classification }\n    }\n  }\n"): (typeof documents)["\n  query Models($filter: ModelFilter, $first: Int) {\n    models(filter: $filter, first: $first) {\n      totalCount\n      nodes { id slug name description tags builtin editable machineType classification }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -229,7 +265,7 @@ export function graphql(source: "mutation CreateTeamToken($teamId: ID!) { create
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Usage {\n    usage {\n      period currency warnings\n      total { formatted amount }\n      byModel { name machineSeconds attempts amount { amount formatted } }\n      byMachineType { name machineSeconds amount { amount formatted } }\n    }\n    invoices(first: 12) { nodes { id period total { formatted } } }\n  }\n"): (typeof documents)["\n  query Usage {\n    usage {\n      period currency warnings\n      total { formatted amount }\n      byModel { name machineSeconds attempts amount { amount formatted } }\n      byMachineType { name machineSeconds amount { amount formatted } }\n    }\n    invoices(first: 12) { nodes { id period total { formatted } } }\n  }\n"];
+export function graphql(source: "\n  query Usage {\n    usage {\n      period currency warnings\n      total { formatted amount }\n      byModel { name machineSeconds attempts amount { amount formatted } }\n      byMachineType { name machineSeconds amount { amount formatted } }\n      budget { monthlyLimit { formatted } spent { formatted } remaining { formatted } hard exceeded }\n    }\n    uploadQuota { storageBytes storedBytes pendingUploads maxPendingUploads activeUploads maxConcurrentUploads }\n    invoices(first: 12) { nodes { id period total { formatted } } }\n  }\n"): (typeof documents)["\n  query Usage {\n    usage {\n      period currency warnings\n      total { formatted amount }\n      byModel { name machineSeconds attempts amount { amount formatted } }\n      byMachineType { name machineSeconds amount { amount formatted } }\n      budget { monthlyLimit { formatted } spent { formatted } remaining { formatted } hard exceeded }\n    }\n    uploadQuota { storageBytes storedBytes pendingUploads maxPendingUploads activeUploads maxConcurrentUploads }\n    invoices(first: 12) { nodes { id period total { formatted } } }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

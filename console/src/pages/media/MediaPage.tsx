@@ -111,7 +111,9 @@ export function MediaPage() {
         {list.data?.mediaList.nodes.map((m) => (
           <li key={m.id} className="card">
             <Preview kind={m.kind ?? null} url={m.url ?? null} thumbnail={m.thumbnailUrl ?? null} name={m.name} />
-            <h2>{m.name}</h2>
+            <h2>
+              <a href={`#/media/${m.id}`}>{m.name}</a>
+            </h2>
             <p className="muted">
               {m.kind?.toLowerCase() ?? m.contentType} · {(m.size / 1024).toFixed(1)} KiB · {m.status?.toLowerCase()}
               {m.jobId && (

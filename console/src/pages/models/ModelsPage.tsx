@@ -9,7 +9,7 @@ export const ModelsDocument = graphql(`
   query Models($filter: ModelFilter, $first: Int) {
     models(filter: $filter, first: $first) {
       totalCount
-      nodes { id slug name description tags builtin machineType classification }
+      nodes { id slug name description tags builtin editable machineType classification }
     }
   }
 `);
@@ -22,6 +22,11 @@ export function ModelsPage() {
   return (
     <main>
       <h1>Models</h1>
+      <p>
+        <a className="button" href="#/models/new">
+          New model
+        </a>
+      </p>
       <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>
         <label>
           Search
@@ -43,9 +48,16 @@ export function ModelsPage() {
               {m.builtin ? 'catalogue' : 'yours'} · {m.machineType} · {m.classification.toLowerCase()}
             </p>
             <p className="tags">{m.tags.map((t) => <span key={t}>{t}</span>)}</p>
-            <a className="button primary" href={`#/run/${encodeURIComponent(m.slug ?? m.id)}`}>
-              Run {m.name}
-            </a>
+            <p className="actions">
+              <a className="button primary" href={`#/run/${encodeURIComponent(m.slug ?? m.id)}`}>
+                Run {m.name}
+              </a>
+              {m.editable && (
+                <a className="button" href={`#/models/${encodeURIComponent(m.id)}`}>
+                  Edit {m.name}
+                </a>
+              )}
+            </p>
           </li>
         ))}
       </ul>

@@ -1,5 +1,5 @@
-// Usage and billing: the current period's cost by model and machine type (a bar chart),
-// storage, budget and warnings, and invoices.
+// Usage and billing: the current period's machine time and cost by model (a bar chart) and
+// machine type, the budget, storage and upload quotas, warnings, and invoices.
 import { useQuery } from 'urql';
 import { graphql } from '../../gql';
 import { Empty, ErrorNote, Loading } from '../../ui/feedback';
@@ -12,10 +12,14 @@ export const UsageDocument = graphql(`
       total { formatted amount }
       byModel { name machineSeconds attempts amount { amount formatted } }
       byMachineType { name machineSeconds amount { amount formatted } }
+      budget { monthlyLimit { formatted } spent { formatted } remaining { formatted } hard exceeded }
     }
+    uploadQuota { storageBytes storedBytes pendingUploads maxPendingUploads activeUploads maxConcurrentUploads }
     invoices(first: 12) { nodes { id period total { formatted } } }
   }
 `);
+
+const gib = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(bytes < 1024 ** 3 ? 3 : 1)} GiB`;
 
 export function UsagePage() {
   const [usage] = useQuery({ query: UsageDocument });
@@ -35,6 +39,21 @@ export function UsagePage() {
           {w}
         </p>
       ))}
+      <h2>Budget and quotas</h2>
+      <ul>
+        <li>
+          {u.budget
+            ? `Budget: ${u.budget.spent.formatted} of ${u.budget.monthlyLimit.formatted} spent, ${u.budget.remaining.formatted} left (${u.budget.hard ? 'hard: jobs stop past it' : 'soft: a warning past it'})${u.budget.exceeded ? '. Exceeded.' : '.'}`
+            : 'No monthly budget set.'}
+        </li>
+        <li>
+          Storage: {gib(usage.data.uploadQuota.storedBytes)} of {gib(usage.data.uploadQuota.storageBytes)} used.
+        </li>
+        <li>
+          Uploads: {usage.data.uploadQuota.pendingUploads} unfinished of {usage.data.uploadQuota.maxPendingUploads} allowed, {usage.data.uploadQuota.activeUploads} of{' '}
+          {usage.data.uploadQuota.maxConcurrentUploads} at once.
+        </li>
+      </ul>
       <h2>By model</h2>
       {u.byModel.length === 0 ? (
         <Empty>No jobs ran this period.</Empty>
