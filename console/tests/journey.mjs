@@ -4,7 +4,8 @@
 //
 // Environment: CONSOLE_URL (where the console is served, with `?api=` when that is another
 // origin), API (the API's base URL), VIDEO (an mp4 to upload), CHROMIUM (the browser),
-// SCREENSHOTS (a folder, optional), MODE (`full` or `smoke`: sign-up and the media page only),
+// SCREENSHOTS (a folder, optional), MODE (`full`, `smoke`: sign-up and the media page only, or
+// `oidc`: single sign-on at the API's identity provider only),
 // BIG_VIDEO (a file over 8 MiB: its multipart upload is broken at the second part, the page
 // reloaded, and the upload resumed; optional).
 // Prints one JSON line with what the caller checks; exits 1 on the first failed step.
@@ -91,6 +92,16 @@ try {
   await axe(page, 'login');
   await shot(page, 'login');
   step('login page');
+
+  if (MODE === 'oidc') {
+    await page.getByRole('button', { name: 'Sign in with single sign-on' }).click();
+    await page.getByRole('heading', { name: 'Media', exact: true }).waitFor();
+    result.signedInAs = await page.locator('.who strong').textContent();
+    result.landedOn = new URL(page.url()).origin;
+    step('signed in with single sign-on');
+    console.log(JSON.stringify(result));
+    process.exit(0);
+  }
 
   const aliceEmail = await signUp(page, 'Alice', true);
   await page.getByText('No media yet').waitFor();

@@ -35,6 +35,12 @@ pub struct DevProcess {
 impl DevProcess {
     /// Starts `mediamagic dev` on `data_dir` with every port free.
     pub async fn start(data_dir: &Path) -> Self {
+        Self::start_with(data_dir, &[]).await
+    }
+
+    /// [`DevProcess::start`] with extra environment (a config file through
+    /// `MEDIAMAGIC_CONFIG`, as an operator would add settings).
+    pub async fn start_with(data_dir: &Path, env: &[(&str, &str)]) -> Self {
         // Held together until dev starts, so the ports are distinct and still free.
         let held: Vec<std::net::TcpListener> = PORTS
             .iter()
@@ -46,12 +52,12 @@ impl DevProcess {
             .map(|(name, listener)| (*name, listener.local_addr().expect("port").port()))
             .collect();
         drop(held);
-        Self::start_on(data_dir, ports).await
+        Self::start_on(data_dir, ports, env).await
     }
 
     /// Starts it again on the same data and ports (after [`DevProcess::stop`]).
     pub async fn restart(data_dir: &Path, ports: Vec<(&'static str, u16)>) -> Self {
-        Self::start_on(data_dir, ports).await
+        Self::start_on(data_dir, ports, &[]).await
     }
 
     /// Its ports, to start it again on the same ones.
@@ -59,7 +65,11 @@ impl DevProcess {
         self.ports.clone()
     }
 
-    async fn start_on(data_dir: &Path, ports: Vec<(&'static str, u16)>) -> Self {
+    async fn start_on(
+        data_dir: &Path,
+        ports: Vec<(&'static str, u16)>,
+        env: &[(&str, &str)],
+    ) -> Self {
         let mut command = Command::new(workspace_binary("mediamagic"));
         command
             .arg("dev")
@@ -72,6 +82,7 @@ impl DevProcess {
         for (name, port) in &ports {
             command.env(format!("MEDIAMAGIC__LISTEN__{name}"), port.to_string());
         }
+        command.envs(env.iter().copied());
         let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

@@ -8,7 +8,11 @@
 //! at `/console/` under its Content-Security-Policy. Also: the checked-in bundle and generated types are what the sources make.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use mediamagic_e2e::{dev::DevProcess, media::mp4};
+use mediamagic_e2e::{
+    dev::DevProcess,
+    media::mp4,
+    oidc_provider::{OidcProvider, ProviderUser},
+};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use tokio::process::Command;
@@ -257,6 +261,80 @@ async fn the_console_runs_the_whole_journey_from_its_own_origin_and_at_console()
         404
     );
 
+    dev.stop().await;
+}
+
+#[tokio::test]
+async fn single_sign_on_brings_the_person_back_to_the_console_signed_in() {
+    let provider = OidcProvider::start(
+        "mediamagic-console",
+        None,
+        ProviderUser {
+            subject: "sso-ada".into(),
+            email: "ada.sso@example.com".into(),
+            name: "Ada SSO".into(),
+        },
+    )
+    .await;
+    let port = static_console().await;
+    let console = format!("http://localhost:{port}/");
+    // The operator's settings: the provider, and the console as an allowed app callback.
+    let login = provider.login_config("http://127.0.0.1:9/api/v1/auth/callback");
+    let data = tempfile::tempdir().unwrap();
+    let settings = data.path().join("sso.toml");
+    std::fs::write(
+        &settings,
+        format!(
+            "[accounts.oidc_login]\nissuer = {:?}\nauthorization_endpoint = {:?}\n\
+             token_endpoint = {:?}\njwks_url = {:?}\nclient_id = {:?}\nredirect_uri = {:?}\n\
+             app_redirect_uris = [{console:?}]\n",
+            login.issuer,
+            login.authorization_endpoint,
+            login.token_endpoint,
+            login.jwks_url,
+            login.client_id,
+            login.redirect_uri,
+        ),
+    )
+    .unwrap();
+    let dev = DevProcess::start_with(
+        data.path(),
+        &[("MEDIAMAGIC_CONFIG", settings.to_str().unwrap())],
+    )
+    .await;
+    let api = dev.base();
+
+    // The attack: a sign-in asked to send its code anywhere but an allowed callback.
+    let forged: Value = reqwest::Client::new()
+        .post(format!("{api}/graphql"))
+        .json(&serde_json::json!({"query": "mutation { startOidcLogin(redirectUri: \"https://evil.test/\") { authorizationUrl } }"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        forged["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{forged}"
+    );
+    assert_eq!(
+        forged["errors"][0]["extensions"]["field"], "redirectUri",
+        "{forged}"
+    );
+
+    let summary = journey(
+        &format!("{console}?api={api}"),
+        &api,
+        &data.path().join("unused.mp4"),
+        None,
+        "oidc",
+    )
+    .await;
+    assert_eq!(summary["signedInAs"], "Ada SSO", "{summary:#}");
+    assert_eq!(summary["landedOn"], format!("http://localhost:{port}"));
+    assert_accessible(&summary);
+    assert!(provider.refusals().is_empty(), "{:?}", provider.refusals());
     dev.stop().await;
 }
 

@@ -1653,6 +1653,15 @@ export type MutationSignUpArgs = {
  * Root mutation: the accounts mutations, retention policies and the kit's admin fields for
  * events.
  */
+export type MutationStartOidcLoginArgs = {
+  redirectUri?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/**
+ * Root mutation: the accounts mutations, retention policies and the kit's admin fields for
+ * events.
+ */
 export type MutationUpdateMediaArgs = {
   id: Scalars['ID']['input'];
   input: UpdateMediaInput;
@@ -1811,6 +1820,11 @@ export type Query = {
    * and admins with a team session token).
    */
   retentionPolicy: RetentionPolicy;
+  /**
+   * How people can sign in here (no credential needed): a password always, an identity
+   * provider when one is configured (`startOidcLogin`).
+   */
+  signInMethods: Array<SignInMethod>;
   /** The acting account's tags with usage counts, by name. */
   tags: Array<Tag>;
   /** A team the acting user belongs to (NOT_FOUND otherwise). */
@@ -2079,6 +2093,13 @@ export type SetPriceInput = {
   /** The machine type (for `MACHINE`). */
   machineType?: InputMaybe<Scalars['String']['input']>;
 };
+
+/** A way to sign in. */
+export type SignInMethod =
+  /** The configured identity provider (`startOidcLogin`, `completeOidcLogin`). */
+  | 'OIDC'
+  /** Email and password (`logIn`, `signUp`). */
+  | 'PASSWORD';
 
 /** Sign-up details. */
 export type SignUpInput = {

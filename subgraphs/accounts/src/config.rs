@@ -67,6 +67,11 @@ pub struct OidcLoginConfig {
     /// The callback URL registered at the provider: the router's
     /// `/api/v1/auth/callback` as clients reach it.
     pub redirect_uri: String,
+    /// Other callbacks a browser app may ask for with `startOidcLogin(redirectUri:)`, exactly
+    /// (the console, e.g. `https://api.example.com/console/`); each must also be registered
+    /// at the provider. Any other is refused, so a sign-in's code never goes elsewhere.
+    #[serde(default)]
+    pub app_redirect_uris: Vec<String>,
     /// Scopes asked for.
     #[serde(default = "default_oidc_scopes")]
     pub scopes: String,

@@ -1,11 +1,13 @@
 // Sign up or log in (OIDC too when the API offers it). The token stays in memory unless the
 // person ticks "Stay signed in" (this tab's sessionStorage, never localStorage).
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { ApiProblem, postGraphql } from '../../session/client';
 import { defaultApi, useSession } from '../../session/session';
 import { ErrorNote } from '../../ui/feedback';
 
 const AUTH = `token accountId user { id name email }`;
+/** A sign-in at the identity provider in flight: the API and the choice to stay signed in. */
+const PENDING_OIDC = 'mediamagic.console.oidc';
 interface Auth {
   token: string;
   accountId: string;
@@ -23,11 +25,65 @@ export function LoginPage() {
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<ApiProblem | Error | null>(null);
 
+  const base = api.replace(/\/+$/, '').replace(/\/graphql$/, '');
+  const [oidc, setOidc] = useState(false);
+  // Whether this API offers single sign-on (no credential needed to ask).
+  useEffect(() => {
+    let current = true;
+    postGraphql<{ signInMethods: string[] }>(base, '{ signInMethods }', {})
+      .then((data) => current && setOidc(data.signInMethods.includes('OIDC')))
+      .catch(() => current && setOidc(false));
+    return () => {
+      current = false;
+    };
+  }, [base]);
+  // Back from the identity provider with a code: finish the sign-in.
+  useEffect(() => {
+    const params = new URLSearchParams(location.search);
+    const code = params.get('code');
+    const state = params.get('state');
+    const pending = sessionStorage.getItem(PENDING_OIDC);
+    if (!code || !state || !pending) return;
+    sessionStorage.removeItem(PENDING_OIDC);
+    const { api: pendingApi, stay: pendingStay } = JSON.parse(pending) as { api: string; stay: boolean };
+    history.replaceState(null, '', `${location.pathname}?api=${encodeURIComponent(pendingApi)}`);
+    setBusy(true);
+    postGraphql<{ completeOidcLogin: Auth }>(pendingApi, `mutation($c: String!, $s: String!) { completeOidcLogin(code: $c, state: $s) { ${AUTH} } }`, { c: code, s: state })
+      .then(({ completeOidcLogin: auth }) => {
+        signIn({
+          api: pendingApi,
+          userToken: auth.token,
+          token: auth.token,
+          user: { id: auth.user.id, name: auth.user.name },
+          acting: { kind: 'USER', id: auth.user.id, name: auth.user.name },
+          stay: pendingStay,
+        });
+        location.hash = '#/media';
+      })
+      .catch((e) => setProblem(e instanceof Error ? e : new Error(String(e))))
+      .finally(() => setBusy(false));
+  }, [signIn]);
+
+  async function singleSignOn() {
+    setProblem(null);
+    try {
+      const redirectUri = location.origin + location.pathname;
+      const data = await postGraphql<{ startOidcLogin: { authorizationUrl: string } }>(
+        base,
+        'mutation($r: String) { startOidcLogin(redirectUri: $r) { authorizationUrl } }',
+        { r: redirectUri },
+      );
+      sessionStorage.setItem(PENDING_OIDC, JSON.stringify({ api: base, stay }));
+      location.assign(data.startOidcLogin.authorizationUrl);
+    } catch (e) {
+      setProblem(e instanceof Error ? e : new Error(String(e)));
+    }
+  }
+
   async function submit(event: FormEvent) {
     event.preventDefault();
     setBusy(true);
     setProblem(null);
-    const base = api.replace(/\/+$/, '').replace(/\/graphql$/, '');
     try {
       const input = mode === 'signUp' ? { email, password, name } : { email, password };
       const type = mode === 'signUp' ? 'SignUpInput' : 'LogInInput';
@@ -107,6 +163,13 @@ export function LoginPage() {
           {busy ? 'Please wait…' : mode === 'signUp' ? 'Create account' : 'Log in'}
         </button>
       </form>
+      {oidc && (
+        <p>
+          <button type="button" onClick={() => void singleSignOn()} disabled={busy}>
+            Sign in with single sign-on
+          </button>
+        </p>
+      )}
     </main>
   );
 }

@@ -60,9 +60,31 @@ fn config(deps: &AccountsDeps) -> ApiResult<&OidcLoginConfig> {
     })
 }
 
-/// Starts a sign-in: the provider's authorization URL to send the browser to.
-pub async fn start(deps: &AccountsDeps) -> ApiResult<Started> {
+/// Starts a sign-in: the provider's authorization URL to send the browser to. The provider
+/// sends the person back to `redirect_uri` when given (one of the configured
+/// `app_redirect_uris`), else to the configured `redirect_uri`.
+pub async fn start(deps: &AccountsDeps, redirect_uri: Option<&str>) -> ApiResult<Started> {
     let config = config(deps)?;
+    let app_redirect = match redirect_uri {
+        None => None,
+        Some(uri) if uri == config.redirect_uri => None,
+        Some(uri)
+            if config
+                .app_redirect_uris
+                .iter()
+                .any(|allowed| allowed == uri) =>
+        {
+            Some(uri.to_owned())
+        }
+        Some(_) => {
+            return Err(ApiError::bad_input(
+                "redirectUri",
+                "this callback is not one the platform's identity provider settings allow \
+                 (accounts.oidc_login.app_redirect_uris)",
+            ));
+        }
+    };
+    let callback = app_redirect.as_deref().unwrap_or(&config.redirect_uri);
     let state = random(24);
     let verifier = random(32);
     let nonce = random(24);
@@ -75,7 +97,7 @@ pub async fn start(deps: &AccountsDeps) -> ApiResult<Started> {
     url.query_pairs_mut()
         .append_pair("response_type", "code")
         .append_pair("client_id", &config.client_id)
-        .append_pair("redirect_uri", &config.redirect_uri)
+        .append_pair("redirect_uri", callback)
         .append_pair("scope", &config.scopes)
         .append_pair("state", &state)
         .append_pair("nonce", &nonce)
@@ -93,6 +115,7 @@ pub async fn start(deps: &AccountsDeps) -> ApiResult<Started> {
             created_at: now,
             expires_at,
             used_at: None,
+            redirect_uri: app_redirect,
         },
     )
     .await?;
@@ -139,7 +162,13 @@ pub async fn complete(deps: &AccountsDeps, code: &str, state: &str) -> ApiResult
     let mut form = vec![
         ("grant_type", "authorization_code"),
         ("code", code),
-        ("redirect_uri", config.redirect_uri.as_str()),
+        (
+            "redirect_uri",
+            login
+                .redirect_uri
+                .as_deref()
+                .unwrap_or(&config.redirect_uri),
+        ),
         ("client_id", config.client_id.as_str()),
         ("code_verifier", login.code_verifier.as_str()),
     ];

@@ -97,6 +97,7 @@ pub struct OidcLoginRow {
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub used_at: Option<DateTime<Utc>>,
+    pub redirect_uri: Option<String>,
 }
 
 /// A refresh token (hashed) of a sign-in's family.

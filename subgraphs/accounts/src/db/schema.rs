@@ -84,6 +84,7 @@ diesel::table! {
         created_at -> Timestamptz,
         expires_at -> Timestamptz,
         used_at -> Nullable<Timestamptz>,
+        redirect_uri -> Nullable<Text>,
     }
 }
 

@@ -100,9 +100,19 @@ impl AccountsMutation {
 
     /// Starts a sign-in through the configured identity provider (OIDC authorization code
     /// with PKCE): send the browser to `authorizationUrl`. FORBIDDEN when none is configured.
-    async fn start_oidc_login(&self, ctx: &Context<'_>) -> async_graphql::Result<OidcLoginStart> {
+    async fn start_oidc_login(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Where the provider sends the person back with `code` and `state` (a \
+                    browser app such as the console, which then calls `completeOidcLogin`): \
+                    one of the platform's allowed app callbacks, else BAD_USER_INPUT. \
+                    Default: the REST callback `/api/v1/auth/callback`."
+        )]
+        redirect_uri: Option<String>,
+    ) -> async_graphql::Result<OidcLoginStart> {
         let deps = ctx.data::<AccountsDeps>()?;
-        let started = commands::oidc_login::start(deps).await?;
+        let started = commands::oidc_login::start(deps, redirect_uri.as_deref()).await?;
         Ok(OidcLoginStart {
             authorization_url: started.authorization_url,
             state: started.state,

@@ -34,6 +34,17 @@ impl AccountsQuery {
         Ok(User::myself(user))
     }
 
+    /// How people can sign in here (no credential needed): a password always, an identity
+    /// provider when one is configured (`startOidcLogin`).
+    async fn sign_in_methods(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<SignInMethod>> {
+        let deps = ctx.data::<AccountsDeps>()?;
+        let mut methods = vec![SignInMethod::Password];
+        if deps.config.oidc_login.is_some() {
+            methods.push(SignInMethod::Oidc);
+        }
+        Ok(methods)
+    }
+
     /// The account the credential acts as: the user, or a team.
     async fn acting_account(&self, ctx: &Context<'_>) -> async_graphql::Result<ActingAccount> {
         let actor = ctx.actor()?;
@@ -123,4 +134,13 @@ impl AccountsQuery {
             .ok()
             .map(Team))
     }
+}
+
+/// A way to sign in.
+#[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignInMethod {
+    /// Email and password (`logIn`, `signUp`).
+    Password,
+    /// The configured identity provider (`startOidcLogin`, `completeOidcLogin`).
+    Oidc,
 }

@@ -1,0 +1,1 @@
+ALTER TABLE accounts.oidc_logins DROP COLUMN redirect_uri;
