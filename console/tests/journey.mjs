@@ -144,6 +144,9 @@ try {
   }
 
   await page.getByRole('link', { name: 'Models' }).click();
+  await page.getByRole('link', { name: 'Run Audio extract' }).waitFor();
+  await axe(page, 'models');
+  await shot(page, 'models');
   await page.getByRole('link', { name: 'Run Audio extract' }).click();
   await page.getByRole('heading', { name: 'Run Audio extract' }).waitFor();
   await page.getByLabel('video', { exact: true }).selectOption({ label: 'clip.mp4' });
