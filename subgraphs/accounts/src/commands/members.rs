@@ -3,7 +3,7 @@
 //! without the admin role FORBIDDEN, only owners touch admins and owners, and a team always
 //! keeps an owner.
 
-use super::teams::require_admin;
+use super::teams::{require_admin, roles_of};
 use crate::{
     AccountsDeps,
     db::{self, rows::MembershipRow},
@@ -29,15 +29,7 @@ pub async fn change_role(
     transaction(&deps.pool, move |conn| {
         async move {
             let members = db::teams::lock_members(conn, team_id).await?;
-            let role_of = |user: Uuid| -> ApiResult<Option<Role>> {
-                members
-                    .iter()
-                    .find(|m| m.user_id == user)
-                    .map(|m| Role::from_db(&m.role))
-                    .transpose()
-            };
-            let my_role = role_of(me)?.ok_or_else(|| ApiError::not_found("team"))?;
-            let their_role = role_of(user_id)?.ok_or_else(|| ApiError::not_found("member"))?;
+            let (my_role, their_role) = roles_of(&members, me, user_id)?;
             check_change(my_role, their_role, role, user_id == me)?;
             let owners = members
                 .iter()

@@ -123,6 +123,21 @@ pub(crate) async fn require_admin(
     Ok(role)
 }
 
+/// The roles of `me` and `them` among a team's (locked) members: NOT_FOUND for the team
+/// when `me` is not one of them, for the member when `them` is not.
+pub(crate) fn roles_of(members: &[MembershipRow], me: Uuid, them: Uuid) -> ApiResult<(Role, Role)> {
+    let role_of = |user: Uuid| -> ApiResult<Option<Role>> {
+        members
+            .iter()
+            .find(|m| m.user_id == user)
+            .map(|m| Role::from_db(&m.role))
+            .transpose()
+    };
+    let mine = role_of(me)?.ok_or_else(|| ApiError::not_found("team"))?;
+    let theirs = role_of(them)?.ok_or_else(|| ApiError::not_found("member"))?;
+    Ok((mine, theirs))
+}
+
 /// Invites `email` into `team_id` with `role` (admin or member).
 pub async fn invite_member(
     deps: &AccountsDeps,
@@ -266,15 +281,7 @@ pub async fn remove_member(
     let revoked = transaction(&deps.pool, move |conn| {
         async move {
             let members = db::teams::lock_members(conn, team_id).await?;
-            let role_of = |user: Uuid| -> ApiResult<Option<Role>> {
-                members
-                    .iter()
-                    .find(|m| m.user_id == user)
-                    .map(|m| Role::from_db(&m.role))
-                    .transpose()
-            };
-            let my_role = role_of(me)?.ok_or_else(|| ApiError::not_found("team"))?;
-            let their_role = role_of(user_id)?.ok_or_else(|| ApiError::not_found("member"))?;
+            let (my_role, their_role) = roles_of(&members, me, user_id)?;
             if user_id != me {
                 if !my_role.is_admin() {
                     return Err(ApiError::Forbidden(
