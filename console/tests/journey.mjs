@@ -274,6 +274,23 @@ try {
   result.teamJourney = true;
   step('team invite, accept, role change, remove');
 
+  // Bob acts as a team of his own, then logs out: the team token he held stops working too.
+  await bob.getByLabel('Team name').fill('Solo');
+  await bob.getByRole('button', { name: 'Create team' }).click();
+  await bob.getByRole('button', { name: 'Act as Solo' }).click();
+  await bob.getByText('Acting as team Solo', { exact: true }).waitFor();
+  await bob.getByRole('link', { name: 'Tokens & keys' }).click();
+  const teamToken = (await bob.getByRole('region', { name: 'Your session token' }).locator('pre code').textContent())?.trim();
+  await bob.getByRole('button', { name: 'Log out' }).click();
+  await bob.getByRole('button', { name: 'Log in' }).first().waitFor();
+  const after = await fetch(`${API}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${teamToken}` },
+    body: JSON.stringify({ query: '{ actingAccount { kind } }' }),
+  });
+  result.teamTokenAfterLogOut = (await after.json()).errors?.[0]?.extensions?.code ?? 'still works';
+  step('log out revokes the team token too');
+
   await page.getByRole('link', { name: 'Usage' }).click();
   await page.getByRole('heading', { name: 'By model' }).waitFor();
   await axe(page, 'usage');

@@ -161,7 +161,7 @@ async fn the_console_runs_the_whole_journey_from_its_own_origin_and_at_console()
     .await;
     assert_eq!(
         summary["steps"].as_array().unwrap().len(),
-        12,
+        13,
         "{summary:#}"
     );
     assert_eq!(
@@ -194,6 +194,10 @@ async fn the_console_runs_the_whole_journey_from_its_own_origin_and_at_console()
     assert_eq!(summary["teamJourney"], true);
     assert_eq!(summary["loggedOutElsewhere"], true);
     assert_eq!(summary["revokedSessionSentToLogIn"], true);
+    assert_eq!(
+        summary["teamTokenAfterLogOut"], "UNAUTHENTICATED",
+        "{summary:#}"
+    );
 
     // The key the console showed works with curl.
     let key = summary["apiKey"].as_str().unwrap();
@@ -220,9 +224,10 @@ async fn the_console_runs_the_whole_journey_from_its_own_origin_and_at_console()
     let same_origin = journey(&format!("{api}/console/"), &api, &video, None, "full").await;
     assert_eq!(
         same_origin["steps"].as_array().unwrap().len(),
-        11,
+        12,
         "{same_origin:#}"
     );
+    assert_eq!(same_origin["teamTokenAfterLogOut"], "UNAUTHENTICATED");
     assert_accessible(&same_origin);
     assert_eq!(same_origin["jobStatus"], "SUCCEEDED");
     let client = reqwest::Client::builder()

@@ -1,5 +1,5 @@
 // The frame of every signed-in page: navigation, the acting account, sign-out.
-import type { ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import { useSignedIn, useSession } from '../session/session';
 import { postGraphql } from '../session/client';
 
@@ -16,6 +16,7 @@ const PAGES: [string, string][] = [
 export function Layout({ current, children }: { current: string; children: ReactNode }) {
   const session = useSignedIn();
   const { signOut, actAs } = useSession();
+  const [leaving, setLeaving] = useState(false);
   return (
     <div className="frame">
       <a className="skip" href="#main">
@@ -45,13 +46,17 @@ export function Layout({ current, children }: { current: string; children: React
           )}
           <button
             type="button"
-            onClick={() => {
-              // Revoke the token server-side, then forget it here whatever the answer.
-              void postGraphql(session.api, 'mutation { logOut }', {}, session.userToken).catch(() => undefined);
+            disabled={leaving}
+            onClick={async () => {
+              // Revoke the tokens server-side (a team token too, when acting as a team) before
+              // leaving, then forget them here whatever the answer.
+              setLeaving(true);
+              const tokens = [...new Set([session.token, session.userToken])];
+              await Promise.allSettled(tokens.map((token) => postGraphql(session.api, 'mutation { logOut }', {}, token)));
               signOut();
             }}
           >
-            Log out
+            {leaving ? 'Logging out…' : 'Log out'}
           </button>
         </div>
       </header>
