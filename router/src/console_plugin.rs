@@ -3,14 +3,11 @@
 //! run time. Its pages are chosen by the URL's hash, so one `index.html` serves them all.
 //! Operators turn it off with `enabled: false`.
 
-use crate::config::ConsolePluginConfig;
+use crate::{config::ConsolePluginConfig, static_page::file};
 use hive_router::{
     http::StatusCode,
     ntex::{
-        http::{
-            Response,
-            header::{self, HeaderValue},
-        },
+        http::{Response, header},
         web::{DefaultError, WebRequest},
     },
     plugins::{
@@ -70,28 +67,22 @@ impl ConsolePlugin {
                     .header(header::LOCATION, format!("{}/", self.path))
                     .finish(),
             ),
-            "/" | "/index.html" => Some(file("text/html; charset=utf-8", INDEX, "no-cache")),
+            "/" | "/index.html" => Some(file(
+                "text/html; charset=utf-8",
+                CONTENT_SECURITY_POLICY,
+                INDEX,
+            )),
             other => {
                 let name = other.strip_prefix("/assets/")?;
                 Some(match ASSETS.iter().find(|(asset, _, _)| *asset == name) {
-                    Some((_, content_type, bytes)) => file(content_type, bytes, "no-cache"),
+                    Some((_, content_type, bytes)) => {
+                        file(content_type, CONTENT_SECURITY_POLICY, *bytes)
+                    }
                     None => Response::build(StatusCode::NOT_FOUND).finish(),
                 })
             }
         }
     }
-}
-
-fn file(content_type: &'static str, bytes: &'static [u8], cache: &'static str) -> Response {
-    Response::build(StatusCode::OK)
-        .header(header::CONTENT_TYPE, content_type)
-        .header(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-        )
-        .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
-        .header(header::CACHE_CONTROL, cache)
-        .body(bytes)
 }
 
 impl RouterPlugin for ConsolePlugin {

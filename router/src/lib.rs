@@ -28,6 +28,7 @@ pub mod playground_plugin;
 pub mod rate_limit;
 pub mod rate_limit_plugin;
 pub mod site_plugin;
+pub mod static_page;
 pub mod websocket_auth;
 
 pub use auth_plugin::AuthPlugin;

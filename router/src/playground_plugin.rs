@@ -3,14 +3,14 @@
 //! `vendor.sh`), so nothing loads from a CDN; a Content-Security-Policy keeps it that way.
 //! Subscriptions run over the router's WebSocket with a subscription token.
 
-use crate::config::PlaygroundPluginConfig;
+use crate::{
+    config::PlaygroundPluginConfig,
+    static_page::{escape, file},
+};
 use hive_router::{
     http::StatusCode,
     ntex::{
-        http::{
-            Response,
-            header::{self, HeaderValue},
-        },
+        http::{Response, header},
         web::{DefaultError, WebRequest},
     },
     plugins::{
@@ -91,8 +91,8 @@ impl PlaygroundPlugin {
         let path = config.path.trim_end_matches('/').to_owned();
         let page = PAGE
             .replace("{{ASSETS}}", &format!("{path}/assets"))
-            .replace("{{GRAPHQL}}", &attribute(&config.graphql_path))
-            .replace("{{TOKEN}}", &attribute(&config.subscription_token_path));
+            .replace("{{GRAPHQL}}", &escape(&config.graphql_path))
+            .replace("{{TOKEN}}", &escape(&config.subscription_token_path));
         Self {
             path,
             graphql_path: config.graphql_path,
@@ -108,7 +108,11 @@ impl PlaygroundPlugin {
         }
         let path = request.path();
         if path == self.path || path.strip_prefix(&self.path) == Some("/") {
-            return Some(page(&self.page));
+            return Some(file(
+                "text/html; charset=utf-8",
+                CONTENT_SECURITY_POLICY,
+                self.page.as_bytes(),
+            ));
         }
         if let Some(name) = path
             .strip_prefix(&self.path)
@@ -137,25 +141,6 @@ impl PlaygroundPlugin {
 
 fn header_text(request: &WebRequest<DefaultError>, name: header::HeaderName) -> Option<&str> {
     request.headers().get(name).and_then(|v| v.to_str().ok())
-}
-
-/// A value safe inside a double-quoted HTML attribute.
-fn attribute(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
-}
-
-fn page(html: &str) -> Response {
-    Response::build(StatusCode::OK)
-        .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
-        .header(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-        )
-        .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
-        .header(header::CACHE_CONTROL, "no-cache")
-        .body(html.to_owned())
 }
 
 fn asset_response(asset: &Asset, gzip_ok: bool) -> Response {

@@ -4,14 +4,13 @@
 //! (the `/` route the forward plugin sends to the compat service). Paths no route serves
 //! answer 404 in our error shape (vendor/hive-router/PATCHES.md).
 
-use crate::config::SitePluginConfig;
+use crate::{
+    config::SitePluginConfig,
+    static_page::{escape, file},
+};
 use hive_router::{
-    http::StatusCode,
     ntex::{
-        http::{
-            Response,
-            header::{self, HeaderValue},
-        },
+        http::{Response, header},
         web::{DefaultError, WebRequest},
     },
     plugins::{
@@ -74,17 +73,11 @@ impl SitePlugin {
         if request.path() != "/" || (method != "GET" && method != "HEAD") || !wants_html(request) {
             return None;
         }
-        Some(
-            Response::build(StatusCode::OK)
-                .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
-                .header(
-                    header::CONTENT_SECURITY_POLICY,
-                    HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-                )
-                .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
-                .header(header::CACHE_CONTROL, "no-cache")
-                .body(home.clone()),
-        )
+        Some(file(
+            "text/html; charset=utf-8",
+            CONTENT_SECURITY_POLICY,
+            home.as_bytes(),
+        ))
     }
 }
 
@@ -95,14 +88,6 @@ fn wants_html(request: &WebRequest<DefaultError>) -> bool {
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|accept| accept.trim_start().starts_with("text/html"))
-}
-
-/// Text safe inside HTML content and double-quoted attributes.
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 impl RouterPlugin for SitePlugin {
