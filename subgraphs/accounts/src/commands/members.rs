@@ -3,7 +3,7 @@
 //! without the admin role FORBIDDEN, only owners touch admins and owners, and a team always
 //! keeps an owner.
 
-use super::teams::{require_admin, roles_of};
+use super::teams::roles_of;
 use crate::{
     AccountsDeps,
     db::{self, rows::MembershipRow},
@@ -80,14 +80,20 @@ pub async fn revoke_invite(deps: &AccountsDeps, actor: &Actor, invite_id: Uuid) 
     let invite = db::teams::invite_by_id(&mut conn, invite_id)
         .await?
         .ok_or_else(|| ApiError::not_found("invite"))?;
+    // A stranger learns nothing: the same NOT_FOUND as for an id that does not exist.
     let member = match actor.user_id {
         Some(user) => db::teams::membership(&mut conn, invite.team_id, user).await?,
         None => None,
     };
-    if member.is_none() {
-        return Err(ApiError::not_found("invite"));
+    let role = member
+        .map(|m| Role::from_db(&m.role))
+        .transpose()?
+        .ok_or_else(|| ApiError::not_found("invite"))?;
+    if !role.is_admin() {
+        return Err(ApiError::Forbidden(
+            "only team owners and admins can revoke invites".into(),
+        ));
     }
-    require_admin(&mut conn, actor, invite.team_id).await?;
     if invite.accepted_at.is_some() {
         return Err(ApiError::Conflict(
             "this invite was accepted; remove the member instead".into(),
