@@ -263,6 +263,8 @@ try {
   await bob.getByLabel('Invite token').fill(inviteToken);
   await bob.getByRole('button', { name: 'Accept invite' }).click();
   await bob.getByRole('heading', { name: /Crew/ }).waitFor();
+  await axe(bob, 'teams (390 px phone)');
+  await shot(bob, 'teams-phone');
   await page.getByRole('link', { name: 'Media' }).click();
   await page.getByRole('link', { name: 'Teams' }).click();
   await page.getByLabel('Role of Bob').selectOption('ADMIN');

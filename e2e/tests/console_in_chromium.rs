@@ -172,7 +172,7 @@ async fn the_console_runs_the_whole_journey_from_its_own_origin_and_at_console()
         summary["partsSentOnResume"], 2,
         "only parts 2 and 3 after the reload"
     );
-    assert_eq!(summary["accessibility"].as_object().unwrap().len(), 13);
+    assert_eq!(summary["accessibility"].as_object().unwrap().len(), 14);
     assert_eq!(
         summary["modelVersionsListed"], 2,
         "created, then edited: two versions"

@@ -25,7 +25,7 @@ export function ClusterPage() {
       <p className="muted">
         Drivers: {c.drivers.join(', ') || 'none'} · sandbox: {c.sandboxes.join(', ') || 'none'}
       </p>
-      <table>
+      <table tabIndex={0}>
         <caption>Machine types</caption>
         <thead>
           <tr>
@@ -49,7 +49,7 @@ export function ClusterPage() {
         </tbody>
       </table>
       {c.workers.length > 0 && (
-        <table>
+        <table tabIndex={0}>
           <caption>Workers</caption>
           <thead>
             <tr>

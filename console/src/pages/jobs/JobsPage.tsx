@@ -51,7 +51,7 @@ export function JobsPage() {
         </Empty>
       )}
       {jobs.data && jobs.data.jobs.nodes.length > 0 && (
-        <table>
+        <table tabIndex={0}>
           <caption className="visually-hidden">Your jobs</caption>
           <thead>
             <tr>

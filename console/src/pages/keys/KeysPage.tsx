@@ -81,7 +81,7 @@ export function KeysPage() {
         <ErrorNote error={keys.error ?? revoked.error} />
         {keys.data && keys.data.apiKeys.nodes.length === 0 && <Empty>No keys yet.</Empty>}
         {keys.data && keys.data.apiKeys.nodes.length > 0 && (
-          <table>
+          <table tabIndex={0}>
             <caption className="visually-hidden">API keys</caption>
             <thead>
               <tr>

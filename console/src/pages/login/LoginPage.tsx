@@ -2,10 +2,15 @@
 // person ticks "Stay signed in" (this tab's sessionStorage, never localStorage).
 import { useEffect, useState, type FormEvent } from 'react';
 import { ApiProblem, postGraphql } from '../../session/client';
-import { defaultApi, useSession } from '../../session/session';
+import { defaultApi, useSession, type Session } from '../../session/session';
 import { ErrorNote } from '../../ui/feedback';
 
 const AUTH = `token accountId user { id name email }`;
+/** The session a sign-in (password or single sign-on) starts: the user acting as themself. */
+function sessionOf(api: string, auth: Auth, stay: boolean): Session {
+  const user = { id: auth.user.id, name: auth.user.name };
+  return { api, userToken: auth.token, token: auth.token, user, acting: { kind: 'USER', ...user }, stay };
+}
 /** A sign-in at the identity provider in flight: the API and the choice to stay signed in. */
 const PENDING_OIDC = 'mediamagic.console.oidc';
 interface Auth {
@@ -50,14 +55,7 @@ export function LoginPage() {
     setBusy(true);
     postGraphql<{ completeOidcLogin: Auth }>(pendingApi, `mutation($c: String!, $s: String!) { completeOidcLogin(code: $c, state: $s) { ${AUTH} } }`, { c: code, s: state })
       .then(({ completeOidcLogin: auth }) => {
-        signIn({
-          api: pendingApi,
-          userToken: auth.token,
-          token: auth.token,
-          user: { id: auth.user.id, name: auth.user.name },
-          acting: { kind: 'USER', id: auth.user.id, name: auth.user.name },
-          stay: pendingStay,
-        });
+        signIn(sessionOf(pendingApi, auth, pendingStay));
         location.hash = '#/media';
       })
       .catch((e) => setProblem(e instanceof Error ? e : new Error(String(e))))
@@ -93,14 +91,7 @@ export function LoginPage() {
         { i: input },
       );
       const auth = data[mode]!;
-      signIn({
-        api: base,
-        userToken: auth.token,
-        token: auth.token,
-        user: { id: auth.user.id, name: auth.user.name },
-        acting: { kind: 'USER', id: auth.user.id, name: auth.user.name },
-        stay,
-      });
+      signIn(sessionOf(base, auth, stay));
       if (!location.hash || location.hash === '#/') location.hash = '#/media';
     } catch (e) {
       setProblem(e instanceof Error ? e : new Error(String(e)));

@@ -263,7 +263,7 @@ export function ModelEditPage({ modelId }: { modelId?: string }) {
             <a href={`#/run/${encodeURIComponent(existing.data.model.slug ?? existing.data.model.id)}`}>Run {existing.data.model.name}</a>
           </p>
           <h2>Versions</h2>
-          <table>
+          <table tabIndex={0}>
             <caption className="visually-hidden">Versions</caption>
             <thead>
               <tr>

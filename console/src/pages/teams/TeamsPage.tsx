@@ -153,7 +153,7 @@ function TeamCard({ team, me, onChange }: { team: TeamData; me: string; onChange
         </button>
       </p>
       <ErrorNote error={tokened.error ?? left.error ?? changed.error ?? removed.error} />
-      <table>
+      <table tabIndex={0}>
         <caption>Members of {team.name}</caption>
         <thead>
           <tr>
