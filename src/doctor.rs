@@ -74,6 +74,9 @@ pub async fn check(config: &PlatformConfig, role: Option<&str>) -> Vec<Finding> 
     }
     if matches!(role, None | Some("worker")) {
         findings.push(sandbox(config).await);
+        if config.worker.enabled {
+            findings.push(catalogue(config));
+        }
     }
     if matches!(role, None | Some("media")) {
         findings.push(storage(config).await);
@@ -240,6 +243,33 @@ async fn sandbox(config: &PlatformConfig) -> Finding {
             ),
         ),
     }
+}
+
+/// Which catalogue models this worker can run; a missing runtime is a warning with the
+/// command that installs it.
+fn catalogue(config: &PlatformConfig) -> Finding {
+    let (runnable, missing) = mediamagic_worker::domain::runtimes::catalogue_on(
+        &config.worker.program_dirs,
+        &config.worker.runtimes,
+    );
+    if missing.is_empty() {
+        return finding(
+            "catalogue",
+            Verdict::Ok,
+            format!("every model runs here: {}", runnable.join(", ")),
+        );
+    }
+    let lacking: Vec<String> = missing
+        .iter()
+        .map(|(slug, runtime)| {
+            format!("{slug} (needs `{runtime}`: scripts/install-runtime.sh {runtime})")
+        })
+        .collect();
+    finding(
+        "catalogue",
+        Verdict::Warn,
+        format!("runs {}; not {}", runnable.join(", "), lacking.join(", ")),
+    )
 }
 
 async fn storage(config: &PlatformConfig) -> Finding {

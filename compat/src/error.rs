@@ -89,7 +89,7 @@ pub fn status_of_code(code: &str) -> StatusCode {
         "PAYLOAD_TOO_LARGE" => StatusCode::PAYLOAD_TOO_LARGE,
         "BUDGET_EXCEEDED" => StatusCode::PAYMENT_REQUIRED,
         "QUOTA_EXCEEDED" => StatusCode::FORBIDDEN,
-        "UNAVAILABLE" => StatusCode::SERVICE_UNAVAILABLE,
+        "UNAVAILABLE" | "RUNTIME_MISSING" => StatusCode::SERVICE_UNAVAILABLE,
         // The router's own refusals of a malformed operation.
         "GRAPHQL_PARSE_FAILED" | "GRAPHQL_VALIDATION_FAILED" | "BAD_REQUEST" => {
             StatusCode::BAD_REQUEST

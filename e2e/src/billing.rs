@@ -111,7 +111,10 @@ pub async fn play(
         .await
         .expect("run recorded");
         let outcome = match attempt.outcome {
-            "succeeded" => RunOutcome::Succeeded { outputs: vec![] },
+            "succeeded" => RunOutcome::Succeeded {
+                outputs: vec![],
+                result: None,
+            },
             "failed" => RunOutcome::Failed {
                 code: "EXIT_STATUS".into(),
                 message: "exit status 1".into(),

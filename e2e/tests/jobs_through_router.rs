@@ -171,7 +171,10 @@ async fn claim_and_start(deps: &JobsDeps, id: Uuid) {
 
 /// Plays the worker: the run of `id` succeeded without outputs.
 async fn succeed(deps: &JobsDeps, id: Uuid) {
-    let outcome = RunOutcome::Succeeded { outputs: vec![] };
+    let outcome = RunOutcome::Succeeded {
+        outputs: vec![],
+        result: None,
+    };
     queue::finish(deps, &lease(id), outcome).await.unwrap();
 }
 
@@ -974,7 +977,17 @@ async fn a_worker_whose_lease_was_taken_over_can_no_longer_write_anything_for_th
         is_conflict(
             queue::append_logs(&deps, &stale, vec![("stdout".into(), "stale line".into())]).await,
         ),
-        is_conflict(queue::finish(&deps, &stale, RunOutcome::Succeeded { outputs: vec![] }).await),
+        is_conflict(
+            queue::finish(
+                &deps,
+                &stale,
+                RunOutcome::Succeeded {
+                    outputs: vec![],
+                    result: None,
+                },
+            )
+            .await,
+        ),
     ];
     queue::start(&deps, &current).await.unwrap();
     queue::append_logs(
@@ -984,9 +997,16 @@ async fn a_worker_whose_lease_was_taken_over_can_no_longer_write_anything_for_th
     )
     .await
     .unwrap();
-    queue::finish(&deps, &current, RunOutcome::Succeeded { outputs: vec![] })
-        .await
-        .unwrap();
+    queue::finish(
+        &deps,
+        &current,
+        RunOutcome::Succeeded {
+            outputs: vec![],
+            result: None,
+        },
+    )
+    .await
+    .unwrap();
 
     assert_eq!(stale_writes, [true; 4], "heartbeat, progress, logs, finish");
     let done = job(&stack, &token, &job_id).await;
@@ -1048,7 +1068,15 @@ async fn an_expired_lease_accepts_no_writes_even_before_the_sweeper_runs() {
     claim_and_start(&deps, id).await;
     expire_lease(&stack, id).await;
 
-    let late = queue::finish(&deps, &lease(id), RunOutcome::Succeeded { outputs: vec![] }).await;
+    let late = queue::finish(
+        &deps,
+        &lease(id),
+        RunOutcome::Succeeded {
+            outputs: vec![],
+            result: None,
+        },
+    )
+    .await;
 
     let described = format!("{late:?}");
     assert!(is_conflict(late), "{described}");

@@ -15,9 +15,9 @@ use axum::{
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-const DEPLOYMENT_FIELDS: &str = "id name args callbackUrl callbackOnStart idempotencyKey createdAt version model { id slug } modelVersion { args } job { id status }";
+const DEPLOYMENT_FIELDS: &str = "id name args callbackUrl callbackOnStart applyTags idempotencyKey createdAt version model { id slug } modelVersion { args } job { id status }";
 
-const JOB_FIELDS: &str = "id status progress message queuePosition attempts machineType createdAt startedAt finishedAt error { code message } deployment { id model { id slug } } outputs { id name contentType size url }";
+const JOB_FIELDS: &str = "id status progress message queuePosition attempts machineType createdAt startedAt finishedAt error { code message } deployment { id model { id slug } } outputs { id name contentType size url } result";
 
 /// A deployment as seed 000 answers it: `id`, `model_id`, and `<arg>_asset_id` for each
 /// file argument, plus the rest.
@@ -31,6 +31,7 @@ fn deployment_shape(deployment: &Value) -> Value {
         "args": deployment["args"],
         "callback_url": deployment["callbackUrl"],
         "callback_on_start": deployment["callbackOnStart"],
+        "apply_tags": deployment["applyTags"],
         "idempotency_key": deployment["idempotencyKey"],
         "created_at": deployment["createdAt"],
         "job_id": deployment["job"]["id"],
@@ -72,6 +73,7 @@ pub fn job_shape(job: &Value) -> Value {
         "finished_at": job["finishedAt"],
         "error": job["error"],
         "outputs": outputs,
+        "result": job["result"],
     })
 }
 
@@ -94,6 +96,9 @@ pub struct CreateDeployment {
     callback_on_start: Option<bool>,
     #[serde(default)]
     cancel_after: Option<String>,
+    /// Add the tags the model's result proposes to its input media.
+    #[serde(default)]
+    apply_tags: Option<bool>,
 }
 
 /// Creates a deployment (and its queued job). An `Idempotency-Key` header makes retries
@@ -115,6 +120,7 @@ pub async fn create(
         "callbackUrl": body.callback_url,
         "callbackOnStart": body.callback_on_start,
         "cancelAfter": body.cancel_after,
+        "applyTags": body.apply_tags,
     });
     let data = deps
         .platform

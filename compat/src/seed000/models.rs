@@ -18,7 +18,7 @@ use axum::{
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-const MODEL_FIELDS: &str = "id slug name description icon tags exampleOutputs classification args command container machineType machineCount timeoutSeconds invocation hidden public builtin editable expectedRuntimeSeconds outputs { pattern contentType } createdAt updatedAt";
+const MODEL_FIELDS: &str = "id slug name description icon tags exampleOutputs classification args command container machineType machineCount timeoutSeconds invocation hidden public builtin editable expectedRuntimeSeconds outputs { pattern contentType } runtime result createdAt updatedAt";
 
 /// Fields a model body may carry.
 const WRITABLE: &[&str] = &[
@@ -39,6 +39,8 @@ const WRITABLE: &[&str] = &[
     "timeout_seconds",
     "outputs",
     "expected_runtime_seconds",
+    "runtime",
+    "result",
 ];
 
 /// A model as seed 000 shows it (the update answer's full shape).
@@ -66,6 +68,8 @@ fn model_shape(model: &Value) -> Value {
         "editable": model["editable"],
         "expected_runtime_seconds": model["expectedRuntimeSeconds"],
         "outputs": snake_keys(model["outputs"].clone()),
+        "runtime": model["runtime"],
+        "result": model["result"],
         "created_at": seed_time(&model["createdAt"]),
         "updated_at": seed_time(&model["updatedAt"]),
     })

@@ -95,6 +95,7 @@ fn start_worker(
                     tokio::time::sleep(run_for).await;
                     let outcome = RunOutcome::Succeeded {
                         outputs: Vec::new(),
+                        result: None,
                     };
                     if let Err(e) = queue::finish(&deps, &lease, outcome).await {
                         eprintln!("finish failed: {e:?}");

@@ -100,6 +100,7 @@ fn noop_worker(
                             start_took = starting.elapsed();
                             let outcome = RunOutcome::Succeeded {
                                 outputs: Vec::new(),
+                                result: None,
                             };
                             queue::finish(&deps, &lease, outcome).await
                         };
@@ -155,6 +156,7 @@ impl Ours {
                 callback_on_start: false,
                 cancel_after: None,
                 idempotency_key: None,
+                apply_tags: false,
             },
         )
         .await

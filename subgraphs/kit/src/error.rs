@@ -40,6 +40,9 @@ pub enum ApiError {
     QuotaExceeded(String),
     /// A dependency (the database) is down, hung or overloaded: nothing was done; retry.
     Unavailable(String),
+    /// No live worker has the runtime the model needs (`vision`); the message says how an
+    /// operator installs it. Nothing was queued.
+    RuntimeMissing(String),
     /// Anything unexpected. The detail is logged, never sent.
     Internal(anyhow::Error),
 }
@@ -56,7 +59,8 @@ impl ApiError {
             | ApiError::PayloadTooLarge(m)
             | ApiError::BudgetExceeded(m)
             | ApiError::QuotaExceeded(m)
-            | ApiError::Unavailable(m) => m.clone(),
+            | ApiError::Unavailable(m)
+            | ApiError::RuntimeMissing(m) => m.clone(),
             ApiError::BadUserInput { message, .. } => message.clone(),
             ApiError::Internal(_) => "internal error".to_owned(),
         }
@@ -75,6 +79,7 @@ impl ApiError {
             ApiError::BudgetExceeded(_) => "BUDGET_EXCEEDED",
             ApiError::QuotaExceeded(_) => "QUOTA_EXCEEDED",
             ApiError::Unavailable(_) => "UNAVAILABLE",
+            ApiError::RuntimeMissing(_) => "RUNTIME_MISSING",
             ApiError::Internal(_) => "INTERNAL",
         }
     }
@@ -116,6 +121,7 @@ impl ApiError {
             ApiError::BudgetExceeded(m) => ApiError::BudgetExceeded(m.clone()),
             ApiError::QuotaExceeded(m) => ApiError::QuotaExceeded(m.clone()),
             ApiError::Unavailable(m) => ApiError::Unavailable(m.clone()),
+            ApiError::RuntimeMissing(m) => ApiError::RuntimeMissing(m.clone()),
             ApiError::Internal(detail) => {
                 ApiError::Internal(anyhow::anyhow!("{context}: {detail:?}"))
             }
@@ -142,6 +148,8 @@ impl ApiError {
             // The account's limit, not the server's: 403 as S3 and GCS answer a full quota.
             ApiError::QuotaExceeded(_) => StatusCode::FORBIDDEN,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            // Not the request's fault and not passing: this platform cannot run it now.
+            ApiError::RuntimeMissing(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

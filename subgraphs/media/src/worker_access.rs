@@ -5,7 +5,8 @@
 //! [`mediamagic_kit::tokens::WorkerClaims`]); it counts only while that worker holds the
 //! attempt's lease (read from the jobs schema), and then the request acts as the job's owner
 //! for that job alone: its inputs (`jobInputs`) and its outputs (`createJobOutputUpload`,
-//! `finalizeUpload` of its own outputs, `discardJobOutputs`, `uploadJobOutput`). Any other
+//! `finalizeUpload` of its own outputs, `discardJobOutputs`, `uploadJobOutput`) and the tags
+//! its result proposes for an input (`tagJobInput`). Any other
 //! root field is refused before the operation runs. The router never forwards here.
 
 use crate::{MediaDeps, MediaSchema, db, multipart_graphql::check_root_fields};
@@ -32,6 +33,7 @@ const WORKER_FIELDS: &[&str] = &[
     "createJobOutputUpload",
     "finalizeUpload",
     "discardJobOutputs",
+    "tagJobInput",
 ];
 
 /// The worker's GraphQL route.

@@ -2,7 +2,7 @@
 
 use crate::{
     WorkerDeps, db,
-    graphql::{Cluster, MachineType, MachineTypeSlots, Worker},
+    graphql::{CatalogueAvailability, Cluster, MachineType, MachineTypeSlots, Worker},
 };
 use chrono::Utc;
 use mediamagic_jobs::commands::queue;
@@ -26,6 +26,8 @@ pub async fn cluster(deps: &WorkerDeps, admin: bool) -> ApiResult<Cluster> {
     let mut sandboxes = BTreeSet::new();
     let mut types: BTreeMap<String, MachineType> = BTreeMap::new();
     let mut workers = Vec::new();
+    let mut offered: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut runtimes = BTreeSet::new();
     for row in rows {
         let alive = row.stopped_at.is_none() && now - row.last_heartbeat_at < silence;
         let capacity: BTreeMap<String, i64> =
@@ -37,7 +39,11 @@ pub async fn cluster(deps: &WorkerDeps, admin: bool) -> ApiResult<Cluster> {
                 let entry = types.entry(name.clone()).or_insert_with(|| empty(name));
                 entry.capacity += *slots as i32;
                 entry.workers += 1;
+                for runtime in &row.runtimes {
+                    offered.insert((name.clone(), runtime.clone()));
+                }
             }
+            runtimes.extend(row.runtimes.iter().cloned());
         }
         workers.push(Worker {
             capacity: capacity
@@ -55,6 +61,7 @@ pub async fn cluster(deps: &WorkerDeps, admin: bool) -> ApiResult<Cluster> {
             started_at: row.started_at,
             last_heartbeat_at: row.last_heartbeat_at,
             alive,
+            runtimes: row.runtimes,
         });
     }
     for entry in load {
@@ -64,12 +71,56 @@ pub async fn cluster(deps: &WorkerDeps, admin: bool) -> ApiResult<Cluster> {
         machine_type.queued = entry.queued as i32;
         machine_type.busy = entry.active as i32;
     }
+    let catalogue = availability(&types, &offered);
     Ok(Cluster {
         drivers: drivers.into_iter().collect(),
         sandboxes: sandboxes.into_iter().collect(),
         machine_types: types.into_values().collect(),
+        runtimes: runtimes.into_iter().collect(),
+        catalogue,
         workers: if admin { workers } else { Vec::new() },
     })
+}
+
+/// Whether each catalogue model can run, given the live machine types (`types` with
+/// capacity) and the `(machine type, runtime)` pairs live workers offer.
+fn availability(
+    types: &BTreeMap<String, MachineType>,
+    offered: &BTreeSet<(String, String)>,
+) -> Vec<CatalogueAvailability> {
+    let catalogue = mediamagic_models::domain::catalogue::builtin().unwrap_or_default();
+    catalogue
+        .into_iter()
+        .map(|model| {
+            let run = model.spec.run;
+            let served = types.get(&run.machine_type).is_some_and(|t| t.capacity > 0);
+            let (runnable, hint) = match &run.runtime {
+                _ if !served => (
+                    false,
+                    Some(format!(
+                        "no live worker offers machine type `{}`",
+                        run.machine_type
+                    )),
+                ),
+                Some(runtime)
+                    if !offered.contains(&(run.machine_type.clone(), runtime.clone())) =>
+                {
+                    (
+                        false,
+                        Some(format!("install it: scripts/install-runtime.sh {runtime}")),
+                    )
+                }
+                _ => (true, None),
+            };
+            CatalogueAvailability {
+                slug: model.slug,
+                machine_type: run.machine_type,
+                runtime: run.runtime,
+                runnable,
+                hint,
+            }
+        })
+        .collect()
 }
 
 fn empty(name: &str) -> MachineType {

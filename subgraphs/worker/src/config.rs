@@ -47,8 +47,19 @@ pub struct WorkerConfig {
     /// and searched before `program_path`. They and the path to them must be readable (the
     /// programs executable) by `sandbox_uid`; directories under `/tmp` are left out (each run
     /// has its own `/tmp`).
-    #[serde(default)]
+    /// The default lists `/opt/mediamagic/runtimes/vision`, where
+    /// `scripts/install-runtime.sh vision` puts the catalogue's neural-network models (a
+    /// directory that does not exist is skipped).
+    #[serde(default = "default_program_dirs")]
     pub program_dirs: Vec<PathBuf>,
+    /// Runtimes this worker offers besides those found in [`Self::program_dirs`] (a
+    /// `runtime.json` there): for the Kubernetes driver, whose model images carry them.
+    #[serde(default)]
+    pub runtimes: Vec<String>,
+    /// Largest `result.json` a run may write, in bytes; a larger one fails the job with
+    /// RESULT_TOO_LARGE.
+    #[serde(default = "default_max_result_bytes")]
+    pub max_result_bytes: usize,
     /// Largest input file fetched, in bytes.
     #[serde(default = "default_max_input_bytes")]
     pub max_input_bytes: u64,
@@ -99,7 +110,9 @@ impl Default for WorkerConfig {
             shutdown_grace_seconds: 0,
             work_dir: None,
             program_path: default_path(),
-            program_dirs: Vec::new(),
+            program_dirs: default_program_dirs(),
+            runtimes: Vec::new(),
+            max_result_bytes: default_max_result_bytes(),
             max_input_bytes: default_max_input_bytes(),
             max_outputs: default_max_outputs(),
             allow_private_model_servers: false,
@@ -405,6 +418,12 @@ fn default_max_input_bytes() -> u64 {
 }
 fn default_max_outputs() -> usize {
     1000
+}
+fn default_program_dirs() -> Vec<PathBuf> {
+    vec![PathBuf::from("/opt/mediamagic/runtimes/vision")]
+}
+fn default_max_result_bytes() -> usize {
+    64 * 1024
 }
 fn default_operator() -> String {
     "Equal".into()

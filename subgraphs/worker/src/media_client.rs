@@ -291,6 +291,24 @@ impl MediaSession {
         .await
         .map(|_| ())
     }
+
+    /// Adds `tags` (proposed by the job's result) to the job's input `media`, recording the
+    /// job as their source; refused (NOT_FOUND) unless the media is an input of the job
+    /// owned by its owner.
+    pub async fn tag_input(
+        &self,
+        job: Uuid,
+        media: Uuid,
+        tags: &[String],
+    ) -> Result<(), WorkerError> {
+        self.call(
+            "mutation($job: ID!, $media: ID!, $tags: [String!]!) { \
+               tagJobInput(jobId: $job, mediaId: $media, tags: $tags) { id } }",
+            json!({"job": job, "media": media, "tags": tags}),
+        )
+        .await
+        .map(|_| ())
+    }
 }
 
 /// The `data` of a media service answer; its first error otherwise (BAD_USER_INPUT and

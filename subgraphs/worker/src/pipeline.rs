@@ -176,7 +176,10 @@ async fn run_claimed(
         Ok(plan) => plan,
         Err(end) => {
             let model = String::from("unknown");
-            return Ok((finish(env, job.id, attempt, end, &media).await?, model));
+            return Ok((
+                finish(env, job.id, attempt, end, &media, None).await?,
+                model,
+            ));
         }
     };
     let lease = Lease::new(job.id, worker, attempt);
@@ -207,7 +210,7 @@ async fn run_claimed(
     if lost.is_cancelled() {
         return Ok(("lost", plan.model));
     }
-    let outcome = finish(env, job.id, attempt, run.end, &media).await?;
+    let outcome = finish(env, job.id, attempt, run.end, &media, Some(&plan)).await?;
     drop(run.workdir);
     Ok((outcome, plan.model))
 }
@@ -234,6 +237,19 @@ async fn plan(
     let deployment = queue::deployment_of(&deps.jobs, job)
         .await
         .map_err(|e| infrastructure(&e))?;
+    if let Some(runtime) = &version.run.runtime {
+        let installed =
+            crate::domain::runtimes::installed(&deps.config.program_dirs, &deps.config.runtimes);
+        if !installed.contains(runtime) {
+            return Err(RunEnd::Failed {
+                code: "RUNTIME_MISSING".into(),
+                message: format!(
+                    "this worker does not have the `{runtime}` runtime; an operator installs \
+                     it with `scripts/install-runtime.sh {runtime}`"
+                ),
+            });
+        }
+    }
     let values = deployment.args.as_object().cloned().unwrap_or_default();
     let values = version.run.args.validate(&values).map_err(|errors| {
         let errors: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
@@ -267,22 +283,55 @@ async fn plan(
         run: version.run,
         values,
         inputs,
+        apply_tags: deployment.apply_tags,
     })
 }
 
-/// Registers outputs and finishes the job; returns the outcome's name.
+/// Registers outputs, adds the tags the result proposes (when the deployment asked), and
+/// finishes the job with its result; returns the outcome's name.
 async fn finish(
     env: &RunEnv,
     job: Uuid,
     attempt: i32,
     end: RunEnd,
     media: &MediaSession,
+    plan: Option<&RunPlan>,
 ) -> Result<&'static str, WorkerError> {
     let deps = &env.deps.jobs;
     let lease = Lease::new(job, env.worker_id.as_str(), attempt);
     let (outcome, name) = match end {
-        RunEnd::Succeeded(outputs) => match register(job, outputs, media).await {
-            Ok(ids) => (RunOutcome::Succeeded { outputs: ids }, "succeeded"),
+        RunEnd::Succeeded { outputs, result } => match register(job, outputs, media).await {
+            Ok(ids) => match plan.and_then(|p| p.proposed_tags(result.as_ref())) {
+                Some((input, tags)) => match media.tag_input(job, input, &tags).await {
+                    Ok(()) => (
+                        RunOutcome::Succeeded {
+                            outputs: ids,
+                            result,
+                        },
+                        "succeeded",
+                    ),
+                    Err(WorkerError::Rejected(message)) => (
+                        RunOutcome::Failed {
+                            code: "TAGS_REJECTED".into(),
+                            message,
+                        },
+                        "failed",
+                    ),
+                    Err(e) => (
+                        RunOutcome::InfrastructureFailed {
+                            message: format!("tagging the input failed: {e}"),
+                        },
+                        "infrastructure",
+                    ),
+                },
+                None => (
+                    RunOutcome::Succeeded {
+                        outputs: ids,
+                        result,
+                    },
+                    "succeeded",
+                ),
+            },
             Err(WorkerError::Rejected(message)) => (
                 RunOutcome::Failed {
                     code: "OUTPUT_REJECTED".into(),

@@ -139,6 +139,10 @@ async fn register(
             started_at: now,
             last_heartbeat_at: now,
             stopped_at: None,
+            runtimes: crate::domain::runtimes::installed(
+                &deps.config.program_dirs,
+                &deps.config.runtimes,
+            ),
         },
     )
     .await?;

@@ -84,6 +84,7 @@ pub async fn deliver(deps: &JobsDeps, job_id: Uuid, event: CallbackEvent) -> Res
             "error": job.error,
             "attempts": job.attempts,
             "outputs": job.outputs,
+            "result": job.result,
             "createdAt": job.created_at,
             "startedAt": job.started_at,
             "finishedAt": job.finished_at,

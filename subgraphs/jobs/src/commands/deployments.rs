@@ -42,6 +42,9 @@ pub struct DeploymentRequest {
     pub cancel_after: Option<Duration>,
     /// Makes retries of the same request return the same deployment.
     pub idempotency_key: Option<String>,
+    /// Add the tags the model's result proposes to the input media it names (only for
+    /// models that declare `result.tags`).
+    pub apply_tags: bool,
 }
 
 /// Why a deployment was refused: one error per bad argument, or one other error.
@@ -75,6 +78,11 @@ fn request_hash(request: &DeploymentRequest) -> String {
         "callback_on_start": request.callback_on_start,
         "cancel_after": request.cancel_after.map(|d| d.num_seconds()),
     });
+    let mut canonical = canonical;
+    // Only when set, so hashes of requests made before the field existed stay the same.
+    if request.apply_tags {
+        canonical["apply_tags"] = Value::Bool(true);
+    }
     hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
 }
 
@@ -112,6 +120,23 @@ pub async fn create_deployment(
         .validate(&request.args)
         .map_err(DeploymentError::Args)?;
     check_files(deps, internal_token, &pinned.run.args, &values).await?;
+    if request.apply_tags
+        && pinned
+            .run
+            .result
+            .as_ref()
+            .and_then(|r| r.tags.as_ref())
+            .is_none()
+    {
+        return Err(ApiError::bad_input(
+            "applyTags",
+            "this model's result proposes no tags (its definition declares no `result.tags`)",
+        )
+        .into());
+    }
+    if let Some(runtime) = &pinned.run.runtime {
+        check_runtime(deps, &pinned.run.machine_type, runtime).await?;
+    }
     let callback_url = match &request.callback_url {
         Some(raw) => {
             let url = callback::parse_url(raw)?;
@@ -155,6 +180,7 @@ pub async fn create_deployment(
         idempotency_key: request.idempotency_key.clone(),
         request_hash: hash.clone(),
         created_at: now,
+        apply_tags: request.apply_tags,
     };
     let job = new_job(&deployment, &pinned.run.machine_type, cancel_after, now);
     let control = ControlRow {
@@ -244,7 +270,23 @@ fn new_job(
         created_at: now,
         started_at: None,
         finished_at: None,
+        result: None,
     }
+}
+
+/// RUNTIME_MISSING unless a live worker offering `machine_type` has `runtime` installed:
+/// such a job would otherwise wait for a worker that can never run it.
+async fn check_runtime(deps: &JobsDeps, machine_type: &str, runtime: &str) -> ApiResult<()> {
+    let mut conn = deps.conn().await?;
+    if db::jobs::runtime_offered(&mut conn, machine_type, runtime).await? {
+        return Ok(());
+    }
+    Err(ApiError::RuntimeMissing(format!(
+        "no live worker for machine type `{machine_type}` has the `{runtime}` runtime; an \
+         operator installs it on a worker with `scripts/install-runtime.sh {runtime}` (its \
+         directory, /opt/mediamagic/runtimes/{runtime} by default, must be in \
+         worker.program_dirs)"
+    )))
 }
 
 fn arg_json(value: &ArgValue) -> Value {

@@ -25,6 +25,9 @@ pub enum RunOutcome {
     Succeeded {
         /// Registered output media.
         outputs: Vec<Uuid>,
+        /// The structured result, already checked against the model's schema (stored with
+        /// the status, in the same statement).
+        result: Option<serde_json::Value>,
     },
     /// The program failed (no retry: running it again would fail the same way).
     Failed {
@@ -301,10 +304,11 @@ pub async fn finish(deps: &JobsDeps, lease: &Lease, outcome: RunOutcome) -> ApiR
         control.worker_id = None;
         control.lease_expires_at = None;
         match outcome {
-            RunOutcome::Succeeded { outputs } => {
+            RunOutcome::Succeeded { outputs, result } => {
                 job.status = JobStatus::Succeeded.as_str().to_owned();
                 job.progress = 1.0;
                 job.outputs = outputs;
+                job.result = result;
                 job.finished_at = Some(now);
             }
             RunOutcome::Failed { code, message } => {

@@ -235,6 +235,30 @@ pub async fn throughput(
     Ok((row.slots, row.seconds))
 }
 
+/// Whether a live worker (a heartbeat within the last minute) offers slots of
+/// `machine_type` and has `runtime` installed.
+pub async fn runtime_offered(
+    conn: &mut AsyncPgConnection,
+    machine_type: &str,
+    runtime: &str,
+) -> QueryResult<bool> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        offered: bool,
+    }
+    diesel::sql_query(
+        "SELECT EXISTS (SELECT 1 FROM worker.workers \
+           WHERE stopped_at IS NULL AND last_heartbeat_at > now() - interval '1 minute' \
+             AND coalesce((capacity ->> $1)::int, 0) > 0 AND $2 = ANY(runtimes)) AS offered",
+    )
+    .bind::<Text, _>(machine_type)
+    .bind::<Text, _>(runtime)
+    .get_result::<Row>(conn)
+    .await
+    .map(|row| row.offered)
+}
+
 #[derive(QueryableByName)]
 struct Claimed {
     #[diesel(sql_type = diesel::sql_types::Nullable<SqlUuid>)]
@@ -359,6 +383,7 @@ pub async fn save(conn: &mut AsyncPgConnection, job: &JobRow) -> QueryResult<()>
             jobs::outputs.eq(&job.outputs),
             jobs::started_at.eq(job.started_at),
             jobs::finished_at.eq(job.finished_at),
+            jobs::result.eq(&job.result),
         ))
         .execute(conn)
         .await

@@ -23,6 +23,8 @@ pub struct DeploymentRow {
     pub idempotency_key: Option<String>,
     pub request_hash: String,
     pub created_at: DateTime<Utc>,
+    /// Add the result's proposed tags to the input media (models that declare them only).
+    pub apply_tags: bool,
 }
 
 /// A row of `jobs.jobs`.
@@ -45,6 +47,8 @@ pub struct JobRow {
     pub created_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
+    /// The structured result of a succeeded run (checked against its model's schema).
+    pub result: Option<serde_json::Value>,
 }
 
 /// A row of `jobs.job_control`.

@@ -15,6 +15,7 @@ diesel::table! {
         idempotency_key -> Nullable<Text>,
         request_hash -> Text,
         created_at -> Timestamptz,
+        apply_tags -> Bool,
     }
 }
 
@@ -36,6 +37,7 @@ diesel::table! {
         created_at -> Timestamptz,
         started_at -> Nullable<Timestamptz>,
         finished_at -> Nullable<Timestamptz>,
+        result -> Nullable<Jsonb>,
     }
 }
 

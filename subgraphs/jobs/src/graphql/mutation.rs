@@ -57,6 +57,7 @@ impl JobsMutation {
                 .map(parse_duration)
                 .transpose()?,
             idempotency_key,
+            apply_tags: input.apply_tags.unwrap_or(false),
         };
         match commands::deployments::create_deployment(deps, actor, &token, request).await {
             Ok(row) => Ok(Deployment(row)),

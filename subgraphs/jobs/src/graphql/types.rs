@@ -86,6 +86,10 @@ impl Deployment {
     async fn callback_on_start(&self) -> bool {
         self.0.callback_on_start
     }
+    /// Whether the result's proposed tags are added to the input media.
+    async fn apply_tags(&self) -> bool {
+        self.0.apply_tags
+    }
     /// The idempotency key it was created with.
     async fn idempotency_key(&self) -> Option<&str> {
         self.0.idempotency_key.as_deref()
@@ -258,6 +262,11 @@ impl Job {
     async fn deadline(&self) -> Option<DateTime<Utc>> {
         self.0.cancel_after
     }
+    /// The structured result of a succeeded run, as its model's `result` schema declares
+    /// it (`face-detect`: the faces with boxes and scores); null otherwise.
+    async fn result(&self) -> Option<Json<serde_json::Value>> {
+        self.0.result.clone().map(Json)
+    }
     /// The media it produced (outputs deleted since show status `DELETED` and no URL).
     async fn outputs(&self) -> Vec<MediaRef> {
         self.0
@@ -351,6 +360,10 @@ pub struct CreateDeploymentInput {
     pub callback_on_start: Option<bool>,
     /// Cancel the job when it has not finished in this long: `90s`, `5m`, `1h30m`.
     pub cancel_after: Option<String>,
+    /// Add the tags the model's result proposes (`face-detect`: `face`) to the input media
+    /// they describe, with lineage (`Media.tagLineage`). Only for models whose definition
+    /// declares `result.tags`; BAD_USER_INPUT otherwise.
+    pub apply_tags: Option<bool>,
 }
 
 /// Filters of `jobs`; all given ones apply.

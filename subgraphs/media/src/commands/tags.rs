@@ -1,13 +1,15 @@
 //! The acting account's tag vocabulary: list with usage, create (seed 003's tags as
-//! entities), rename (merging into an existing tag), delete (removed from every media).
+//! entities), rename (merging into an existing tag), delete (removed from every media); and
+//! the tags a job's result adds to its input, with lineage.
 
 use crate::{
     MediaDeps,
-    db::{self, tags::TagUsage},
-    domain::normalise_tags,
+    db::{self, rows::MediaRow, tags::TagUsage},
+    domain::{MediaStatus, normalise_tags},
 };
 use diesel_async::scoped_futures::ScopedFutureExt;
 use mediamagic_kit::{Actor, ApiError, ApiResult, Scope, db::transaction};
+use uuid::Uuid;
 
 /// The acting account's tags with usage counts, by name.
 pub async fn list_tags(deps: &MediaDeps, actor: &Actor) -> ApiResult<Vec<TagUsage>> {
@@ -94,6 +96,50 @@ pub async fn delete_tag(deps: &MediaDeps, actor: &Actor, name: &str) -> ApiResul
             }
             db::media::replace_tag(conn, owner, &name, None).await?;
             Ok(())
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// The worker's: adds `names` (a job's result proposed them) to `media`, an input of `job`
+/// owned by the acting account (the job's owner), and records the job as their source.
+/// A media that is not such an input is NOT_FOUND, whatever exists elsewhere.
+pub async fn tag_job_input(
+    deps: &MediaDeps,
+    actor: &Actor,
+    job: Uuid,
+    media: Uuid,
+    names: Vec<String>,
+) -> ApiResult<MediaRow> {
+    actor.require_scope(Scope::Write)?;
+    let names = normalise_tags(&deps.config, names)?;
+    let mut conn = deps.conn().await?;
+    let arguments = db::leases::argument_values(&mut conn, job).await?;
+    drop(conn);
+    if !arguments.contains(&media.to_string()) {
+        return Err(ApiError::not_found("input media"));
+    }
+    let owner = actor.account_id;
+    let config = deps.config.clone();
+    transaction(&deps.pool, move |conn| {
+        async move {
+            let row = db::media::lock_owned(conn, owner, media)
+                .await?
+                .filter(|m| m.status != MediaStatus::Deleted.as_str())
+                .ok_or_else(|| ApiError::not_found("input media"))?;
+            let added: Vec<String> = names
+                .iter()
+                .filter(|n| !row.tags.contains(n))
+                .cloned()
+                .collect();
+            if added.is_empty() {
+                return Ok(row);
+            }
+            let merged = normalise_tags(&config, [row.tags.clone(), added.clone()].concat())?;
+            db::tags::ensure(conn, owner, &added).await?;
+            db::tags::record_lineage(conn, media, &added, job).await?;
+            Ok(db::media::update_details(conn, media, &row.name, &merged).await?)
         }
         .scope_boxed()
     })

@@ -70,3 +70,12 @@ diesel::table! {
 diesel::joinable!(multipart_uploads -> media (media_id));
 diesel::joinable!(upload_parts -> multipart_uploads (media_id));
 diesel::allow_tables_to_appear_in_same_query!(media, multipart_uploads, upload_parts);
+
+diesel::table! {
+    media.tag_lineage (media_id, tag) {
+        media_id -> Uuid,
+        tag -> Text,
+        job_id -> Uuid,
+        created_at -> Timestamptz,
+    }
+}

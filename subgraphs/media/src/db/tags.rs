@@ -1,6 +1,6 @@
 //! The `media.tags` vocabulary: each account's tags with usage counts.
 
-use super::schema::tags;
+use super::schema::{tag_lineage, tags};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -73,5 +73,54 @@ pub async fn exists(conn: &mut AsyncPgConnection, owner: Uuid, name: &str) -> Qu
 pub async fn remove(conn: &mut AsyncPgConnection, owner: Uuid, name: &str) -> QueryResult<usize> {
     diesel::delete(tags::table.filter(tags::owner_id.eq(owner).and(tags::name.eq(name))))
         .execute(conn)
+        .await
+}
+
+/// Which job added a tag to a media.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = tag_lineage)]
+pub struct LineageRow {
+    pub media_id: Uuid,
+    pub tag: String,
+    pub job_id: Uuid,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Records `job` as the source of `names` on `media` (a tag that already has a source
+/// keeps it).
+pub async fn record_lineage(
+    conn: &mut AsyncPgConnection,
+    media: Uuid,
+    names: &[String],
+    job: Uuid,
+) -> QueryResult<()> {
+    let rows: Vec<_> = names
+        .iter()
+        .map(|n| {
+            (
+                tag_lineage::media_id.eq(media),
+                tag_lineage::tag.eq(n),
+                tag_lineage::job_id.eq(job),
+            )
+        })
+        .collect();
+    diesel::insert_into(tag_lineage::table)
+        .values(rows)
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// The tag sources of `media`, by media and tag.
+pub async fn lineage_of(
+    conn: &mut AsyncPgConnection,
+    media: &[Uuid],
+) -> QueryResult<Vec<LineageRow>> {
+    tag_lineage::table
+        .filter(tag_lineage::media_id.eq_any(media))
+        .order((tag_lineage::media_id, tag_lineage::tag))
+        .select(LineageRow::as_select())
+        .load(conn)
         .await
 }

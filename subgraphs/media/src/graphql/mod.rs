@@ -39,6 +39,10 @@ pub fn build_schema(deps: Option<MediaDeps>, metrics: Option<&Metrics>) -> Media
                 loaders::MediaLoader(deps.clone()),
                 tokio::spawn,
             ))
+            .data(DataLoader::new(
+                loaders::LineageLoader(deps.clone()),
+                tokio::spawn,
+            ))
             .data(deps);
     }
     if let Some(metrics) = metrics {

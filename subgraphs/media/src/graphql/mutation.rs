@@ -118,6 +118,27 @@ impl MediaMutation {
         Ok(removed as i32)
     }
 
+    /// The worker's: adds the tags job `jobId`'s result proposes to its input `mediaId`
+    /// (NOT_FOUND unless the media is an input of the job, owned by the job's owner), with
+    /// the job as their source (hidden by `@inaccessible`).
+    #[graphql(inaccessible)]
+    async fn tag_job_input(
+        &self,
+        ctx: &Context<'_>,
+        job_id: ID,
+        media_id: ID,
+        tags: Vec<String>,
+    ) -> async_graphql::Result<Media> {
+        let actor = ctx.writer()?;
+        let deps = ctx.data::<MediaDeps>()?;
+        let job_id = parse_id("jobId", &job_id)?;
+        require_grant(ctx, job_id)?;
+        let media_id = parse_id("mediaId", &media_id)?;
+        Ok(Media(
+            commands::tags::tag_job_input(deps, actor, job_id, media_id, tags).await?,
+        ))
+    }
+
     /// Verifies a presigned upload (size and sha256) and makes the media live. A mismatch
     /// fails the media, removes the bytes and says why (BAD_USER_INPUT).
     async fn finalize_upload(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Media> {

@@ -23,6 +23,17 @@ pub struct JobRef {
     pub id: ID,
 }
 
+/// A tag a job added to a media.
+#[derive(SimpleObject, Clone)]
+pub struct TagLineage {
+    /// The tag.
+    pub tag: String,
+    /// The job whose result proposed it.
+    pub job: JobRef,
+    /// When it was added.
+    pub at: DateTime<Utc>,
+}
+
 /// What ffprobe found in a media file.
 #[derive(SimpleObject, Clone, Debug, Default)]
 pub struct MediaMetadata {
@@ -96,6 +107,28 @@ impl Media {
     /// Tags (lower-case).
     async fn tags(&self) -> &[String] {
         &self.0.tags
+    }
+    /// Which job added which of its tags (a model's result, deployed with `applyTags`);
+    /// tags added by hand have none, and a tag renamed or removed since loses its source.
+    async fn tag_lineage(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TagLineage>> {
+        let loader =
+            ctx.data::<async_graphql::dataloader::DataLoader<super::loaders::LineageLoader>>()?;
+        let rows = loader
+            .load_one(self.0.id)
+            .await
+            .map_err(super::loaders::load_failed)?
+            .unwrap_or_default();
+        Ok(rows
+            .into_iter()
+            .filter(|row| self.0.tags.contains(&row.tag))
+            .map(|row| TagLineage {
+                tag: row.tag,
+                job: JobRef {
+                    id: ID(row.job_id.to_string()),
+                },
+                at: row.created_at,
+            })
+            .collect())
     }
     /// The owning account.
     async fn owner_id(&self) -> ID {

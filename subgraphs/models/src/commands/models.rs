@@ -224,6 +224,8 @@ fn current_definition(model: &ModelRow, latest: &VersionRow) -> ModelDefinition 
         expected_runtime_seconds: model.expected_runtime_seconds,
         network: Some(latest.network),
         limits: latest.model_limits().ok(),
+        runtime: latest.runtime.clone(),
+        result: latest.result.clone(),
     }
 }
 
@@ -257,6 +259,8 @@ fn merge(current: ModelDefinition, patch: ModelDefinition) -> ModelDefinition {
             .or(current.expected_runtime_seconds),
         network: patch.network.or(current.network),
         limits: patch.limits.or(current.limits),
+        runtime: patch.runtime.or(current.runtime),
+        result: patch.result.or(current.result),
     }
 }
 

@@ -72,6 +72,8 @@ pub struct VersionRow {
     pub outputs: serde_json::Value,
     pub network: bool,
     pub limits: serde_json::Value,
+    pub runtime: Option<String>,
+    pub result: Option<serde_json::Value>,
     pub observed_runtime_seconds: Option<i32>,
     pub jobs_count: i64,
     pub created_at: DateTime<Utc>,
@@ -102,6 +104,11 @@ impl VersionRow {
             outputs: serde_json::to_value(&run.outputs).unwrap_or_default(),
             network: run.network,
             limits: serde_json::to_value(run.limits).unwrap_or_default(),
+            runtime: run.runtime.clone(),
+            result: run
+                .result
+                .as_ref()
+                .and_then(|r| serde_json::to_value(r).ok()),
             observed_runtime_seconds: None,
             jobs_count: 0,
             created_at: at,
@@ -121,6 +128,12 @@ impl VersionRow {
             outputs: self.output_specs()?,
             network: self.network,
             limits: self.model_limits()?,
+            runtime: self.runtime.clone(),
+            result: self
+                .result
+                .clone()
+                .map(serde_json::from_value)
+                .transpose()?,
         })
     }
 

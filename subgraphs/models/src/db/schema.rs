@@ -37,6 +37,8 @@ diesel::table! {
         outputs -> Jsonb,
         network -> Bool,
         limits -> Jsonb,
+        runtime -> Nullable<Text>,
+        result -> Nullable<Jsonb>,
         observed_runtime_seconds -> Nullable<Int4>,
         jobs_count -> Int8,
         created_at -> Timestamptz,

@@ -1,7 +1,8 @@
 //! The built-in catalogue: public, read-only models defined by the JSON files in
 //! `subgraphs/models/catalogue/`, compiled into the binary and synchronised into the
-//! registry at start-up. They run with ffmpeg on any machine (except `demucs`, which needs
-//! a GPU cluster with its container).
+//! registry at start-up. Most run with ffmpeg on any machine; `face-detect` and
+//! `background-remove` run neural networks in the `vision` runtime
+//! (`scripts/install-runtime.sh vision`), and `demucs` needs a GPU cluster with its container.
 
 use super::model::{ModelDefinition, ModelSpec};
 use serde::Deserialize;
@@ -27,6 +28,14 @@ const FILES: &[(&str, &str)] = &[
     ),
     ("stems.json", include_str!("../../catalogue/stems.json")),
     ("demucs.json", include_str!("../../catalogue/demucs.json")),
+    (
+        "face-detect.json",
+        include_str!("../../catalogue/face-detect.json"),
+    ),
+    (
+        "background-remove.json",
+        include_str!("../../catalogue/background-remove.json"),
+    ),
 ];
 
 /// One catalogue file.
@@ -97,7 +106,9 @@ mod tests {
                 "image-resize",
                 "waveform",
                 "stems",
-                "demucs"
+                "demucs",
+                "face-detect",
+                "background-remove"
             ]
         );
         let mut ids: Vec<_> = models.iter().map(|m| m.spec.id).collect();

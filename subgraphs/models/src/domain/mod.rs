@@ -4,4 +4,5 @@ pub mod args;
 pub mod catalogue;
 pub mod model;
 pub mod render;
+pub mod result;
 pub mod sandbox;

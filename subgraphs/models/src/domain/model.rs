@@ -7,6 +7,7 @@
 use super::{
     args::ArgSchema,
     render::{InvocationKind, check_template},
+    result::ResultSpec,
     sandbox::ModelLimits,
 };
 use mediamagic_kit::ApiError;
@@ -90,6 +91,15 @@ pub struct ModelDefinition {
     /// Resource limits tighter than the machine type's.
     #[serde(default)]
     pub limits: Option<ModelLimits>,
+    /// A runtime the worker must have installed (`vision`: `scripts/install-runtime.sh
+    /// vision`); deploying fails at once with RUNTIME_MISSING when no live worker has it.
+    #[serde(default)]
+    pub runtime: Option<String>,
+    /// The structured result the program writes to `result.json` (a JSON Schema), and
+    /// whether it may tag an input media.
+    /// Written as `{"schema": {...}, "tags": {"field": "tags", "arg": "image"}}`.
+    #[serde(default)]
+    pub result: Option<Value>,
 }
 
 /// A file a run produces: a glob relative to the run's working directory, and its type.
@@ -148,6 +158,10 @@ pub struct RunSpec {
     pub network: bool,
     /// Resource limits tighter than the machine type's.
     pub limits: ModelLimits,
+    /// The worker runtime the program needs.
+    pub runtime: Option<String>,
+    /// The declared structured result.
+    pub result: Option<ResultSpec>,
 }
 
 /// A valid model definition.
@@ -254,9 +268,20 @@ impl ModelDefinition {
             self.outputs,
             default_machine_type,
         )?;
+        let result = self
+            .result
+            .filter(|r| !r.is_null())
+            .map(|r| {
+                serde_json::from_value::<ResultSpec>(r)
+                    .map_err(|e| ApiError::bad_input("result", format!("result: {e}")))?
+                    .parse(&run.args)
+            })
+            .transpose()?;
         let run = RunSpec {
             network: self.network.unwrap_or(false),
             limits: self.limits.unwrap_or_default().parse()?,
+            runtime: self.runtime.as_deref().map(parse_runtime).transpose()?,
+            result,
             ..run
         };
         Ok(ModelSpec {
@@ -363,8 +388,26 @@ impl RunSpec {
             outputs,
             network: false,
             limits: ModelLimits::default(),
+            runtime: None,
+            result: None,
         })
     }
+}
+
+/// A runtime name: 1 to 40 lower-case letters, digits and `-`.
+fn parse_runtime(raw: &str) -> Result<String, ApiError> {
+    let name = raw.trim();
+    let valid = (1..=40).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if !valid {
+        return Err(ApiError::bad_input(
+            "runtime",
+            "a runtime is named by 1 to 40 lower-case letters, digits and `-` (`vision`)",
+        ));
+    }
+    Ok(name.to_owned())
 }
 
 /// `http` when the command starts with a URL or `host:port/` (seed 000's

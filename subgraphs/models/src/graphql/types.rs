@@ -238,6 +238,15 @@ impl Model {
     async fn limits(&self, ctx: &Context<'_>) -> async_graphql::Result<ModelLimitsView> {
         ModelVersion(latest_version(ctx, &self.0).await?).limits_view()
     }
+    /// The runtime workers must have installed to run it (of the latest version).
+    async fn runtime(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        Ok(latest_version(ctx, &self.0).await?.runtime)
+    }
+    /// The declared structured result (of the latest version): `schema`, the JSON Schema
+    /// of `Job.result`, and `tags`, where the result proposes tags for an input.
+    async fn result(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Json<Value>>> {
+        Ok(latest_version(ctx, &self.0).await?.result.map(Json))
+    }
     /// Every version, newest first.
     async fn versions(
         &self,
@@ -360,6 +369,14 @@ impl ModelVersion {
     async fn limits(&self) -> async_graphql::Result<ModelLimitsView> {
         self.limits_view()
     }
+    /// The runtime workers must have installed to run it.
+    async fn runtime(&self) -> Option<&str> {
+        self.0.runtime.as_deref()
+    }
+    /// The declared structured result: `schema` (of `Job.result`) and `tags`.
+    async fn result(&self) -> Option<Json<Value>> {
+        self.0.result.clone().map(Json)
+    }
     /// When this version was made.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
@@ -465,6 +482,13 @@ pub struct CreateModelInput {
     pub network: Option<bool>,
     /// Resource limits tighter than the machine type's.
     pub limits: Option<ModelLimitsView>,
+    /// A runtime workers must have installed (`vision`): deploying fails at once with
+    /// RUNTIME_MISSING when no live worker has it.
+    pub runtime: Option<String>,
+    /// The structured result the program writes to `result.json`:
+    /// `{"schema": <JSON Schema>, "tags": {"field": "tags", "arg": "image"}}` (`tags`
+    /// optional: lets deployments add the result's tags to that input media).
+    pub result: Option<Json<Value>>,
 }
 
 /// Changes to a model: only the fields given change. A change to container, command,
@@ -507,6 +531,12 @@ pub struct UpdateModelInput {
     pub network: Option<bool>,
     /// Resource limits (replace the current ones).
     pub limits: Option<ModelLimitsView>,
+    /// A runtime workers must have installed (`vision`).
+    pub runtime: Option<String>,
+    /// The structured result the program writes to `result.json`:
+    /// `{"schema": <JSON Schema>, "tags": {"field": "tags", "arg": "image"}}` (`tags`
+    /// optional: lets deployments add the result's tags to that input media).
+    pub result: Option<Json<Value>>,
 }
 
 /// Which models `models` returns.
@@ -567,6 +597,8 @@ impl From<CreateModelInput> for ModelDefinition {
             expected_runtime_seconds: i.expected_runtime_seconds,
             network: i.network,
             limits: i.limits.map(Into::into),
+            runtime: i.runtime,
+            result: i.result.map(|r| r.0),
         }
     }
 }
@@ -593,6 +625,8 @@ impl From<UpdateModelInput> for ModelDefinition {
             expected_runtime_seconds: i.expected_runtime_seconds,
             network: i.network,
             limits: i.limits.map(Into::into),
+            runtime: i.runtime,
+            result: i.result.map(|r| r.0),
         }
     }
 }

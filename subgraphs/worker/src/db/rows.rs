@@ -19,6 +19,8 @@ pub struct WorkerRow {
     pub started_at: DateTime<Utc>,
     pub last_heartbeat_at: DateTime<Utc>,
     pub stopped_at: Option<DateTime<Utc>>,
+    /// Runtimes installed (`vision`).
+    pub runtimes: Vec<String>,
 }
 
 /// A row of `worker.runs`.

@@ -11,6 +11,7 @@ diesel::table! {
         started_at -> Timestamptz,
         last_heartbeat_at -> Timestamptz,
         stopped_at -> Nullable<Timestamptz>,
+        runtimes -> Array<Text>,
     }
 }
 

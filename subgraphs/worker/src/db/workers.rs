@@ -16,6 +16,7 @@ pub async fn register(conn: &mut AsyncPgConnection, row: &WorkerRow) -> QueryRes
             workers::driver.eq(excluded(workers::driver)),
             workers::sandbox.eq(excluded(workers::sandbox)),
             workers::capacity.eq(excluded(workers::capacity)),
+            workers::runtimes.eq(excluded(workers::runtimes)),
             workers::busy.eq(0),
             workers::started_at.eq(excluded(workers::started_at)),
             workers::last_heartbeat_at.eq(excluded(workers::last_heartbeat_at)),

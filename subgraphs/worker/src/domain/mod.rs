@@ -1,6 +1,8 @@
 //! Worker domain types: the plan of a run, reading progress from output lines, and finding
-//! declared outputs in a working directory.
+//! declared outputs and the structured result in a working directory, installed runtimes.
 
 pub mod outputs;
 pub mod progress;
+pub mod result;
 pub mod run;
+pub mod runtimes;

@@ -58,6 +58,24 @@ pub struct RunPlan {
     pub values: BTreeMap<String, ArgValue>,
     /// The file arguments.
     pub inputs: Vec<InputFile>,
+    /// The deployment asked that the result's proposed tags be added to the input media.
+    pub apply_tags: bool,
+}
+
+impl RunPlan {
+    /// The input media and tags the run's result proposes, when the deployment asked for
+    /// them and the model declares them (the media subgraph checks the media is an input
+    /// the job's owner owns).
+    pub fn proposed_tags(&self, result: Option<&serde_json::Value>) -> Option<(Uuid, Vec<String>)> {
+        let (spec, result) = (self.run.result.as_ref()?, result?);
+        let declared = spec.tags.as_ref()?;
+        if !self.apply_tags {
+            return None;
+        }
+        let media = self.inputs.iter().find(|i| i.arg == declared.arg)?.media_id;
+        let tags = spec.proposed_tags(result);
+        (!tags.is_empty()).then_some((media, tags))
+    }
 }
 
 impl RunPlan {
@@ -117,8 +135,13 @@ pub enum RunOutput {
 /// How a run ended.
 #[derive(Debug)]
 pub enum RunEnd {
-    /// The program succeeded; these are its outputs.
-    Succeeded(Vec<RunOutput>),
+    /// The program succeeded.
+    Succeeded {
+        /// Its outputs.
+        outputs: Vec<RunOutput>,
+        /// Its structured result (checked against the model's schema), when it declares one.
+        result: Option<serde_json::Value>,
+    },
     /// The program failed: not retried.
     Failed {
         /// Stable code (`EXIT_STATUS`, `OUTPUT_MISSING`, `TIMEOUT`, `BAD_COMMAND`...).

@@ -11,7 +11,10 @@
 use super::{DriverRun, RunContext, process::LineSink};
 use crate::{
     config::{KubernetesConfig, MachineTypeConfig, WorkerConfig},
-    domain::run::{InputFile, RunEnd, RunEvent, RunOutput, RunPlan},
+    domain::{
+        result::{RESULT_FILE, ResultRefused},
+        run::{InputFile, RunEnd, RunEvent, RunOutput, RunPlan},
+    },
     media_client::OutputTicket,
 };
 use futures::{AsyncBufReadExt, StreamExt};
@@ -134,7 +137,7 @@ impl KubernetesDriver {
             .map_err(|e| RunEnd::Infrastructure(format!("creating the Job failed: {e}")))?;
         ctx.log(format!("created Kubernetes Job {name}")).await;
         let end = self.follow(&name, plan, ctx, &tickets).await;
-        if !matches!(end, RunEnd::Succeeded(_)) {
+        if !matches!(end, RunEnd::Succeeded { .. }) {
             // Stop whatever still runs; a finished Job is removed by its TTL.
             let _ = jobs.delete(&name, &DeleteParams::background()).await;
         }
@@ -205,7 +208,7 @@ impl KubernetesDriver {
                     if let Some(task) = logs.take() {
                         let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
                     }
-                    return self.outputs(&pods, &pod_name, tickets).await;
+                    return self.outputs(&pods, &pod_name, plan, tickets).await;
                 }
                 Some("Failed") => {
                     if let Some(task) = logs.take() {
@@ -233,7 +236,13 @@ impl KubernetesDriver {
     }
 
     /// The outputs the upload step says it sent.
-    async fn outputs(&self, pods: &Api<Pod>, pod: &str, tickets: &[OutputTicket]) -> RunEnd {
+    async fn outputs(
+        &self,
+        pods: &Api<Pod>,
+        pod: &str,
+        plan: &RunPlan,
+        tickets: &[OutputTicket],
+    ) -> RunEnd {
         let params = LogParams {
             container: Some("upload-outputs".into()),
             ..LogParams::default()
@@ -257,7 +266,22 @@ impl KubernetesDriver {
                 message: "the program produced none of its declared outputs".into(),
             };
         }
-        RunEnd::Succeeded(sent)
+        let result = match &plan.run.result {
+            Some(spec) => match pod_result(spec, &log, self.config.max_result_bytes) {
+                Ok(value) => Some(value),
+                Err(refused) => {
+                    return RunEnd::Failed {
+                        code: refused.code.into(),
+                        message: refused.message,
+                    };
+                }
+            },
+            None => None,
+        };
+        RunEnd::Succeeded {
+            outputs: sent,
+            result,
+        }
     }
 }
 
@@ -400,6 +424,17 @@ pub fn manifest(
              && echo 'uploaded {n}'; fi",
             pattern = output.pattern,
             content_type = output.content_type,
+        ));
+    }
+    if plan.run.result.is_some() {
+        // The result comes back in the upload step's log, hex-encoded on one line (so a
+        // model's own output can never pose as it), or a note that it was too large.
+        upload.push(format!(
+            "if [ -f {RESULT_FILE} ] && [ ! -L {RESULT_FILE} ]; then \
+             if [ \"$(wc -c < {RESULT_FILE})\" -le {max} ]; then \
+             echo \"result $(od -An -v -tx1 {RESULT_FILE} | tr -d ' \\n')\"; \
+             else echo 'result-too-large'; fi; fi",
+            max = config.max_result_bytes,
         ));
     }
     let limits = config.limits_for(&plan.run.machine_type, &plan.run.limits);
@@ -565,4 +600,30 @@ mod tests {
         let local = "http://127.0.0.1:4003/objects/a.mp3?signature=x";
         assert_eq!(pod_url(local, &with_objects_url(None)), local);
     }
+}
+
+/// The result the upload step reported in its log (`result <hex>`), checked.
+fn pod_result(
+    spec: &mediamagic_models::domain::result::ResultSpec,
+    log: &str,
+    max_bytes: usize,
+) -> Result<Value, ResultRefused> {
+    for line in log.lines().rev().map(str::trim) {
+        if line == "result-too-large" {
+            return Err(ResultRefused {
+                code: "RESULT_TOO_LARGE",
+                message: format!("{RESULT_FILE} is over the limit of {max_bytes} bytes"),
+            });
+        }
+        if let Some(bytes) = line
+            .strip_prefix("result ")
+            .and_then(|encoded| hex::decode(encoded).ok())
+        {
+            return crate::domain::result::check(spec, &bytes, max_bytes);
+        }
+    }
+    Err(ResultRefused {
+        code: "RESULT_MISSING",
+        message: format!("the program wrote no {RESULT_FILE} (the model declares a result)"),
+    })
 }

@@ -208,7 +208,13 @@ impl LocalDriver {
         }
         let found = outputs::collect(workdir.path(), &plan.run.outputs, &inputs_dir)
             .map_err(|e| WorkerError::Driver(format!("reading the outputs failed: {e}")))?;
-        Ok(outputs_end(found, plan, self.config.max_outputs))
+        Ok(outputs_end(
+            found,
+            plan,
+            self.config.max_outputs,
+            workdir.path(),
+            self.config.max_result_bytes,
+        ))
     }
 
     /// Runs an `exec` model; `None` when it exited successfully.
@@ -480,7 +486,13 @@ fn stop_token(ctx: &RunContext) -> CancellationToken {
 }
 
 /// The end of a run that exited successfully, given the files it left.
-fn outputs_end(found: Vec<outputs::ProducedFile>, plan: &RunPlan, max: usize) -> RunEnd {
+fn outputs_end(
+    found: Vec<outputs::ProducedFile>,
+    plan: &RunPlan,
+    max: usize,
+    workdir: &std::path::Path,
+    max_result_bytes: usize,
+) -> RunEnd {
     // A model that declares no outputs (it works by side effects) succeeds without any.
     if found.is_empty() && !plan.run.outputs.is_empty() {
         let patterns: Vec<&str> = plan
@@ -506,7 +518,22 @@ fn outputs_end(found: Vec<outputs::ProducedFile>, plan: &RunPlan, max: usize) ->
             ),
         };
     }
-    RunEnd::Succeeded(found.into_iter().map(RunOutput::Local).collect())
+    let result = match &plan.run.result {
+        Some(spec) => match crate::domain::result::read(spec, workdir, max_result_bytes) {
+            Ok(value) => Some(value),
+            Err(refused) => {
+                return RunEnd::Failed {
+                    code: refused.code.into(),
+                    message: refused.message,
+                };
+            }
+        },
+        None => None,
+    };
+    RunEnd::Succeeded {
+        outputs: found.into_iter().map(RunOutput::Local).collect(),
+        result,
+    }
 }
 
 /// This machine's name, as `node` of local runs.

@@ -17,8 +17,28 @@ pub struct Cluster {
     pub sandboxes: Vec<String>,
     /// Machine types served by live workers or wanted by queued jobs.
     pub machine_types: Vec<MachineType>,
+    /// Model runtimes installed on live workers (`vision`).
+    pub runtimes: Vec<String>,
+    /// Whether each built-in catalogue model can run now: a live worker offers its machine
+    /// type with the runtime it needs.
+    pub catalogue: Vec<CatalogueAvailability>,
     /// Workers seen lately (admin scope only; empty otherwise).
     pub workers: Vec<Worker>,
+}
+
+/// Whether a catalogue model can run on the live workers.
+#[derive(SimpleObject, Clone, Debug, PartialEq, Eq)]
+pub struct CatalogueAvailability {
+    /// The model's slug (`face-detect`).
+    pub slug: String,
+    /// Its machine type.
+    pub machine_type: String,
+    /// The runtime it needs, if any.
+    pub runtime: Option<String>,
+    /// Whether a live worker can run it.
+    pub runnable: bool,
+    /// What an operator does to make it runnable, when it is not.
+    pub hint: Option<String>,
 }
 
 /// A machine type: capacity and load.
@@ -57,6 +77,8 @@ pub struct Worker {
     pub last_heartbeat_at: DateTime<Utc>,
     /// Whether it reported in lately and has not stopped.
     pub alive: bool,
+    /// Model runtimes installed on it.
+    pub runtimes: Vec<String>,
 }
 
 /// Slots of one machine type on a worker.

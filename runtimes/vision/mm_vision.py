@@ -1,0 +1,44 @@
+"""Shared plumbing of the vision runtime's models: progress lines, image loading and the
+structured result (`result.json`) the platform reads when a run succeeds.
+
+Everything here runs inside the worker's sandbox: no network, a read-only runtime, and a
+writable working directory (the current directory) that holds the outputs.
+"""
+
+import json
+import warnings
+import os
+import sys
+
+# protobuf warns about an API mediapipe 0.10.14 still uses; it is noise in the job log.
+warnings.filterwarnings("ignore", category=UserWarning, module="google.protobuf")
+
+
+def progress(fraction, message):
+    """Reports progress with the platform's `::progress <0..1> <message>` protocol."""
+    print(f"::progress {fraction:.2f} {message}", flush=True)
+
+
+def fail(message, status=2):
+    """Ends the run as a program failure with a readable reason."""
+    print(message, file=sys.stderr, flush=True)
+    sys.exit(status)
+
+
+def load_rgb(path):
+    """The image at `path` as an RGB uint8 array (cv2 decodes JPEG, PNG, WebP, BMP, TIFF)."""
+    import cv2
+    import numpy as np
+
+    data = np.fromfile(path, dtype=np.uint8)
+    image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+    if image is None:
+        fail(f"{os.path.basename(path)}: not an image this model can read")
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+def write_result(result):
+    """Writes the run's structured result, atomically (the platform reads it after exit)."""
+    with open("result.json.part", "w", encoding="utf-8") as out:
+        json.dump(result, out, separators=(",", ":"))
+    os.replace("result.json.part", "result.json")
