@@ -41,6 +41,8 @@ command -v weed >/dev/null 2>&1 || command -v pip3 >/dev/null 2>&1 || missing+=(
 command -v chromium-headless-shell >/dev/null 2>&1 || command -v chromium >/dev/null 2>&1 \
   || missing+=(chromium-headless-shell)
 [ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
+# The vision runtime (scripts/install-runtime.sh vision) is a virtualenv on Debian's python3.
+/usr/bin/python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing (apt): ${missing[*]}"

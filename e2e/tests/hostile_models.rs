@@ -229,6 +229,45 @@ async fn a_job_cannot_write_outside_its_working_directory() {
 }
 
 #[tokio::test]
+async fn a_job_cannot_change_the_mounted_vision_runtime_that_other_runs_execute() {
+    // The default program directories mount the vision runtime (the README's test command
+    // installs it) read-only into every run: a job that could write there would plant code
+    // in the next tenant's face-detect run.
+    let runtime = std::path::Path::new("/opt/mediamagic/runtimes/vision");
+    assert!(
+        runtime.join("runtime.json").is_file(),
+        "run scripts/install-runtime.sh vision"
+    );
+    let stack = stack().await;
+    let (token, _, _) = stack.sign_up("poisoner").await;
+    let before = std::fs::read(runtime.join("mm_vision.py")).unwrap();
+    let site = "/opt/mediamagic/runtimes/vision/venv/lib/python3.11/site-packages";
+    let marker = format!("poison-{}", uuid::Uuid::new_v4().simple());
+    let script = format!(
+        "command -v mm-face-detect && echo 'runtime on PATH'; \
+         echo 'import os' >> /opt/mediamagic/runtimes/vision/mm_vision.py && echo 'wrote module'; \
+         echo x > /opt/mediamagic/runtimes/vision/{marker} && echo 'wrote runtime'; \
+         echo 'import os' > {site}/sitecustomize.py && echo 'wrote site'; \
+         rm -f /opt/mediamagic/runtimes/vision/mm-face-detect && echo 'removed program'; \
+         exit 1"
+    );
+    let model = script_model_with(&stack, &token, &script, 60, json!({})).await;
+
+    let done = run_to_end(&stack, &token, &model, Duration::from_secs(60)).await;
+    let lines = all_log_lines(&stack, &token, done["id"].as_str().unwrap()).await;
+
+    assert_eq!(done["status"], "FAILED", "{done}");
+    assert!(lines.contains(&"runtime on PATH".to_owned()), "{lines:?}");
+    for wrote in ["wrote module", "wrote runtime", "wrote site", "removed program"] {
+        assert!(!lines.contains(&wrote.to_owned()), "{wrote}: {lines:?}");
+    }
+    assert_eq!(std::fs::read(runtime.join("mm_vision.py")).unwrap(), before);
+    assert!(!runtime.join(&marker).exists());
+    assert!(!std::path::Path::new(site).join("sitecustomize.py").exists());
+    assert!(runtime.join("mm-face-detect").is_file());
+}
+
+#[tokio::test]
 async fn cancelling_a_job_leaves_none_of_its_processes_running_grandchildren_included() {
     let stack = stack().await;
     let (token, _, _) = stack.sign_up("lingerer").await;
