@@ -11,6 +11,7 @@ trap 'rm -rf "$work"' EXIT
 ffmpeg -loglevel error -y -f lavfi -i testsrc=size=320x240:rate=25 -f lavfi -i sine=frequency=440 \
   -t 3 -c:v libx264 -pix_fmt yuv420p -c:a aac -shortest "$work/clip.mp4"
 CONSOLE_URL="$api/console/" API="$api" VIDEO="$work/clip.mp4" SCREENSHOTS="../docs/console" \
+  IMAGE="$(pwd)/../e2e/tests/fixtures/astronaut.jpg" \
   node tests/journey.mjs > "$work/summary.json"
 echo "screenshots written to docs/console/:"
 ls ../docs/console

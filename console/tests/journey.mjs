@@ -15,7 +15,7 @@ import { chromium } from 'playwright-core';
 
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-const { CONSOLE_URL, API, VIDEO, SCREENSHOTS, BIG_VIDEO } = process.env;
+const { CONSOLE_URL, API, VIDEO, SCREENSHOTS, BIG_VIDEO, IMAGE } = process.env;
 const MODE = process.env.MODE ?? 'full';
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium-headless-shell';
 const PASSWORD = 'correct horse 1';
@@ -185,6 +185,26 @@ try {
   await axe(page, 'job');
   await shot(page, 'job');
   step('job succeeded live');
+
+  if (IMAGE) {
+    // A neural network's structured result, and the tag it proposes for its input.
+    await page.getByRole('link', { name: 'Media', exact: true }).click();
+    await dropFile(page, IMAGE, 'astronaut.jpg', 'image/jpeg');
+    await page.getByRole('heading', { name: 'astronaut.jpg' }).waitFor({ timeout: 60000 });
+    await page.getByRole('link', { name: 'Models' }).click();
+    await page.getByRole('link', { name: 'Run Face detect' }).click();
+    await page.getByRole('heading', { name: 'Run Face detect' }).waitFor();
+    await page.getByLabel('image', { exact: true }).selectOption({ label: 'astronaut.jpg' });
+    await page.getByLabel('Add the tags the result proposes').check();
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await page.waitForURL(/#\/jobs\/[0-9a-f-]+$/);
+    await page.getByTestId('result-summary').waitFor({ timeout: 120000 });
+    result.faceSummary = await page.getByTestId('result-summary').textContent();
+    result.resultJson = JSON.parse((await page.getByLabel('Result').textContent()) ?? 'null');
+    await axe(page, 'job result');
+    await shot(page, 'job-result');
+    step('face-detect result shown');
+  }
 
   await page.getByRole('link', { name: 'Jobs' }).click();
   await page.getByRole('table').waitFor();

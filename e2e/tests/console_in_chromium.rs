@@ -71,6 +71,12 @@ async fn journey(
     let mut command = Command::new("node");
     if let Some(big) = big {
         command.env("BIG_VIDEO", big);
+        // The full journey also runs face-detect (the vision runtime the test command
+        // installs) on scikit-image's astronaut photograph.
+        command.env(
+            "IMAGE",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/astronaut.jpg"),
+        );
     }
     let output = command
         .arg("tests/journey.mjs")
@@ -161,7 +167,7 @@ async fn the_console_runs_the_whole_journey_from_its_own_origin_and_at_console()
     .await;
     assert_eq!(
         summary["steps"].as_array().unwrap().len(),
-        13,
+        14,
         "{summary:#}"
     );
     assert_eq!(
@@ -172,7 +178,7 @@ async fn the_console_runs_the_whole_journey_from_its_own_origin_and_at_console()
         summary["partsSentOnResume"], 2,
         "only parts 2 and 3 after the reload"
     );
-    assert_eq!(summary["accessibility"].as_object().unwrap().len(), 14);
+    assert_eq!(summary["accessibility"].as_object().unwrap().len(), 15);
     assert_eq!(
         summary["modelVersionsListed"], 2,
         "created, then edited: two versions"
@@ -191,6 +197,11 @@ async fn the_console_runs_the_whole_journey_from_its_own_origin_and_at_console()
     assert!(summary["audioPlayers"].as_u64().unwrap() >= 1);
     assert_eq!(summary["download"]["status"], 200);
     assert!(summary["download"]["bytes"].as_u64().unwrap() > 1000);
+    assert_eq!(
+        summary["faceSummary"], "1 face found · proposes tags: face.",
+        "{summary:#}"
+    );
+    assert!(summary["resultJson"]["faces"][0]["score"].as_f64().unwrap() > 0.8);
     assert_eq!(summary["teamJourney"], true);
     assert_eq!(summary["loggedOutElsewhere"], true);
     assert_eq!(summary["revokedSessionSentToLogIn"], true);

@@ -423,7 +423,9 @@ async fn the_catalogue_loads_and_is_public_and_read_only() {
         slugs,
         [
             "audio-extract",
+            "background-remove",
             "demucs",
+            "face-detect",
             "frames",
             "image-resize",
             "stems",

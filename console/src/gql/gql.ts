@@ -15,8 +15,8 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  */
 type Documents = {
     "\n  query Cluster {\n    cluster {\n      drivers sandboxes\n      machineTypes { name capacity busy queued workers }\n      workers { id hostname driver busy alive lastHeartbeatAt }\n    }\n  }\n": typeof types.ClusterDocument,
-    "\n  query Job($id: ID!) {\n    job(id: $id) {\n      id status progress message queuePosition estimatedStartAt attempts machineType createdAt startedAt finishedAt\n      error { code message }\n      cost { formatted }\n      deployment { name args model { name } }\n      outputs { id name kind url thumbnailUrl contentType }\n      logs(limit: 500) { lines { cursor line stream } endCursor }\n    }\n  }\n": typeof types.JobDocument,
-    "\n  subscription JobUpdated($id: ID!) {\n    jobUpdated(id: $id) {\n      id status progress message queuePosition estimatedStartAt\n      error { code message }\n      outputs { id name kind url thumbnailUrl contentType }\n    }\n  }\n": typeof types.JobUpdatedDocument,
+    "\n  query Job($id: ID!) {\n    job(id: $id) {\n      id status progress message queuePosition estimatedStartAt attempts machineType createdAt startedAt finishedAt\n      error { code message }\n      cost { formatted }\n      deployment { name args model { name } }\n      outputs { id name kind url thumbnailUrl contentType }\n      result\n      logs(limit: 500) { lines { cursor line stream } endCursor }\n    }\n  }\n": typeof types.JobDocument,
+    "\n  subscription JobUpdated($id: ID!) {\n    jobUpdated(id: $id) {\n      id status progress message queuePosition estimatedStartAt\n      error { code message }\n      outputs { id name kind url thumbnailUrl contentType }\n      result\n    }\n  }\n": typeof types.JobUpdatedDocument,
     "\n  subscription JobLogs($id: ID!, $after: String) {\n    jobLogs(id: $id, after: $after) { cursor line stream }\n  }\n": typeof types.JobLogsDocument,
     "\n  mutation CancelJob($id: ID!) {\n    cancelJob(id: $id) { id status cancelRequested }\n  }\n": typeof types.CancelJobDocument,
     "\n  mutation RetryJob($id: ID!) {\n    retryJob(id: $id) { id status }\n  }\n": typeof types.RetryJobDocument,
@@ -40,7 +40,7 @@ type Documents = {
     "\n  mutation CreateModel($input: CreateModelInput!) {\n    createModel(input: $input) { id slug name }\n  }\n": typeof types.CreateModelDocument,
     "\n  mutation UpdateModel($id: ID!, $input: UpdateModelInput!) {\n    updateModel(id: $id, input: $input) { id name latestVersion { version } }\n  }\n": typeof types.UpdateModelDocument,
     "\n  query Models($filter: ModelFilter, $first: Int) {\n    models(filter: $filter, first: $first) {\n      totalCount\n      nodes { id slug name description tags builtin editable machineType classification }\n    }\n  }\n": typeof types.ModelsDocument,
-    "\n  query RunModel($id: ID!) {\n    model(id: $id) { id slug name description args machineType expectedRuntimeSeconds }\n    mediaList(first: 100, filter: { status: LIVE }) { nodes { id name kind } }\n  }\n": typeof types.RunModelDocument,
+    "\n  query RunModel($id: ID!) {\n    model(id: $id) { id slug name description args machineType expectedRuntimeSeconds result }\n    mediaList(first: 100, filter: { status: LIVE }) { nodes { id name kind } }\n  }\n": typeof types.RunModelDocument,
     "\n  mutation CreateDeployment($input: CreateDeploymentInput!) {\n    createDeployment(input: $input) {\n      id\n      job { id status queuePosition estimatedStartAt }\n    }\n  }\n": typeof types.CreateDeploymentDocument,
     "\n  query Teams {\n    teams {\n      role\n      team {\n        id name myRole\n        members { role email joinedAt user { id name } }\n      }\n    }\n  }\n": typeof types.TeamsDocument,
     "\n  query PendingInvites($id: ID!) {\n    team(id: $id) { id pendingInvites { id email role expiresAt } }\n  }\n": typeof types.PendingInvitesDocument,
@@ -56,8 +56,8 @@ type Documents = {
 };
 const documents: Documents = {
     "\n  query Cluster {\n    cluster {\n      drivers sandboxes\n      machineTypes { name capacity busy queued workers }\n      workers { id hostname driver busy alive lastHeartbeatAt }\n    }\n  }\n": types.ClusterDocument,
-    "\n  query Job($id: ID!) {\n    job(id: $id) {\n      id status progress message queuePosition estimatedStartAt attempts machineType createdAt startedAt finishedAt\n      error { code message }\n      cost { formatted }\n      deployment { name args model { name } }\n      outputs { id name kind url thumbnailUrl contentType }\n      logs(limit: 500) { lines { cursor line stream } endCursor }\n    }\n  }\n": types.JobDocument,
-    "\n  subscription JobUpdated($id: ID!) {\n    jobUpdated(id: $id) {\n      id status progress message queuePosition estimatedStartAt\n      error { code message }\n      outputs { id name kind url thumbnailUrl contentType }\n    }\n  }\n": types.JobUpdatedDocument,
+    "\n  query Job($id: ID!) {\n    job(id: $id) {\n      id status progress message queuePosition estimatedStartAt attempts machineType createdAt startedAt finishedAt\n      error { code message }\n      cost { formatted }\n      deployment { name args model { name } }\n      outputs { id name kind url thumbnailUrl contentType }\n      result\n      logs(limit: 500) { lines { cursor line stream } endCursor }\n    }\n  }\n": types.JobDocument,
+    "\n  subscription JobUpdated($id: ID!) {\n    jobUpdated(id: $id) {\n      id status progress message queuePosition estimatedStartAt\n      error { code message }\n      outputs { id name kind url thumbnailUrl contentType }\n      result\n    }\n  }\n": types.JobUpdatedDocument,
     "\n  subscription JobLogs($id: ID!, $after: String) {\n    jobLogs(id: $id, after: $after) { cursor line stream }\n  }\n": types.JobLogsDocument,
     "\n  mutation CancelJob($id: ID!) {\n    cancelJob(id: $id) { id status cancelRequested }\n  }\n": types.CancelJobDocument,
     "\n  mutation RetryJob($id: ID!) {\n    retryJob(id: $id) { id status }\n  }\n": types.RetryJobDocument,
@@ -81,7 +81,7 @@ const documents: Documents = {
     "\n  mutation CreateModel($input: CreateModelInput!) {\n    createModel(input: $input) { id slug name }\n  }\n": types.CreateModelDocument,
     "\n  mutation UpdateModel($id: ID!, $input: UpdateModelInput!) {\n    updateModel(id: $id, input: $input) { id name latestVersion { version } }\n  }\n": types.UpdateModelDocument,
     "\n  query Models($filter: ModelFilter, $first: Int) {\n    models(filter: $filter, first: $first) {\n      totalCount\n      nodes { id slug name description tags builtin editable machineType classification }\n    }\n  }\n": types.ModelsDocument,
-    "\n  query RunModel($id: ID!) {\n    model(id: $id) { id slug name description args machineType expectedRuntimeSeconds }\n    mediaList(first: 100, filter: { status: LIVE }) { nodes { id name kind } }\n  }\n": types.RunModelDocument,
+    "\n  query RunModel($id: ID!) {\n    model(id: $id) { id slug name description args machineType expectedRuntimeSeconds result }\n    mediaList(first: 100, filter: { status: LIVE }) { nodes { id name kind } }\n  }\n": types.RunModelDocument,
     "\n  mutation CreateDeployment($input: CreateDeploymentInput!) {\n    createDeployment(input: $input) {\n      id\n      job { id status queuePosition estimatedStartAt }\n    }\n  }\n": types.CreateDeploymentDocument,
     "\n  query Teams {\n    teams {\n      role\n      team {\n        id name myRole\n        members { role email joinedAt user { id name } }\n      }\n    }\n  }\n": types.TeamsDocument,
     "\n  query PendingInvites($id: ID!) {\n    team(id: $id) { id pendingInvites { id email role expiresAt } }\n  }\n": types.PendingInvitesDocument,
@@ -117,11 +117,11 @@ export function graphql(source: "\n  query Cluster {\n    cluster {\n      drive
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Job($id: ID!) {\n    job(id: $id) {\n      id status progress message queuePosition estimatedStartAt attempts machineType createdAt startedAt finishedAt\n      error { code message }\n      cost { formatted }\n      deployment { name args model { name } }\n      outputs { id name kind url thumbnailUrl contentType }\n      logs(limit: 500) { lines { cursor line stream } endCursor }\n    }\n  }\n"): (typeof documents)["\n  query Job($id: ID!) {\n    job(id: $id) {\n      id status progress message queuePosition estimatedStartAt attempts machineType createdAt startedAt finishedAt\n      error { code message }\n      cost { formatted }\n      deployment { name args model { name } }\n      outputs { id name kind url thumbnailUrl contentType }\n      logs(limit: 500) { lines { cursor line stream } endCursor }\n    }\n  }\n"];
+export function graphql(source: "\n  query Job($id: ID!) {\n    job(id: $id) {\n      id status progress message queuePosition estimatedStartAt attempts machineType createdAt startedAt finishedAt\n      error { code message }\n      cost { formatted }\n      deployment { name args model { name } }\n      outputs { id name kind url thumbnailUrl contentType }\n      result\n      logs(limit: 500) { lines { cursor line stream } endCursor }\n    }\n  }\n"): (typeof documents)["\n  query Job($id: ID!) {\n    job(id: $id) {\n      id status progress message queuePosition estimatedStartAt attempts machineType createdAt startedAt finishedAt\n      error { code message }\n      cost { formatted }\n      deployment { name args model { name } }\n      outputs { id name kind url thumbnailUrl contentType }\n      result\n      logs(limit: 500) { lines { cursor line stream } endCursor }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  subscription JobUpdated($id: ID!) {\n    jobUpdated(id: $id) {\n      id status progress message queuePosition estimatedStartAt\n      error { code message }\n      outputs { id name kind url thumbnailUrl contentType }\n    }\n  }\n"): (typeof documents)["\n  subscription JobUpdated($id: ID!) {\n    jobUpdated(id: $id) {\n      id status progress message queuePosition estimatedStartAt\n      error { code message }\n      outputs { id name kind url thumbnailUrl contentType }\n    }\n  }\n"];
+export function graphql(source: "\n  subscription JobUpdated($id: ID!) {\n    jobUpdated(id: $id) {\n      id status progress message queuePosition estimatedStartAt\n      error { code message }\n      outputs { id name kind url thumbnailUrl contentType }\n      result\n    }\n  }\n"): (typeof documents)["\n  subscription JobUpdated($id: ID!) {\n    jobUpdated(id: $id) {\n      id status progress message queuePosition estimatedStartAt\n      error { code message }\n      outputs { id name kind url thumbnailUrl contentType }\n      result\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -217,7 +217,7 @@ export function graphql(source: "\n  query Models($filter: ModelFilter, $first: 
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query RunModel($id: ID!) {\n    model(id: $id) { id slug name description args machineType expectedRuntimeSeconds }\n    mediaList(first: 100, filter: { status: LIVE }) { nodes { id name kind } }\n  }\n"): (typeof documents)["\n  query RunModel($id: ID!) {\n    model(id: $id) { id slug name description args machineType expectedRuntimeSeconds }\n    mediaList(first: 100, filter: { status: LIVE }) { nodes { id name kind } }\n  }\n"];
+export function graphql(source: "\n  query RunModel($id: ID!) {\n    model(id: $id) { id slug name description args machineType expectedRuntimeSeconds result }\n    mediaList(first: 100, filter: { status: LIVE }) { nodes { id name kind } }\n  }\n"): (typeof documents)["\n  query RunModel($id: ID!) {\n    model(id: $id) { id slug name description args machineType expectedRuntimeSeconds result }\n    mediaList(first: 100, filter: { status: LIVE }) { nodes { id name kind } }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

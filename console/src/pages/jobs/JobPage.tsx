@@ -1,6 +1,6 @@
 // One job, live: status and progress over `jobUpdated`, log lines over `jobLogs` from a
 // cursor, the queue position and estimated start while it waits, cancel and retry, and its
-// outputs with players and downloads.
+// outputs with players and downloads, and its structured result.
 import { useEffect, useState } from 'react';
 import { useMutation, useQuery, useSubscription } from 'urql';
 import { graphql } from '../../gql';
@@ -16,6 +16,7 @@ const JobDocument = graphql(`
       cost { formatted }
       deployment { name args model { name } }
       outputs { id name kind url thumbnailUrl contentType }
+      result
       logs(limit: 500) { lines { cursor line stream } endCursor }
     }
   }
@@ -27,6 +28,7 @@ export const JobUpdatedDocument = graphql(`
       id status progress message queuePosition estimatedStartAt
       error { code message }
       outputs { id name kind url thumbnailUrl contentType }
+      result
     }
   }
 `);
@@ -121,6 +123,15 @@ export function JobPage({ jobId }: { jobId: string }) {
           ))}
         </ul>
       )}
+      {now.result != null && (
+        <>
+          <h2>Result</h2>
+          <ResultSummary result={now.result} />
+          <pre className="logs" aria-label="Result" tabIndex={0}>
+            {JSON.stringify(now.result, null, 2)}
+          </pre>
+        </>
+      )}
       <h2>Logs</h2>
       {allLines.length === 0 ? (
         <p className="empty">No log lines yet.</p>
@@ -132,4 +143,14 @@ export function JobPage({ jobId }: { jobId: string }) {
       <OperationPanel document={JobUpdatedDocument} variables={{ id: jobId }} name="JobUpdated" />
     </main>
   );
+}
+
+/** A line about the result's best-known fields (faces found, foreground share, tags). */
+function ResultSummary({ result }: { result: unknown }) {
+  const r = (result ?? {}) as { faces?: unknown[]; foreground_share?: number; tags?: string[] };
+  const parts: string[] = [];
+  if (Array.isArray(r.faces)) parts.push(`${r.faces.length} face${r.faces.length === 1 ? '' : 's'} found`);
+  if (typeof r.foreground_share === 'number') parts.push(`${Math.round(r.foreground_share * 100)}% foreground`);
+  if (Array.isArray(r.tags) && r.tags.length) parts.push(`proposes tags: ${r.tags.join(', ')}`);
+  return parts.length ? <p data-testid="result-summary">{parts.join(' · ')}.</p> : null;
 }

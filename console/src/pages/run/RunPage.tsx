@@ -11,7 +11,7 @@ import { check, readArgs, type ArgSpec } from './args';
 
 const RunModelDocument = graphql(`
   query RunModel($id: ID!) {
-    model(id: $id) { id slug name description args machineType expectedRuntimeSeconds }
+    model(id: $id) { id slug name description args machineType expectedRuntimeSeconds result }
     mediaList(first: 100, filter: { status: LIVE }) { nodes { id name kind } }
   }
 `);
@@ -31,17 +31,21 @@ export function RunPage({ modelId }: { modelId: string }) {
   const specs = useMemo(() => readArgs(found.data?.model.args), [found.data]);
   const [values, setValues] = useState<Record<string, string>>({});
   const [touched, setTouched] = useState(false);
+  const [applyTags, setApplyTags] = useState(false);
   const raw = (spec: ArgSpec) => values[spec.name] ?? (spec.default === undefined ? '' : String(spec.default));
   const checked = specs.map((spec) => ({ spec, ...check(spec, raw(spec)) }));
   const invalid = checked.filter((c) => c.error);
   const args = Object.fromEntries(checked.filter((c) => c.value !== undefined).map((c) => [c.spec.name, c.value]));
   const model = found.data?.model;
+  // A model whose result proposes tags (`face-detect`: `face`) can add them to its input.
+  const tagsArg = (model?.result as { tags?: { arg?: string } } | null | undefined)?.tags?.arg;
+  const input = { model: model ? (model.slug ?? model.id) : modelId, args, ...(applyTags ? { applyTags } : {}) };
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     setTouched(true);
     if (invalid.length || !model) return;
-    const result = await deploy({ input: { model: model.slug ?? model.id, args } });
+    const result = await deploy({ input });
     const job = result.data?.createDeployment.job;
     if (job) location.hash = `#/jobs/${job.id}`;
   }
@@ -68,12 +72,18 @@ export function RunPage({ modelId }: { modelId: string }) {
             onUploaded={() => refresh({ requestPolicy: 'network-only' })}
           />
         ))}
+        {tagsArg && (
+          <label className="check">
+            <input type="checkbox" checked={applyTags} onChange={(e) => setApplyTags(e.target.checked)} /> Add the tags the result
+            proposes to <code>{tagsArg}</code>
+          </label>
+        )}
         <ErrorNote error={created.error} />
         <button type="submit" className="primary" disabled={created.fetching}>
           {created.fetching ? 'Queuing…' : 'Run'}
         </button>
       </form>
-      <OperationPanel document={CreateDeploymentDocument} variables={{ input: { model: model.slug ?? model.id, args } }} name="CreateDeployment" />
+      <OperationPanel document={CreateDeploymentDocument} variables={{ input }} name="CreateDeployment" />
     </main>
   );
 }
