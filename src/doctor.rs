@@ -245,13 +245,10 @@ async fn sandbox(config: &PlatformConfig) -> Finding {
     }
 }
 
-/// Which catalogue models this worker can run; a missing runtime is a warning with the
-/// command that installs it.
+/// Which catalogue models this worker can run; one it cannot is a warning saying why (a
+/// machine type it has no slots for, or the command that installs a missing runtime).
 fn catalogue(config: &PlatformConfig) -> Finding {
-    let (runnable, missing) = mediamagic_worker::domain::runtimes::catalogue_on(
-        &config.worker.program_dirs,
-        &config.worker.runtimes,
-    );
+    let (runnable, missing) = mediamagic_worker::domain::runtimes::catalogue_on(&config.worker);
     if missing.is_empty() {
         return finding(
             "catalogue",
@@ -261,9 +258,7 @@ fn catalogue(config: &PlatformConfig) -> Finding {
     }
     let lacking: Vec<String> = missing
         .iter()
-        .map(|(slug, runtime)| {
-            format!("{slug} (needs `{runtime}`: scripts/install-runtime.sh {runtime})")
-        })
+        .map(|(slug, why)| format!("{slug} ({why})"))
         .collect();
     finding(
         "catalogue",

@@ -241,7 +241,39 @@ async fn doctor_finds_what_dev_needs_on_this_machine() {
         report.contains("a run works"),
         "the sandbox probe ran:\n{report}"
     );
+    // The vision runtime is installed (the test command does it); dev has no gpu slots.
+    let catalogue = report
+        .lines()
+        .find(|l| l.contains("catalogue"))
+        .unwrap_or_else(|| panic!("no catalogue line:\n{report}"));
+    assert!(
+        catalogue.contains("face-detect, background-remove"),
+        "{catalogue}"
+    );
+    assert!(
+        catalogue.contains("not demucs (no `gpu` slots"),
+        "{catalogue}"
+    );
     assert!(report.contains("ready for mediamagic dev"));
+
+    // Without the runtime's directory, doctor names the command that installs it.
+    let config = data.path().join("no-runtimes.toml");
+    std::fs::write(&config, "[worker]\nprogram_dirs = []\n").unwrap();
+    let output = Command::new(workspace_binary("mediamagic"))
+        .arg("--config")
+        .arg(&config)
+        .arg("doctor")
+        .env_remove("DATABASE_URL")
+        .env_remove("REDIS_URL")
+        .env("MEDIAMAGIC__DEV__DATA_DIR", data.path())
+        .output()
+        .await
+        .unwrap();
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        report.contains("face-detect (needs `vision`: scripts/install-runtime.sh vision)"),
+        "{report}"
+    );
 }
 
 #[tokio::test]

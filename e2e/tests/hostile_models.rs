@@ -258,7 +258,12 @@ async fn a_job_cannot_change_the_mounted_vision_runtime_that_other_runs_execute(
 
     assert_eq!(done["status"], "FAILED", "{done}");
     assert!(lines.contains(&"runtime on PATH".to_owned()), "{lines:?}");
-    for wrote in ["wrote module", "wrote runtime", "wrote site", "removed program"] {
+    for wrote in [
+        "wrote module",
+        "wrote runtime",
+        "wrote site",
+        "removed program",
+    ] {
         assert!(!lines.contains(&wrote.to_owned()), "{wrote}: {lines:?}");
     }
     assert_eq!(std::fs::read(runtime.join("mm_vision.py")).unwrap(), before);

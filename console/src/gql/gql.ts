@@ -14,7 +14,7 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
-    "\n  query Cluster {\n    cluster {\n      drivers sandboxes\n      machineTypes { name capacity busy queued workers }\n      workers { id hostname driver busy alive lastHeartbeatAt }\n    }\n  }\n": typeof types.ClusterDocument,
+    "\n  query Cluster {\n    cluster {\n      drivers sandboxes\n      machineTypes { name capacity busy queued workers }\n      runtimes\n      catalogue { slug machineType runtime runnable hint }\n      workers { id hostname driver busy alive lastHeartbeatAt }\n    }\n  }\n": typeof types.ClusterDocument,
     "\n  query Job($id: ID!) {\n    job(id: $id) {\n      id status progress message queuePosition estimatedStartAt attempts machineType createdAt startedAt finishedAt\n      error { code message }\n      cost { formatted }\n      deployment { name args model { name } }\n      outputs { id name kind url thumbnailUrl contentType }\n      result\n      logs(limit: 500) { lines { cursor line stream } endCursor }\n    }\n  }\n": typeof types.JobDocument,
     "\n  subscription JobUpdated($id: ID!) {\n    jobUpdated(id: $id) {\n      id status progress message queuePosition estimatedStartAt\n      error { code message }\n      outputs { id name kind url thumbnailUrl contentType }\n      result\n    }\n  }\n": typeof types.JobUpdatedDocument,
     "\n  subscription JobLogs($id: ID!, $after: String) {\n    jobLogs(id: $id, after: $after) { cursor line stream }\n  }\n": typeof types.JobLogsDocument,
@@ -55,7 +55,7 @@ type Documents = {
     "\n  query Usage {\n    usage {\n      period currency warnings\n      total { formatted amount }\n      byModel { name machineSeconds attempts amount { amount formatted } }\n      byMachineType { name machineSeconds amount { amount formatted } }\n      budget { monthlyLimit { formatted } spent { formatted } remaining { formatted } hard exceeded }\n    }\n    uploadQuota { storageBytes storedBytes pendingUploads maxPendingUploads activeUploads maxConcurrentUploads }\n    invoices(first: 12) { nodes { id period total { formatted } } }\n  }\n": typeof types.UsageDocument,
 };
 const documents: Documents = {
-    "\n  query Cluster {\n    cluster {\n      drivers sandboxes\n      machineTypes { name capacity busy queued workers }\n      workers { id hostname driver busy alive lastHeartbeatAt }\n    }\n  }\n": types.ClusterDocument,
+    "\n  query Cluster {\n    cluster {\n      drivers sandboxes\n      machineTypes { name capacity busy queued workers }\n      runtimes\n      catalogue { slug machineType runtime runnable hint }\n      workers { id hostname driver busy alive lastHeartbeatAt }\n    }\n  }\n": types.ClusterDocument,
     "\n  query Job($id: ID!) {\n    job(id: $id) {\n      id status progress message queuePosition estimatedStartAt attempts machineType createdAt startedAt finishedAt\n      error { code message }\n      cost { formatted }\n      deployment { name args model { name } }\n      outputs { id name kind url thumbnailUrl contentType }\n      result\n      logs(limit: 500) { lines { cursor line stream } endCursor }\n    }\n  }\n": types.JobDocument,
     "\n  subscription JobUpdated($id: ID!) {\n    jobUpdated(id: $id) {\n      id status progress message queuePosition estimatedStartAt\n      error { code message }\n      outputs { id name kind url thumbnailUrl contentType }\n      result\n    }\n  }\n": types.JobUpdatedDocument,
     "\n  subscription JobLogs($id: ID!, $after: String) {\n    jobLogs(id: $id, after: $after) { cursor line stream }\n  }\n": types.JobLogsDocument,
@@ -113,7 +113,7 @@ export function graphql(source: string): unknown;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Cluster {\n    cluster {\n      drivers sandboxes\n      machineTypes { name capacity busy queued workers }\n      workers { id hostname driver busy alive lastHeartbeatAt }\n    }\n  }\n"): (typeof documents)["\n  query Cluster {\n    cluster {\n      drivers sandboxes\n      machineTypes { name capacity busy queued workers }\n      workers { id hostname driver busy alive lastHeartbeatAt }\n    }\n  }\n"];
+export function graphql(source: "\n  query Cluster {\n    cluster {\n      drivers sandboxes\n      machineTypes { name capacity busy queued workers }\n      runtimes\n      catalogue { slug machineType runtime runnable hint }\n      workers { id hostname driver busy alive lastHeartbeatAt }\n    }\n  }\n"): (typeof documents)["\n  query Cluster {\n    cluster {\n      drivers sandboxes\n      machineTypes { name capacity busy queued workers }\n      runtimes\n      catalogue { slug machineType runtime runnable hint }\n      workers { id hostname driver busy alive lastHeartbeatAt }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

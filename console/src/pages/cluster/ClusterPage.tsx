@@ -1,4 +1,5 @@
-// The cluster: machine types with their slots, load and queue; workers for admins.
+// The cluster: machine types with their slots, load and queue; which catalogue models can
+// run (and what an operator installs when one cannot); workers for admins.
 import { useQuery } from 'urql';
 import { graphql } from '../../gql';
 import { ErrorNote, Loading } from '../../ui/feedback';
@@ -9,6 +10,8 @@ export const ClusterDocument = graphql(`
     cluster {
       drivers sandboxes
       machineTypes { name capacity busy queued workers }
+      runtimes
+      catalogue { slug machineType runtime runnable hint }
       workers { id hostname driver busy alive lastHeartbeatAt }
     }
   }
@@ -44,6 +47,27 @@ export function ClusterPage() {
               <td>{m.busy}</td>
               <td>{m.queued}</td>
               <td>{m.workers}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <table tabIndex={0}>
+        <caption>Catalogue models {c.runtimes.length ? `(runtimes: ${c.runtimes.join(', ')})` : ''}</caption>
+        <thead>
+          <tr>
+            <th scope="col">Model</th>
+            <th scope="col">Type</th>
+            <th scope="col">Runtime</th>
+            <th scope="col">Runs here</th>
+          </tr>
+        </thead>
+        <tbody>
+          {c.catalogue.map((m) => (
+            <tr key={m.slug}>
+              <td>{m.slug}</td>
+              <td>{m.machineType}</td>
+              <td>{m.runtime ?? '—'}</td>
+              <td>{m.runnable ? 'yes' : `no: ${m.hint ?? ''}`}</td>
             </tr>
           ))}
         </tbody>

@@ -37,18 +37,27 @@ mod tests {
     }
 }
 
-/// The catalogue models this worker can run (their runtime installed, or none needed), and
-/// those it cannot with the runtime each lacks, by slug.
-pub fn catalogue_on(
-    program_dirs: &[PathBuf],
-    declared: &[String],
-) -> (Vec<String>, Vec<(String, String)>) {
-    let installed = installed(program_dirs, declared);
+/// The catalogue models a worker with `config` can run (it offers their machine type and
+/// has their runtime), and those it cannot, each with why, by slug.
+pub fn catalogue_on(config: &crate::WorkerConfig) -> (Vec<String>, Vec<(String, String)>) {
+    let installed = installed(&config.program_dirs, &config.runtimes);
     let mut runnable = Vec::new();
     let mut missing = Vec::new();
     for model in mediamagic_models::domain::catalogue::builtin().unwrap_or_default() {
-        match model.spec.run.runtime {
-            Some(runtime) if !installed.contains(&runtime) => missing.push((model.slug, runtime)),
+        let run = model.spec.run;
+        let offered = config
+            .machine_types
+            .get(&run.machine_type)
+            .is_some_and(|m| m.slots > 0);
+        match run.runtime {
+            _ if !offered => missing.push((
+                model.slug,
+                format!("no `{}` slots on this worker", run.machine_type),
+            )),
+            Some(runtime) if !installed.contains(&runtime) => missing.push((
+                model.slug,
+                format!("needs `{runtime}`: scripts/install-runtime.sh {runtime}"),
+            )),
             _ => runnable.push(model.slug),
         }
     }
