@@ -29,6 +29,9 @@ pub enum PodScript {
     NodeLost,
     /// Runs until the Job is deleted.
     Hang,
+    /// Succeeds like `Succeed`, its model having written this `result.json`: the upload
+    /// step's own shell line for the result runs for real (sh, wc, od) on it.
+    SucceedWithResult(&'static str),
 }
 
 /// A Job the mock received.
@@ -218,7 +221,11 @@ async fn list_pods(
             );
         };
         let done = job.created.elapsed() > PENDING + RUNNING;
-        let upload = done && job.script == PodScript::Succeed && !job.uploaded;
+        let succeeds = matches!(
+            job.script,
+            PodScript::Succeed | PodScript::SucceedWithResult(_)
+        );
+        let upload = done && succeeds && !job.uploaded;
         job.uploaded |= upload;
         (job.clone(), upload)
     };
@@ -249,7 +256,7 @@ async fn list_pods(
         Some(pod(&job, &ns, "Pending", true, running))
     } else {
         match job.script {
-            PodScript::Succeed => Some(pod(
+            PodScript::Succeed | PodScript::SucceedWithResult(_) => Some(pod(
                 &job,
                 &ns,
                 "Succeeded",
@@ -288,8 +295,40 @@ async fn pod_log(
             PodScript::ExitWith(_) => "model says hi\nsomething broke\n".to_owned(),
             _ => "::progress 0.5 half way\nmodel says hi\n".to_owned(),
         },
-        Some("upload-outputs") if job.uploaded => "uploaded 0\n".to_owned(),
+        Some("upload-outputs") if job.uploaded => match job.script {
+            PodScript::SucceedWithResult(result) => {
+                format!("uploaded 0\n{}", result_step(&job.manifest, result))
+            }
+            _ => "uploaded 0\n".to_owned(),
+        },
         _ => String::new(),
     };
     (StatusCode::OK, text)
+}
+
+/// What the upload step's result line prints for a model that wrote `result`: the line is
+/// taken from the manifest and run with `sh` in a directory holding that `result.json`.
+fn result_step(manifest: &Value, result: &str) -> String {
+    let script = manifest
+        .pointer("/spec/template/spec/containers/0/command/2")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let Some(line) = script
+        .lines()
+        .find(|l| l.starts_with("if [ -f result.json ]"))
+    else {
+        return String::new();
+    };
+    let Ok(dir) = tempfile::tempdir() else {
+        return String::new();
+    };
+    if std::fs::write(dir.path().join("result.json"), result).is_err() {
+        return String::new();
+    }
+    std::process::Command::new("sh")
+        .args(["-c", line])
+        .current_dir(dir.path())
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default()
 }

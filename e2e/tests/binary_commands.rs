@@ -212,21 +212,33 @@ async fn help_lists_every_role_and_version_prints_the_version() {
     );
 }
 
+/// `mediamagic [--config <config>] doctor` for dev with its data in `data`: success, report.
+async fn doctor(data: &std::path::Path, config: Option<&std::path::Path>) -> (bool, String) {
+    let mut command = Command::new(workspace_binary("mediamagic"));
+    if let Some(config) = config {
+        command.arg("--config").arg(config);
+    }
+    let output = command
+        .arg("doctor")
+        .env_remove("DATABASE_URL")
+        .env_remove("REDIS_URL")
+        .env("MEDIAMAGIC__DEV__DATA_DIR", data)
+        .output()
+        .await
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
 #[tokio::test]
 async fn doctor_finds_what_dev_needs_on_this_machine() {
     let data = tempfile::tempdir().unwrap();
 
-    let output = Command::new(workspace_binary("mediamagic"))
-        .arg("doctor")
-        .env_remove("DATABASE_URL")
-        .env_remove("REDIS_URL")
-        .env("MEDIAMAGIC__DEV__DATA_DIR", data.path())
-        .output()
-        .await
-        .unwrap();
+    let (ok, report) = doctor(data.path(), None).await;
 
-    let report = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{report}");
+    assert!(ok, "{report}");
     for subject in [
         "postgres", "redis", "ffmpeg", "ffprobe", "sandbox", "storage", "keys",
     ] {
@@ -259,17 +271,7 @@ async fn doctor_finds_what_dev_needs_on_this_machine() {
     // Without the runtime's directory, doctor names the command that installs it.
     let config = data.path().join("no-runtimes.toml");
     std::fs::write(&config, "[worker]\nprogram_dirs = []\n").unwrap();
-    let output = Command::new(workspace_binary("mediamagic"))
-        .arg("--config")
-        .arg(&config)
-        .arg("doctor")
-        .env_remove("DATABASE_URL")
-        .env_remove("REDIS_URL")
-        .env("MEDIAMAGIC__DEV__DATA_DIR", data.path())
-        .output()
-        .await
-        .unwrap();
-    let report = String::from_utf8_lossy(&output.stdout);
+    let (_, report) = doctor(data.path(), Some(&config)).await;
     assert!(
         report.contains("face-detect (needs `vision`: scripts/install-runtime.sh vision)"),
         "{report}"

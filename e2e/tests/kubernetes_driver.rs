@@ -301,3 +301,48 @@ async fn cancelling_a_job_running_on_kubernetes_deletes_its_job() {
     assert_eq!(done["error"]["code"], "CANCELLED");
     assert!(mock.jobs()[0].deleted, "the Kubernetes Job is deleted");
 }
+
+#[tokio::test]
+async fn a_declared_result_comes_back_through_the_pods_upload_step() {
+    let mock = KubeMock::start(mp3()).await;
+    mock.push(PodScript::SucceedWithResult(
+        r#"{"faces": [{"score": 0.93}]}"#,
+    ));
+    mock.push(PodScript::SucceedWithResult(r#"{"faces": "none"}"#));
+    let stack = stack(&mock).await;
+    let (token, song, _) = account(&stack).await;
+    let model = mediamagic_e2e::jobs::script_model_with(
+        &stack,
+        &token,
+        SCRIPT,
+        900,
+        json!({"machineType": "gpu", "result": {"schema": {
+            "type": "object", "required": ["faces"],
+            "properties": {"faces": {"type": "array"}}}}}),
+    )
+    .await;
+    let mut ends = Vec::new();
+    for _ in 0..2 {
+        let id = deploy(
+            &stack,
+            &token,
+            json!({"model": model, "args": {"input": song}}),
+        )
+        .await;
+        wait_for(
+            &stack,
+            &token,
+            &id,
+            &["SUCCEEDED", "FAILED"],
+            Duration::from_secs(60),
+        )
+        .await;
+        ends.push(mediamagic_e2e::jobs::job(&stack, &token, &id, "result").await);
+    }
+
+    assert_eq!(ends[0]["status"], "SUCCEEDED", "{}", ends[0]);
+    assert_eq!(ends[0]["result"], json!({"faces": [{"score": 0.93}]}));
+    assert_eq!(ends[1]["status"], "FAILED", "{}", ends[1]);
+    assert_eq!(ends[1]["error"]["code"], "RESULT_INVALID");
+    assert!(ends[1]["result"].is_null());
+}

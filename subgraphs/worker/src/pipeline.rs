@@ -301,8 +301,12 @@ async fn finish(
     let lease = Lease::new(job, env.worker_id.as_str(), attempt);
     let (outcome, name) = match end {
         RunEnd::Succeeded { outputs, result } => match register(job, outputs, media).await {
-            Ok(ids) => match plan.and_then(|p| p.proposed_tags(result.as_ref())) {
-                Some((input, tags)) => match media.tag_input(job, input, &tags).await {
+            Ok(ids) => {
+                let tagged = match plan.and_then(|p| p.proposed_tags(result.as_ref())) {
+                    Some((input, tags)) => media.tag_input(job, input, &tags).await,
+                    None => Ok(()),
+                };
+                match tagged {
                     Ok(()) => (
                         RunOutcome::Succeeded {
                             outputs: ids,
@@ -323,15 +327,8 @@ async fn finish(
                         },
                         "infrastructure",
                     ),
-                },
-                None => (
-                    RunOutcome::Succeeded {
-                        outputs: ids,
-                        result,
-                    },
-                    "succeeded",
-                ),
-            },
+                }
+            }
             Err(WorkerError::Rejected(message)) => (
                 RunOutcome::Failed {
                     code: "OUTPUT_REJECTED".into(),

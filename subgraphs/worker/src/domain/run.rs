@@ -157,6 +157,23 @@ pub enum RunEnd {
     Released,
 }
 
+impl RunEnd {
+    /// A successful run with `outputs`, given how its declared result (if any) was read: a
+    /// refused result fails the run whole.
+    pub fn succeeded(
+        outputs: Vec<RunOutput>,
+        result: Option<Result<serde_json::Value, super::result::ResultRefused>>,
+    ) -> RunEnd {
+        match result.transpose() {
+            Ok(result) => RunEnd::Succeeded { outputs, result },
+            Err(refused) => RunEnd::Failed {
+                code: refused.code.into(),
+                message: refused.message,
+            },
+        }
+    }
+}
+
 /// The last lines of a run's output, for the error of a failed run.
 #[derive(Debug, Default)]
 pub struct Tail {

@@ -20,23 +20,6 @@ pub fn installed(program_dirs: &[PathBuf], declared: &[String]) -> Vec<String> {
     names
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_runtime_counts_once_its_marker_is_written() {
-        let dir = tempfile::tempdir().unwrap();
-        let dirs = vec![dir.path().to_path_buf(), PathBuf::from("/nonexistent")];
-        assert!(installed(&dirs, &[]).is_empty());
-        std::fs::write(dir.path().join("runtime.json"), br#"{"name": "vision"}"#).unwrap();
-        assert_eq!(
-            installed(&dirs, &["gpu-extra".into()]),
-            ["gpu-extra", "vision"]
-        );
-    }
-}
-
 /// The catalogue models a worker with `config` can run (it offers their machine type and
 /// has their runtime), and those it cannot, each with why, by slug.
 pub fn catalogue_on(config: &crate::WorkerConfig) -> (Vec<String>, Vec<(String, String)>) {
@@ -62,4 +45,21 @@ pub fn catalogue_on(config: &crate::WorkerConfig) -> (Vec<String>, Vec<(String, 
         }
     }
     (runnable, missing)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_runtime_counts_once_its_marker_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let dirs = vec![dir.path().to_path_buf(), PathBuf::from("/nonexistent")];
+        assert!(installed(&dirs, &[]).is_empty());
+        std::fs::write(dir.path().join("runtime.json"), br#"{"name": "vision"}"#).unwrap();
+        assert_eq!(
+            installed(&dirs, &["gpu-extra".into()]),
+            ["gpu-extra", "vision"]
+        );
+    }
 }

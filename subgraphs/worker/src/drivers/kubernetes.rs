@@ -266,22 +266,12 @@ impl KubernetesDriver {
                 message: "the program produced none of its declared outputs".into(),
             };
         }
-        let result = match &plan.run.result {
-            Some(spec) => match pod_result(spec, &log, self.config.max_result_bytes) {
-                Ok(value) => Some(value),
-                Err(refused) => {
-                    return RunEnd::Failed {
-                        code: refused.code.into(),
-                        message: refused.message,
-                    };
-                }
-            },
-            None => None,
-        };
-        RunEnd::Succeeded {
-            outputs: sent,
-            result,
-        }
+        let result = plan
+            .run
+            .result
+            .as_ref()
+            .map(|spec| pod_result(spec, &log, self.config.max_result_bytes));
+        RunEnd::succeeded(sent, result)
     }
 }
 
@@ -569,6 +559,32 @@ pub fn manifest(
     })
 }
 
+/// The result the upload step reported in its log (`result <hex>`), checked.
+fn pod_result(
+    spec: &mediamagic_models::domain::result::ResultSpec,
+    log: &str,
+    max_bytes: usize,
+) -> Result<Value, ResultRefused> {
+    for line in log.lines().rev().map(str::trim) {
+        if line == "result-too-large" {
+            return Err(ResultRefused {
+                code: "RESULT_TOO_LARGE",
+                message: format!("{RESULT_FILE} is over the limit of {max_bytes} bytes"),
+            });
+        }
+        if let Some(bytes) = line
+            .strip_prefix("result ")
+            .and_then(|encoded| hex::decode(encoded).ok())
+        {
+            return crate::domain::result::check(spec, &bytes, max_bytes);
+        }
+    }
+    Err(ResultRefused {
+        code: "RESULT_MISSING",
+        message: format!("the program wrote no {RESULT_FILE} (the model declares a result)"),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -600,30 +616,4 @@ mod tests {
         let local = "http://127.0.0.1:4003/objects/a.mp3?signature=x";
         assert_eq!(pod_url(local, &with_objects_url(None)), local);
     }
-}
-
-/// The result the upload step reported in its log (`result <hex>`), checked.
-fn pod_result(
-    spec: &mediamagic_models::domain::result::ResultSpec,
-    log: &str,
-    max_bytes: usize,
-) -> Result<Value, ResultRefused> {
-    for line in log.lines().rev().map(str::trim) {
-        if line == "result-too-large" {
-            return Err(ResultRefused {
-                code: "RESULT_TOO_LARGE",
-                message: format!("{RESULT_FILE} is over the limit of {max_bytes} bytes"),
-            });
-        }
-        if let Some(bytes) = line
-            .strip_prefix("result ")
-            .and_then(|encoded| hex::decode(encoded).ok())
-        {
-            return crate::domain::result::check(spec, &bytes, max_bytes);
-        }
-    }
-    Err(ResultRefused {
-        code: "RESULT_MISSING",
-        message: format!("the program wrote no {RESULT_FILE} (the model declares a result)"),
-    })
 }

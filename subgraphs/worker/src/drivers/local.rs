@@ -518,22 +518,12 @@ fn outputs_end(
             ),
         };
     }
-    let result = match &plan.run.result {
-        Some(spec) => match crate::domain::result::read(spec, workdir, max_result_bytes) {
-            Ok(value) => Some(value),
-            Err(refused) => {
-                return RunEnd::Failed {
-                    code: refused.code.into(),
-                    message: refused.message,
-                };
-            }
-        },
-        None => None,
-    };
-    RunEnd::Succeeded {
-        outputs: found.into_iter().map(RunOutput::Local).collect(),
-        result,
-    }
+    let result = plan
+        .run
+        .result
+        .as_ref()
+        .map(|spec| crate::domain::result::read(spec, workdir, max_result_bytes));
+    RunEnd::succeeded(found.into_iter().map(RunOutput::Local).collect(), result)
 }
 
 /// This machine's name, as `node` of local runs.
