@@ -62,7 +62,8 @@ async fn the_queue_pair_runs_against_graphile_worker_and_pgbench() {
     let report = queue::run(&stack, sizes).await.unwrap();
 
     assert!(figure(&report, "mediamagic", "jobs/s") > 0.0);
-    assert!(figure(&report, "graphile-worker", "jobs/s") > 0.0);
+    assert!(figure(&report, "graphile-worker (unbatched)", "jobs/s") > 0.0);
+    assert!(figure(&report, "graphile-worker (localQueue", "jobs/s") > 0.0);
     assert!(figure(&report, "pgbench", "jobs/s") > 0.0);
     assert!(figure(&report, "mediamagic worker", "enqueue-to-running p50 ms") > 0.0);
 }
@@ -101,4 +102,5 @@ async fn the_subscription_pair_delivers_every_update_through_the_router() {
         100.0
     );
     assert!(figure(&report, "all", "p50 ms") > 0.0);
+    assert!(figure(&report, "establishing", "seconds for all") > 0.0);
 }

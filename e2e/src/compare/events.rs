@@ -161,7 +161,7 @@ async fn theirs(database_url: &str, sizes: EventSizes) -> anyhow::Result<(f64, V
            FOR EACH ROW EXECUTE FUNCTION public.compare_graphile_added();",
     )
     .await?;
-    let mut worker = GraphileWorker::start(database_url, 64, None).await?;
+    let mut worker = GraphileWorker::start(database_url, 64, None, false).await?;
     let started = Instant::now();
     burst(&mut conn, "public.compare_graphile", sizes.burst).await?;
     let mut handled = 0;

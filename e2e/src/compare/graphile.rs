@@ -43,11 +43,13 @@ pub struct GraphileWorker {
 
 impl GraphileWorker {
     /// Starts a worker with `concurrency`; `expect` (a drain) makes it report only the
-    /// drain's summary. Returns once it is ready.
+    /// drain's summary; `batched` turns on its documented fast settings (a local queue and
+    /// batched completion). Returns once it is ready.
     pub async fn start(
         database_url: &str,
         concurrency: usize,
         expect: Option<usize>,
+        batched: bool,
     ) -> anyhow::Result<Self> {
         let mut command = Command::new("node");
         command
@@ -56,6 +58,7 @@ impl GraphileWorker {
             .env("DATABASE_URL", database_url)
             .env("CONCURRENCY", concurrency.to_string())
             .env("NODE_ENV", "production")
+            .env("BATCHED", if batched { "1" } else { "0" })
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .kill_on_drop(true);

@@ -1,5 +1,5 @@
-//! The job queue pair: our queue against graphile-worker (npm, its default unbatched
-//! fetching) on the same Postgres, and the raw ceiling of our claim SQL under pgbench.
+//! The job queue pair: our queue against graphile-worker (npm) on the same Postgres, and the
+//! raw ceiling of our claim SQL under pgbench.
 //!
 //! - Latency: `jobs` no-op jobs enqueued one at a time, each waited for: enqueue-to-start
 //!   and enqueue-to-done, from the start of the enqueue call. Ours: a deployment
@@ -10,7 +10,9 @@
 //! - Our real worker: the same, run by the worker service's own loop (bubblewrap sandbox,
 //!   model `true`): enqueue-to-running from the job's timestamps. Target: p50 under 5 ms.
 //! - Drain: `drain` jobs queued while nobody works, then drained at concurrency 8: jobs/s.
-//!   Target: at least graphile-worker's, and at least 40% of the pgbench ceiling.
+//!   graphile-worker runs twice: unbatched (its default) and with its documented fast
+//!   settings (`localQueue` of concurrency + 1, `completeJobBatchDelay: 0`). Target: at least
+//!   the faster of the two, and at least 40% of the pgbench ceiling.
 //! - Ceiling: pgbench runs our claim SQL (which also writes the lease and the turn) and a
 //!   finishing update, one transaction per job, at concurrency 8 against as many queued jobs.
 
@@ -232,7 +234,7 @@ async fn ours_latency(ours: &Ours, jobs: usize) -> anyhow::Result<(Vec<f64>, Vec
 
 /// The same against graphile-worker.
 async fn graphile_latency(database_url: &str, jobs: usize) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
-    let mut worker = GraphileWorker::start(database_url, 8, None).await?;
+    let mut worker = GraphileWorker::start(database_url, 8, None, false).await?;
     let mut conn = AsyncPgConnection::establish(database_url).await?;
     let (mut to_start, mut to_done) = (Vec::new(), Vec::new());
     for n in 0..jobs {
@@ -394,6 +396,7 @@ async fn graphile_drain(
     database_url: &str,
     count: usize,
     concurrency: usize,
+    batched: bool,
 ) -> anyhow::Result<f64> {
     let mut conn = AsyncPgConnection::establish(database_url).await?;
     diesel::sql_query(
@@ -403,7 +406,7 @@ async fn graphile_drain(
     .execute(&mut conn)
     .await?;
     let started = epoch_ms();
-    let mut worker = GraphileWorker::start(database_url, concurrency, Some(count)).await?;
+    let mut worker = GraphileWorker::start(database_url, concurrency, Some(count), batched).await?;
     loop {
         let line = worker.next(Duration::from_secs(600)).await?;
         if line["drained"].as_u64() == Some(count as u64) {
@@ -549,10 +552,26 @@ pub async fn run(stack: &TestStack, sizes: QueueSizes) -> anyhow::Result<PairRep
         sizes.drain, sizes.concurrency
     );
     let (ours_rate, profile) = ours_drain(&ours, sizes.drain, sizes.concurrency).await?;
-    let their_rate = graphile_drain(database_url, sizes.drain, sizes.concurrency).await?;
+    let unbatched = graphile_drain(database_url, sizes.drain, sizes.concurrency, false).await?;
+    let batched = graphile_drain(database_url, sizes.drain, sizes.concurrency, true).await?;
+    // The peer at its best: whichever of its modes was faster here.
+    let their_rate = unbatched.max(batched);
     let ceiling = pgbench_ceiling(&ours, database_url, sizes.drain, sizes.concurrency).await?;
     report.figure(PAIR, &case, "mediamagic", "jobs/s", ours_rate);
-    report.figure(PAIR, &case, "graphile-worker", "jobs/s", their_rate);
+    report.figure(
+        PAIR,
+        &case,
+        "graphile-worker (unbatched)",
+        "jobs/s",
+        unbatched,
+    );
+    report.figure(
+        PAIR,
+        &case,
+        "graphile-worker (localQueue + batched completion)",
+        "jobs/s",
+        batched,
+    );
     report.figure(PAIR, &case, "pgbench, our claim SQL", "jobs/s", ceiling);
     for (phase, mean) in PHASES.iter().zip(profile) {
         report.figure(
@@ -566,7 +585,7 @@ pub async fn run(stack: &TestStack, sizes: QueueSizes) -> anyhow::Result<PairRep
     report.target(
         sizes.full,
         PAIR,
-        format!("drain {ours_rate:.0} jobs/s >= graphile-worker's {their_rate:.0}"),
+        format!("drain {ours_rate:.0} jobs/s >= graphile-worker's best {their_rate:.0}"),
         ours_rate >= their_rate,
     );
     report.target(

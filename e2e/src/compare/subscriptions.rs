@@ -28,6 +28,10 @@ use std::{
 const PAIR: &str = "subscriptions";
 /// Subscriptions per WebSocket connection (under the router's per-connection cap).
 const PER_CONNECTION: usize = 40;
+/// Connections being established at once: opening every one of 10,000 at the same instant
+/// is a thundering herd no client makes, and on a fresh machine it broke connections (a
+/// full accept backlog answers with resets); the ramp is paced by this and its time reported.
+const STARTING_AT_ONCE: usize = 256;
 
 /// Sizes of a run.
 #[derive(Clone, Copy, Debug)]
@@ -181,6 +185,8 @@ pub async fn run(stack: &mut TestStack, sizes: SubscriptionSizes) -> anyhow::Res
     let mut tasks = Vec::new();
     let mut expected_per_job: HashMap<String, usize> = HashMap::new();
     let mut websocket_turn = true;
+    let starting = Arc::new(tokio::sync::Semaphore::new(STARTING_AT_ONCE));
+    let establishing = Instant::now();
     for (token, jobs) in &accounts {
         // Every subscription of this account: (job id or None for myJobs).
         let mut wanted: Vec<Option<String>> = Vec::new();
@@ -198,7 +204,9 @@ pub async fn run(stack: &mut TestStack, sizes: SubscriptionSizes) -> anyhow::Res
                 (deliveries.clone(), received.clone(), ready.clone());
             if websocket_turn {
                 let (url, token) = (ws_url.clone(), token.clone());
+                let starting = starting.clone();
                 tasks.push(tokio::spawn(async move {
+                    let permit = starting.acquire_owned().await;
                     let WsInit::Acknowledged(mut connection) = WsConnection::open(
                         &url,
                         json!({"Authorization": format!("Bearer {token}")}),
@@ -215,6 +223,7 @@ pub async fn run(stack: &mut TestStack, sizes: SubscriptionSizes) -> anyhow::Res
                             None => connection.subscribe(&id, "subscription { myJobs { id status progress message } }", json!({})).await,
                         }
                     }
+                    drop(permit);
                     let mut initial = chunk.iter().filter(|j| j.is_some()).count();
                     ready.fetch_add(chunk.len() - initial, Ordering::Relaxed);
                     while let Some(message) = connection.message().await {
@@ -236,7 +245,9 @@ pub async fn run(stack: &mut TestStack, sizes: SubscriptionSizes) -> anyhow::Res
                     let (graphql, token) = (graphql.clone(), token.clone());
                     let (deliveries, received, ready) =
                         (deliveries.clone(), received.clone(), ready.clone());
+                    let starting = starting.clone();
                     tasks.push(tokio::spawn(async move {
+                        let permit = starting.acquire_owned().await;
                         let (query, variables, field) = match &job {
                             Some(job) => ("subscription($id: ID!) { jobUpdated(id: $id) { id status progress message } }", json!({"id": job}), "jobUpdated"),
                             None => ("subscription { myJobs { id status progress message } }", json!({}), "myJobs"),
@@ -248,6 +259,7 @@ pub async fn run(stack: &mut TestStack, sizes: SubscriptionSizes) -> anyhow::Res
                                 return;
                             }
                         }
+                        drop(permit);
                         ready.fetch_add(1, Ordering::Relaxed);
                         while let Some(payload) = sse.next().await {
                             deliver(&deliveries, &payload["data"][field], false, &received);
@@ -268,6 +280,7 @@ pub async fn run(stack: &mut TestStack, sizes: SubscriptionSizes) -> anyhow::Res
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    let established = establishing.elapsed();
     // myJobs streams may need a moment to be listening on the jobs service.
     tokio::time::sleep(Duration::from_secs(1)).await;
     let rss_after = (rss_bytes(router_pid), rss_bytes(jobs_pid));
@@ -307,6 +320,13 @@ pub async fn run(stack: &mut TestStack, sizes: SubscriptionSizes) -> anyhow::Res
         sizes.rate
     );
     let got = received.load(Ordering::Relaxed);
+    report.figure(
+        PAIR,
+        &case,
+        format!("establishing ({STARTING_AT_ONCE} at a time)"),
+        "seconds for all",
+        established.as_secs_f64(),
+    );
     report.figure(
         PAIR,
         &case,
