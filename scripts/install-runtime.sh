@@ -58,6 +58,12 @@ for program in "$source_dir"/mm-*; do
   { echo "#!$dir/venv/bin/python -sE"; tail -n +2 "$program"; } > "$target"
   chmod 755 "$target"
 done
+# The font caches matplotlib and fontconfig would otherwise build in every run's fresh $HOME,
+# built once here (mm_vision points them at $dir/cache). Paths inside them name /usr fonts,
+# which the sandbox shows at the same place.
+mkdir -p "$staging/cache/matplotlib"
+MPLCONFIGDIR="$staging/cache/matplotlib" XDG_CACHE_HOME="$staging/cache" \
+  "$staging/venv/bin/python" -c 'import mediapipe.python.solutions' 2>/dev/null
 cat > "$staging/runtime.json" <<JSON
 {"name": "$name", "version": "$version", "python": "$("$python" -c 'import platform; print(platform.python_version())')", "mediapipe": "0.10.14"}
 JSON
