@@ -21,18 +21,35 @@ impl Drop for Seaweed {
 }
 
 impl Seaweed {
-    /// Starts a server and creates the `media` bucket.
+    /// Starts a server and creates the `media` bucket. Every port is chosen free, gRPC
+    /// ones included (weed would otherwise take its HTTP port + 10000, which another
+    /// server of a parallel test may hold); a server that does not answer within 20 s is
+    /// stopped and started again on new ports, three times at most.
     pub async fn start() -> Self {
+        for _ in 0..3 {
+            if let Some(server) = Self::try_start().await {
+                return server;
+            }
+        }
+        panic!("SeaweedFS did not start in three attempts of 20 s");
+    }
+
+    async fn try_start() -> Option<Self> {
         let dir = tempfile::tempdir().expect("seaweed dir");
-        let s3 = free_port().expect("port");
+        let port = || free_port().expect("port");
+        let s3 = port();
         let child = Command::new("weed")
             .arg("server")
             .arg(format!("-dir={}", dir.path().display()))
             .args(["-s3", "-ip=127.0.0.1"])
             .arg(format!("-s3.port={s3}"))
-            .arg(format!("-master.port={}", free_port().expect("port")))
-            .arg(format!("-volume.port={}", free_port().expect("port")))
-            .arg(format!("-filer.port={}", free_port().expect("port")))
+            .arg(format!("-s3.port.grpc={}", port()))
+            .arg(format!("-master.port={}", port()))
+            .arg(format!("-master.port.grpc={}", port()))
+            .arg(format!("-volume.port={}", port()))
+            .arg(format!("-volume.port.grpc={}", port()))
+            .arg(format!("-filer.port={}", port()))
+            .arg(format!("-filer.port.grpc={}", port()))
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -43,15 +60,15 @@ impl Seaweed {
             _dir: dir,
         };
         let http = reqwest::Client::new();
-        for _ in 0..300 {
+        for _ in 0..200 {
             if let Ok(response) = http.put(format!("{}/media", server.endpoint)).send().await
                 && response.status().is_success()
             {
-                return server;
+                return Some(server);
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        panic!("SeaweedFS did not start in 30 s");
+        None
     }
 
     /// The media service's storage settings for this server's `media` bucket.
