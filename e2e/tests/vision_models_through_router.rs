@@ -12,6 +12,7 @@ use mediamagic_e2e::{
     Cred, TestStack,
     jobs::{deploy, job, receiver, script_model_with, upload, wait_for},
     media::{ffmpeg_file, mp3},
+    rest::call,
     spawn_stack_with,
     subscriptions::WsSubscription,
 };
@@ -465,6 +466,14 @@ async fn deploying_a_model_whose_runtime_no_worker_has_fails_at_once_and_cluster
     let jobs = stack
         .gql(Cred::Bearer(&token), "{ jobs { totalCount } }", json!({}))
         .await;
+    let rest = call(
+        &stack,
+        "POST",
+        "/api/v1/deployments",
+        Cred::Bearer(&token),
+        Some(&json!({"model_id": "face-detect", "args": {"image": image}})),
+    )
+    .await;
 
     assert_eq!(refused.error_code(), "RUNTIME_MISSING", "{}", refused.body);
     let message = refused.body["errors"][0]["message"].as_str().unwrap();
@@ -472,6 +481,8 @@ async fn deploying_a_model_whose_runtime_no_worker_has_fails_at_once_and_cluster
         message.contains("scripts/install-runtime.sh vision"),
         "{message}"
     );
+    assert_eq!(rest.status, 503, "{:?}", rest.body);
+    assert_eq!(rest.code(), "RUNTIME_MISSING");
     assert_eq!(jobs.data("/jobs/totalCount"), &json!(0), "nothing queued");
     assert_eq!(cluster.data("/cluster/runtimes"), &json!([]));
     let catalogue = cluster.data("/cluster/catalogue").as_array().unwrap();
@@ -492,4 +503,57 @@ async fn deploying_a_model_whose_runtime_no_worker_has_fails_at_once_and_cluster
         .find(|m| m["slug"] == "image-resize")
         .unwrap();
     assert_eq!(resize["runnable"], true, "{resize}");
+}
+
+#[tokio::test]
+async fn seed_000s_rest_deploys_with_apply_tags_shows_the_result_and_refuses_foreign_media() {
+    let stack = stack().await;
+    let (owner, _, _) = stack.sign_up("rest-owner").await;
+    let (other, _, _) = stack.sign_up("rest-other").await;
+    let photo = upload(&stack, &owner, ASTRONAUT, "astronaut.jpg", "image/jpeg").await;
+    let body = json!({"model_id": "face-detect", "args": {"image": photo}, "apply_tags": true});
+
+    // Another account naming the owner's photo: the REST surface acts as its caller.
+    let foreign = call(
+        &stack,
+        "POST",
+        "/api/v1/deployments",
+        Cred::Bearer(&other),
+        Some(&body),
+    )
+    .await;
+    let created = call(
+        &stack,
+        "POST",
+        "/api/v1/deployments",
+        Cred::Bearer(&owner),
+        Some(&body),
+    )
+    .await;
+
+    assert_eq!(foreign.status, 404, "{:?}", foreign.body);
+    assert_eq!(foreign.code(), "NOT_FOUND");
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    assert_eq!(created.body["apply_tags"], true);
+    let job_id = created.body["job_id"].as_str().unwrap().to_owned();
+    wait_for(
+        &stack,
+        &owner,
+        &job_id,
+        &["SUCCEEDED", "FAILED"],
+        Duration::from_secs(120),
+    )
+    .await;
+    let job = call(
+        &stack,
+        "GET",
+        &format!("/api/v1/jobs/{job_id}"),
+        Cred::Bearer(&owner),
+        None,
+    )
+    .await;
+    assert_eq!(job.status, 200, "{:?}", job.body);
+    assert_eq!(job.body["status"], "succeeded", "{:?}", job.body);
+    assert_eq!(job.body["result"]["faces"].as_array().unwrap().len(), 1);
+    assert_eq!(media(&stack, &owner, &photo).await["tags"], json!(["face"]));
 }
