@@ -88,39 +88,20 @@ fn availability(
     types: &BTreeMap<String, MachineType>,
     offered: &BTreeSet<(String, String)>,
 ) -> Vec<CatalogueAvailability> {
-    let catalogue = mediamagic_models::domain::catalogue::builtin().unwrap_or_default();
-    catalogue
-        .into_iter()
-        .map(|model| {
-            let run = model.spec.run;
-            let served = types.get(&run.machine_type).is_some_and(|t| t.capacity > 0);
-            let (runnable, hint) = match &run.runtime {
-                _ if !served => (
-                    false,
-                    Some(format!(
-                        "no live worker offers machine type `{}`",
-                        run.machine_type
-                    )),
-                ),
-                Some(runtime)
-                    if !offered.contains(&(run.machine_type.clone(), runtime.clone())) =>
-                {
-                    (
-                        false,
-                        Some(format!("install it: scripts/install-runtime.sh {runtime}")),
-                    )
-                }
-                _ => (true, None),
-            };
-            CatalogueAvailability {
-                slug: model.slug,
-                machine_type: run.machine_type,
-                runtime: run.runtime,
-                runnable,
-                hint,
-            }
-        })
-        .collect()
+    crate::domain::runtimes::catalogue_availability(
+        |machine_type| types.get(machine_type).is_some_and(|t| t.capacity > 0),
+        |machine_type, runtime| offered.contains(&(machine_type.to_owned(), runtime.to_owned())),
+        |machine_type| format!("no live worker offers machine type `{machine_type}`"),
+    )
+    .into_iter()
+    .map(|model| CatalogueAvailability {
+        slug: model.slug,
+        machine_type: model.machine_type,
+        runtime: model.runtime,
+        runnable: model.runnable.is_ok(),
+        hint: model.runnable.err(),
+    })
+    .collect()
 }
 
 fn empty(name: &str) -> MachineType {

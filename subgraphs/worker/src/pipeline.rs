@@ -244,8 +244,8 @@ async fn plan(
             return Err(RunEnd::Failed {
                 code: "RUNTIME_MISSING".into(),
                 message: format!(
-                    "this worker does not have the `{runtime}` runtime; an operator installs \
-                     it with `scripts/install-runtime.sh {runtime}`"
+                    "this worker does not have the `{runtime}` runtime ({})",
+                    crate::domain::runtimes::install_hint(runtime)
                 ),
             });
         }

@@ -69,7 +69,7 @@ impl From<diesel::result::Error> for DeploymentError {
 }
 
 fn request_hash(request: &DeploymentRequest) -> String {
-    let canonical = json!({
+    let mut canonical = json!({
         "name": request.name,
         "model": request.model,
         "version": request.version,
@@ -78,7 +78,6 @@ fn request_hash(request: &DeploymentRequest) -> String {
         "callback_on_start": request.callback_on_start,
         "cancel_after": request.cancel_after.map(|d| d.num_seconds()),
     });
-    let mut canonical = canonical;
     // Only when set, so hashes of requests made before the field existed stay the same.
     if request.apply_tags {
         canonical["apply_tags"] = Value::Bool(true);
