@@ -260,12 +260,18 @@ pub async fn jobs_deps(config: &PlatformConfig, infra: &Infra) -> anyhow::Result
             config.listen.host, config.listen.media_port
         )
     });
+    let models = ModelsDeps {
+        pool: pool.clone(),
+        internal: internal.clone(),
+        config: Arc::new(models_config(config)),
+    };
+    let finisher = mediamagic_jobs::commands::finisher::Finisher::start(
+        pool.clone(),
+        hub.clone(),
+        models.clone(),
+    );
     Ok(JobsDeps {
-        models: ModelsDeps {
-            pool: pool.clone(),
-            internal: internal.clone(),
-            config: Arc::new(models_config(config)),
-        },
+        models,
         pool,
         internal,
         hub,
@@ -285,6 +291,7 @@ pub async fn jobs_deps(config: &PlatformConfig, infra: &Infra) -> anyhow::Result
         watches: mediamagic_jobs::watch::Watches::new()?,
         credential_checks: Default::default(),
         callback_deliveries: JobsDeps::callback_counter()?,
+        finisher,
     })
 }
 

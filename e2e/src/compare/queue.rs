@@ -4,8 +4,8 @@
 //! - Latency: `jobs` no-op jobs enqueued one at a time, each waited for: enqueue-to-start
 //!   and enqueue-to-done, from the start of the enqueue call. Ours: a deployment
 //!   (`createDeployment`'s command, in process) of a model on the bench machine type, taken
-//!   by a no-op worker of the jobs library's queue API (claim = start: the worker holds the
-//!   job; done: its success is written); theirs:
+//!   by a no-op worker of the jobs library's queue API (a batched claim that starts the jobs
+//!   it takes, and the batched finish; done: its success is written); theirs:
 //!   `graphile_worker.add_job` and a task that does nothing (`job:start`, `job:complete`).
 //! - Our real worker: the same, run by the worker service's own loop (bubblewrap sandbox,
 //!   model `true`): enqueue-to-running from the job's timestamps. Target: p50 under 5 ms.
@@ -32,7 +32,7 @@ use std::{
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
-use tokio::sync::Notify;
+use tokio::sync::{Notify, Semaphore};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
@@ -56,6 +56,7 @@ pub struct QueueSizes {
 }
 
 /// What the no-op workers saw: per job, when it was taken and when its success was written.
+/// `start` stays zero: the claim starts the job in the same statement.
 #[derive(Default)]
 struct Seen {
     started: HashMap<Uuid, f64>,
@@ -67,8 +68,10 @@ struct Seen {
 /// The phases of a no-op job, as [`Seen::spent`] orders them.
 const PHASES: [&str; 3] = ["claim", "start", "finish"];
 
-/// A no-op worker of `concurrency` loops over the jobs library's queue API, woken by the
-/// queue's signals.
+/// A no-op worker of `concurrency` slots over the jobs library's queue API, woken by the
+/// queue's signals, as a real worker with nothing to prepare runs: one claim for as many
+/// jobs as it has free slots, started in the same statement (`claim_batch` with `start`),
+/// each ended through the batched finish as soon as it is taken.
 fn noop_worker(
     deps: JobsDeps,
     concurrency: usize,
@@ -76,64 +79,65 @@ fn noop_worker(
     progress: Arc<Notify>,
     stop: CancellationToken,
 ) {
-    for n in 0..concurrency {
-        let (deps, seen, progress, stop) =
-            (deps.clone(), seen.clone(), progress.clone(), stop.clone());
-        tokio::spawn(async move {
-            let mut signals = deps.hub.subscribe();
-            let worker = format!("bench-noop-{n}");
-            loop {
-                if stop.is_cancelled() {
-                    return;
-                }
-                let claiming = Instant::now();
-                match queue::claim(&deps, MACHINE_TYPE, &worker).await {
-                    Ok(Some(claimed)) => {
-                        let claim_took = claiming.elapsed();
-                        let (id, lease) = (claimed.job.id, claimed.lease());
-                        seen.lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .started
-                            .insert(id, epoch_ms());
-                        let starting = Instant::now();
-                        let mut start_took = Duration::ZERO;
-                        let ran = async {
-                            queue::start(&deps, &lease).await?;
-                            start_took = starting.elapsed();
+    tokio::spawn(async move {
+        let slots = Arc::new(Semaphore::new(concurrency));
+        let mut signals = deps.hub.subscribe();
+        loop {
+            let first = tokio::select! {
+                _ = stop.cancelled() => return,
+                permit = slots.clone().acquire_owned() => match permit {
+                    Ok(permit) => permit,
+                    Err(_) => return,
+                },
+            };
+            let mut permits = vec![first];
+            while let Ok(permit) = slots.clone().try_acquire_owned() {
+                permits.push(permit);
+            }
+            let claiming = Instant::now();
+            match queue::claim_batch(&deps, MACHINE_TYPE, "bench-noop", permits.len(), true).await {
+                Ok(claimed) if !claimed.is_empty() => {
+                    // The claim's time, shared by the jobs it took.
+                    let claim_took = claiming.elapsed() / claimed.len() as u32;
+                    for (claimed, permit) in claimed.into_iter().zip(permits.drain(..)) {
+                        let (deps, seen, progress) = (deps.clone(), seen.clone(), progress.clone());
+                        tokio::spawn(async move {
+                            let (id, lease) = (claimed.job.id, claimed.lease());
+                            seen.lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .started
+                                .insert(id, epoch_ms());
+                            let finishing = Instant::now();
                             let outcome = RunOutcome::Succeeded {
                                 outputs: Vec::new(),
                                 result: None,
                             };
-                            queue::finish(&deps, &lease, outcome).await
-                        };
-                        if let Err(e) = ran.await {
-                            eprintln!("no-op worker: {e:?}");
-                        }
-                        let finish_took = starting.elapsed().saturating_sub(start_took);
-                        let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
-                        seen.done.insert(id, epoch_ms());
-                        for (total, took) in
-                            seen.spent
-                                .iter_mut()
-                                .zip([claim_took, start_took, finish_took])
-                        {
-                            *total += took;
-                        }
-                        drop(seen);
-                        progress.notify_waiters();
-                        continue;
+                            if let Err(e) = queue::finish(&deps, &lease, outcome).await {
+                                eprintln!("no-op worker: {e:?}");
+                            }
+                            let finish_took = finishing.elapsed();
+                            let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+                            seen.done.insert(id, epoch_ms());
+                            seen.spent[0] += claim_took;
+                            seen.spent[2] += finish_took;
+                            drop(seen);
+                            drop(permit);
+                            progress.notify_waiters();
+                        });
                     }
-                    Ok(None) => {}
-                    Err(e) => eprintln!("no-op worker claim: {e:?}"),
+                    continue;
                 }
-                tokio::select! {
-                    _ = stop.cancelled() => return,
-                    _ = signals.recv() => {}
-                    _ = tokio::time::sleep(Duration::from_millis(50)) => {}
-                }
+                Ok(_) => {}
+                Err(e) => eprintln!("no-op worker claim: {e:?}"),
             }
-        });
-    }
+            drop(permits);
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = signals.recv() => {}
+                _ = tokio::time::sleep(Duration::from_millis(50)) => {}
+            }
+        }
+    });
 }
 
 /// The bench account and its no-op model.

@@ -70,6 +70,8 @@ pub struct JobsDeps {
     /// Callback deliveries by event and outcome (`mediamagic_callback_deliveries_total`;
     /// registered by the jobs service).
     pub callback_deliveries: prometheus::IntCounterVec,
+    /// Writes the end of runs in batches (one statement for every run ending at once).
+    pub finisher: commands::finisher::Finisher,
 }
 
 impl JobsDeps {
@@ -132,7 +134,7 @@ pub async fn run_sweeper(deps: JobsDeps, shutdown: CancellationToken) {
             _ = shutdown.cancelled() => return,
             _ = tick.tick() => {}
         }
-        if let Err(e) = commands::queue::sweep(&deps).await {
+        if let Err(e) = commands::sweep::sweep(&deps).await {
             tracing::warn!(error = ?e, "sweeping jobs failed");
         }
     }

@@ -158,9 +158,35 @@ impl Hub {
 
     /// Tells subscribers that a job of `owner` changed.
     pub async fn job_changed(&self, job: Uuid, owner: Uuid) {
-        let id = job.to_string();
-        self.publish(&job_channel(job), &id).await;
-        self.publish(&account_channel(owner), &id).await;
+        self.jobs_changed(&[(job, owner)]).await;
+    }
+
+    /// Tells subscribers that these jobs `(job, owner)` changed: one pipelined round trip to
+    /// Redis for the whole set (a batched claim or finish), however many jobs it holds.
+    pub async fn jobs_changed(&self, changed: &[(Uuid, Uuid)]) {
+        if changed.is_empty() {
+            return;
+        }
+        let messages: Vec<(String, String)> = changed
+            .iter()
+            .flat_map(|&(job, owner)| {
+                let id = job.to_string();
+                [(job_channel(job), id.clone()), (account_channel(owner), id)]
+            })
+            .collect();
+        let sent = self
+            .redis
+            .run(|mut redis| async move {
+                let mut pipe = redis::pipe();
+                for (channel, payload) in &messages {
+                    pipe.cmd("PUBLISH").arg(channel).arg(payload).ignore();
+                }
+                pipe.query_async::<()>(&mut redis).await
+            })
+            .await;
+        if let Err(e) = sent {
+            tracing::debug!(error = %e, "could not publish job signals");
+        }
     }
 }
 

@@ -158,7 +158,8 @@ async fn wait_for_runs(slots: &[(Arc<Semaphore>, usize)]) {
     }
 }
 
-/// Claims jobs of one machine type while it has free slots.
+/// Claims jobs of one machine type while it has free slots: one claim for as many jobs as
+/// slots are free (a burst of jobs is taken in one statement, fair share applied inside it).
 async fn claim_loop(
     env: RunEnv,
     machine_type: String,
@@ -169,26 +170,40 @@ async fn claim_loop(
 ) {
     let poll = Duration::from_millis(env.deps.config.poll_ms.max(10));
     loop {
-        let permit = tokio::select! {
+        let first = tokio::select! {
             _ = shutdown.cancelled() => return,
             permit = slots.clone().acquire_owned() => match permit {
                 Ok(permit) => permit,
                 Err(_) => return,
             },
         };
-        match queue::claim(&env.deps.jobs, &machine_type, &env.worker_id).await {
-            Ok(Some(claimed)) => {
-                let (env, release) = (env.clone(), release.clone());
-                tokio::spawn(async move {
-                    run_job(env, claimed, release).await;
-                    drop(permit);
-                });
+        let mut permits = vec![first];
+        while let Ok(permit) = slots.clone().try_acquire_owned() {
+            permits.push(permit);
+        }
+        let claimed = queue::claim_batch(
+            &env.deps.jobs,
+            &machine_type,
+            &env.worker_id,
+            permits.len(),
+            false,
+        )
+        .await;
+        match claimed {
+            Ok(claimed) if !claimed.is_empty() => {
+                for (claimed, permit) in claimed.into_iter().zip(permits.drain(..)) {
+                    let (env, release) = (env.clone(), release.clone());
+                    tokio::spawn(async move {
+                        run_job(env, claimed, release).await;
+                        drop(permit);
+                    });
+                }
                 continue;
             }
-            Ok(None) => {}
+            Ok(_) => {}
             Err(e) => tracing::warn!(machine_type, error = ?e, "claiming failed"),
         }
-        drop(permit);
+        drop(permits);
         tokio::select! {
             _ = shutdown.cancelled() => return,
             _ = wakeup.notified() => {}

@@ -4,9 +4,11 @@
 
 pub mod callbacks;
 pub mod deployments;
+pub mod finisher;
 pub mod jobs;
 pub mod queue;
 pub mod retention;
+pub mod sweep;
 pub mod webhook_secrets;
 
 use crate::JobsDeps;

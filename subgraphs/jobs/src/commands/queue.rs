@@ -7,11 +7,12 @@ use crate::{
     JobsDeps,
     db::{
         self,
+        finish::Ending,
         rows::{ControlRow, DeploymentRow, JobRow, NewLogRow},
     },
     domain::JobStatus,
     domain::Lease,
-    pubsub::{CANCEL_CHANNEL, logs_channel},
+    pubsub::logs_channel,
 };
 use chrono::Utc;
 use diesel_async::scoped_futures::ScopedFutureExt;
@@ -74,39 +75,61 @@ impl ClaimedJob {
     }
 }
 
-fn lease_lost() -> ApiError {
+pub(super) fn lease_lost() -> ApiError {
     ApiError::Conflict("this worker no longer holds the job (its lease expired)".into())
 }
 
 /// Claims the next queued job of `machine_type` for `worker` (fair share between accounts,
-/// at most `jobs.max_running_per_account` per account on workers).
+/// at most `jobs.max_running_per_account` per account on workers); it is `scheduled`.
 pub async fn claim(
     deps: &JobsDeps,
     machine_type: &str,
     worker: &str,
 ) -> ApiResult<Option<ClaimedJob>> {
-    // One statement claims, leases and takes the account's turn; no transaction around it.
+    Ok(claim_batch(deps, machine_type, worker, 1, false)
+        .await?
+        .into_iter()
+        .next())
+}
+
+/// Claims up to `limit` queued jobs of `machine_type` for `worker` in one statement (a
+/// worker asks for as many as it has free slots). Fair share holds inside the batch: no
+/// account takes more than `ceil(limit / accounts waiting)` of it, and accounts at
+/// `jobs.max_running_per_account` wait. With `start` the jobs are `running` at once (a worker
+/// with nothing to prepare skips `start`); else `scheduled`. In the order accounts were
+/// served.
+pub async fn claim_batch(
+    deps: &JobsDeps,
+    machine_type: &str,
+    worker: &str,
+    limit: usize,
+    start: bool,
+) -> ApiResult<Vec<ClaimedJob>> {
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
     let mut conn = deps.conn().await?;
-    let id = db::jobs::claim(
+    let ids = db::jobs::claim_batch(
         &mut conn,
         machine_type,
         worker,
         deps.config.lease_seconds,
         deps.config.max_running_per_account,
+        limit,
+        start,
     )
     .await?;
-    let claimed = match id {
-        Some(id) => db::jobs::with_control(&mut conn, id)
-            .await?
-            .map(|(job, control)| ClaimedJob { job, control }),
-        None => None,
-    };
-    if let Some(claimed) = &claimed {
-        deps.hub
-            .job_changed(claimed.job.id, claimed.job.owner_id)
-            .await;
+    if ids.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(claimed)
+    let mut rows = db::jobs::with_controls(&mut conn, &ids).await?;
+    rows.sort_by_key(|(job, _)| ids.iter().position(|id| *id == job.id));
+    let changed: Vec<(Uuid, Uuid)> = rows.iter().map(|(j, _)| (j.id, j.owner_id)).collect();
+    deps.hub.jobs_changed(&changed).await;
+    Ok(rows
+        .into_iter()
+        .map(|(job, control)| ClaimedJob { job, control })
+        .collect())
 }
 
 /// The deployment of a claimed job (its arguments).
@@ -297,72 +320,82 @@ fn cut(mut line: String, limit: usize) -> String {
     line
 }
 
-/// Ends a run. Infrastructure failures go back to the queue while attempts remain.
+/// Ends a run. Successes and failures are written in batches with other runs ending at the
+/// same moment (`Finisher`: one statement, each run fenced by its own lease); infrastructure
+/// failures go back to the queue while attempts remain.
 pub async fn finish(deps: &JobsDeps, lease: &Lease, outcome: RunOutcome) -> ApiResult<JobRow> {
-    let job = with_held_job(deps, lease, move |job, control| {
-        let now = Utc::now();
-        control.worker_id = None;
-        control.lease_expires_at = None;
-        match outcome {
-            RunOutcome::Succeeded { outputs, result } => {
-                job.status = JobStatus::Succeeded.as_str().to_owned();
-                job.progress = 1.0;
-                job.outputs = outputs;
-                job.result = result;
-                job.finished_at = Some(now);
-            }
-            RunOutcome::Failed { code, message } => {
-                job.status = JobStatus::Failed.as_str().to_owned();
-                job.error = Some(job_error(&code, &message));
-                job.finished_at = Some(now);
-            }
-            RunOutcome::InfrastructureFailed { message } => {
+    let ending = |status, outputs, result, error| Ending {
+        lease: lease.clone(),
+        status,
+        outputs,
+        result,
+        error,
+    };
+    match outcome {
+        RunOutcome::Succeeded { outputs, result } => {
+            let status = JobStatus::Succeeded.as_str();
+            deps.finisher
+                .end(ending(status, outputs, result, None))
+                .await
+        }
+        RunOutcome::Failed { code, message } => {
+            let error = Some(job_error(&code, &message));
+            let status = JobStatus::Failed.as_str();
+            deps.finisher
+                .end(ending(status, Vec::new(), None, error))
+                .await
+        }
+        RunOutcome::InfrastructureFailed { message } => {
+            let job = with_held_job(deps, lease, move |job, control| {
                 if job.attempts < control.max_attempts && control.cancel_requested_at.is_none() {
                     requeue(job, control, &format!("retrying after: {message}"));
                 } else {
-                    job.status = JobStatus::Failed.as_str().to_owned();
-                    job.error = Some(job_error("INFRASTRUCTURE", &message));
-                    job.finished_at = Some(now);
+                    end_with(
+                        job,
+                        control,
+                        JobStatus::Failed,
+                        job_error("INFRASTRUCTURE", &message),
+                    );
                 }
+                Ok(())
+            })
+            .await?;
+            if job.status == JobStatus::Queued.as_str() {
+                deps.hub.job_queued(job.id, &job.machine_type).await;
             }
-            RunOutcome::Cancelled => {
+            Ok(job)
+        }
+        RunOutcome::Cancelled => {
+            with_held_job(deps, lease, move |job, control| {
                 let reason = control
                     .cancel_reason
                     .clone()
                     .unwrap_or_else(|| "cancelled".into());
-                job.status = JobStatus::Cancelled.as_str().to_owned();
-                job.error = Some(job_error(cancel_code(&reason), &reason));
-                job.finished_at = Some(now);
-            }
-        }
-        Ok(())
-    })
-    .await?;
-    if job.status == JobStatus::Queued.as_str() {
-        deps.hub.job_queued(job.id, &job.machine_type).await;
-    }
-    if job.status == JobStatus::Succeeded.as_str()
-        && let Some(started) = job.started_at
-    {
-        let seconds = (Utc::now() - started)
-            .num_seconds()
-            .clamp(0, i64::from(i32::MAX)) as i32;
-        if let Err(e) = mediamagic_models::commands::models::record_runtime(
-            &deps.models,
-            job.model_version_id,
-            seconds,
-        )
-        .await
-        {
-            tracing::warn!(error = ?e, "could not record a run's duration");
+                let error = job_error(cancel_code(&reason), &reason);
+                end_with(job, control, JobStatus::Cancelled, error);
+                Ok(())
+            })
+            .await
         }
     }
-    Ok(job)
 }
 
-const DEADLINE_REASON: &str = "the deadline (cancelAfter) passed";
+fn end_with(
+    job: &mut JobRow,
+    control: &mut ControlRow,
+    status: JobStatus,
+    error: serde_json::Value,
+) {
+    job.status = status.as_str().to_owned();
+    job.error = Some(error);
+    job.finished_at = Some(Utc::now());
+    control.worker_id = None;
+    control.lease_expires_at = None;
+}
 
-fn cancel_code(reason: &str) -> &'static str {
+pub(super) const DEADLINE_REASON: &str = "the deadline (cancelAfter) passed";
+
+pub(super) fn cancel_code(reason: &str) -> &'static str {
     if reason == DEADLINE_REASON {
         "DEADLINE_EXCEEDED"
     } else if reason.starts_with("the model's timeout") {
@@ -372,7 +405,7 @@ fn cancel_code(reason: &str) -> &'static str {
     }
 }
 
-fn requeue(job: &mut JobRow, control: &mut ControlRow, message: &str) {
+pub(super) fn requeue(job: &mut JobRow, control: &mut ControlRow, message: &str) {
     job.status = JobStatus::Queued.as_str().to_owned();
     job.progress = 0.0;
     job.message = Some(message.to_owned());
@@ -380,166 +413,4 @@ fn requeue(job: &mut JobRow, control: &mut ControlRow, message: &str) {
     control.queued_at = Utc::now();
     control.worker_id = None;
     control.lease_expires_at = None;
-}
-
-/// Returns jobs of lost workers to the queue (or fails them after the last attempt), and
-/// cancels jobs past their deadline or their model's timeout. Returns how many it changed.
-pub async fn sweep(deps: &JobsDeps) -> ApiResult<usize> {
-    let mut conn = deps.conn().await?;
-    let expired = db::jobs::expired_leases(&mut conn, 100).await?;
-    let overdue = db::jobs::overdue(&mut conn, 100).await?;
-    let stranded = match deps.config.no_capacity_after_seconds {
-        0 => Vec::new(),
-        seconds => db::jobs::without_capacity(&mut conn, seconds as i64, 100).await?,
-    };
-    drop(conn);
-    let mut changed = 0;
-    for id in expired {
-        if let Some(job) = return_lost(deps, id).await? {
-            deps.hub.job_changed(job.id, job.owner_id).await;
-            if job.status == JobStatus::Queued.as_str() {
-                deps.hub.job_queued(job.id, &job.machine_type).await;
-            }
-            changed += 1;
-        }
-    }
-    for id in overdue {
-        if let Some((job, tell_worker)) = sweep_overdue(deps, id).await? {
-            if tell_worker {
-                deps.hub.publish(CANCEL_CHANNEL, &id.to_string()).await;
-            }
-            deps.hub.job_changed(job.id, job.owner_id).await;
-            changed += 1;
-        }
-    }
-    for id in stranded {
-        if let Some(job) = fail_without_capacity(deps, id).await? {
-            deps.hub.job_changed(job.id, job.owner_id).await;
-            changed += 1;
-        }
-    }
-    Ok(changed)
-}
-
-/// Fails a queued job whose machine type no worker offers (NO_CAPACITY), if still queued.
-async fn fail_without_capacity(deps: &JobsDeps, id: Uuid) -> ApiResult<Option<JobRow>> {
-    let seconds = deps.config.no_capacity_after_seconds;
-    transaction(&deps.pool, move |conn| {
-        async move {
-            let Some((mut job, _)) = db::jobs::lock(conn, id).await? else {
-                return Ok(None);
-            };
-            if job.status != JobStatus::Queued.as_str() {
-                return Ok(None);
-            }
-            let message = format!(
-                "no worker has offered machine type `{}` for {seconds} s; the job was not run",
-                job.machine_type
-            );
-            job.status = JobStatus::Failed.as_str().to_owned();
-            job.error = Some(job_error("NO_CAPACITY", &message));
-            job.finished_at = Some(Utc::now());
-            db::jobs::save(conn, &job).await?;
-            Ok(Some(job))
-        }
-        .scope_boxed()
-    })
-    .await
-}
-
-/// A job whose worker's lease expired: queued again while attempts remain (cancelled when a
-/// cancel was pending), failed after the last.
-async fn return_lost(deps: &JobsDeps, id: Uuid) -> ApiResult<Option<JobRow>> {
-    transaction(&deps.pool, move |conn| {
-        async move {
-            let Some((mut job, mut control)) = db::jobs::lock(conn, id).await? else {
-                return Ok(None);
-            };
-            let active = JobStatus::parse(&job.status).is_some_and(JobStatus::is_active);
-            let expired = control.lease_expires_at.is_some_and(|at| at < Utc::now());
-            if !active || !expired {
-                return Ok(None);
-            }
-            if control.cancel_requested_at.is_some() {
-                let reason = control
-                    .cancel_reason
-                    .clone()
-                    .unwrap_or_else(|| "cancelled".into());
-                job.status = JobStatus::Cancelled.as_str().to_owned();
-                job.error = Some(job_error(cancel_code(&reason), &reason));
-                job.finished_at = Some(Utc::now());
-                control.worker_id = None;
-                control.lease_expires_at = None;
-            } else if job.attempts < control.max_attempts {
-                requeue(
-                    &mut job,
-                    &mut control,
-                    "requeued: its worker stopped responding",
-                );
-            } else {
-                job.status = JobStatus::Failed.as_str().to_owned();
-                job.error = Some(job_error(
-                    "WORKER_LOST",
-                    &format!(
-                        "its worker stopped responding on each of {} attempts",
-                        job.attempts
-                    ),
-                ));
-                job.finished_at = Some(Utc::now());
-                control.worker_id = None;
-                control.lease_expires_at = None;
-            }
-            db::jobs::save(conn, &job).await?;
-            db::jobs::save_control(conn, &control).await?;
-            Ok(Some(job))
-        }
-        .scope_boxed()
-    })
-    .await
-}
-
-/// Cancels a queued job past its deadline at once; asks the worker of a running one to stop.
-async fn sweep_overdue(deps: &JobsDeps, id: Uuid) -> ApiResult<Option<(JobRow, bool)>> {
-    transaction(&deps.pool, move |conn| {
-        async move {
-            let Some((mut job, mut control)) = db::jobs::lock(conn, id).await? else {
-                return Ok(None);
-            };
-            let Some(status) = JobStatus::parse(&job.status).filter(|s| !s.is_terminal()) else {
-                return Ok(None);
-            };
-            let now = Utc::now();
-            let past_deadline = job.cancel_after.is_some_and(|at| at < now);
-            let past_timeout = status == JobStatus::Running
-                && job.started_at.is_some_and(|at| {
-                    at + chrono::Duration::seconds(i64::from(control.timeout_seconds)) < now
-                });
-            let reason = if past_deadline {
-                DEADLINE_REASON.to_owned()
-            } else if past_timeout {
-                format!(
-                    "the model's timeout of {} s was reached",
-                    control.timeout_seconds
-                )
-            } else {
-                return Ok(None);
-            };
-            if status == JobStatus::Queued {
-                job.status = JobStatus::Cancelled.as_str().to_owned();
-                job.error = Some(job_error(cancel_code(&reason), &reason));
-                job.finished_at = Some(now);
-                db::jobs::save(conn, &job).await?;
-                return Ok(Some((job, false)));
-            }
-            if control.cancel_requested_at.is_some() {
-                return Ok(None);
-            }
-            control.cancel_requested_at = Some(now);
-            control.cancel_reason = Some(reason);
-            db::jobs::save_control(conn, &control).await?;
-            Ok(Some((job, true)))
-        }
-        .scope_boxed()
-    })
-    .await
 }

@@ -261,49 +261,54 @@ pub async fn runtime_offered(
 
 #[derive(QueryableByName)]
 struct Claimed {
-    #[diesel(sql_type = diesel::sql_types::Nullable<SqlUuid>)]
-    id: Option<Uuid>,
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
 }
 
-/// The claim: `jobs.claim` (migration `000018_claim_function`) takes the next queued job of
-/// machine type `$1` by fair share (accounts with fewer jobs on workers first, then the
-/// account served longest ago, then the one waiting longest; accounts with `$2` jobs on
-/// workers wait; within an account, the oldest job), locked with SKIP LOCKED, made
-/// `scheduled` with one more attempt, leased to worker `$3` for `$4` seconds, and its
-/// account's turn taken; returns its `id` (NULL when nothing is claimable).
-///
-/// One statement that reads an index instead of sorting the queue, kept in a PL/pgSQL
-/// function so that its plan is made once per connection. Public for the benchmark's
-/// pgbench ceiling.
-pub const CLAIM_SQL: &str = "SELECT jobs.claim($1, $2, $3, $4) AS id";
+/// One claim of one job: `jobs.claim_batch` (migration `000023_batched_queue`) with a batch
+/// of one, as a statement that returns its `id` (no row when nothing is claimable). Public
+/// for the benchmark's pgbench ceiling.
+pub const CLAIM_SQL: &str = "SELECT id FROM jobs.claim_batch($1, $2, $3, $4, 1, false) AS id";
 
-/// Claims the next queued job of `machine_type` for `worker` ([`CLAIM_SQL`]). Fair share:
-/// accounts with fewer jobs on workers go first, then the account served longest ago
-/// (round-robin), then the oldest job; accounts at `max_running` wait. The job becomes
-/// `scheduled` with one more attempt and a lease of `lease_seconds`.
-pub async fn claim(
+/// Claims up to `limit` queued jobs of `machine_type` for `worker` in one statement
+/// (`jobs.claim_batch`): fair share between accounts (fewer jobs on workers first, then the
+/// account served longest ago, then the one waiting longest; accounts at `max_running` wait;
+/// no account takes more than `ceil(limit / accounts waiting)` of the batch), oldest job of
+/// an account first, rows locked with SKIP LOCKED. Each gets one more attempt and a lease of
+/// `lease_seconds`; with `start` it is `running` at once, else `scheduled`. In the order the
+/// accounts were served.
+pub async fn claim_batch(
     conn: &mut AsyncPgConnection,
     machine_type: &str,
     worker: &str,
     lease_seconds: i64,
     max_running: i64,
-) -> QueryResult<Option<Uuid>> {
-    diesel::sql_query(CLAIM_SQL)
+    limit: usize,
+    start: bool,
+) -> QueryResult<Vec<Uuid>> {
+    diesel::sql_query("SELECT id FROM jobs.claim_batch($1, $2, $3, $4, $5, $6) AS id")
         .bind::<Text, _>(machine_type)
         .bind::<BigInt, _>(max_running)
         .bind::<Text, _>(worker)
         .bind::<Integer, _>(lease_seconds as i32)
-        .get_result::<Claimed>(conn)
+        .bind::<Integer, _>(i32::try_from(limit).unwrap_or(i32::MAX))
+        .bind::<diesel::sql_types::Bool, _>(start)
+        .load::<Claimed>(conn)
         .await
-        .map(|claimed| claimed.id)
+        .map(|rows| rows.into_iter().map(|row| row.id).collect())
 }
 
-/// A claimed job and its control row, as the claim left them.
-pub async fn with_control(
+/// Jobs with their control rows, as a claim left them (any order).
+pub async fn with_controls(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
-) -> QueryResult<Option<(JobRow, ControlRow)>> {
-    job_and_control(id).first(conn).await.optional()
+    ids: &[Uuid],
+) -> QueryResult<Vec<(JobRow, ControlRow)>> {
+    jobs::table
+        .inner_join(job_control::table)
+        .filter(jobs::id.eq_any(ids.to_vec()))
+        .select((JobRow::as_select(), ControlRow::as_select()))
+        .load(conn)
+        .await
 }
 
 /// Extends the lease of `lease`'s attempt; false when that attempt no longer holds the job

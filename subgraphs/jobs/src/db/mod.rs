@@ -3,6 +3,7 @@
 
 pub mod callbacks;
 pub mod deployments;
+pub mod finish;
 pub mod jobs;
 pub mod logs;
 pub mod rows;

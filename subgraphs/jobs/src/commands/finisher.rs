@@ -1,0 +1,155 @@
+//! Ends runs in batches (group commit): the runs that end while a batch is being written wait
+//! for the next one, and each batch is one statement (`db::finish::end_runs`, every row
+//! fenced by its own lease, the state-change events written as one set with it), one
+//! pipelined Redis round trip for the change signals and one duration record per model
+//! version. A run ending alone is written at once: batching adds no delay, it only takes
+//! what piled up during the previous write.
+
+use super::queue::lease_lost;
+use crate::{
+    Hub,
+    db::{self, finish::Ending, rows::JobRow},
+    domain::JobStatus,
+};
+use chrono::Utc;
+use mediamagic_kit::{ApiError, ApiResult, db::DbPool};
+use mediamagic_models::ModelsDeps;
+use std::collections::{HashMap, HashSet};
+use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
+
+/// Most endings one statement writes.
+const MAX_BATCH: usize = 256;
+
+/// Endings waiting for the writer before callers are made to wait to hand theirs in.
+const QUEUE_DEPTH: usize = 4096;
+
+struct Request {
+    ending: Ending,
+    reply: oneshot::Sender<ApiResult<JobRow>>,
+}
+
+/// The handle runs end through; cloned into every `JobsDeps`. The writer task stops when
+/// the last handle is dropped.
+#[derive(Clone)]
+pub struct Finisher {
+    sender: mpsc::Sender<Request>,
+}
+
+impl Finisher {
+    /// Starts the writer task (needs a Tokio runtime).
+    pub fn start(pool: DbPool, hub: Hub, models: ModelsDeps) -> Self {
+        let (sender, receiver) = mpsc::channel(QUEUE_DEPTH);
+        tokio::spawn(write_batches(receiver, pool, hub, models));
+        Self { sender }
+    }
+
+    /// Ends the attempt of `ending.lease`: the job as it was written, CONFLICT when the
+    /// attempt no longer held the job (nothing was written for it).
+    pub(crate) async fn end(&self, ending: Ending) -> ApiResult<JobRow> {
+        let (reply, answer) = oneshot::channel();
+        let gone = || ApiError::Unavailable("the jobs service is shutting down; retry".into());
+        self.sender
+            .send(Request { ending, reply })
+            .await
+            .map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
+    }
+}
+
+async fn write_batches(
+    mut receiver: mpsc::Receiver<Request>,
+    pool: DbPool,
+    hub: Hub,
+    models: ModelsDeps,
+) {
+    let mut held_back: Vec<Request> = Vec::new();
+    loop {
+        let mut batch = std::mem::take(&mut held_back);
+        if batch.is_empty() {
+            match receiver.recv().await {
+                Some(request) => batch.push(request),
+                None => return,
+            }
+        }
+        while batch.len() < MAX_BATCH {
+            match receiver.try_recv() {
+                Ok(request) => batch.push(request),
+                Err(_) => break,
+            }
+        }
+        // One ending per job per statement: a second one for the same job (a retried call)
+        // goes in the next batch, where the first one's result decides it.
+        let mut jobs = HashSet::new();
+        let (now, later): (Vec<Request>, Vec<Request>) = batch
+            .into_iter()
+            .partition(|request| jobs.insert(request.ending.lease.job));
+        held_back = later;
+        write(&pool, &hub, &models, now).await;
+    }
+}
+
+async fn write(pool: &DbPool, hub: &Hub, models: &ModelsDeps, batch: Vec<Request>) {
+    let endings: Vec<Ending> = batch.iter().map(|r| r.ending.clone()).collect();
+    let written = async {
+        let mut conn = pool.get().await?;
+        let ids = db::finish::end_runs(&mut conn, &endings).await?;
+        Ok::<_, ApiError>(db::jobs::by_ids(&mut conn, &ids).await?)
+    }
+    .await;
+    let rows = match written {
+        Ok(rows) => rows,
+        Err(e) => {
+            tracing::warn!(error = ?e, endings = batch.len(), "could not write the end of runs");
+            for request in batch {
+                let _ = request.reply.send(Err(copy(&e)));
+            }
+            return;
+        }
+    };
+    let changed: Vec<(Uuid, Uuid)> = rows.iter().map(|j| (j.id, j.owner_id)).collect();
+    hub.jobs_changed(&changed).await;
+    record_runtimes(models, &rows).await;
+    let mut by_id: HashMap<Uuid, JobRow> = rows.into_iter().map(|j| (j.id, j)).collect();
+    for request in batch {
+        let answer = by_id
+            .remove(&request.ending.lease.job)
+            .ok_or_else(lease_lost);
+        let _ = request.reply.send(answer);
+    }
+}
+
+/// The models library keeps each version's typical run time (for queue estimates): one
+/// record per version per batch, of the batch's mean.
+async fn record_runtimes(models: &ModelsDeps, rows: &[JobRow]) {
+    let now = Utc::now();
+    let mut by_version: HashMap<Uuid, (i64, i64)> = HashMap::new();
+    for job in rows {
+        if job.status != JobStatus::Succeeded.as_str() {
+            continue;
+        }
+        if let Some(started) = job.started_at {
+            let seconds = (now - started).num_seconds().max(0);
+            let entry = by_version.entry(job.model_version_id).or_default();
+            entry.0 += seconds;
+            entry.1 += 1;
+        }
+    }
+    for (version, (total, count)) in by_version {
+        let seconds = (total / count.max(1)).clamp(0, i64::from(i32::MAX)) as i32;
+        if let Err(e) =
+            mediamagic_models::commands::models::record_runtime(models, version, seconds).await
+        {
+            tracing::warn!(error = ?e, "could not record a run's duration");
+        }
+    }
+}
+
+/// The same error for every caller of a failed batch (internal detail stays in the log).
+fn copy(error: &ApiError) -> ApiError {
+    match error {
+        ApiError::Unavailable(m) => ApiError::Unavailable(m.clone()),
+        ApiError::Conflict(m) => ApiError::Conflict(m.clone()),
+        _ => ApiError::Unavailable("the end of the run could not be recorded; retry".into()),
+    }
+}
