@@ -221,14 +221,15 @@ where
     Ok(job)
 }
 
-/// The run started: the job is `running`.
+/// The run started: the job is `running` (one fenced statement).
 pub async fn start(deps: &JobsDeps, lease: &Lease) -> ApiResult<JobRow> {
-    with_held_job(deps, lease, |job, _| {
-        job.status = JobStatus::Running.as_str().to_owned();
-        job.started_at = Some(Utc::now());
-        Ok(())
-    })
-    .await
+    let mut conn = deps.conn().await?;
+    let job = db::jobs::start_held(&mut conn, lease)
+        .await?
+        .ok_or_else(lease_lost)?;
+    drop(conn);
+    deps.hub.job_changed(job.id, job.owner_id).await;
+    Ok(job)
 }
 
 /// Renews the lease; says whether to stop (a cancel request, a deadline, a timeout).
@@ -262,12 +263,18 @@ pub async fn progress(
             "progress must be a number in 0..1",
         ));
     }
-    with_held_job(deps, lease, move |job, _| {
-        job.progress = fraction.clamp(0.0, 1.0);
-        job.message = message;
-        Ok(())
-    })
-    .await
+    let mut conn = deps.conn().await?;
+    let job = db::jobs::progress_held(
+        &mut conn,
+        lease,
+        fraction.clamp(0.0, 1.0),
+        message.as_deref(),
+    )
+    .await?
+    .ok_or_else(lease_lost)?;
+    drop(conn);
+    deps.hub.job_changed(job.id, job.owner_id).await;
+    Ok(job)
 }
 
 /// Appends log lines of the attempt of `lease` (each cut to `jobs.max_log_line_bytes`)

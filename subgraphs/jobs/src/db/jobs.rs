@@ -333,6 +333,61 @@ pub async fn renew_lease(
     .map(|n| n == 1)
 }
 
+/// The jobs row of `lease`'s job while that attempt holds it (this attempt, an active
+/// status, and a control row naming this worker with a lease the database's clock has not
+/// seen expire): the filter of a one-statement fenced write. The UPDATE locks the job row, so
+/// a concurrent sweep or takeover that changes the job first makes it match nothing.
+#[diesel::dsl::auto_type(no_type_alias)]
+fn held<'a>(lease: &'a Lease) -> _ {
+    let holder: &'a str = lease.worker.as_str();
+    let job: Uuid = lease.job;
+    let attempt: i32 = lease.attempt;
+    let active: [&'static str; 2] = ["scheduled", "running"];
+    jobs::table
+        .filter(jobs::id.eq(job))
+        .filter(jobs::attempts.eq(attempt))
+        .filter(jobs::status.eq_any(active))
+        .filter(diesel::dsl::exists(
+            job_control::table
+                .filter(job_control::job_id.eq(jobs::id))
+                .filter(job_control::worker_id.eq(holder))
+                .filter(job_control::lease_expires_at.gt(diesel::dsl::now)),
+        ))
+}
+
+/// Marks the job of `lease` running (one fenced statement); None when that attempt no longer
+/// holds it.
+pub async fn start_held(
+    conn: &mut AsyncPgConnection,
+    lease: &Lease,
+) -> QueryResult<Option<JobRow>> {
+    diesel::update(held(lease))
+        .set((
+            jobs::status.eq("running"),
+            jobs::started_at.eq(Some(Utc::now())),
+        ))
+        .returning(JobRow::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+/// Records progress on the job of `lease` (one fenced statement); None when that attempt no
+/// longer holds it.
+pub async fn progress_held(
+    conn: &mut AsyncPgConnection,
+    lease: &Lease,
+    fraction: f64,
+    message: Option<&str>,
+) -> QueryResult<Option<JobRow>> {
+    diesel::update(held(lease))
+        .set((jobs::progress.eq(fraction), jobs::message.eq(message)))
+        .returning(JobRow::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
 /// Locks the job and its control row while `lease`'s attempt holds it: this worker, this
 /// attempt, an active status and a lease that has not expired (by the database's clock).
 pub async fn lock_held(
