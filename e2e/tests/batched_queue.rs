@@ -1,7 +1,7 @@
 //! The queue in batches (#35): a claim takes up to a worker's free slots in one statement
 //! (fair share inside the batch) and may start them in the same statement; runs end in
-//! batches, every row fenced by its own lease; the state-change events of a batch are
-//! written as one set. Jobs are deployed through the router; the worker is played through
+//! batches, every row fenced by its own lease, each ended job raising its `job_status`
+//! event once. Jobs are deployed through the router; the worker is played through
 //! the jobs library's queue API.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 

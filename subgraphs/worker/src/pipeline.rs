@@ -145,23 +145,22 @@ async fn run_claimed(
 ) -> Result<(&'static str, String), WorkerError> {
     let deps = &env.deps;
     let worker = env.worker_id.as_str();
-    let mut conn = deps.conn().await?;
-    db::runs::start(
-        &mut conn,
-        &RunRow {
-            job_id: job.id,
-            attempt,
-            worker_id: worker.to_owned(),
-            driver: env.driver.name().to_owned(),
-            node: None,
-            machine_type: job.machine_type.clone(),
-            started_at: Utc::now(),
-            finished_at: None,
-            outcome: None,
-        },
-    )
-    .await?;
-    drop(conn);
+    let run = RunRow {
+        job_id: job.id,
+        attempt,
+        worker_id: worker.to_owned(),
+        driver: env.driver.name().to_owned(),
+        node: None,
+        machine_type: job.machine_type.clone(),
+        started_at: Utc::now(),
+        finished_at: None,
+        outcome: None,
+    };
+    let recorded = async {
+        let mut conn = deps.conn().await?;
+        db::runs::start(&mut conn, &run).await?;
+        Ok::<_, WorkerError>(())
+    };
     let media = MediaSession::new(
         deps.http.clone(),
         deps.media_url.clone(),
@@ -172,7 +171,10 @@ async fn run_claimed(
     );
     // Started now so that what it waits for happens while the plan is made.
     let warm = env.driver.warm_up(job.id, attempt);
-    let plan = match plan(deps, job, attempt, &media).await {
+    // The run's record and its plan are independent reads and writes: made side by side.
+    let (recorded, planned) = tokio::join!(recorded, plan(deps, job, attempt, &media));
+    recorded?;
+    let plan = match planned {
         Ok(plan) => plan,
         Err(end) => {
             let model = String::from("unknown");
@@ -224,19 +226,18 @@ async fn plan(
     media: &MediaSession,
 ) -> Result<RunPlan, RunEnd> {
     let infrastructure = |e: &dyn std::fmt::Debug| RunEnd::Infrastructure(format!("{e:?}"));
-    let version =
-        mediamagic_models::commands::models::version_by_id(&deps.jobs.models, job.model_version_id)
-            .await
-            .map_err(|e| match e {
-                mediamagic_kit::ApiError::NotFound(_) => RunEnd::Failed {
-                    code: "MODEL_UNAVAILABLE".into(),
-                    message: "the job's model version no longer exists".into(),
-                },
-                other => infrastructure(&other),
-            })?;
-    let deployment = queue::deployment_of(&deps.jobs, job)
-        .await
-        .map_err(|e| infrastructure(&e))?;
+    let (version, deployment) = tokio::join!(
+        mediamagic_models::commands::models::version_by_id(&deps.jobs.models, job.model_version_id),
+        queue::deployment_of(&deps.jobs, job),
+    );
+    let version = version.map_err(|e| match e {
+        mediamagic_kit::ApiError::NotFound(_) => RunEnd::Failed {
+            code: "MODEL_UNAVAILABLE".into(),
+            message: "the job's model version no longer exists".into(),
+        },
+        other => infrastructure(&other),
+    })?;
+    let deployment = deployment.map_err(|e| infrastructure(&e))?;
     if let Some(runtime) = &version.run.runtime {
         let installed =
             crate::domain::runtimes::installed(&deps.config.program_dirs, &deps.config.runtimes);

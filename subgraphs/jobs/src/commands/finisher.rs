@@ -1,6 +1,6 @@
 //! Ends runs in batches (group commit): the runs that end while a batch is being written wait
 //! for the next one, and each batch is one statement (`db::finish::end_runs`, every row
-//! fenced by its own lease, the state-change events written as one set with it), one
+//! fenced by its own lease, its `job_status`/`job_usage` events captured in the same statement), one
 //! pipelined Redis round trip for the change signals and one duration record per model
 //! version. A run ending alone is written at once: batching adds no delay, it only takes
 //! what piled up during the previous write.

@@ -32,7 +32,7 @@ struct Ended {
 }
 
 /// Writes every ending whose attempt still holds its job, in one statement: the job's
-/// terminal state (the `job_status`/`job_usage` events are captured as one set with it) and
+/// terminal state (its `job_status`/`job_usage` events are captured in the same statement) and
 /// its control row released. Returns the ids written; an ending missing from them lost its
 /// lease and changed nothing.
 pub async fn end_runs(conn: &mut AsyncPgConnection, endings: &[Ending]) -> QueryResult<Vec<Uuid>> {
