@@ -12,9 +12,10 @@ use crate::{
     domain::JobStatus,
 };
 use chrono::Utc;
+use diesel_async::{AsyncConnection, RunQueryDsl, scoped_futures::ScopedFutureExt};
 use mediamagic_kit::{ApiError, ApiResult, db::DbPool};
 use mediamagic_models::ModelsDeps;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
@@ -26,6 +27,9 @@ const QUEUE_DEPTH: usize = 4096;
 
 struct Request {
     ending: Ending,
+    /// The ending run's trace context (tracing on), which its events record so that the
+    /// callback continues the run's trace.
+    trace: Option<String>,
     reply: oneshot::Sender<ApiResult<JobRow>>,
 }
 
@@ -49,8 +53,18 @@ impl Finisher {
     pub(crate) async fn end(&self, ending: Ending) -> ApiResult<JobRow> {
         let (reply, answer) = oneshot::channel();
         let gone = || ApiError::Unavailable("the jobs service is shutting down; retry".into());
+        let trace = mediamagic_kit::otel::enabled()
+            .then(mediamagic_kit::telemetry::current_trace)
+            .flatten()
+            .map(|(trace_id, span_id)| {
+                serde_json::json!({"trace_id": trace_id, "span_id": span_id}).to_string()
+            });
         self.sender
-            .send(Request { ending, reply })
+            .send(Request {
+                ending,
+                trace,
+                reply,
+            })
             .await
             .map_err(|_| gone())?;
         answer.await.map_err(|_| gone())?
@@ -90,10 +104,9 @@ async fn write_batches(
 }
 
 async fn write(pool: &DbPool, hub: &Hub, models: &ModelsDeps, batch: Vec<Request>) {
-    let endings: Vec<Ending> = batch.iter().map(|r| r.ending.clone()).collect();
     let written = async {
         let mut conn = pool.get().await?;
-        let ids = db::finish::end_runs(&mut conn, &endings).await?;
+        let ids = end_runs(&mut conn, &batch).await?;
         Ok::<_, ApiError>(db::jobs::by_ids(&mut conn, &ids).await?)
     }
     .await;
@@ -117,6 +130,42 @@ async fn write(pool: &DbPool, hub: &Hub, models: &ModelsDeps, batch: Vec<Request
             .ok_or_else(lease_lost);
         let _ = request.reply.send(answer);
     }
+}
+
+/// Writes the batch's endings: one statement when no run carries a trace context (tracing
+/// off), else one transaction with a statement per trace, each under its trace's setting,
+/// so that every run's events record its own trace.
+async fn end_runs(
+    conn: &mut diesel_async::AsyncPgConnection,
+    batch: &[Request],
+) -> ApiResult<Vec<Uuid>> {
+    let mut by_trace: BTreeMap<Option<String>, Vec<Ending>> = BTreeMap::new();
+    for request in batch {
+        by_trace
+            .entry(request.trace.clone())
+            .or_default()
+            .push(request.ending.clone());
+    }
+    if let Some(endings) = by_trace.get(&None)
+        && by_trace.len() == 1
+    {
+        return Ok(db::finish::end_runs(conn, endings).await?);
+    }
+    conn.transaction::<_, ApiError, _>(|conn| {
+        async move {
+            let mut ended = Vec::new();
+            for (trace, endings) in by_trace {
+                diesel::sql_query("SELECT set_config('mediamagic.trace_context', $1, true)")
+                    .bind::<diesel::sql_types::Text, _>(trace.unwrap_or_default())
+                    .execute(conn)
+                    .await?;
+                ended.extend(db::finish::end_runs(conn, &endings).await?);
+            }
+            Ok(ended)
+        }
+        .scope_boxed()
+    })
+    .await
 }
 
 /// The models library keeps each version's typical run time (for queue estimates): one
