@@ -114,9 +114,15 @@ fn default_cleanup_schedule() -> String {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseConfig {
-    /// Connection URL; `dev` starts a private cluster when absent.
+    /// Connection URL of the migrator (the role that runs `mediamagic migrate` and owns the
+    /// schemas); `dev` starts a private cluster when absent.
     #[serde(default)]
     pub url: Option<Secret<String>>,
+    /// Each service's own URL, by service (`media = "postgres://mediamagic_media:...@db/mm"`).
+    /// A service without one connects as `mediamagic_<service>`, without a password, to
+    /// `url`'s server and database: enough where Postgres trusts the connection (dev).
+    #[serde(default)]
+    pub roles: std::collections::BTreeMap<String, Secret<String>>,
     /// Pool size per service.
     pub max_connections: usize,
 }

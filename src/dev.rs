@@ -59,6 +59,7 @@ pub async fn run(mut config: PlatformConfig) -> anyhow::Result<()> {
     tracing::info!(?applied, "migrations applied");
     let infra = Infra {
         database_url,
+        role_urls: stack::role_urls(&config)?,
         redis_url,
         keys,
     };

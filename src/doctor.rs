@@ -5,7 +5,7 @@
 //! the role's keys, and for media and the worker ffmpeg, storage and the job sandbox).
 
 use crate::{config::PlatformConfig, secrets::Keys};
-use mediamagic_kit::{local_services, redis_link::RedisLink};
+use mediamagic_kit::{db_roles, local_services, redis_link::RedisLink};
 use std::{path::Path, time::Duration};
 
 /// How one check went.
@@ -88,6 +88,9 @@ pub async fn check(config: &PlatformConfig, role: Option<&str>) -> Vec<Finding> 
 }
 
 async fn database(config: &PlatformConfig, role: Option<&str>) -> Finding {
+    if let Some(role) = role.filter(|r| *r != "compat") {
+        return role_databases(config, role).await;
+    }
     let Some(url) = &config.database.url else {
         if role == Some("compat") {
             return finding("postgres", Verdict::Ok, "not needed by compat");
@@ -112,22 +115,73 @@ async fn database(config: &PlatformConfig, role: Option<&str>) -> Finding {
             ),
         };
     };
+    migrated(url.expose(), "").await
+}
+
+/// `serve <role>` connects as the role's own Postgres role(s): each must connect and see
+/// every migration applied.
+async fn role_databases(config: &PlatformConfig, role: &str) -> Finding {
+    let role_urls = match crate::stack::role_urls(config) {
+        Ok(urls) => urls,
+        Err(e) => return finding("postgres", Verdict::Fail, e.to_string()),
+    };
+    let mut roles = Vec::new();
+    for service in crate::stack::database_roles_of(role) {
+        let name = db_roles::role_name(service);
+        let url = match (role_urls.get(*service), &config.database.url) {
+            (Some(url), _) => url.clone(),
+            (None, Some(url)) => db_roles::url_as(url.expose(), &name),
+            (None, None) => {
+                return finding(
+                    "postgres",
+                    Verdict::Fail,
+                    format!(
+                        "no database configured: set database.roles.{service} \
+                         (MEDIAMAGIC__DATABASE__ROLES__{}) or DATABASE_URL (or database.url)",
+                        service.to_uppercase()
+                    ),
+                );
+            }
+        };
+        let checked = migrated(&url, &format!("as {name}: ")).await;
+        if !matches!(checked.verdict, Verdict::Ok) {
+            return checked;
+        }
+        roles.push(name);
+    }
+    finding(
+        "postgres",
+        Verdict::Ok,
+        format!(
+            "reachable as {}, every migration applied",
+            roles.join(" and ")
+        ),
+    )
+}
+
+/// Connects to `url` and checks that every migration is applied; `who` prefixes the message.
+async fn migrated(url: &str, who: &str) -> Finding {
     use diesel_async::AsyncConnection;
-    let connect = diesel_async::AsyncPgConnection::establish(url.expose());
+    let connect = diesel_async::AsyncPgConnection::establish(url);
     let mut conn = match tokio::time::timeout(Duration::from_secs(5), connect).await {
         Ok(Ok(conn)) => conn,
         Ok(Err(e)) => {
+            let hint = if e.to_string().contains("does not exist") {
+                "run `mediamagic migrate`: it makes the service roles"
+            } else {
+                "check DATABASE_URL or database.roles, and that Postgres runs"
+            };
             return finding(
                 "postgres",
                 Verdict::Fail,
-                format!("cannot connect: {e} (check DATABASE_URL and that Postgres runs)"),
+                format!("{who}cannot connect: {e} ({hint})"),
             );
         }
         Err(_) => {
             return finding(
                 "postgres",
                 Verdict::Fail,
-                "no answer within 5 s (check DATABASE_URL, the network and firewall)",
+                format!("{who}no answer within 5 s (check DATABASE_URL, the network and firewall)"),
             );
         }
     };
@@ -135,18 +189,20 @@ async fn database(config: &PlatformConfig, role: Option<&str>) -> Finding {
         Ok(true) => finding(
             "postgres",
             Verdict::Ok,
-            "reachable, every migration applied",
+            format!("{who}reachable, every migration applied"),
         ),
         Ok(false) => finding(
             "postgres",
             Verdict::Fail,
-            "reachable, but migrations are missing: run `mediamagic migrate`",
+            format!("{who}reachable, but migrations are missing: run `mediamagic migrate`"),
         ),
-        // An empty database has no migrations table yet.
+        // An empty database has no migrations table yet (nor grants for the service roles).
         Err(e) => finding(
             "postgres",
             Verdict::Fail,
-            format!("reachable, but no migrations are recorded ({e}): run `mediamagic migrate`"),
+            format!(
+                "{who}reachable, but no migrations are recorded ({e}): run `mediamagic migrate`"
+            ),
         ),
     }
 }

@@ -6,7 +6,7 @@ use mediamagic_accounts::AccountsDeps;
 use mediamagic_billing::BillingDeps;
 use mediamagic_jobs::{JobsDeps, domain::secret_box::SecretBox};
 use mediamagic_kit::{
-    db,
+    db, db_roles,
     events::dispatcher::{Dispatcher, EventMetrics},
     idempotency,
     metrics::Metrics,
@@ -25,12 +25,26 @@ use tokio_util::sync::CancellationToken;
 /// Connection details shared by every service.
 #[derive(Clone, Debug)]
 pub struct Infra {
-    /// Postgres URL.
+    /// Postgres URL of the migrator (dev and tests: the cluster's superuser). Services do not
+    /// use it: each connects as its own role ([`Infra::database_url_for`]).
     pub database_url: String,
+    /// Each service's own Postgres URL (`database.roles`); a service without one connects as
+    /// `mediamagic_<service>`, without a password, to `database_url`'s server and database.
+    pub role_urls: std::collections::BTreeMap<String, String>,
     /// Redis URL.
     pub redis_url: String,
     /// Key material.
     pub keys: Keys,
+}
+
+impl Infra {
+    /// The Postgres URL `service` connects with: as its own role.
+    pub fn database_url_for(&self, service: &str) -> String {
+        self.role_urls
+            .get(service)
+            .cloned()
+            .unwrap_or_else(|| db_roles::url_as(&self.database_url, &db_roles::role_name(service)))
+    }
 }
 
 /// A service ready to run: its HTTP app and its event dispatcher.
@@ -55,7 +69,8 @@ pub type Background = Box<dyn FnOnce(CancellationToken) -> JoinHandle<()> + Send
 
 /// Builds the accounts service.
 pub async fn accounts_service(config: &PlatformConfig, infra: &Infra) -> anyhow::Result<Service> {
-    let pool = db::pool(&infra.database_url, config.database.max_connections)?;
+    let database_url = infra.database_url_for("accounts");
+    let pool = db::pool(&database_url, config.database.max_connections)?;
     let deps = AccountsDeps {
         pool,
         redis: RedisLink::new(&infra.redis_url),
@@ -78,7 +93,7 @@ pub async fn accounts_service(config: &PlatformConfig, infra: &Infra) -> anyhow:
     let triggers = mediamagic_accounts::events::triggers(&deps, &config.events.triggers);
     let dispatcher = Dispatcher::new(
         deps.pool.clone(),
-        &infra.database_url,
+        &database_url,
         triggers.clone(),
         EventMetrics::new(&metrics.registry)?,
     );
@@ -155,7 +170,10 @@ fn models_config(config: &PlatformConfig) -> mediamagic_models::ModelsConfig {
 /// Builds the models service and loads the built-in catalogue.
 pub async fn models_service(config: &PlatformConfig, infra: &Infra) -> anyhow::Result<Service> {
     let deps = ModelsDeps {
-        pool: db::pool(&infra.database_url, config.database.max_connections)?,
+        pool: db::pool(
+            &infra.database_url_for("models"),
+            config.database.max_connections,
+        )?,
         internal: TokenVerifier::from_hex(&infra.keys.internal_public_key)?,
         config: Arc::new(models_config(config)),
     };
@@ -201,8 +219,9 @@ pub async fn media_service(
         !infra.keys.storage_secret.is_empty(),
         "auth.storage_secret is not configured: the media service signs object URLs with it"
     );
+    let database_url = infra.database_url_for("media");
     let deps = MediaDeps {
-        pool: db::pool(&infra.database_url, config.database.max_connections)?,
+        pool: db::pool(&database_url, config.database.max_connections)?,
         internal: TokenVerifier::from_hex(&infra.keys.internal_public_key)?,
         workers: match infra.keys.worker_public_key.as_str() {
             "" => None,
@@ -218,7 +237,7 @@ pub async fn media_service(
     let triggers = mediamagic_media::events::triggers(&deps, &config.events.triggers);
     let dispatcher = Dispatcher::new(
         deps.pool.clone(),
-        &infra.database_url,
+        &database_url,
         triggers.clone(),
         EventMetrics::new(&metrics.registry)?,
     );
@@ -251,7 +270,10 @@ pub async fn media_service(
 /// The jobs subgraph's dependencies (also what a worker or a test uses to drive the
 /// queue); file arguments are checked with the media subgraph at `jobs.media_url`.
 pub async fn jobs_deps(config: &PlatformConfig, infra: &Infra) -> anyhow::Result<JobsDeps> {
-    let pool = db::pool(&infra.database_url, config.database.max_connections)?;
+    let pool = db::pool(
+        &infra.database_url_for("jobs"),
+        config.database.max_connections,
+    )?;
     let internal = TokenVerifier::from_hex(&infra.keys.internal_public_key)?;
     let hub = mediamagic_jobs::Hub::start(RedisLink::new(&infra.redis_url)).await;
     let media_url = config.jobs.media_url.clone().unwrap_or_else(|| {
@@ -314,7 +336,7 @@ pub async fn jobs_service(config: &PlatformConfig, infra: &Infra) -> anyhow::Res
     let triggers = mediamagic_jobs::events::triggers(&deps, &config.events.triggers);
     let dispatcher = Dispatcher::new(
         deps.pool.clone(),
-        &infra.database_url,
+        &infra.database_url_for("jobs"),
         triggers.clone(),
         EventMetrics::new(&metrics.registry)?,
     );
@@ -361,6 +383,10 @@ pub async fn worker_deps(
         .unwrap_or_else(|| jobs.media_url.as_str().to_owned());
     Ok(WorkerDeps {
         jobs,
+        pool: db::pool(
+            &infra.database_url_for("worker"),
+            config.database.max_connections,
+        )?,
         worker_key: Arc::new(
             TokenIssuer::from_hex(&infra.keys.worker_private_key).map_err(|e| {
                 anyhow::anyhow!("auth.worker_private_key: {e} (`mediamagic tokens keygen`)")
@@ -399,8 +425,9 @@ pub async fn worker_service(config: &PlatformConfig, infra: &Infra) -> anyhow::R
 /// Builds the billing service: seeds prices, handles `job_usage` and `budget_exceeded`,
 /// and samples storage and closes periods on schedule.
 pub async fn billing_service(config: &PlatformConfig, infra: &Infra) -> anyhow::Result<Service> {
+    let database_url = infra.database_url_for("billing");
     let deps = BillingDeps {
-        pool: db::pool(&infra.database_url, config.database.max_connections)?,
+        pool: db::pool(&database_url, config.database.max_connections)?,
         internal: TokenVerifier::from_hex(&infra.keys.internal_public_key)?,
         config: Arc::new(config.billing.clone()),
         storage_quota_bytes: config.media.quotas.storage_bytes,
@@ -410,7 +437,7 @@ pub async fn billing_service(config: &PlatformConfig, infra: &Infra) -> anyhow::
     let triggers = mediamagic_billing::events::triggers(&deps, &config.events.triggers);
     let dispatcher = Dispatcher::new(
         deps.pool.clone(),
-        &infra.database_url,
+        &database_url,
         triggers.clone(),
         EventMetrics::new(&metrics.registry)?,
     );
@@ -479,6 +506,10 @@ pub async fn service(
         keys: infra.keys.only_for(name),
         ..infra.clone()
     };
+    // Until workers speak HTTPS (#37), the worker drives the queue with the jobs role.
+    for role in database_roles_of(name) {
+        db_roles::check(role, &infra.database_url_for(role)).await?;
+    }
     match name {
         "accounts" => accounts_service(config, infra).await,
         "models" => models_service(config, infra).await,
@@ -488,6 +519,18 @@ pub async fn service(
         "billing" => billing_service(config, infra).await,
         "compat" => compat_service(config),
         other => anyhow::bail!("unknown service `{other}`; known: {}", SERVICES.join(", ")),
+    }
+}
+
+/// The Postgres roles service `name` connects as: its own (the worker: its own and, until
+/// workers speak HTTPS (#37), the jobs role, for the queue).
+pub fn database_roles_of(name: &str) -> &'static [&'static str] {
+    match name {
+        "worker" => &["worker", "jobs"],
+        other => db_roles::SERVICES
+            .iter()
+            .position(|s| *s == other)
+            .map_or(&[], |i| &db_roles::SERVICES[i..=i]),
     }
 }
 
@@ -650,13 +693,26 @@ pub async fn serve(config: PlatformConfig, role: &str) -> anyhow::Result<()> {
         return serve_until_signal("compat", listener, compat_service(&config)?, None).await;
     }
     let keys = Keys::for_role(&config.auth, role)?;
+    let role_urls = role_urls(&config)?;
+    let database_url = config
+        .database
+        .url
+        .as_ref()
+        .map(|u| u.expose().clone())
+        .unwrap_or_default();
+    // A service needs the migrator's URL only to derive a role URL that is not configured.
+    for needed in database_roles_of(role) {
+        anyhow::ensure!(
+            !database_url.is_empty() || role_urls.contains_key(*needed),
+            "set database.roles.{needed} (MEDIAMAGIC__DATABASE__ROLES__{}) to the URL of role \
+             {}, or DATABASE_URL",
+            needed.to_uppercase(),
+            db_roles::role_name(needed)
+        );
+    }
     let infra = Infra {
-        database_url: config
-            .database
-            .url
-            .as_ref()
-            .map(|u| u.expose().clone())
-            .ok_or_else(|| anyhow::anyhow!("set DATABASE_URL or database.url"))?,
+        database_url,
+        role_urls,
         redis_url: config
             .redis
             .url
@@ -687,6 +743,25 @@ pub async fn serve(config: PlatformConfig, role: &str) -> anyhow::Result<()> {
         _ => None,
     };
     serve_until_signal(name, listener, built, objects).await
+}
+
+/// The configured URL of each service's role (`database.roles`), refusing unknown services.
+pub fn role_urls(
+    config: &PlatformConfig,
+) -> anyhow::Result<std::collections::BTreeMap<String, String>> {
+    config
+        .database
+        .roles
+        .iter()
+        .map(|(service, url)| {
+            anyhow::ensure!(
+                db_roles::SERVICES.contains(&service.as_str()),
+                "database.roles.{service}: no such service; roles exist for {}",
+                db_roles::SERVICES.join(", ")
+            );
+            Ok((service.clone(), url.expose().clone()))
+        })
+        .collect()
 }
 
 /// Serves `service` (and `objects`: a second listener with only the object routes) until

@@ -127,6 +127,7 @@ pub async fn spawn_stack_on(
     };
     let infra = Infra {
         database_url,
+        role_urls: Default::default(),
         redis_url,
         keys: Keys::generate(),
     };

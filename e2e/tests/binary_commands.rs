@@ -308,7 +308,10 @@ async fn doctor_for_a_role_says_what_is_missing_and_passes_once_it_is_there() {
     let report = |o: &std::process::Output| String::from_utf8_lossy(&o.stdout).into_owned();
     assert!(!unreachable.status.success());
     let first = report(&unreachable);
-    assert!(first.contains("FAIL  postgres  cannot connect"), "{first}");
+    assert!(
+        first.contains("FAIL  postgres  as mediamagic_accounts: cannot connect"),
+        "{first}"
+    );
     assert!(
         first.contains("FAIL  keys      `accounts` needs auth.root_private_key"),
         "{first}"

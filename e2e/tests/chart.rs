@@ -13,7 +13,7 @@ use mediamagic_e2e::{
     kube_mock::KubeMock,
     workspace_binary,
 };
-use mediamagic_kit::{local_services::free_port, testing};
+use mediamagic_kit::{db_roles, local_services::free_port, testing};
 use serde_json::{Value, json};
 use std::{collections::BTreeMap, path::Path, time::Duration};
 
@@ -224,6 +224,64 @@ fn job_pods_may_reach_only_dns_and_the_media_objects_port() {
 }
 
 #[test]
+fn with_role_secrets_each_pod_holds_only_its_own_database_url_and_only_migrate_the_migrators() {
+    let (_, documents) = render(&[PRODUCTION], &[]).expect("helm template");
+    for role in ROLES {
+        let deployment = named(&documents, "Deployment", &format!("mm-mediamagic-{role}"));
+        let container = &deployment["spec"]["template"]["spec"]["containers"][0];
+        let database: Vec<(String, String)> = container["env"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| {
+                let name = e["name"].as_str()?;
+                name.contains("DATABASE").then(|| {
+                    let secret = e["valueFrom"]["secretKeyRef"]["name"]
+                        .as_str()
+                        .unwrap_or("");
+                    (name.to_owned(), secret.to_owned())
+                })
+            })
+            .collect();
+        let expected: Vec<(String, String)> = match *role {
+            "router" | "compat" => vec![],
+            "worker" => vec![
+                (
+                    "MEDIAMAGIC__DATABASE__ROLES__WORKER".into(),
+                    "mediamagic-db-worker".into(),
+                ),
+                (
+                    "MEDIAMAGIC__DATABASE__ROLES__JOBS".into(),
+                    "mediamagic-db-jobs".into(),
+                ),
+            ],
+            other => vec![(
+                format!("MEDIAMAGIC__DATABASE__ROLES__{}", other.to_uppercase()),
+                format!("mediamagic-db-{other}"),
+            )],
+        };
+        assert_eq!(database, expected, "{role}'s database credentials");
+    }
+    let migrate = of_kind(&documents, "Job")
+        .into_iter()
+        .find(|j| {
+            j["metadata"]["name"]
+                .as_str()
+                .unwrap_or("")
+                .contains("migrate")
+        })
+        .expect("the migrate Job");
+    let env = &migrate["spec"]["template"]["spec"]["containers"][0]["env"];
+    assert!(
+        env.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["name"] == "DATABASE_URL"),
+        "the migrate Job runs as the migrator"
+    );
+}
+
+#[test]
 fn each_role_gets_only_its_own_keys_and_production_essentials() {
     let (_, documents) = render(&[PRODUCTION], &[]).expect("helm template");
     for role in ROLES {
@@ -414,11 +472,25 @@ async fn wait_ready(url: &str, child: &mut tokio::process::Child, log: &Path) {
 
 #[tokio::test]
 async fn every_role_starts_from_exactly_what_the_chart_gives_its_pod() {
-    // Arrange: the operator's Secrets, an empty database, this machine's ports.
-    let (_, documents) = render(&[], &[]).expect("helm template");
+    // Arrange: the operator's Secrets (the migrator's URL, and one per service role, as in
+    // production), an empty database, this machine's ports.
+    let role_sets: Vec<String> = db_roles::SERVICES
+        .iter()
+        .map(|service| format!("database.roles.{service}.existingSecret=mm-db-{service}"))
+        .collect();
+    let role_sets: Vec<&str> = role_sets.iter().map(String::as_str).collect();
+    let (_, documents) = render(&[], &role_sets).expect("helm template");
     let keys = Keys::generate();
     let database = testing::empty_database().await;
+    let secret_names: Vec<String> = db_roles::SERVICES
+        .iter()
+        .map(|service| format!("mm-db-{service}"))
+        .collect();
     let mut secrets = BTreeMap::new();
+    for (service, name) in db_roles::SERVICES.iter().zip(&secret_names) {
+        let url = db_roles::url_as(&database, &db_roles::role_name(service));
+        secrets.insert(name.as_str(), [("url".to_owned(), url)].into());
+    }
     secrets.insert("mediamagic-database", [("url".to_owned(), database)].into());
     secrets.insert(
         "mediamagic-redis",

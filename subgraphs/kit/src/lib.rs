@@ -12,6 +12,7 @@ pub mod auth;
 pub mod body;
 pub mod config;
 pub mod db;
+pub mod db_roles;
 pub mod error;
 pub mod events;
 pub mod health;

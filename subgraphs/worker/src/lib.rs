@@ -36,8 +36,12 @@ pub use metrics::WorkerMetrics;
 /// Everything the worker needs at run time.
 #[derive(Clone)]
 pub struct WorkerDeps {
-    /// The jobs library (queue API, models library, Redis signals, Postgres pool).
+    /// The jobs library (queue API, models library, Redis signals), on the jobs service's
+    /// role: the queue is the jobs schema's, and the worker drives it through the library
+    /// until workers speak HTTPS (#37).
     pub jobs: JobsDeps,
+    /// Postgres as the worker's own role: the `worker` schema (workers, runs).
+    pub pool: mediamagic_kit::db::DbPool,
     /// The worker key: signs the worker's own tokens for the media service's worker routes
     /// (they name a job attempt, never an account).
     pub worker_key: Arc<TokenIssuer>,
@@ -57,7 +61,7 @@ pub struct WorkerDeps {
 pub fn app(deps: WorkerDeps, metrics: Metrics) -> axum::Router {
     let schema = build_schema(Some(deps.clone()), Some(&metrics));
     let kit = KitState {
-        pool: deps.jobs.pool.clone(),
+        pool: deps.pool.clone(),
         redis: Some(deps.jobs.hub.redis().clone()),
         verifier: deps.internal.clone(),
         metrics,
@@ -68,8 +72,7 @@ pub fn app(deps: WorkerDeps, metrics: Metrics) -> axum::Router {
 impl WorkerDeps {
     /// A pooled connection, or INTERNAL.
     pub(crate) async fn conn(&self) -> mediamagic_kit::ApiResult<mediamagic_kit::db::DbConn> {
-        self.jobs
-            .pool
+        self.pool
             .get()
             .await
             .map_err(mediamagic_kit::ApiError::from)

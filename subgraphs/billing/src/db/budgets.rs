@@ -9,12 +9,14 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-/// The account's budget.
+/// The account's budget (through `billing.budget_limits`: budget admission reads it in the
+/// jobs service's deploying transaction).
 pub async fn get(conn: &mut AsyncPgConnection, account: Uuid) -> QueryResult<Option<BudgetRow>> {
-    budgets::table
+    use super::schema::budget_limits as b;
+    b::table
         .find(account)
-        .select(BudgetRow::as_select())
-        .first(conn)
+        .select(b::all_columns)
+        .first::<BudgetRow>(conn)
         .await
         .optional()
 }
@@ -72,9 +74,9 @@ pub struct RunShape {
     pub seconds: Option<i32>,
 }
 
-const RUN_SHAPE: &str = "SELECT v.machine_type, v.machine_count, \
-     COALESCE(v.observed_runtime_seconds, m.expected_runtime_seconds) AS seconds \
-     FROM models.model_versions v JOIN models.models m ON m.id = v.model_id";
+/// Through `models.run_shapes`, which models publishes.
+const RUN_SHAPE: &str = "SELECT r.machine_type, r.machine_count, r.expected_seconds AS seconds \
+     FROM models.run_shapes r";
 
 /// The run shape of every queued, scheduled or running job of `account`.
 pub async fn active_runs(
@@ -82,8 +84,8 @@ pub async fn active_runs(
     account: Uuid,
 ) -> QueryResult<Vec<RunShape>> {
     diesel::sql_query(format!(
-        "{RUN_SHAPE} JOIN jobs.jobs j ON j.model_version_id = v.id \
-         WHERE j.owner_id = $1 AND j.status IN ('queued', 'scheduled', 'running')"
+        "{RUN_SHAPE} JOIN jobs.active_jobs j ON j.model_version_id = r.version_id \
+         WHERE j.owner_id = $1"
     ))
     .bind::<diesel::sql_types::Uuid, _>(account)
     .load(conn)
@@ -95,7 +97,7 @@ pub async fn version_run(
     conn: &mut AsyncPgConnection,
     version: Uuid,
 ) -> QueryResult<Option<RunShape>> {
-    diesel::sql_query(format!("{RUN_SHAPE} WHERE v.id = $1"))
+    diesel::sql_query(format!("{RUN_SHAPE} WHERE r.version_id = $1"))
         .bind::<diesel::sql_types::Uuid, _>(version)
         .get_result(conn)
         .await

@@ -25,12 +25,16 @@ pub async fn has_item(conn: &mut AsyncPgConnection, item: &str) -> QueryResult<b
 }
 
 /// Every price of `item`, oldest first.
+///
+/// Through `billing.price_points`: budget admission reads it in the jobs service's
+/// deploying transaction.
 pub async fn of_item(conn: &mut AsyncPgConnection, item: &str) -> QueryResult<Vec<PriceRow>> {
-    prices::table
-        .filter(prices::item.eq(item))
-        .order(prices::effective_from.asc())
-        .select(PriceRow::as_select())
-        .load(conn)
+    use super::schema::price_points as p;
+    p::table
+        .filter(p::item.eq(item))
+        .order(p::effective_from.asc())
+        .select(p::all_columns)
+        .load::<PriceRow>(conn)
         .await
 }
 

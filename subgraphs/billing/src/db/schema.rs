@@ -78,3 +78,24 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(invoices, invoice_lines);
+
+// `billing.budget_limits`: the view of `billing.budgets` billing publishes to jobs.
+diesel::table! {
+    billing.budget_limits (account_id) {
+        account_id -> Uuid,
+        monthly_limit -> Int8,
+        hard -> Bool,
+        updated_at -> Timestamptz,
+    }
+}
+
+// `billing.price_points`: the view of `billing.prices` billing publishes to jobs.
+diesel::table! {
+    billing.price_points (id) {
+        id -> Uuid,
+        item -> Text,
+        amount -> Int8,
+        effective_from -> Timestamptz,
+        created_at -> Timestamptz,
+    }
+}

@@ -1,6 +1,7 @@
-//! What billing meters, read from the subgraphs that own it: a job with its deployment and
-//! model (`jobs`, `models`), its runs (`worker.runs`) and the bytes each account stores
-//! (`media.media`). Read-only.
+//! What billing meters, read from the views the owning subgraphs publish to it: a job with
+//! its deployment and model (`jobs.billable_jobs`, `jobs.billable_deployments`,
+//! `models.run_shapes`), its runs (`worker.run_usage`) and the bytes each account stores
+//! (`media.stored_bytes`, `media.storage_quotas`). Read-only.
 
 use chrono::{DateTime, Utc};
 use diesel::{
@@ -36,12 +37,11 @@ pub struct JobSource {
 /// The job `id`.
 pub async fn job(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<JobSource>> {
     diesel::sql_query(
-        "SELECT j.owner_id, j.deployment_id, m.name AS model_name,
-                v.machine_count, j.status, j.finished_at
-         FROM jobs.jobs j
-         JOIN models.model_versions v ON v.id = j.model_version_id
-         JOIN models.models m ON m.id = v.model_id
-         WHERE j.id = $1",
+        "SELECT j.owner_id, j.deployment_id, r.model_name, r.machine_count, j.status,
+                j.finished_at
+         FROM jobs.billable_jobs j
+         JOIN models.run_shapes r ON r.version_id = j.model_version_id
+         WHERE j.job_id = $1",
     )
     .bind::<SqlUuid, _>(id)
     .get_result(conn)
@@ -72,7 +72,7 @@ pub struct RunSource {
 /// Every run of the job, by attempt.
 pub async fn runs(conn: &mut AsyncPgConnection, job: Uuid) -> QueryResult<Vec<RunSource>> {
     diesel::sql_query(
-        "SELECT attempt, machine_type, started_at, finished_at, outcome FROM worker.runs
+        "SELECT attempt, machine_type, started_at, finished_at, outcome FROM worker.run_usage
          WHERE job_id = $1 ORDER BY attempt",
     )
     .bind::<SqlUuid, _>(job)
@@ -93,12 +93,9 @@ pub struct StoredBytes {
 
 /// Bytes of live media per account (accounts with none are absent).
 pub async fn stored_bytes(conn: &mut AsyncPgConnection) -> QueryResult<Vec<StoredBytes>> {
-    diesel::sql_query(
-        "SELECT owner_id, sum(size_bytes)::bigint AS bytes FROM media.media
-         WHERE status = 'live' GROUP BY owner_id HAVING sum(size_bytes) > 0",
-    )
-    .load(conn)
-    .await
+    diesel::sql_query("SELECT owner_id, bytes FROM media.stored_bytes WHERE bytes > 0")
+        .load(conn)
+        .await
 }
 
 #[derive(QueryableByName)]
@@ -116,9 +113,9 @@ pub async fn storage_of(
     account: Uuid,
 ) -> QueryResult<(i64, Option<i64>)> {
     let row: AccountStorage = diesel::sql_query(
-        "SELECT COALESCE((SELECT sum(size_bytes) FROM media.media
-                          WHERE owner_id = $1 AND status = 'live'), 0)::bigint AS bytes,
-                (SELECT storage_bytes FROM media.account_quotas WHERE account_id = $1) AS quota",
+        "SELECT COALESCE((SELECT bytes FROM media.stored_bytes WHERE owner_id = $1), 0)
+                    ::bigint AS bytes,
+                (SELECT storage_bytes FROM media.storage_quotas WHERE account_id = $1) AS quota",
     )
     .bind::<SqlUuid, _>(account)
     .get_result(conn)
@@ -150,12 +147,10 @@ pub async fn deployments(
     ids: &[Uuid],
 ) -> QueryResult<Vec<DeploymentSource>> {
     diesel::sql_query(
-        "SELECT d.id, v.machine_type, v.machine_count,
-                coalesce(v.observed_runtime_seconds, m.expected_runtime_seconds) AS expected_seconds
-         FROM jobs.deployments d
-         JOIN models.model_versions v ON v.id = d.model_version_id
-         JOIN models.models m ON m.id = v.model_id
-         WHERE d.owner_id = $1 AND d.id = ANY($2)",
+        "SELECT d.deployment_id AS id, r.machine_type, r.machine_count, r.expected_seconds
+         FROM jobs.billable_deployments d
+         JOIN models.run_shapes r ON r.version_id = d.model_version_id
+         WHERE d.owner_id = $1 AND d.deployment_id = ANY($2)",
     )
     .bind::<SqlUuid, _>(account)
     .bind::<Array<SqlUuid>, _>(ids)

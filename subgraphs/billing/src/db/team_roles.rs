@@ -1,4 +1,4 @@
-//! Team roles, read from `accounts.memberships`: only a team's owners and admins change its
+//! Team roles, read from `accounts.team_roles` (the view accounts publishes): only a team's owners and admins change its
 //! budget. Read at the moment of the change, so a demoted admin loses the right at once.
 
 use diesel::{
@@ -20,7 +20,7 @@ pub async fn role(
     team: Uuid,
     user: Uuid,
 ) -> QueryResult<Option<String>> {
-    diesel::sql_query("SELECT role FROM accounts.memberships WHERE team_id = $1 AND user_id = $2")
+    diesel::sql_query("SELECT role FROM accounts.team_roles WHERE team_id = $1 AND user_id = $2")
         .bind::<SqlUuid, _>(team)
         .bind::<SqlUuid, _>(user)
         .get_result::<Role>(conn)

@@ -54,7 +54,7 @@ pub async fn groups(
     diesel::sql_query(
         "SELECT kind, machine_type, model_name, sum(quantity)::bigint AS quantity,
                 sum(amount_micros)::bigint AS micros, count(*) AS lines
-         FROM billing.usage_lines WHERE account_id = $1 AND period_start = $2
+         FROM billing.period_usage WHERE account_id = $1 AND period_start = $2
          GROUP BY kind, machine_type, model_name ORDER BY kind, machine_type, model_name",
     )
     .bind::<SqlUuid, _>(account)

@@ -1,5 +1,5 @@
 //! The jobs part of the retention sweep: log lines and callback attempts of finished jobs,
-//! older than the owning account's policy (`accounts.retention_policies`, else the platform
+//! older than the owning account's policy (`accounts.retention_settings`, else the platform
 //! default). Jobs themselves stay: they are the account's history and its bill.
 
 use crate::JobsDeps;
@@ -25,7 +25,7 @@ async fn expired(
         "DELETE FROM {table} WHERE {key} IN (
              SELECT t.{key} FROM {table} t
              JOIN jobs.jobs j ON j.id = t.job_id
-             LEFT JOIN accounts.retention_policies p ON p.account_id = j.owner_id
+             LEFT JOIN accounts.retention_settings p ON p.account_id = j.owner_id
              WHERE t.created_at < now() - make_interval(days => COALESCE(p.{column}, $1))
                AND j.status NOT IN ('queued', 'scheduled', 'running')
              LIMIT $2)"

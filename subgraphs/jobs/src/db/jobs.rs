@@ -223,7 +223,7 @@ pub async fn throughput(
     let row = diesel::sql_query(
         "SELECT \
            (SELECT coalesce(sum(coalesce((capacity ->> $1)::int, 0)), 0)::bigint \
-              FROM worker.workers \
+              FROM worker.worker_capacity \
               WHERE stopped_at IS NULL AND last_heartbeat_at > now() - interval '1 minute') AS slots, \
            (SELECT avg(extract(epoch FROM finished_at - started_at))::float8 FROM jobs.jobs \
               WHERE machine_type = $1 AND status = 'succeeded' AND started_at IS NOT NULL \
@@ -248,7 +248,7 @@ pub async fn runtime_offered(
         offered: bool,
     }
     diesel::sql_query(
-        "SELECT EXISTS (SELECT 1 FROM worker.workers \
+        "SELECT EXISTS (SELECT 1 FROM worker.worker_capacity \
            WHERE stopped_at IS NULL AND last_heartbeat_at > now() - interval '1 minute' \
              AND coalesce((capacity ->> $1)::int, 0) > 0 AND $2 = ANY(runtimes)) AS offered",
     )
@@ -505,7 +505,7 @@ pub async fn without_capacity(
     diesel::sql_query(
         "SELECT j.id FROM jobs.jobs j JOIN jobs.job_control c ON c.job_id = j.id \
          WHERE j.status = 'queued' AND c.queued_at < now() - make_interval(secs => $1) \
-         AND NOT EXISTS (SELECT 1 FROM worker.workers w \
+         AND NOT EXISTS (SELECT 1 FROM worker.worker_capacity w \
              WHERE w.last_heartbeat_at > now() - make_interval(secs => $1) \
              AND COALESCE((w.capacity ->> j.machine_type)::int, 0) > 0) \
          LIMIT $2",

@@ -166,8 +166,8 @@ async fn dead_credentials(
     if !sessions.is_empty() {
         let rows: Vec<Dead> = diesel::sql_query(
             "SELECT s.id FROM unnest($1::text[]) AS s(id) \
-             LEFT JOIN accounts.sessions a ON a.revocation_id = s.id \
-             WHERE a.revocation_id IS NULL OR a.revoked_at IS NOT NULL OR a.expires_at <= now()",
+             LEFT JOIN accounts.credential_states a ON a.kind = 'session' AND a.id = s.id \
+             WHERE a.id IS NULL OR NOT a.live",
         )
         .bind::<Array<Text>, _>(sessions)
         .load(&mut conn)
@@ -177,9 +177,8 @@ async fn dead_credentials(
     if !keys.is_empty() {
         let rows: Vec<Dead> = diesel::sql_query(
             "SELECT k.id FROM unnest($1::text[]) AS k(id) \
-             LEFT JOIN accounts.api_keys a ON a.id::text = k.id \
-             WHERE a.id IS NULL OR a.revoked_at IS NOT NULL \
-                OR (a.expires_at IS NOT NULL AND a.expires_at <= now())",
+             LEFT JOIN accounts.credential_states a ON a.kind = 'api_key' AND a.id = k.id \
+             WHERE a.id IS NULL OR NOT a.live",
         )
         .bind::<Array<Text>, _>(keys)
         .load(&mut conn)

@@ -1,5 +1,5 @@
 //! The media part of the retention sweep, by the owning account's policy
-//! (`accounts.retention_policies`, else the platform default):
+//! (`accounts.retention_settings`, which accounts publishes, else the platform default):
 //!
 //! - unfinished uploads past `pending_uploads_hours`: the store's parts are aborted, the media
 //!   marked deleted;
@@ -25,23 +25,15 @@ use mediamagic_kit::{
 };
 use uuid::Uuid;
 
-/// Jobs that may still read their inputs or write their outputs.
-const ACTIVE: &str = "('queued', 'scheduled', 'running')";
-
 /// The account's policy value `column`, else `$1`.
 fn policy(column: &str) -> String {
     format!("COALESCE(p.{column}, $1)")
 }
 
-/// Media that a queued or running job of its owner names among its arguments.
-fn in_use() -> String {
-    format!(
-        "EXISTS (SELECT 1 FROM jobs.jobs j JOIN jobs.deployments d ON d.id = j.deployment_id
-                 WHERE j.owner_id = m.owner_id AND j.status IN {ACTIVE}
-                   AND jsonb_typeof(d.args) = 'object'
-                   AND EXISTS (SELECT 1 FROM jsonb_each_text(d.args) a WHERE a.value = m.id::text))"
-    )
-}
+/// Media that a queued or running job of its owner names among its arguments (through
+/// `jobs.active_job_arguments`, which jobs publishes).
+const IN_USE: &str = "EXISTS (SELECT 1 FROM jobs.active_job_arguments a
+                 WHERE a.owner_id = m.owner_id AND a.value = m.id::text)";
 
 /// Marks `ids` deleted with `reason` (the `media_deleted` handler removes their objects).
 async fn mark_deleted(
@@ -66,10 +58,10 @@ async fn abandoned(deps: MediaDeps, default_hours: i32, limit: i64) -> ApiResult
     let mut conn = deps.conn().await?;
     let stale: Vec<MediaRow> = diesel::sql_query(format!(
         "SELECT m.* FROM media.media m
-         LEFT JOIN accounts.retention_policies p ON p.account_id = m.owner_id
+         LEFT JOIN accounts.retention_settings p ON p.account_id = m.owner_id
          WHERE m.status = 'pending'
            AND m.created_at < now() - make_interval(hours => {})
-           AND NOT EXISTS (SELECT 1 FROM jobs.jobs j WHERE j.id = m.job_id AND j.status IN {ACTIVE})
+           AND NOT EXISTS (SELECT 1 FROM jobs.active_jobs j WHERE j.job_id = m.job_id)
          ORDER BY m.created_at LIMIT $2",
         policy("pending_uploads_hours")
     ))
@@ -99,20 +91,20 @@ async fn expired(
     let mut conn = deps.conn().await?;
     let origin = if outputs {
         "m.job_id IS NOT NULL
-         AND NOT EXISTS (SELECT 1 FROM jobs.jobs o WHERE o.id = m.job_id AND o.status IN ('queued', 'scheduled', 'running'))"
+         AND NOT EXISTS (SELECT 1 FROM jobs.active_jobs o WHERE o.job_id = m.job_id)"
     } else {
         "m.job_id IS NULL"
     };
     let days = policy(column);
     let ids: Vec<Uuid> = diesel::sql_query(format!(
         "SELECT m.* FROM media.media m
-         LEFT JOIN accounts.retention_policies p ON p.account_id = m.owner_id
+         LEFT JOIN accounts.retention_settings p ON p.account_id = m.owner_id
          WHERE m.status = 'live' AND {origin}
            AND {days} IS NOT NULL
            AND m.created_at < now() - make_interval(days => {days})
            AND NOT {}
          ORDER BY m.created_at LIMIT $2",
-        in_use()
+        IN_USE
     ))
     .bind::<Nullable<Integer>, _>(default_days)
     .bind::<BigInt, _>(limit)
@@ -135,7 +127,7 @@ async fn purged(deps: MediaDeps, default_days: i32, limit: i64) -> ApiResult<usi
     let mut conn = deps.conn().await?;
     let gone: Vec<MediaRow> = diesel::sql_query(format!(
         "SELECT m.* FROM media.media m
-         LEFT JOIN accounts.retention_policies p ON p.account_id = m.owner_id
+         LEFT JOIN accounts.retention_settings p ON p.account_id = m.owner_id
          WHERE m.status IN ('deleted', 'failed')
            AND m.updated_at < now() - make_interval(days => {})
          ORDER BY m.updated_at LIMIT $2",

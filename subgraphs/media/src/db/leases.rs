@@ -28,10 +28,8 @@ pub async fn held(
 ) -> diesel::QueryResult<Option<LeasedJob>> {
     use diesel::OptionalExtension;
     diesel::sql_query(
-        "SELECT j.owner_id, j.owner_kind FROM jobs.jobs j
-         JOIN jobs.job_control c ON c.job_id = j.id
-         WHERE j.id = $1 AND c.worker_id = $2 AND j.attempts = $3
-           AND j.status IN ('scheduled', 'running') AND c.lease_expires_at > now()",
+        "SELECT owner_id, owner_kind FROM jobs.worker_leases
+         WHERE job_id = $1 AND worker_id = $2 AND attempt = $3 AND lease_expires_at > now()",
     )
     .bind::<SqlUuid, _>(job)
     .bind::<Text, _>(worker)
@@ -53,14 +51,10 @@ pub async fn argument_values(
     conn: &mut AsyncPgConnection,
     job: Uuid,
 ) -> diesel::QueryResult<Vec<String>> {
-    let rows: Vec<ArgValue> = diesel::sql_query(
-        "SELECT a.value #>> '{}' AS value FROM jobs.jobs j
-         JOIN jobs.deployments d ON d.id = j.deployment_id,
-         LATERAL jsonb_each(CASE WHEN jsonb_typeof(d.args) = 'object' THEN d.args ELSE '{}' END) a
-         WHERE j.id = $1 AND jsonb_typeof(a.value) = 'string'",
-    )
-    .bind::<SqlUuid, _>(job)
-    .load(conn)
-    .await?;
+    let rows: Vec<ArgValue> =
+        diesel::sql_query("SELECT value FROM jobs.active_job_arguments WHERE job_id = $1")
+            .bind::<SqlUuid, _>(job)
+            .load(conn)
+            .await?;
     Ok(rows.into_iter().map(|r| r.value).collect())
 }

@@ -107,10 +107,13 @@ pub async fn readable_by_ids(
     account: Uuid,
     ids: &[Uuid],
 ) -> QueryResult<Vec<ModelRow>> {
-    let rows = readable(account)
-        .filter(models::external_id.eq_any(ids.to_vec()))
-        .select(ModelRow::as_select())
-        .load(conn)
+    // Through the published view: jobs pins versions with this too, as its own role.
+    use super::schema::published_models as p;
+    let rows = p::table
+        .filter(p::owner_id.eq(account).or(p::public.eq(true)))
+        .filter(p::external_id.eq_any(ids.to_vec()))
+        .select(p::all_columns)
+        .load::<ModelRow>(conn)
         .await?;
     Ok(own_first(account, rows))
 }
@@ -170,10 +173,11 @@ pub async fn lock_own(
 
 /// The catalogue model with this slug.
 pub async fn by_slug(conn: &mut AsyncPgConnection, slug: &str) -> QueryResult<Option<ModelRow>> {
-    models::table
-        .filter(models::slug.eq(slug))
-        .select(ModelRow::as_select())
-        .first(conn)
+    use super::schema::published_models as p;
+    p::table
+        .filter(p::slug.eq(slug))
+        .select(p::all_columns)
+        .first::<ModelRow>(conn)
         .await
         .optional()
 }

@@ -22,20 +22,24 @@ pub async fn by_numbers(
     let model_ids: Vec<Uuid> = keys.iter().map(|(m, _)| *m).collect();
     let numbers: Vec<i32> = keys.iter().map(|(_, v)| *v).collect();
     // One query for the batch; the exact pairs are picked out by the caller's map lookup.
-    model_versions::table
-        .filter(model_versions::model_id.eq_any(model_ids))
-        .filter(model_versions::version.eq_any(numbers))
-        .select(VersionRow::as_select())
-        .load(conn)
+    // Through the published view: jobs pins versions with this too, as its own role.
+    use super::schema::published_versions as p;
+    p::table
+        .filter(p::model_id.eq_any(model_ids))
+        .filter(p::version.eq_any(numbers))
+        .select(p::all_columns)
+        .load::<VersionRow>(conn)
         .await
 }
 
 /// Versions by id.
 pub async fn by_ids(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult<Vec<VersionRow>> {
-    model_versions::table
-        .filter(model_versions::id.eq_any(ids.to_vec()))
-        .select(VersionRow::as_select())
-        .load(conn)
+    // Through the published view: the worker reads what a job pinned with this.
+    use super::schema::published_versions as p;
+    p::table
+        .filter(p::id.eq_any(ids.to_vec()))
+        .select(p::all_columns)
+        .load::<VersionRow>(conn)
         .await
 }
 
@@ -70,12 +74,23 @@ pub async fn has_jobs(conn: &mut AsyncPgConnection, model_id: Uuid) -> QueryResu
 }
 
 /// Counts one more job on a version; false when there is no such version.
+///
+/// Through `models.count_job`, the function models publishes to jobs (which writes no
+/// models table itself).
 pub async fn record_job(conn: &mut AsyncPgConnection, version_id: Uuid) -> QueryResult<bool> {
-    diesel::update(model_versions::table.filter(model_versions::id.eq(version_id)))
-        .set(model_versions::jobs_count.eq(model_versions::jobs_count + 1))
-        .execute(conn)
-        .await
-        .map(|n| n == 1)
+    diesel::select(count_job(version_id)).get_result(conn).await
+}
+
+diesel::define_sql_function! {
+    /// `models.count_job`: one more job on a version; false when there is no such version.
+    #[sql_name = "models.count_job"]
+    fn count_job(version: diesel::sql_types::Uuid) -> diesel::sql_types::Bool;
+}
+
+diesel::define_sql_function! {
+    /// `models.record_runtime`: folds a run's seconds into the version's observed runtime.
+    #[sql_name = "models.record_runtime"]
+    fn record_runtime_fn(version: diesel::sql_types::Uuid, seconds: diesel::sql_types::Integer) -> diesel::sql_types::Bool;
 }
 
 /// Folds a successful run's duration into the version's observed runtime (an exponential
@@ -87,17 +102,8 @@ pub async fn record_runtime(
     version_id: Uuid,
     seconds: i32,
 ) -> QueryResult<bool> {
-    diesel::sql_query(
-        "UPDATE models.model_versions SET observed_runtime_seconds = \
-         CASE WHEN observed_runtime_seconds IS NULL THEN $2 \
-         ELSE round((observed_runtime_seconds * 4 + $2) / 5.0)::int END \
-         WHERE id = $1 AND observed_runtime_seconds IS DISTINCT FROM \
-         CASE WHEN observed_runtime_seconds IS NULL THEN $2 \
-         ELSE round((observed_runtime_seconds * 4 + $2) / 5.0)::int END",
-    )
-    .bind::<diesel::sql_types::Uuid, _>(version_id)
-    .bind::<diesel::sql_types::Integer, _>(seconds)
-    .execute(conn)
-    .await
-    .map(|n| n == 1)
+    // Through `models.record_runtime`, which models publishes to jobs.
+    diesel::select(record_runtime_fn(version_id, seconds))
+        .get_result(conn)
+        .await
 }
