@@ -25,6 +25,7 @@ pub mod redis;
 pub mod redis_link;
 pub mod retention;
 pub mod server;
+pub mod subgraph_schema;
 pub mod telemetry;
 pub mod tokens;
 

@@ -2,9 +2,10 @@
 //! presigned and direct uploads, streaming downloads, metadata and thumbnails, on local files
 //! or any S3-compatible store.
 //!
-//! Layers: `graphql`, `multipart_graphql` (uploads by the GraphQL multipart request spec)
-//! `rest` (seed 000's multipart upload) and `worker_access` (the worker's own routes) sit on
-//! `commands`, which use
+//! Layers: `graphql` and `http` (the HTTP entry points: `http::graphql_multipart`, uploads
+//! by the GraphQL multipart request spec; `http::rest`, seed 000's multipart upload;
+//! `http::worker`, the worker's own routes) sit on `commands` (`commands::parts`: uploads in
+//! S3-style numbered parts), which use
 //! `db` (the `media` Postgres schema), `storage` (object_store, signed URLs and the local
 //! object routes) and `domain`. `events` processes live media and removes deleted ones;
 //! `processing` runs ffprobe and ffmpeg.
@@ -15,11 +16,9 @@ pub(crate) mod db;
 pub mod domain;
 pub mod events;
 pub mod graphql;
-pub mod multipart_graphql;
+pub mod http;
 pub mod processing;
-pub mod rest;
 pub mod storage;
-pub mod worker_access;
 
 use mediamagic_kit::{
     db::DbPool,
@@ -114,10 +113,10 @@ pub fn app(
         metrics,
     };
     let objects = objects_app(&deps);
-    let extra = multipart_graphql::routes(deps.clone(), schema.clone())
-        .merge(worker_access::routes(deps.clone(), schema.clone()))
+    let extra = http::graphql_multipart::routes(deps.clone(), schema.clone())
+        .merge(http::worker::routes(deps.clone(), schema.clone()))
         .merge(objects)
-        .merge(rest::routes(deps))
+        .merge(http::rest::routes(deps))
         .merge(webhook::routes(triggers, webhook_secret));
     service_app(schema, kit, extra)
 }

@@ -12,8 +12,9 @@ pub use query::AccountsQuery;
 pub use types::*;
 
 use crate::AccountsDeps;
-use async_graphql::{EmptySubscription, MergedObject, Schema, dataloader::DataLoader};
+use async_graphql::{EmptySubscription, MergedObject, Schema};
 use mediamagic_kit::{
+    subgraph_schema::{SubgraphSchema, federated_sdl, loader},
     events::admin::{EventsAdmin, EventsAdminMutation, EventsAdminQuery},
     metrics::Metrics,
 };
@@ -38,44 +39,18 @@ pub type AccountsSchema = Schema<Query, Mutation, EmptySubscription>;
 /// Builds the schema. Without `deps` it still prints its SDL (for `mediamagic sdl`), but
 /// resolvers answer INTERNAL.
 pub fn build_schema(deps: Option<AccountsDeps>, metrics: Option<&Metrics>) -> AccountsSchema {
-    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .enable_federation()
-        .limit_depth(16)
-        .limit_complexity(2_000);
-    if let Some(deps) = deps {
-        builder = builder
-            .data(DataLoader::new(
-                loaders::UserLoader(deps.clone()),
-                tokio::spawn,
-            ))
-            .data(DataLoader::new(
-                loaders::TeamLoader(deps.clone()),
-                tokio::spawn,
-            ))
-            .data(DataLoader::new(
-                loaders::MembersLoader(deps.clone()),
-                tokio::spawn,
-            ))
-            .data(DataLoader::new(
-                loaders::UserTeamsLoader(deps.clone()),
-                tokio::spawn,
-            ))
-            .data(DataLoader::new(
-                loaders::InvitesLoader(deps.clone()),
-                tokio::spawn,
-            ))
-            .data(EventsAdmin {
-                pool: deps.pool.clone(),
-            })
-            .data(deps);
-    }
-    if let Some(metrics) = metrics {
-        builder = builder.extension(metrics.graphql_extension());
-    }
-    builder.finish()
+    SubgraphSchema::new(Query::default(), Mutation::default(), EmptySubscription).finish(deps, metrics, |builder, deps| {
+        builder
+            .data(loader(loaders::UserLoader(deps.clone())))
+            .data(loader(loaders::TeamLoader(deps.clone())))
+            .data(loader(loaders::MembersLoader(deps.clone())))
+            .data(loader(loaders::UserTeamsLoader(deps.clone())))
+            .data(loader(loaders::InvitesLoader(deps.clone())))
+            .data(EventsAdmin { pool: deps.pool.clone(), })
+    })
 }
 
 /// The SDL of this subgraph, as composition expects it.
 pub fn sdl() -> String {
-    build_schema(None, None).sdl_with_options(async_graphql::SDLExportOptions::new().federation())
+    federated_sdl(&build_schema(None, None))
 }

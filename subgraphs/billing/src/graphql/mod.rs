@@ -13,41 +13,26 @@ pub use query::BillingQuery;
 pub use types::*;
 
 use crate::BillingDeps;
-use async_graphql::{EmptySubscription, Schema, dataloader::DataLoader};
-use mediamagic_kit::metrics::Metrics;
+use async_graphql::{EmptySubscription, Schema};
+use mediamagic_kit::{
+    metrics::Metrics,
+    subgraph_schema::{SubgraphSchema, federated_sdl, loader},
+};
 
 /// The billing schema type.
 pub type BillingSchema = Schema<BillingQuery, BillingMutation, EmptySubscription>;
 
 /// Builds the schema. Without `deps` it still prints its SDL.
 pub fn build_schema(deps: Option<BillingDeps>, metrics: Option<&Metrics>) -> BillingSchema {
-    let mut builder = Schema::build(BillingQuery, BillingMutation, EmptySubscription)
-        .enable_federation()
-        .limit_depth(16)
-        .limit_complexity(2_000);
-    if let Some(deps) = deps {
-        builder = builder
-            .data(DataLoader::new(
-                loaders::CostLoader(deps.clone()),
-                tokio::spawn,
-            ))
-            .data(DataLoader::new(
-                loaders::EstimateLoader(deps.clone()),
-                tokio::spawn,
-            ))
-            .data(DataLoader::new(
-                loaders::InvoiceLinesLoader(deps.clone()),
-                tokio::spawn,
-            ))
-            .data(deps);
-    }
-    if let Some(metrics) = metrics {
-        builder = builder.extension(metrics.graphql_extension());
-    }
-    builder.finish()
+    SubgraphSchema::new(BillingQuery, BillingMutation, EmptySubscription).finish(deps, metrics, |builder, deps| {
+        builder
+            .data(loader(loaders::CostLoader(deps.clone())))
+            .data(loader(loaders::EstimateLoader(deps.clone())))
+            .data(loader(loaders::InvoiceLinesLoader(deps.clone())))
+    })
 }
 
 /// The SDL of this subgraph, as composition expects it.
 pub fn sdl() -> String {
-    build_schema(None, None).sdl_with_options(async_graphql::SDLExportOptions::new().federation())
+    federated_sdl(&build_schema(None, None))
 }

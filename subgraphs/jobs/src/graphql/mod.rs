@@ -14,50 +14,28 @@ pub use subscription::JobsSubscription;
 pub use types::*;
 
 use crate::JobsDeps;
-use async_graphql::{Schema, dataloader::DataLoader};
-use mediamagic_kit::metrics::Metrics;
+use async_graphql::{Schema};
+use mediamagic_kit::{
+    metrics::Metrics,
+    subgraph_schema::{SubgraphSchema, federated_sdl, loader},
+};
 
 /// The jobs schema type.
 pub type JobsSchema = Schema<JobsQuery, JobsMutation, JobsSubscription>;
 
 /// Builds the schema. Without `deps` it still prints its SDL.
 pub fn build_schema(deps: Option<JobsDeps>, metrics: Option<&Metrics>) -> JobsSchema {
-    let mut builder = Schema::build(JobsQuery, JobsMutation, JobsSubscription)
-        .enable_federation()
-        .enable_subscription_in_federation()
-        .limit_depth(16)
-        .limit_complexity(2_000);
-    if let Some(deps) = deps {
-        builder = builder
-            .data(DataLoader::new(
-                loaders::DeploymentLoader(deps.clone()),
-                tokio::spawn,
-            ))
-            .data(DataLoader::new(
-                loaders::JobLoader(deps.clone()),
-                tokio::spawn,
-            ))
-            .data(DataLoader::new(
-                loaders::ControlLoader(deps.clone()),
-                tokio::spawn,
-            ))
-            .data(DataLoader::new(
-                loaders::DeploymentJobLoader(deps.clone()),
-                tokio::spawn,
-            ))
-            .data(DataLoader::new(
-                loaders::CallbackAttemptLoader(deps.clone()),
-                tokio::spawn,
-            ))
-            .data(deps);
-    }
-    if let Some(metrics) = metrics {
-        builder = builder.extension(metrics.graphql_extension());
-    }
-    builder.finish()
+    SubgraphSchema::new(JobsQuery, JobsMutation, JobsSubscription).with_subscriptions().finish(deps, metrics, |builder, deps| {
+        builder
+            .data(loader(loaders::DeploymentLoader(deps.clone())))
+            .data(loader(loaders::JobLoader(deps.clone())))
+            .data(loader(loaders::ControlLoader(deps.clone())))
+            .data(loader(loaders::DeploymentJobLoader(deps.clone())))
+            .data(loader(loaders::CallbackAttemptLoader(deps.clone())))
+    })
 }
 
 /// The SDL of this subgraph, as composition expects it.
 pub fn sdl() -> String {
-    build_schema(None, None).sdl_with_options(async_graphql::SDLExportOptions::new().federation())
+    federated_sdl(&build_schema(None, None))
 }

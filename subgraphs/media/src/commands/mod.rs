@@ -3,7 +3,7 @@
 
 pub mod direct;
 pub mod media;
-pub mod multipart;
+pub mod parts;
 pub mod quotas;
 pub mod retention;
 pub mod tags;

@@ -10,7 +10,7 @@
 //!   is idempotent), then their rows;
 //! - expired idempotency keys and upload slots.
 
-use super::{multipart, storage_error};
+use super::{parts, storage_error};
 use crate::{
     MediaDeps,
     db::rows::MediaRow,
@@ -71,7 +71,7 @@ async fn abandoned(deps: MediaDeps, default_hours: i32, limit: i64) -> ApiResult
     .await?;
     drop(conn);
     for media in &stale {
-        multipart::abandon(&deps, media).await?;
+        parts::abandon(&deps, media).await?;
     }
     let ids: Vec<Uuid> = stale.iter().map(|m| m.id).collect();
     let mut conn = deps.conn().await?;
@@ -139,7 +139,7 @@ async fn purged(deps: MediaDeps, default_days: i32, limit: i64) -> ApiResult<usi
     .await?;
     drop(conn);
     for media in &gone {
-        multipart::abandon(&deps, media).await?;
+        parts::abandon(&deps, media).await?;
         for key in [
             media_key(media.owner_id, media.id),
             staging_key(media.owner_id, media.id),

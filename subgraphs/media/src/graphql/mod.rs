@@ -13,8 +13,11 @@ pub use query::MediaQuery;
 pub use types::*;
 
 use crate::MediaDeps;
-use async_graphql::{EmptySubscription, MergedObject, Schema, dataloader::DataLoader};
-use mediamagic_kit::metrics::Metrics;
+use async_graphql::{EmptySubscription, MergedObject, Schema};
+use mediamagic_kit::{
+    metrics::Metrics,
+    subgraph_schema::{SubgraphSchema, federated_sdl, loader},
+};
 
 /// Root query: media and tags, plus uploads in progress and upload limits.
 #[derive(MergedObject, Default)]
@@ -29,29 +32,14 @@ pub type MediaSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Builds the schema. Without `deps` it still prints its SDL.
 pub fn build_schema(deps: Option<MediaDeps>, metrics: Option<&Metrics>) -> MediaSchema {
-    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .enable_federation()
-        .limit_depth(16)
-        .limit_complexity(2_000);
-    if let Some(deps) = deps {
-        builder = builder
-            .data(DataLoader::new(
-                loaders::MediaLoader(deps.clone()),
-                tokio::spawn,
-            ))
-            .data(DataLoader::new(
-                loaders::LineageLoader(deps.clone()),
-                tokio::spawn,
-            ))
-            .data(deps);
-    }
-    if let Some(metrics) = metrics {
-        builder = builder.extension(metrics.graphql_extension());
-    }
-    builder.finish()
+    SubgraphSchema::new(Query::default(), Mutation::default(), EmptySubscription).finish(deps, metrics, |builder, deps| {
+        builder
+            .data(loader(loaders::MediaLoader(deps.clone())))
+            .data(loader(loaders::LineageLoader(deps.clone())))
+    })
 }
 
 /// The SDL of this subgraph, as composition expects it.
 pub fn sdl() -> String {
-    build_schema(None, None).sdl_with_options(async_graphql::SDLExportOptions::new().federation())
+    federated_sdl(&build_schema(None, None))
 }

@@ -7,7 +7,7 @@ use super::{
     },
     upload::{FileUpload, StagedUploads},
 };
-use crate::{MediaDeps, commands, domain::UploadRequest, worker_access::require_grant};
+use crate::{MediaDeps, commands, domain::UploadRequest, http::worker::require_grant};
 use async_graphql::{Context, ID, Object};
 use mediamagic_kit::{ActorExt, ApiError, auth::WorkerGrant, idempotency::IdempotencyKey};
 use std::sync::Arc;

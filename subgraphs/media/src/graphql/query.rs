@@ -7,7 +7,7 @@ use super::{
 use crate::{
     MediaDeps,
     commands::{self, media::FilterInput},
-    worker_access::require_grant,
+    http::worker::require_grant,
 };
 use async_graphql::{Context, ID, Object, dataloader::DataLoader};
 use mediamagic_kit::{

@@ -1,5 +1,5 @@
 //! The `Upload` scalar of the GraphQL multipart request spec, and the files of one multipart
-//! request, already streamed into storage by [`crate::multipart_graphql`] before the
+//! request, already streamed into storage by [`crate::http::graphql_multipart`] before the
 //! operation runs.
 
 use crate::commands::direct::StoredUpload;

@@ -5,7 +5,7 @@ use super::types::{CreateUploadInput, Header, Media, UploadTicket, parse_id};
 use crate::{
     MediaDeps,
     commands::{
-        multipart::{self, MultipartTicket, PartRequest, PartUrl},
+        parts::{self, MultipartTicket, PartRequest, PartUrl},
         quotas::{self, QuotaOverride, QuotaReport},
     },
     domain::UploadRequest,
@@ -232,7 +232,7 @@ pub(super) async fn create_multipart(
         part_size,
         part_count,
         parts,
-    } = multipart::create_multipart_upload(deps, actor, request, part_size, algorithm, parts, key)
+    } = parts::create_multipart_upload(deps, actor, request, part_size, algorithm, parts, key)
         .await?;
     let ttl = std::time::Duration::from_secs(deps.config.upload_url_ttl_seconds);
     Ok(UploadTicket {
@@ -264,7 +264,7 @@ impl UploadsQuery {
         let actor = ctx.actor()?;
         let deps = ctx.data::<MediaDeps>()?;
         let id = parse_id("id", &id)?;
-        let progress = multipart::progress(deps, actor, id).await?;
+        let progress = parts::progress(deps, actor, id).await?;
         Ok(UploadProgress {
             part_size: progress.part_size as f64,
             part_count: progress.part_count as i32,
@@ -306,7 +306,7 @@ impl UploadsMutation {
         let actor = ctx.writer()?;
         let deps = ctx.data::<MediaDeps>()?;
         let id = parse_id("id", &id)?;
-        let urls = multipart::part_urls(deps, actor, id, part_requests(parts)?).await?;
+        let urls = parts::part_urls(deps, actor, id, part_requests(parts)?).await?;
         Ok(urls.into_iter().map(part_url_of).collect())
     }
 
@@ -317,7 +317,7 @@ impl UploadsMutation {
         let actor = ctx.writer()?;
         let deps = ctx.data::<MediaDeps>()?;
         let id = parse_id("id", &id)?;
-        Ok(Media(multipart::complete(deps, actor, id).await?))
+        Ok(Media(parts::complete(deps, actor, id).await?))
     }
 
     /// Drops an unfinished upload (multipart or single-PUT): its parts or bytes and the
@@ -326,7 +326,7 @@ impl UploadsMutation {
         let actor = ctx.writer()?;
         let deps = ctx.data::<MediaDeps>()?;
         let id = parse_id("id", &id)?;
-        multipart::abort(deps, actor, id).await?;
+        parts::abort(deps, actor, id).await?;
         Ok(true)
     }
 

@@ -6,7 +6,7 @@
 
 pub mod checksum;
 pub mod cors;
-pub mod multipart;
+pub mod parts;
 mod reading;
 pub mod routes;
 mod signing;

@@ -7,9 +7,12 @@
 //! never the client's credential. Bodies stream both ways through a small bounded channel:
 //! a 1 GiB upload never sits in the router's memory.
 
+pub mod config;
+
+use self::config::{ForwardPluginConfig, ForwardRoute, ForwardTarget};
 use crate::{
-    config::{ForwardPluginConfig, ForwardRoute, ForwardTarget, setting},
-    rate_limit_plugin::{ClientAddress, write_headers},
+    rate_limit::{ClientAddress, write_headers},
+    settings::setting,
 };
 use futures::StreamExt;
 use hive_router::{

@@ -1,5 +1,5 @@
 //! The `mediamagic_rate_limit` plugin: per-credential, per-account and per-address request
-//! budgets ([`crate::rate_limit`]), answered `RATE_LIMITED` with HTTP 429 and `Retry-After`
+//! budgets ([`limiter`]), answered `RATE_LIMITED` with HTTP 429 and `Retry-After`
 //! past them; every answer carries `RateLimit-Limit`, `RateLimit-Remaining` and
 //! `RateLimit-Reset` for its tightest budget.
 //!
@@ -8,11 +8,14 @@
 //! mutations spend the mutation budget once the operation is parsed, log-ins and sign-ups
 //! the per-address log-in budget, uploads the upload budget.
 
-use crate::{
-    config::{RateConfig, RateLimitPluginConfig, setting},
-    paths::under_any,
-    rate_limit::{Bucket, Decision, Limiter, Rate},
+pub mod config;
+pub mod limiter;
+
+use self::{
+    config::{RateConfig, RateLimitPluginConfig},
+    limiter::{Bucket, Decision, Limiter, Rate},
 };
+use crate::{paths::under_any, settings::setting};
 use hive_router::{
     PlanExecutionOutput,
     http::StatusCode,

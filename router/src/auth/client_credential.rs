@@ -1,8 +1,8 @@
 //! The credential a client presents, read the same way from HTTP headers and from a
 //! WebSocket `connection_init`: `x-mediamagic-key`, else `Authorization: Bearer <token>`.
 
-use crate::{
-    auth_plugin::API_KEY_HEADER,
+use super::{
+    API_KEY_HEADER,
     credentials::{CredentialChecker, CredentialError, Identity},
 };
 use hive_router::ntex::http::HeaderMap;

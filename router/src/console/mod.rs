@@ -3,7 +3,10 @@
 //! run time. Its pages are chosen by the URL's hash, so one `index.html` serves them all.
 //! Operators turn it off with `enabled: false`.
 
-use crate::{config::ConsolePluginConfig, static_page::file};
+pub mod config;
+
+use self::config::ConsolePluginConfig;
+use crate::static_page::file;
 use hive_router::{
     http::StatusCode,
     ntex::{
@@ -19,19 +22,19 @@ use hive_router::{
     },
 };
 
-const INDEX: &[u8] = include_bytes!("../console/dist/index.html");
+const INDEX: &[u8] = include_bytes!("../../console/dist/index.html");
 
 /// The console's files: `(name under assets/, content type, bytes)`.
 const ASSETS: &[(&str, &str, &[u8])] = &[
     (
         "console.js",
         "text/javascript; charset=utf-8",
-        include_bytes!("../console/dist/assets/console.js"),
+        include_bytes!("../../console/dist/assets/console.js"),
     ),
     (
         "console.css",
         "text/css; charset=utf-8",
-        include_bytes!("../console/dist/assets/console.css"),
+        include_bytes!("../../console/dist/assets/console.css"),
     ),
 ];
 

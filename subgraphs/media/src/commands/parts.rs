@@ -21,7 +21,7 @@ use crate::{
     storage::{
         checksum::PartChecksum,
         media_key,
-        multipart::{PartToAssemble, StoredPart},
+        parts::{PartToAssemble, StoredPart},
         staging_key,
     },
 };

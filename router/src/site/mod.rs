@@ -4,10 +4,10 @@
 //! (the `/` route the forward plugin sends to the compat service). Paths no route serves
 //! answer 404 in our error shape (vendor/hive-router/PATCHES.md).
 
-use crate::{
-    config::SitePluginConfig,
-    static_page::{escape, file},
-};
+pub mod config;
+
+use self::config::SitePluginConfig;
+use crate::static_page::{escape, file};
 use hive_router::{
     ntex::{
         http::{Response, header},
@@ -22,7 +22,7 @@ use hive_router::{
     },
 };
 
-const HOME: &str = include_str!("../site/home.html");
+const HOME: &str = include_str!("../../site/home.html");
 
 /// Inline styles only; no script, no other origin.
 const CONTENT_SECURITY_POLICY: &str =
@@ -114,10 +114,10 @@ impl RouterPlugin for SitePlugin {
                         .to_owned()
                 })
         };
-        let console = path_of("mediamagic_console", crate::config::DEFAULT_CONSOLE_PATH);
+        let console = path_of("mediamagic_console", crate::console::config::DEFAULT_CONSOLE_PATH);
         let playground = path_of(
             "mediamagic_playground",
-            crate::config::DEFAULT_PLAYGROUND_PATH,
+            crate::playground::config::DEFAULT_PLAYGROUND_PATH,
         );
         let plugin = Self::new(
             &config,

@@ -9,7 +9,8 @@
 //! its result proposes for an input (`tagJobInput`). Any other
 //! root field is refused before the operation runs. The router never forwards here.
 
-use crate::{MediaDeps, MediaSchema, db, multipart_graphql::check_root_fields};
+use super::graphql_multipart::check_root_fields;
+use crate::{MediaDeps, MediaSchema, db};
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::{
     Router,

@@ -3,10 +3,10 @@
 //! `vendor.sh`), so nothing loads from a CDN; a Content-Security-Policy keeps it that way.
 //! Subscriptions run over the router's WebSocket with a subscription token.
 
-use crate::{
-    config::PlaygroundPluginConfig,
-    static_page::{escape, file},
-};
+pub mod config;
+
+use self::config::PlaygroundPluginConfig;
+use crate::static_page::{escape, file};
 use hive_router::{
     http::StatusCode,
     ntex::{
@@ -23,7 +23,7 @@ use hive_router::{
 };
 use std::io::Read;
 
-const PAGE: &str = include_str!("../playground/index.html");
+const PAGE: &str = include_str!("../../playground/index.html");
 
 /// Only our own origin: scripts, styles, fetches and the WebSocket.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
@@ -42,37 +42,37 @@ const ASSETS: &[Asset] = &[
     Asset {
         name: "graphiql.min.js",
         content_type: "text/javascript; charset=utf-8",
-        bytes: include_bytes!("../playground/vendor/graphiql.min.js.gz"),
+        bytes: include_bytes!("../../playground/vendor/graphiql.min.js.gz"),
         gzipped: true,
     },
     Asset {
         name: "graphiql.min.css",
         content_type: "text/css; charset=utf-8",
-        bytes: include_bytes!("../playground/vendor/graphiql.min.css.gz"),
+        bytes: include_bytes!("../../playground/vendor/graphiql.min.css.gz"),
         gzipped: true,
     },
     Asset {
         name: "react.production.min.js",
         content_type: "text/javascript; charset=utf-8",
-        bytes: include_bytes!("../playground/vendor/react.production.min.js.gz"),
+        bytes: include_bytes!("../../playground/vendor/react.production.min.js.gz"),
         gzipped: true,
     },
     Asset {
         name: "react-dom.production.min.js",
         content_type: "text/javascript; charset=utf-8",
-        bytes: include_bytes!("../playground/vendor/react-dom.production.min.js.gz"),
+        bytes: include_bytes!("../../playground/vendor/react-dom.production.min.js.gz"),
         gzipped: true,
     },
     Asset {
         name: "playground.js",
         content_type: "text/javascript; charset=utf-8",
-        bytes: include_bytes!("../playground/playground.js"),
+        bytes: include_bytes!("../../playground/playground.js"),
         gzipped: false,
     },
     Asset {
         name: "LICENSES.txt",
         content_type: "text/plain; charset=utf-8",
-        bytes: include_bytes!("../playground/vendor/LICENSES.txt"),
+        bytes: include_bytes!("../../playground/vendor/LICENSES.txt"),
         gzipped: false,
     },
 ];

@@ -77,7 +77,7 @@ async fn graphql_upload(
     form: Result<Multipart, MultipartRejection>,
 ) -> Response {
     let (identity, grant) = if state.worker {
-        match crate::worker_access::worker_identity(&state.deps, &headers).await {
+        match super::worker::worker_identity(&state.deps, &headers).await {
             Ok((identity, grant)) => (identity, Some(grant)),
             Err(e) => return graphql_error_response(e),
         }

@@ -13,7 +13,7 @@
 //! - `Authorization: Bearer <JWT>` from the configured OIDC issuer: verified against its JWKS;
 //!   the user is provisioned at the accounts service on first sight.
 
-use crate::config::OidcConfig;
+use super::config::OidcConfig;
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{DecodingKey, Validation, jwk::JwkSet};
 use mediamagic_kit::redis_link::RedisLink;

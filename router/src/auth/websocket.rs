@@ -10,7 +10,7 @@
 //! Clients of the older token trade (`/auth/subscription-token`) send no credential here, only
 //! their subscriptions token, which passes on to the subgraphs that check it.
 
-use crate::{
+use super::{
     client_credential::ClientCredential,
     credentials::{CredentialChecker, CredentialError},
 };

@@ -4,12 +4,17 @@
 //! The router config propagates only `x-mediamagic-internal` to subgraphs, and this plugin
 //! removes any value a client sent for it before doing anything else.
 
-use crate::{
+pub mod client_credential;
+pub mod config;
+pub mod credentials;
+pub mod websocket;
+
+use self::{
     client_credential::ClientCredential,
-    config::{AuthPluginConfig, setting},
+    config::AuthPluginConfig,
     credentials::{CredentialChecker, CredentialError},
-    rate_limit_plugin::Caller,
 };
+use crate::{rate_limit::Caller, settings::setting};
 use hive_router::{
     GraphQLError,
     http::StatusCode,
@@ -263,7 +268,7 @@ impl RouterPlugin for AuthPlugin {
         &'exec self,
         payload: &mut OnWebSocketMessagePayload<'exec>,
     ) -> OnWebSocketMessageResult {
-        crate::websocket_auth::on_message(
+        websocket::on_message(
             &self.checker,
             self.max_subscriptions_per_connection,
             payload,
