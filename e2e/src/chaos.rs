@@ -127,6 +127,8 @@ pub struct ChaosStack {
     processes: HashMap<&'static str, Child>,
     database_url: String,
     http: reqwest::Client,
+    /// Keep the services' logs when dropped (a run with violations).
+    keep_logs: bool,
 }
 
 fn port_key(role: &str) -> &'static str {
@@ -181,6 +183,7 @@ impl ChaosStack {
             ports,
             router_port,
             processes: HashMap::new(),
+            keep_logs: false,
             database_url,
             http: reqwest::Client::builder()
                 .timeout(REQUEST_TIMEOUT)
@@ -345,7 +348,7 @@ impl ChaosStack {
 
 impl Drop for ChaosStack {
     fn drop(&mut self) {
-        if std::env::var_os("CHAOS_KEEP").is_some() {
+        if std::env::var_os("CHAOS_KEEP").is_some() || self.keep_logs {
             let kept = tempfile::tempdir().map(|d| d.keep()).unwrap_or_default();
             let _ = std::process::Command::new("cp")
                 .arg("-r")
@@ -838,6 +841,8 @@ pub async fn run(plan: &ChaosPlan) -> anyhow::Result<ChaosReport> {
             report.violations.push(format!("{n} requests {hung}"));
         }
     }
+    // A run with violations keeps its services' logs, so that a rare one can be explained.
+    stack.keep_logs = !report.violations.is_empty();
     Ok(report)
 }
 
