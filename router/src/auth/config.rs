@@ -53,7 +53,7 @@ pub struct AuthPluginConfig {
     pub rest_paths: Vec<String>,
 }
 
-fn default_rest_paths() -> Vec<String> {
+pub(crate) fn default_rest_paths() -> Vec<String> {
     [
         "/api/v1/",
         "/converter/",
@@ -72,7 +72,7 @@ fn default_max_subscriptions_per_connection() -> usize {
     50
 }
 
-fn default_subscription_token_path() -> String {
+pub(crate) fn default_subscription_token_path() -> String {
     "/auth/subscription-token".into()
 }
 

@@ -55,7 +55,7 @@ pub struct ForwardRoute {
     pub pass_credentials: bool,
 }
 
-fn default_graphql_path() -> String {
+pub(crate) fn default_graphql_path() -> String {
     "/graphql".into()
 }
 fn default_connect_timeout() -> u64 {

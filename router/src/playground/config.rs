@@ -13,11 +13,11 @@ pub struct PlaygroundPluginConfig {
     pub path: String,
     /// The router's GraphQL endpoint path (`http.graphql_endpoint`), which the page calls
     /// over HTTP and WebSocket.
-    #[serde(default = "default_graphql_path")]
+    #[serde(default = "crate::forward::config::default_graphql_path")]
     pub graphql_path: String,
     /// The auth plugin's subscription token path (the page trades the credential from its
     /// Headers tab for a WebSocket token there).
-    #[serde(default = "default_subscription_token_path")]
+    #[serde(default = "crate::auth::config::default_subscription_token_path")]
     pub subscription_token_path: String,
     /// Send a browser that opens the GraphQL endpoint (GET, prefers `text/html`) to the page.
     #[serde(default = "default_true")]

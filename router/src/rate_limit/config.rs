@@ -41,7 +41,7 @@ pub struct RateLimitPluginConfig {
     pub counted_downstream: Vec<String>,
     /// Paths of REST surfaces (as the auth plugin's `rest_paths`): refusals there get the
     /// REST error shape.
-    #[serde(default = "default_rest_paths")]
+    #[serde(default = "crate::auth::config::default_rest_paths")]
     pub rest_paths: Vec<String>,
     /// Client addresses of proxies in front of the router (IPs): for requests from them
     /// the client address is the last `X-Forwarded-For` entry they added.

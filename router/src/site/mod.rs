@@ -114,7 +114,10 @@ impl RouterPlugin for SitePlugin {
                         .to_owned()
                 })
         };
-        let console = path_of("mediamagic_console", crate::console::config::DEFAULT_CONSOLE_PATH);
+        let console = path_of(
+            "mediamagic_console",
+            crate::console::config::DEFAULT_CONSOLE_PATH,
+        );
         let playground = path_of(
             "mediamagic_playground",
             crate::playground::config::DEFAULT_PLAYGROUND_PATH,

@@ -14,9 +14,9 @@ pub use types::*;
 use crate::AccountsDeps;
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 use mediamagic_kit::{
-    subgraph_schema::{SubgraphSchema, federated_sdl, loader},
     events::admin::{EventsAdmin, EventsAdminMutation, EventsAdminQuery},
     metrics::Metrics,
+    subgraph_schema::{SubgraphSchema, federated_sdl, loader},
 };
 
 /// Root query: the accounts queries, retention policies and the kit's admin fields for
@@ -39,15 +39,21 @@ pub type AccountsSchema = Schema<Query, Mutation, EmptySubscription>;
 /// Builds the schema. Without `deps` it still prints its SDL (for `mediamagic sdl`), but
 /// resolvers answer INTERNAL.
 pub fn build_schema(deps: Option<AccountsDeps>, metrics: Option<&Metrics>) -> AccountsSchema {
-    SubgraphSchema::new(Query::default(), Mutation::default(), EmptySubscription).finish(deps, metrics, |builder, deps| {
-        builder
-            .data(loader(loaders::UserLoader(deps.clone())))
-            .data(loader(loaders::TeamLoader(deps.clone())))
-            .data(loader(loaders::MembersLoader(deps.clone())))
-            .data(loader(loaders::UserTeamsLoader(deps.clone())))
-            .data(loader(loaders::InvitesLoader(deps.clone())))
-            .data(EventsAdmin { pool: deps.pool.clone(), })
-    })
+    SubgraphSchema::new(Query::default(), Mutation::default(), EmptySubscription).finish(
+        deps,
+        metrics,
+        |builder, deps| {
+            builder
+                .data(loader(loaders::UserLoader(deps.clone())))
+                .data(loader(loaders::TeamLoader(deps.clone())))
+                .data(loader(loaders::MembersLoader(deps.clone())))
+                .data(loader(loaders::UserTeamsLoader(deps.clone())))
+                .data(loader(loaders::InvitesLoader(deps.clone())))
+                .data(EventsAdmin {
+                    pool: deps.pool.clone(),
+                })
+        },
+    )
 }
 
 /// The SDL of this subgraph, as composition expects it.

@@ -24,12 +24,16 @@ pub type BillingSchema = Schema<BillingQuery, BillingMutation, EmptySubscription
 
 /// Builds the schema. Without `deps` it still prints its SDL.
 pub fn build_schema(deps: Option<BillingDeps>, metrics: Option<&Metrics>) -> BillingSchema {
-    SubgraphSchema::new(BillingQuery, BillingMutation, EmptySubscription).finish(deps, metrics, |builder, deps| {
-        builder
-            .data(loader(loaders::CostLoader(deps.clone())))
-            .data(loader(loaders::EstimateLoader(deps.clone())))
-            .data(loader(loaders::InvoiceLinesLoader(deps.clone())))
-    })
+    SubgraphSchema::new(BillingQuery, BillingMutation, EmptySubscription).finish(
+        deps,
+        metrics,
+        |builder, deps| {
+            builder
+                .data(loader(loaders::CostLoader(deps.clone())))
+                .data(loader(loaders::EstimateLoader(deps.clone())))
+                .data(loader(loaders::InvoiceLinesLoader(deps.clone())))
+        },
+    )
 }
 
 /// The SDL of this subgraph, as composition expects it.

@@ -14,7 +14,7 @@ pub use subscription::JobsSubscription;
 pub use types::*;
 
 use crate::JobsDeps;
-use async_graphql::{Schema};
+use async_graphql::Schema;
 use mediamagic_kit::{
     metrics::Metrics,
     subgraph_schema::{SubgraphSchema, federated_sdl, loader},
@@ -25,14 +25,16 @@ pub type JobsSchema = Schema<JobsQuery, JobsMutation, JobsSubscription>;
 
 /// Builds the schema. Without `deps` it still prints its SDL.
 pub fn build_schema(deps: Option<JobsDeps>, metrics: Option<&Metrics>) -> JobsSchema {
-    SubgraphSchema::new(JobsQuery, JobsMutation, JobsSubscription).with_subscriptions().finish(deps, metrics, |builder, deps| {
-        builder
-            .data(loader(loaders::DeploymentLoader(deps.clone())))
-            .data(loader(loaders::JobLoader(deps.clone())))
-            .data(loader(loaders::ControlLoader(deps.clone())))
-            .data(loader(loaders::DeploymentJobLoader(deps.clone())))
-            .data(loader(loaders::CallbackAttemptLoader(deps.clone())))
-    })
+    SubgraphSchema::new(JobsQuery, JobsMutation, JobsSubscription)
+        .with_subscriptions()
+        .finish(deps, metrics, |builder, deps| {
+            builder
+                .data(loader(loaders::DeploymentLoader(deps.clone())))
+                .data(loader(loaders::JobLoader(deps.clone())))
+                .data(loader(loaders::ControlLoader(deps.clone())))
+                .data(loader(loaders::DeploymentJobLoader(deps.clone())))
+                .data(loader(loaders::CallbackAttemptLoader(deps.clone())))
+        })
 }
 
 /// The SDL of this subgraph, as composition expects it.

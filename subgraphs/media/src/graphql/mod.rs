@@ -32,11 +32,15 @@ pub type MediaSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Builds the schema. Without `deps` it still prints its SDL.
 pub fn build_schema(deps: Option<MediaDeps>, metrics: Option<&Metrics>) -> MediaSchema {
-    SubgraphSchema::new(Query::default(), Mutation::default(), EmptySubscription).finish(deps, metrics, |builder, deps| {
-        builder
-            .data(loader(loaders::MediaLoader(deps.clone())))
-            .data(loader(loaders::LineageLoader(deps.clone())))
-    })
+    SubgraphSchema::new(Query::default(), Mutation::default(), EmptySubscription).finish(
+        deps,
+        metrics,
+        |builder, deps| {
+            builder
+                .data(loader(loaders::MediaLoader(deps.clone())))
+                .data(loader(loaders::LineageLoader(deps.clone())))
+        },
+    )
 }
 
 /// The SDL of this subgraph, as composition expects it.

@@ -23,13 +23,17 @@ pub type ModelsSchema = Schema<ModelsQuery, ModelsMutation, EmptySubscription>;
 /// Builds the schema. Without `deps` it still prints its SDL (for `mediamagic sdl`), but
 /// resolvers answer INTERNAL.
 pub fn build_schema(deps: Option<ModelsDeps>, metrics: Option<&Metrics>) -> ModelsSchema {
-    SubgraphSchema::new(ModelsQuery, ModelsMutation, EmptySubscription).finish(deps, metrics, |builder, deps| {
-        builder
-            .data(loader(loaders::ModelLoader(deps.clone())))
-            .data(loader(loaders::ModelByIdLoader(deps.clone())))
-            .data(loader(loaders::VersionByNumberLoader(deps.clone())))
-            .data(loader(loaders::VersionLoader(deps.clone())))
-    })
+    SubgraphSchema::new(ModelsQuery, ModelsMutation, EmptySubscription).finish(
+        deps,
+        metrics,
+        |builder, deps| {
+            builder
+                .data(loader(loaders::ModelLoader(deps.clone())))
+                .data(loader(loaders::ModelByIdLoader(deps.clone())))
+                .data(loader(loaders::VersionByNumberLoader(deps.clone())))
+                .data(loader(loaders::VersionLoader(deps.clone())))
+        },
+    )
 }
 
 /// The SDL of this subgraph, as composition expects it.

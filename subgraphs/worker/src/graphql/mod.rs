@@ -21,11 +21,15 @@ pub type WorkerSchema = Schema<WorkerQuery, EmptyMutation, EmptySubscription>;
 
 /// Builds the schema. Without `deps` it still prints its SDL.
 pub fn build_schema(deps: Option<WorkerDeps>, metrics: Option<&Metrics>) -> WorkerSchema {
-    SubgraphSchema::new(WorkerQuery, EmptyMutation, EmptySubscription).finish(deps, metrics, |builder, deps| {
-        builder
-            .data(loader(loaders::OwnedJobLoader(deps.clone())))
-            .data(loader(loaders::RunLoader(deps.clone())))
-    })
+    SubgraphSchema::new(WorkerQuery, EmptyMutation, EmptySubscription).finish(
+        deps,
+        metrics,
+        |builder, deps| {
+            builder
+                .data(loader(loaders::OwnedJobLoader(deps.clone())))
+                .data(loader(loaders::RunLoader(deps.clone())))
+        },
+    )
 }
 
 /// The SDL of this subgraph, as composition expects it.
