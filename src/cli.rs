@@ -117,6 +117,13 @@ pub enum Command {
         #[command(subcommand)]
         command: EventsCommand,
     },
+    /// Check media rows and stored objects against each other (after a restore, for
+    /// instance); `--repair` fixes what it finds.
+    Storage {
+        /// What to do.
+        #[command(subcommand)]
+        command: StorageCommand,
+    },
     /// Platform admins (the admin scope): grant, revoke (audited).
     Admin {
         /// What to do.
@@ -154,6 +161,22 @@ pub enum EventsCommand {
         trigger: String,
         /// The payload, e.g. '{"id": "..."}'.
         payload: String,
+    },
+}
+
+/// `mediamagic storage ...`.
+#[derive(Subcommand)]
+pub enum StorageCommand {
+    /// Report live media whose object is missing and objects no media names (JSON lines,
+    /// then a summary; exits 1 when it found any). Runs as the media service's role
+    /// (`database.roles.media`, else `mediamagic_media` on `DATABASE_URL`'s server).
+    Check {
+        /// Mark missing media `failed` with a reason, and remove orphans.
+        #[arg(long)]
+        repair: bool,
+        /// Orphans last written within this many hours are kept (uploads in flight).
+        #[arg(long, default_value_t = 24)]
+        orphan_age_hours: u32,
     },
 }
 

@@ -13,3 +13,4 @@ pub mod events_cli;
 pub mod router_process;
 pub mod secrets;
 pub mod stack;
+pub mod storage_cli;

@@ -1,7 +1,7 @@
 //! `mediamagic`: the all-in-one binary. Telemetry, config, then one command.
 
 use clap::Parser;
-use mediamagic::cli::{AdminCommand, Cli, Command, EventsCommand, TokensCommand};
+use mediamagic::cli::{AdminCommand, Cli, Command, EventsCommand, StorageCommand, TokensCommand};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -83,6 +83,13 @@ async fn run(command: Command, config: mediamagic::config::PlatformConfig) -> an
                 }
             }
         }
+        Command::Storage {
+            command:
+                StorageCommand::Check {
+                    repair,
+                    orphan_age_hours,
+                },
+        } => mediamagic::storage_cli::run(&config, repair, orphan_age_hours).await,
         Command::Admin { command } => {
             let url = database_url(&config)?;
             let (email, grant) = match &command {

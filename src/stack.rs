@@ -745,6 +745,24 @@ pub async fn serve(config: PlatformConfig, role: &str) -> anyhow::Result<()> {
     serve_until_signal(name, listener, built, objects).await
 }
 
+/// The Postgres URL `service` connects with under `config` alone (for commands run beside a
+/// deployment): `database.roles.<service>`, else its role on `database.url`'s server.
+pub fn service_database_url(config: &PlatformConfig, service: &str) -> anyhow::Result<String> {
+    if let Some(url) = role_urls(config)?.remove(service) {
+        return Ok(url);
+    }
+    let url = config.database.url.as_ref().ok_or_else(|| {
+        anyhow::anyhow!(
+            "set database.roles.{service} (MEDIAMAGIC__DATABASE__ROLES__{}) or DATABASE_URL",
+            service.to_uppercase()
+        )
+    })?;
+    Ok(db_roles::url_as(
+        url.expose(),
+        &db_roles::role_name(service),
+    ))
+}
+
 /// The configured URL of each service's role (`database.roles`), refusing unknown services.
 pub fn role_urls(
     config: &PlatformConfig,

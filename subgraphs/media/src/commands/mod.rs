@@ -6,6 +6,7 @@ pub mod media;
 pub mod parts;
 pub mod quotas;
 pub mod retention;
+pub mod storage_check;
 pub mod tags;
 pub mod uploads;
 

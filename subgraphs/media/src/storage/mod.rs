@@ -6,6 +6,7 @@
 
 pub mod checksum;
 pub mod cors;
+pub mod listing;
 pub mod parts;
 mod reading;
 pub mod routes;
