@@ -162,9 +162,18 @@ impl From<diesel::result::Error> for ApiError {
         if let diesel::result::Error::DatabaseError(kind, info) = &err {
             let message = info.message();
             // The statement ran past its timeout, or the server went away under it (a
-            // restart): a transaction that failed this way changed nothing.
+            // restart): a transaction that failed this way changed nothing. diesel-async
+            // reports tokio-postgres's errors without an SQLSTATE (the connection closed or
+            // broke, no answer in time) as `UnableToSendCommand` with their text.
+            let connection_lost =
+                matches!(kind, diesel::result::DatabaseErrorKind::UnableToSendCommand)
+                    && (message.starts_with("connection closed")
+                        || message.starts_with("error communicating with the server")
+                        || message.starts_with("timeout waiting for server"));
             if message.contains("statement timeout")
                 || message.contains("terminating connection")
+                || message.starts_with("the database system is")
+                || connection_lost
                 || matches!(kind, diesel::result::DatabaseErrorKind::ClosedConnection)
             {
                 tracing::warn!(error = %message, "database unavailable");
@@ -280,6 +289,46 @@ impl From<ApiError> for async_graphql::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn database_error(
+        kind: diesel::result::DatabaseErrorKind,
+        message: &str,
+    ) -> diesel::result::Error {
+        diesel::result::Error::DatabaseError(kind, Box::new(message.to_owned()))
+    }
+
+    #[test]
+    fn a_connection_lost_under_a_query_is_unavailable_not_internal() {
+        use diesel::result::DatabaseErrorKind::{UnableToSendCommand, Unknown};
+        // What diesel-async makes of tokio-postgres errors without an SQLSTATE (the server
+        // went away under a pooled connection), and what a restarting server answers.
+        for (kind, message) in [
+            (UnableToSendCommand, "connection closed"),
+            (
+                UnableToSendCommand,
+                "error communicating with the server: Connection reset by peer (os error 104)",
+            ),
+            (UnableToSendCommand, "timeout waiting for server"),
+            (Unknown, "the database system is shutting down"),
+            (Unknown, "the database system is starting up"),
+            (
+                Unknown,
+                "terminating connection due to administrator command",
+            ),
+        ] {
+            let err = ApiError::from(database_error(kind, message));
+            assert!(
+                matches!(err, ApiError::Unavailable(_)),
+                "{message}: {err:?}"
+            );
+        }
+        // A client-side bug stays INTERNAL.
+        let err = ApiError::from(database_error(
+            UnableToSendCommand,
+            "error serializing parameter 0",
+        ));
+        assert!(matches!(err, ApiError::Internal(_)), "{err:?}");
+    }
 
     #[test]
     fn internal_errors_hide_their_detail_from_clients() {
