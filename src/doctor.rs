@@ -121,25 +121,16 @@ async fn database(config: &PlatformConfig, role: Option<&str>) -> Finding {
 /// `serve <role>` connects as the role's own Postgres role(s): each must connect and see
 /// every migration applied.
 async fn role_databases(config: &PlatformConfig, role: &str) -> Finding {
-    let role_urls = match crate::stack::role_urls(config) {
-        Ok(urls) => urls,
-        Err(e) => return finding("postgres", Verdict::Fail, e.to_string()),
-    };
     let mut roles = Vec::new();
     for service in crate::stack::database_roles_of(role) {
         let name = db_roles::role_name(service);
-        let url = match (role_urls.get(*service), &config.database.url) {
-            (Some(url), _) => url.clone(),
-            (None, Some(url)) => db_roles::url_as(url.expose(), &name),
-            (None, None) => {
+        let url = match crate::stack::service_database_url(config, service) {
+            Ok(url) => url,
+            Err(e) => {
                 return finding(
                     "postgres",
                     Verdict::Fail,
-                    format!(
-                        "no database configured: set database.roles.{service} \
-                         (MEDIAMAGIC__DATABASE__ROLES__{}) or DATABASE_URL (or database.url)",
-                        service.to_uppercase()
-                    ),
+                    format!("no database configured: {e}"),
                 );
             }
         };

@@ -529,8 +529,8 @@ pub fn database_roles_of(name: &str) -> &'static [&'static str] {
         "worker" => &["worker", "jobs"],
         other => db_roles::SERVICES
             .iter()
-            .position(|s| *s == other)
-            .map_or(&[], |i| &db_roles::SERVICES[i..=i]),
+            .find(|s| **s == other)
+            .map_or(&[], std::slice::from_ref),
     }
 }
 
@@ -676,7 +676,8 @@ pub const TRIGGERS: &[(&str, &[&str])] = &[
 ];
 
 /// Every subgraph, in composition order.
-pub const SUBGRAPHS: &[&str] = &["accounts", "models", "media", "jobs", "worker", "billing"];
+/// (The same list names the database roles: each subgraph owns one schema and one role.)
+pub const SUBGRAPHS: &[&str] = db_roles::SERVICES;
 
 /// Every service `dev` starts and `serve` runs: the subgraphs, then the REST compatibility
 /// surfaces (not a subgraph: the router forwards their paths to it).
@@ -702,13 +703,7 @@ pub async fn serve(config: PlatformConfig, role: &str) -> anyhow::Result<()> {
         .unwrap_or_default();
     // A service needs the migrator's URL only to derive a role URL that is not configured.
     for needed in database_roles_of(role) {
-        anyhow::ensure!(
-            !database_url.is_empty() || role_urls.contains_key(*needed),
-            "set database.roles.{needed} (MEDIAMAGIC__DATABASE__ROLES__{}) to the URL of role \
-             {}, or DATABASE_URL",
-            needed.to_uppercase(),
-            db_roles::role_name(needed)
-        );
+        service_database_url(&config, needed)?;
     }
     let infra = Infra {
         database_url,

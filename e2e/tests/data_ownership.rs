@@ -11,7 +11,7 @@ use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The schemas the services own (the migrator owns `events` and lends parts of it).
-const SCHEMAS: &[&str] = &["accounts", "models", "media", "jobs", "worker", "billing"];
+const SCHEMAS: &[&str] = db_roles::SERVICES;
 
 #[derive(QueryableByName)]
 struct Relation {

@@ -204,7 +204,6 @@ LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     )
     SELECT EXISTS (SELECT 1 FROM recorded)
 $$;
-REVOKE EXECUTE ON FUNCTION models.count_job(uuid), models.record_runtime(uuid, integer) FROM PUBLIC;
 
 -- billing → jobs: what budget admission reads. Admission runs inside the deploying
 -- transaction (the lock that serialises one account's admissions is held until its job is
@@ -217,20 +216,8 @@ CREATE VIEW billing.period_usage AS
     SELECT account_id, period_start, kind, machine_type, model_name, quantity, amount_micros
     FROM billing.usage_lines;
 
--- Views are tables to GRANT ... ON ALL TABLES above only when they existed: these came
--- after, so their owners' roles are granted here (default privileges cover later ones).
-GRANT SELECT ON accounts.retention_settings, accounts.credential_states, accounts.team_roles
-    TO mediamagic_accounts;
-GRANT SELECT ON jobs.worker_leases, jobs.active_jobs, jobs.active_job_arguments,
-    jobs.billable_jobs, jobs.billable_deployments TO mediamagic_jobs;
-GRANT SELECT ON models.run_shapes, models.published_models, models.published_versions
-    TO mediamagic_models;
-GRANT EXECUTE ON FUNCTION models.count_job(uuid), models.record_runtime(uuid, integer)
-    TO mediamagic_models;
-GRANT SELECT ON billing.budget_limits, billing.price_points, billing.period_usage
-    TO mediamagic_billing;
-GRANT SELECT ON media.stored_bytes, media.storage_quotas TO mediamagic_media;
-GRANT SELECT ON worker.worker_capacity, worker.run_usage TO mediamagic_worker;
+-- Each schema's own role reads its views and runs its functions through the default
+-- privileges of section 2 (they were made after it); no function is executable by PUBLIC.
 
 -- Who reads which contract.
 GRANT USAGE ON SCHEMA accounts TO mediamagic_media, mediamagic_jobs, mediamagic_billing;
