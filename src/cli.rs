@@ -124,6 +124,26 @@ pub enum Command {
         #[command(subcommand)]
         command: StorageCommand,
     },
+    /// Take a backup of the running database now (`backup list`, `backup check` too);
+    /// pgBackRest underneath, configured from `[backup]`.
+    #[command(args_conflicts_with_subcommands = true)]
+    Backup {
+        /// What else to do.
+        #[command(subcommand)]
+        command: Option<BackupCommand>,
+        /// Full, differential or incremental; by default what the schedule would take
+        /// (full when none is younger than `backup.full_every_hours`).
+        #[arg(long = "type", value_enum)]
+        kind: Option<BackupKind>,
+    },
+    /// Bring the stopped database back to a point in time from the backups (tried beside
+    /// the old data first: a restore that cannot reach its target changes nothing).
+    Restore {
+        /// The time to restore to (`2026-12-06T17:12:12Z`); the last archived change when
+        /// absent.
+        #[arg(long)]
+        to: Option<String>,
+    },
     /// Platform admins (the admin scope): grant, revoke (audited).
     Admin {
         /// What to do.
@@ -136,6 +156,27 @@ pub enum Command {
         #[command(subcommand)]
         command: TokensCommand,
     },
+}
+
+/// What `mediamagic backup` does besides taking one.
+#[derive(Subcommand)]
+pub enum BackupCommand {
+    /// The backups in the repository and the window a restore may target.
+    List,
+    /// Push the current WAL into the repository and wait for it: everything committed so
+    /// far can then be restored.
+    Check,
+}
+
+/// A kind of backup.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BackupKind {
+    /// Every file.
+    Full,
+    /// Files changed since the last full backup.
+    Diff,
+    /// Files changed since the last backup.
+    Incr,
 }
 
 /// `mediamagic events ...`.

@@ -61,6 +61,9 @@ pub struct PlatformConfig {
     /// sweeps what is due.
     #[serde(default)]
     pub retention: mediamagic_kit::retention::RetentionConfig,
+    /// WAL archiving and scheduled backups of the cluster `dev` runs (pgBackRest).
+    #[serde(default)]
+    pub backup: crate::backup::config::BackupConfig,
     /// Router process.
     pub router: RouterConfig,
     /// `mediamagic dev` settings.

@@ -6,13 +6,18 @@
 //! A second run reuses the data.
 
 use crate::{
+    backup::{BackupError, pgbackrest::Repository, schedule},
     config::PlatformConfig,
     router_process::{self, RouterLaunch},
     secrets::Keys,
     stack::{self, Infra},
 };
 use diesel_async_free::ensure_database;
-use mediamagic_kit::{db, local_services, server::shutdown_signal};
+use mediamagic_kit::{
+    db,
+    local_services::{self, PostgresOptions},
+    server::shutdown_signal,
+};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -27,13 +32,29 @@ pub async fn run(mut config: PlatformConfig) -> anyhow::Result<()> {
     let keys = Keys::for_dev(&config.auth, &data_dir)?;
 
     let mut started = Vec::new();
+    let backups = match (config.backup.enabled, &config.database.url) {
+        (false, _) => None,
+        (true, Some(_)) => return Err(BackupError::ExternalDatabase.into()),
+        (true, None) => Some(Repository::new(&config, true)?),
+    };
     let database_url = match &config.database.url {
         Some(url) => url.expose().clone(),
         None => {
             let port = local_services::free_port()?;
             let dir = data_dir.join("postgres");
+            let options = PostgresOptions {
+                durable: true,
+                settings: match &backups {
+                    Some(repo) => {
+                        repo.write_conf(Some(port))?;
+                        repo.archive_settings()?
+                    }
+                    None => Vec::new(),
+                },
+                ..PostgresOptions::default()
+            };
             let server = tokio::task::spawn_blocking(move || {
-                local_services::start_postgres(&dir, port, true)
+                local_services::start_postgres_with(&dir, port, &options)
             })
             .await??;
             started.push(server);
@@ -65,6 +86,10 @@ pub async fn run(mut config: PlatformConfig) -> anyhow::Result<()> {
     };
     let host = config.listen.host.clone();
     let shutdown = CancellationToken::new();
+    let backup_schedule = match backups {
+        Some(repo) => Some(schedule::start(repo, config.backup.clone(), shutdown.clone()).await?),
+        None => None,
+    };
 
     // The REST surfaces call the router this command starts.
     if config.compat.graphql_url.is_none() {
@@ -152,6 +177,11 @@ pub async fn run(mut config: PlatformConfig) -> anyhow::Result<()> {
     shutdown.cancel();
     for subgraph in subgraphs {
         let _ = tokio::time::timeout(Duration::from_secs(10), subgraph.task).await;
+    }
+    if let Some(task) = backup_schedule {
+        // A backup in progress is cut short; the next start takes one when due.
+        task.abort();
+        let _ = task.await;
     }
     for server in started.into_iter().rev() {
         tokio::task::spawn_blocking(move || server.stop()).await?;

@@ -5,6 +5,8 @@
 //! tests, so they run exactly what production runs); [`dev`] is the all-in-one command.
 
 pub mod admin_cli;
+pub mod backup;
+pub mod backup_cli;
 pub mod cli;
 pub mod config;
 pub mod dev;

@@ -90,6 +90,10 @@ async fn run(command: Command, config: mediamagic::config::PlatformConfig) -> an
                     orphan_age_hours,
                 },
         } => mediamagic::storage_cli::run(&config, repair, orphan_age_hours).await,
+        Command::Backup { command, kind } => {
+            mediamagic::backup_cli::backup(&config, command, kind).await
+        }
+        Command::Restore { to } => mediamagic::backup_cli::restore(&config, to.as_deref()).await,
         Command::Admin { command } => {
             let url = database_url(&config)?;
             let (email, grant) = match &command {

@@ -758,6 +758,15 @@ pub fn service_database_url(config: &PlatformConfig, service: &str) -> anyhow::R
     ))
 }
 
+/// The migrator's URL of the cluster `mediamagic dev` is running on `dev.data_dir`, if one
+/// is: commands run beside dev find its database without being told the port.
+pub fn embedded_database_url(config: &PlatformConfig) -> Option<String> {
+    let port = mediamagic_kit::local_services::running_postgres_port(
+        &config.dev.data_dir.join("postgres"),
+    )?;
+    Some(format!("postgres://postgres@127.0.0.1:{port}/mediamagic"))
+}
+
 /// The configured URL of each service's role (`database.roles`), refusing unknown services.
 pub fn role_urls(
     config: &PlatformConfig,

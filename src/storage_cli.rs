@@ -3,6 +3,7 @@
 //! objects are gone are missing). Runs as the media service's database role.
 
 use crate::{config::PlatformConfig, stack};
+use mediamagic_kit::config::Secret;
 use mediamagic_media::{
     Storage,
     commands::storage_check::{self, Repair, StorageReport},
@@ -14,7 +15,11 @@ pub async fn check(
     repair: bool,
     orphan_age_hours: u32,
 ) -> anyhow::Result<StorageReport> {
-    let url = stack::service_database_url(config, "media")?;
+    let mut config = config.clone();
+    if config.database.url.is_none() {
+        config.database.url = stack::embedded_database_url(&config).map(Secret::new);
+    }
+    let url = stack::service_database_url(&config, "media")?;
     let pool = mediamagic_kit::db::pool(&url, 2)?;
     // Checking signs no URL: the signing secret and public URL play no part.
     let storage = Storage::from_config(

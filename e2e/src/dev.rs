@@ -60,6 +60,15 @@ impl DevProcess {
         Self::start_on(data_dir, ports, &[]).await
     }
 
+    /// [`DevProcess::restart`] with the extra environment it was started with.
+    pub async fn restart_with(
+        data_dir: &Path,
+        ports: Vec<(&'static str, u16)>,
+        env: &[(&str, &str)],
+    ) -> Self {
+        Self::start_on(data_dir, ports, env).await
+    }
+
     /// Its ports, to start it again on the same ones.
     pub fn ports(&self) -> Vec<(&'static str, u16)> {
         self.ports.clone()

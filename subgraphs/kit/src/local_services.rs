@@ -66,8 +66,9 @@ pub fn postgres_bin_dir() -> Result<PathBuf, LocalServiceError> {
         .ok_or(LocalServiceError::Missing("initdb", "DATABASE_URL"))
 }
 
-/// Runs `program` with `args` as the postgres user when we are root.
-fn as_postgres_user(program: &Path, args: &[&str]) -> Command {
+/// Runs `program` with `args` as the postgres user when we are root (the user that owns a
+/// cluster this module starts, and so the one that may read its files: pgBackRest too).
+pub fn as_postgres_user(program: &Path, args: &[&str]) -> Command {
     if is_root() {
         let mut cmd = Command::new("runuser");
         cmd.args(["-u", "postgres", "--"]).arg(program).args(args);
@@ -192,6 +193,16 @@ pub fn init_postgres(data_dir: &Path) -> Result<(), LocalServiceError> {
     Ok(())
 }
 
+/// Gives `path` (recursively) to the postgres user when we are root, so a cluster this
+/// module starts may use it; does nothing otherwise.
+pub fn give_to_postgres_user(path: &Path) -> Result<(), LocalServiceError> {
+    if is_root() {
+        chown_postgres(path)
+    } else {
+        Ok(())
+    }
+}
+
 fn chown_postgres(path: &Path) -> Result<(), LocalServiceError> {
     let status = Command::new("chown")
         .args(["-R", "postgres:postgres"])
@@ -222,6 +233,48 @@ pub fn start_postgres(
     port: u16,
     durable: bool,
 ) -> Result<LocalServer, LocalServiceError> {
+    start_postgres_with(
+        data_dir,
+        port,
+        &PostgresOptions {
+            durable,
+            ..PostgresOptions::default()
+        },
+    )
+}
+
+/// How [`start_postgres_with`] runs the server.
+#[derive(Clone, Debug)]
+pub struct PostgresOptions {
+    /// Keep fsync and full-page writes on.
+    pub durable: bool,
+    /// More server settings (`("archive_mode", "on")`, ...), given as `-c name=value` after
+    /// the built-in ones so they win.
+    pub settings: Vec<(String, String)>,
+    /// How long to wait for connections to be accepted (a cluster recovering to a point in
+    /// time accepts none until it has replayed its WAL).
+    pub ready_within: Duration,
+}
+
+impl Default for PostgresOptions {
+    fn default() -> Self {
+        Self {
+            durable: false,
+            settings: Vec::new(),
+            ready_within: Duration::from_secs(60),
+        }
+    }
+}
+
+/// [`start_postgres`] with [`PostgresOptions`]. Fails at once, with the server's log, when
+/// the server exits before it accepts connections.
+pub fn start_postgres_with(
+    data_dir: &Path,
+    port: u16,
+    options: &PostgresOptions,
+) -> Result<LocalServer, LocalServiceError> {
+    let durable = options.durable;
+    let settings = &options.settings;
     init_postgres(data_dir)?;
     let bin = postgres_bin_dir()?;
     let dir = data_dir.to_string_lossy().into_owned();
@@ -250,12 +303,19 @@ pub fn start_postgres(
             "full_page_writes=off",
         ]);
     }
+    let settings: Vec<String> = settings
+        .iter()
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect();
+    for setting in &settings {
+        args.extend(["-c", setting]);
+    }
     let log = data_dir
         .parent()
         .unwrap_or(data_dir)
         .join(format!("postgres-{port}.log"));
-    let child = spawn_watched(as_postgres_user(&bin.join("postgres"), &args), "INT", &log)?;
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut child = spawn_watched(as_postgres_user(&bin.join("postgres"), &args), "INT", &log)?;
+    let deadline = Instant::now() + options.ready_within;
     loop {
         let ready = Command::new(bin.join("pg_isready"))
             .args(["-h", "127.0.0.1", "-p", &port_s, "-U", "postgres"])
@@ -267,14 +327,38 @@ pub fn start_postgres(
         if ready {
             return Ok(LocalServer { child, port });
         }
-        if Instant::now() > deadline {
+        let exited = matches!(child.try_wait(), Ok(Some(_)));
+        if exited || Instant::now() > deadline {
+            if !exited {
+                let _ = Command::new("kill")
+                    .args(["-TERM", &child.id().to_string()])
+                    .status();
+                let _ = child.wait();
+            }
             let tail = std::fs::read_to_string(&log).unwrap_or_default();
+            let what = if exited {
+                "exited"
+            } else {
+                "did not become ready"
+            };
             return Err(LocalServiceError::Failed(format!(
-                "postgres did not become ready; its log:\n{tail}"
+                "postgres {what}; its log:\n{tail}"
             )));
         }
         sleep(Duration::from_millis(100));
     }
+}
+
+/// The port of the cluster running on `data_dir`, read from its `postmaster.pid`; `None`
+/// when none runs there.
+pub fn running_postgres_port(data_dir: &Path) -> Option<u16> {
+    let pid_file = std::fs::read_to_string(data_dir.join("postmaster.pid")).ok()?;
+    let mut lines = pid_file.lines();
+    let pid = lines.next()?.trim();
+    if !Path::new("/proc").join(pid).exists() {
+        return None;
+    }
+    lines.nth(2)?.trim().parse().ok()
 }
 
 /// Starts redis-server on `port`, persisting into `dir` when given.
