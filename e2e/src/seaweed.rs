@@ -10,6 +10,9 @@ pub struct Seaweed {
     child: std::process::Child,
     /// Its S3 endpoint (`http://127.0.0.1:<port>`).
     pub endpoint: String,
+    /// Its S3 endpoint over HTTPS with a self-signed certificate (`127.0.0.1:<port>`, no
+    /// scheme, as pgBackRest takes it), when started with [`Seaweed::start_with_https`].
+    pub https_endpoint: Option<String>,
     _dir: tempfile::TempDir,
 }
 
@@ -26,20 +29,49 @@ impl Seaweed {
     /// server of a parallel test may hold); a server that does not answer within 20 s is
     /// stopped and started again on new ports, three times at most.
     pub async fn start() -> Self {
+        Self::start_serving(false).await
+    }
+
+    /// [`Seaweed::start`], also serving S3 over HTTPS (a self-signed certificate made with
+    /// openssl): pgBackRest speaks only HTTPS to object stores.
+    pub async fn start_with_https() -> Self {
+        Self::start_serving(true).await
+    }
+
+    async fn start_serving(https: bool) -> Self {
         for _ in 0..3 {
-            if let Some(server) = Self::try_start().await {
+            if let Some(server) = Self::try_start(https).await {
                 return server;
             }
         }
         panic!("SeaweedFS did not start in three attempts of 20 s");
     }
 
-    async fn try_start() -> Option<Self> {
+    async fn try_start(https: bool) -> Option<Self> {
         let dir = tempfile::tempdir().expect("seaweed dir");
         let port = || free_port().expect("port");
         let s3 = port();
-        let child = Command::new("weed")
-            .arg("server")
+        let mut command = Command::new("weed");
+        command.arg("server");
+        let https_port = https.then(port);
+        if let Some(https_port) = https_port {
+            let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+            let made = Command::new("openssl")
+                .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"])
+                .args(["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"])
+                .arg("-keyout")
+                .arg(&key)
+                .arg("-out")
+                .arg(&cert)
+                .output()
+                .expect("openssl (scripts/install-deps.sh installs it)");
+            assert!(made.status.success(), "{made:?}");
+            command
+                .arg(format!("-s3.port.https={https_port}"))
+                .arg(format!("-s3.cert.file={}", cert.display()))
+                .arg(format!("-s3.key.file={}", key.display()));
+        }
+        let child = command
             .arg(format!("-dir={}", dir.path().display()))
             .args(["-s3", "-ip=127.0.0.1"])
             .arg(format!("-s3.port={s3}"))
@@ -57,6 +89,7 @@ impl Seaweed {
         let server = Seaweed {
             child,
             endpoint: format!("http://127.0.0.1:{s3}"),
+            https_endpoint: https_port.map(|p| format!("127.0.0.1:{p}")),
             _dir: dir,
         };
         let http = reqwest::Client::new();

@@ -378,3 +378,44 @@ async fn a_restore_to_a_time_brings_back_what_was_made_before_it_and_nothing_aft
     ])
     .await;
 }
+
+#[tokio::test]
+async fn a_restore_from_an_s3_repository_beside_the_media_brings_back_the_same() {
+    // SeaweedFS holds the media (plain HTTP) and, in the same bucket under /pgbackrest, the
+    // repository (HTTPS with a self-signed certificate, as pgBackRest speaks only HTTPS).
+    let store = mediamagic_e2e::seaweed::Seaweed::start_with_https().await;
+    let https = store.https_endpoint.clone().unwrap();
+    let config_dir = tempfile::tempdir().unwrap();
+    let config = |bucket: &str| {
+        format!(
+            r#"[media]
+storage = {{ kind = "s3", endpoint = "{http}", bucket = "media", access_key_id = "mediamagic", secret_access_key = "secret", allow_http = true }}
+[backup]
+enabled = true
+cipher_pass = "the drill's passphrase"
+repository = {{ kind = "s3", endpoint = "{https}", bucket = "{bucket}", access_key_id = "mediamagic", secret_access_key = "secret", verify_tls = false }}
+"#,
+            http = store.endpoint
+        )
+    };
+    let good = config_dir.path().join("s3.toml");
+    std::fs::write(&good, config("media")).unwrap();
+    let good = good.to_string_lossy().into_owned();
+    drill(&[("MEDIAMAGIC_CONFIG", &good)]).await;
+
+    // A bucket that does not exist: a clear error, and the data directory is untouched.
+    let missing = config_dir.path().join("missing.toml");
+    std::fs::write(&missing, config("no-such-bucket")).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(data.path().join("postgres")).unwrap();
+    std::fs::write(data.path().join("postgres/PG_VERSION"), "15\n").unwrap();
+    let refused = cli(
+        data.path(),
+        &[("MEDIAMAGIC_CONFIG", &missing.to_string_lossy())],
+        &["restore"],
+    );
+    assert!(!refused.status.success());
+    assert!(text(&refused).contains("does it exist"), "{}", text(&refused));
+    assert_eq!(std::fs::read_to_string(data.path().join("postgres/PG_VERSION")).unwrap(), "15\n");
+    assert!(!data.path().join("postgres.restoring").exists());
+}
