@@ -415,7 +415,14 @@ repository = {{ kind = "s3", endpoint = "{https}", bucket = "{bucket}", access_k
         &["restore"],
     );
     assert!(!refused.status.success());
-    assert!(text(&refused).contains("does it exist"), "{}", text(&refused));
-    assert_eq!(std::fs::read_to_string(data.path().join("postgres/PG_VERSION")).unwrap(), "15\n");
+    assert!(
+        text(&refused).contains("does it exist"),
+        "{}",
+        text(&refused)
+    );
+    assert_eq!(
+        std::fs::read_to_string(data.path().join("postgres/PG_VERSION")).unwrap(),
+        "15\n"
+    );
     assert!(!data.path().join("postgres.restoring").exists());
 }

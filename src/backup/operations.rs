@@ -59,7 +59,7 @@ pub fn due(inventory: &Inventory, config: &BackupConfig, now: DateTime<Utc>) -> 
 pub async fn prepare(repo: &Repository) -> Result<u16, BackupError> {
     let port = running_port(&repo.pg_data).ok_or(BackupError::NotRunning)?;
     repo.write_conf(Some(port))?;
-    repo.run(&["stanza-create"]).await.map_err(|e| match e {
+    run_after_others(repo, &["stanza-create"]).await.map_err(|e| match e {
         BackupError::Tool { message, .. } if message.contains("do not match the database") => {
             BackupError::Repository(format!(
                 "it holds another cluster's backups ({}): restore from it with `mediamagic restore`, or move it aside for a new one",
@@ -103,6 +103,22 @@ pub async fn take(
         .last()
         .cloned()
         .ok_or_else(|| BackupError::Repository("the backup finished but is not listed".into()))
+}
+
+/// Runs a command that takes the stanza's lock, waiting (up to 30 minutes) while another
+/// holds it: a scheduled backup in progress.
+async fn run_after_others(repo: &Repository, args: &[&str]) -> Result<String, BackupError> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30 * 60);
+    loop {
+        match repo.run(args).await {
+            Err(BackupError::Tool { code: LOCK_HELD, .. })
+                if tokio::time::Instant::now() < deadline =>
+            {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            other => return other,
+        }
+    }
 }
 
 /// Forces the current WAL segment into the repository and waits until it is there: after
