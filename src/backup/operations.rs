@@ -111,9 +111,9 @@ async fn run_after_others(repo: &Repository, args: &[&str]) -> Result<String, Ba
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30 * 60);
     loop {
         match repo.run(args).await {
-            Err(BackupError::Tool { code: LOCK_HELD, .. })
-                if tokio::time::Instant::now() < deadline =>
-            {
+            Err(BackupError::Tool {
+                code: LOCK_HELD, ..
+            }) if tokio::time::Instant::now() < deadline => {
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
             other => return other,

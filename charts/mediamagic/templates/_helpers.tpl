@@ -52,11 +52,13 @@ http://{{ include "mediamagic.fullname" .root }}-{{ .role }}:{{ (get $roles .rol
 {{- end -}}
 
 {{- define "mediamagic.databaseSecret" -}}
-{{- if .Values.database.existingSecret -}}{{ .Values.database.existingSecret }}{{- else -}}{{ include "mediamagic.fullname" . }}-urls{{- end -}}
+{{- if .Values.cloudnativepg.enabled -}}{{ include "mediamagic.fullname" . }}-db-app
+{{- else if .Values.database.existingSecret -}}{{ .Values.database.existingSecret }}{{- else -}}{{ include "mediamagic.fullname" . }}-urls{{- end -}}
 {{- end -}}
 
 {{- define "mediamagic.databaseKey" -}}
-{{- if .Values.database.existingSecret -}}{{ .Values.database.existingSecretKey }}{{- else -}}database-url{{- end -}}
+{{- if .Values.cloudnativepg.enabled -}}uri
+{{- else if .Values.database.existingSecret -}}{{ .Values.database.existingSecretKey }}{{- else -}}database-url{{- end -}}
 {{- end -}}
 
 {{- define "mediamagic.redisKey" -}}
