@@ -277,6 +277,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_single_machine_example_parses_and_turns_backups_on() {
+        let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("config/single-machine.example.toml");
+        let config: PlatformConfig =
+            mediamagic_kit::config::load(DEFAULTS, Some(&example)).unwrap();
+        assert!(config.backup.enabled);
+        assert_eq!(config.backup.full_kept, 7);
+        assert!(matches!(
+            config.backup.repository,
+            crate::backup::config::RepositoryConfig::Path { .. }
+        ));
+    }
+
+    #[test]
     fn the_embedded_defaults_parse() {
         let config: PlatformConfig = mediamagic_kit::config::load(DEFAULTS, None).unwrap();
         assert_eq!(config.listen.router_port, 4000);
