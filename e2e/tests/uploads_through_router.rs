@@ -362,3 +362,46 @@ async fn signed_object_urls_work_through_the_router_with_range_and_refuse_tamper
         .unwrap();
     assert_eq!(tampered.status(), 403);
 }
+
+#[tokio::test]
+async fn a_direct_upload_of_several_chunks_is_composed_whole_in_google_cloud_storage() {
+    let gcs = mediamagic_e2e::fake_gcs::FakeGcs::start().await;
+    let storage = gcs.storage();
+    let stack = spawn_stack_with(move |config| config.media.storage = storage).await;
+    let (token, _, _) = stack.sign_up("gcsdirect").await;
+    // Three 8 MiB chunks and a rest: parts written in parallel, then composed.
+    let video: Vec<u8> = (0..(26 * 1024 * 1024 + 123))
+        .map(|i| (i % 251) as u8)
+        .collect();
+    let request = graphql_multipart(
+        &json!({"query": UPLOAD_MEDIA, "variables": {"file": null}}),
+        &json!({"0": ["variables.file"]}),
+        &[("0", "long.mp4", "video/mp4", &video)],
+    );
+    let (status, body) = post_multipart(stack.router_url(0), Cred::Bearer(&token), request).await;
+    assert_eq!(status, 200, "{body}");
+    let media = &body["data"]["uploadMedia"];
+    assert_eq!(media["status"], "LIVE", "{body}");
+    assert_eq!(media["sha256"], sha(&video).as_str());
+    let url = media["url"].as_str().unwrap();
+    assert!(
+        url.starts_with(&gcs.endpoint) && url.contains("X-Goog-Signature="),
+        "{url}"
+    );
+    let downloaded = reqwest::get(url).await.unwrap().bytes().await.unwrap();
+    assert_eq!(sha(&downloaded), sha(&video));
+    // The chunks are gone once composed.
+    let listed: Value = reqwest::get(format!(
+        "{}/storage/v1/b/media/o?prefix=parts/",
+        gcs.endpoint
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert!(
+        listed["items"].as_array().is_none_or(|i| i.is_empty()),
+        "{listed}"
+    );
+}

@@ -132,6 +132,24 @@ pub enum StorageConfig {
     },
     /// Any S3-compatible store, with real presigned URLs.
     S3(S3Config),
+    /// A Google Cloud Storage bucket, with V4-signed URLs.
+    Gcs(GcsConfig),
+}
+
+/// A Google Cloud Storage bucket.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GcsConfig {
+    /// Bucket name.
+    pub bucket: String,
+    /// A service account's JSON key file: it authorises the calls and signs the URLs. When
+    /// absent, the workload's identity (GKE workload identity, the metadata server) does
+    /// both; it then needs `iam.serviceAccounts.signBlob` on itself to sign URLs.
+    #[serde(default)]
+    pub key_file: Option<PathBuf>,
+    /// The API's address, for an emulator (`http://127.0.0.1:4443`); Google's when absent.
+    #[serde(default)]
+    pub endpoint: Option<String>,
 }
 
 /// An S3-compatible bucket.

@@ -91,8 +91,14 @@ pub struct UploadProgress {
 }
 
 /// The part layout of `size` bytes: (part size, part count). The client's `asked` size, else
-/// the configured one, raised so that no more than 10,000 parts are needed.
-pub fn layout(size: u64, asked: Option<u64>, config: &MultipartConfig) -> ApiResult<(u64, u32)> {
+/// the configured one, raised so that no more than `max_parts` are needed (S3's 10,000,
+/// GCS's 1,024).
+pub fn layout(
+    size: u64,
+    asked: Option<u64>,
+    config: &MultipartConfig,
+    max_parts: u64,
+) -> ApiResult<(u64, u32)> {
     if size == 0 {
         return Err(ApiError::bad_input(
             "size",
@@ -116,7 +122,7 @@ pub fn layout(size: u64, asked: Option<u64>, config: &MultipartConfig) -> ApiRes
     let wanted = asked
         .unwrap_or(config.part_size_bytes)
         .clamp(MIN_PART_SIZE, MAX_PART_SIZE);
-    let part_size = wanted.max(size.div_ceil(MAX_PARTS));
+    let part_size = wanted.max(size.div_ceil(max_parts));
     Ok((part_size, size.div_ceil(part_size) as u32))
 }
 
@@ -209,7 +215,12 @@ pub async fn create_multipart_upload(
             "give the file's size in bytes and its sha256",
         ));
     };
-    let (part_size, part_count) = layout(size, part_size, &deps.config.multipart)?;
+    let (part_size, part_count) = layout(
+        size,
+        part_size,
+        &deps.config.multipart,
+        deps.storage.max_parts(),
+    )?;
     let parts = checked_parts(parts, part_count, algorithm, &deps.config.multipart)?;
     let id = Uuid::now_v7();
     let object = media_key(actor.account_id, id);
@@ -322,27 +333,27 @@ async fn sign_parts(
     let ttl = Duration::from_secs(deps.config.upload_url_ttl_seconds);
     let expires_at = Utc::now() + ttl;
     let object = media_key(media.owner_id, media.id);
-    parts
-        .iter()
-        .map(|part| {
-            let (url, headers) = deps
-                .storage
-                .part_url(
-                    &object,
-                    &upload.store_upload_id,
-                    part.number,
-                    (upload.part_algorithm(), &part.checksum),
-                    ttl,
-                )
-                .map_err(storage_error)?;
-            Ok(PartUrl {
-                number: part.number,
-                url,
-                headers,
-                expires_at,
-            })
-        })
-        .collect()
+    let mut urls = Vec::with_capacity(parts.len());
+    for part in parts {
+        let (url, headers) = deps
+            .storage
+            .part_url(
+                &object,
+                &upload.store_upload_id,
+                part.number,
+                (upload.part_algorithm(), &part.checksum),
+                ttl,
+            )
+            .await
+            .map_err(storage_error)?;
+        urls.push(PartUrl {
+            number: part.number,
+            url,
+            headers,
+            expires_at,
+        });
+    }
+    Ok(urls)
 }
 
 /// URLs for more parts of upload `id` (each with the checksum its bytes must have).
@@ -511,8 +522,12 @@ pub async fn complete(deps: &MediaDeps, actor: &Actor, id: Uuid) -> ApiResult<Me
         Ok(assembled) => assembled,
         Err(e) => {
             tracing::warn!(error = %e, media = %id, "assembling a multipart upload failed");
+            let which = match e {
+                crate::storage::StorageError::PartMismatch(number) => format!("part {number}"),
+                _ => "a part".into(),
+            };
             let reason = format!(
-                "the store could not assemble the parts (a part differs from the {} its URL \
+                "the store could not assemble the parts ({which} differs from the {} its URL \
                  was asked with); the upload is removed",
                 upload.part_algorithm().as_str()
             );
@@ -617,17 +632,23 @@ mod tests {
     #[test]
     fn the_layout_uses_the_asked_part_size_and_stays_within_ten_thousand_parts() {
         let config = MultipartConfig::default();
-        assert_eq!(layout(1024 * MIB, None, &config).unwrap(), (64 * MIB, 16));
         assert_eq!(
-            layout(1024 * MIB + 1, Some(8 * MIB), &config).unwrap(),
+            layout(1024 * MIB, None, &config, MAX_PARTS).unwrap(),
+            (64 * MIB, 16)
+        );
+        assert_eq!(
+            layout(1024 * MIB + 1, Some(8 * MIB), &config, MAX_PARTS).unwrap(),
             (8 * MIB, 129)
         );
         let huge = 5 * 1024 * 1024 * MIB;
-        let (part, count) = layout(huge, Some(5 * MIB), &config).unwrap();
+        let (part, count) = layout(huge, Some(5 * MIB), &config, MAX_PARTS).unwrap();
         assert!(u64::from(count) <= MAX_PARTS && part * u64::from(count) >= huge);
-        assert!(layout(0, None, &config).is_err());
-        assert!(layout(10, Some(MIB), &config).is_err());
-        assert!(layout(huge + 1, None, &config).is_err());
+        assert!(layout(0, None, &config, MAX_PARTS).is_err());
+        assert!(layout(10, Some(MIB), &config, MAX_PARTS).is_err());
+        assert!(layout(huge + 1, None, &config, MAX_PARTS).is_err());
+        // GCS composes at most 1,024 parts: the largest file takes the largest parts.
+        let (part, count) = layout(huge, None, &config, 1024).unwrap();
+        assert_eq!((part, count), (MAX_PART_SIZE, 1024));
     }
 
     #[test]

@@ -16,7 +16,7 @@ use super::{S3Signer, Storage, StorageError, UrlSigner, checksum::PartChecksum, 
 use futures::{StreamExt, TryStreamExt};
 use object_store::{
     ObjectStoreExt, WriteMultipart, multipart::MultipartStore, multipart::PartId,
-    path::Path as ObjectPath,
+    path::Path as ObjectPath, signer::Signer,
 };
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -184,7 +184,9 @@ impl Storage {
         algorithm: PartChecksum,
     ) -> Result<String, StorageError> {
         match (self.signer.as_ref(), algorithm) {
-            (UrlSigner::Local { .. }, _) => Ok(uuid::Uuid::new_v4().to_string()),
+            (UrlSigner::Local { .. } | UrlSigner::Gcs(_), _) => {
+                Ok(uuid::Uuid::new_v4().to_string())
+            }
             (UrlSigner::S3(s3), PartChecksum::Sha256) => Ok(s3
                 .multipart
                 .create_multipart(&ObjectPath::from(key))
@@ -210,7 +212,7 @@ impl Storage {
 
     /// Where and how to PUT part `number` whose checksum in `algorithm` is `checksum`
     /// (lower-case hex): the URL and the headers to send with it.
-    pub fn part_url(
+    pub async fn part_url(
         &self,
         key: &str,
         upload_id: &str,
@@ -250,6 +252,19 @@ impl Storage {
                 );
                 Ok((url, vec![(header.into(), checksum)]))
             }
+            // GCS checks only its own MD5/CRC32C as bytes arrive: the part's checksum is
+            // checked when the upload is assembled ([`Storage::compose_parts`]).
+            UrlSigner::Gcs(gcs) => Ok((
+                gcs.signer
+                    .signed_url(
+                        http::Method::PUT,
+                        &ObjectPath::from(part_key(key, number)),
+                        expires_in,
+                    )
+                    .await?
+                    .to_string(),
+                Vec::new(),
+            )),
         }
     }
 
@@ -260,7 +275,7 @@ impl Storage {
         upload_id: &str,
     ) -> Result<Vec<StoredPart>, StorageError> {
         let mut parts = match self.signer.as_ref() {
-            UrlSigner::Local { .. } => {
+            UrlSigner::Local { .. } | UrlSigner::Gcs(_) => {
                 let prefix = ObjectPath::from(parts_prefix(key));
                 let listed: Vec<_> = self.store.list(Some(&prefix)).try_collect().await?;
                 listed
@@ -323,6 +338,13 @@ impl Storage {
         match self.signer.as_ref() {
             UrlSigner::Local { .. } => {
                 let assembled = self.concatenate(key, parts).await?;
+                self.abort_multipart(key, upload_id).await?;
+                Ok(assembled)
+            }
+            UrlSigner::Gcs(gcs) => {
+                let assembled = self
+                    .compose_parts(&gcs.client, key, algorithm, parts)
+                    .await?;
                 self.abort_multipart(key, upload_id).await?;
                 Ok(assembled)
             }
@@ -395,10 +417,101 @@ impl Storage {
         })
     }
 
+    /// GCS assembly: the parts, pinned to the generations listed, composed into `key`; then
+    /// the composed object read once, each part's stretch checked against its checksum and
+    /// the whole hashed. A mismatch removes the composed object.
+    async fn compose_parts(
+        &self,
+        client: &super::gcs::GcsClient,
+        key: &str,
+        algorithm: PartChecksum,
+        parts: &[PartToAssemble],
+    ) -> Result<Assembled, StorageError> {
+        let prefix = ObjectPath::from(parts_prefix(key));
+        let listed: Vec<_> = self.store.list(Some(&prefix)).try_collect().await?;
+        let mut sources = Vec::with_capacity(parts.len());
+        let mut sizes = Vec::with_capacity(parts.len());
+        for part in parts {
+            let meta = listed
+                .iter()
+                .find(|m| part_number(m.location.as_ref()) == Some(part.number))
+                .ok_or(StorageError::UploadGone)?;
+            sources.push(super::gcs::compose::Source {
+                name: meta.location.to_string(),
+                generation: meta.version.clone(),
+            });
+            sizes.push(meta.size);
+        }
+        client
+            .compose(&sources, key, &format!("{}/_compose", parts_prefix(key)))
+            .await?;
+        match self.verify_composed(key, algorithm, parts, &sizes).await {
+            Ok(assembled) => Ok(assembled),
+            Err(e) => {
+                let _ = self.delete(key).await;
+                Err(e)
+            }
+        }
+    }
+
+    async fn verify_composed(
+        &self,
+        key: &str,
+        algorithm: PartChecksum,
+        parts: &[PartToAssemble],
+        sizes: &[u64],
+    ) -> Result<Assembled, StorageError> {
+        let stream = super::reading::into_stream(self.store.get(&ObjectPath::from(key)).await?);
+        let mut stream = std::pin::pin!(stream);
+        let mut whole = Sha256::new();
+        let mut size = 0u64;
+        let mut index = 0;
+        let mut left = sizes.first().copied().unwrap_or(0);
+        let mut hasher = algorithm.hasher();
+        let finish_part = |index: usize, hasher: super::checksum::BodyHasher| {
+            let part = &parts[index];
+            if hasher.finish() == part.checksum {
+                Ok(())
+            } else {
+                Err(StorageError::PartMismatch(part.number))
+            }
+        };
+        while let Some(chunk) = stream.next().await {
+            let mut chunk = chunk?;
+            whole.update(&chunk);
+            size += chunk.len() as u64;
+            while !chunk.is_empty() {
+                if index >= parts.len() {
+                    return Err(StorageError::Http(
+                        "the composed object is longer than its parts".into(),
+                    ));
+                }
+                let take = usize::try_from(left.min(chunk.len() as u64)).unwrap_or(chunk.len());
+                hasher.update(&chunk.split_to(take));
+                left -= take as u64;
+                if left == 0 {
+                    finish_part(index, std::mem::replace(&mut hasher, algorithm.hasher()))?;
+                    index += 1;
+                    left = sizes.get(index).copied().unwrap_or(0);
+                }
+            }
+        }
+        // Parts of no bytes at the end (never asked for: a part has at least one).
+        if index < parts.len() {
+            return Err(StorageError::Http(
+                "the composed object is shorter than its parts".into(),
+            ));
+        }
+        Ok(Assembled {
+            size,
+            sha256: hex::encode(whole.finalize()),
+        })
+    }
+
     /// Abandons the upload into `key`: the parts go (a gone upload is fine).
     pub async fn abort_multipart(&self, key: &str, upload_id: &str) -> Result<(), StorageError> {
         match self.signer.as_ref() {
-            UrlSigner::Local { .. } => {
+            UrlSigner::Local { .. } | UrlSigner::Gcs(_) => {
                 let prefix = ObjectPath::from(parts_prefix(key));
                 let listed: Vec<_> = self.store.list(Some(&prefix)).try_collect().await?;
                 for meta in listed {
