@@ -78,7 +78,15 @@ fn the_validator_refuses_a_broken_manifest() {
 #[test]
 fn wrong_values_are_refused_with_a_message() {
     let cases: &[(&[&str], &str)] = &[
-        (&["storage.kind=gcs"], "storage/kind"),
+        (&["storage.kind=azure"], "storage/kind"),
+        (
+            &["storage.kind=gcs", "storage.gcs.bucket=b"],
+            "storage.gcs needs credentials",
+        ),
+        (
+            &["storage.kind=gcs", "storage.gcs.existingSecret=k"],
+            "storage.gcs.bucket is required",
+        ),
         (&["roles.media.replicas=3"], "one media replica"),
         (
             &["database.existingSecret=", "database.url="],

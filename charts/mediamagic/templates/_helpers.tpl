@@ -77,6 +77,9 @@ http://{{ include "mediamagic.fullname" .root }}-{{ .role }}:{{ (get $roles .rol
 {{- if eq .Values.storage.kind "s3" -}}
 {{- $storage = dict "kind" "s3" "endpoint" .Values.storage.s3.endpoint "bucket" .Values.storage.s3.bucket "allow_http" .Values.storage.s3.allowHttp -}}
 {{- if .Values.storage.s3.region -}}{{- $_ := set $storage "region" .Values.storage.s3.region -}}{{- end -}}
+{{- else if eq .Values.storage.kind "gcs" -}}
+{{- $storage = dict "kind" "gcs" "bucket" (required "storage.gcs.bucket is required with gcs storage" .Values.storage.gcs.bucket) -}}
+{{- if .Values.storage.gcs.existingSecret -}}{{- $_ := set $storage "key_file" "/etc/mediamagic/gcs/credentials.json" -}}{{- end -}}
 {{- end -}}
 {{- $chart := dict
   "log" (dict "format" "json" "filter" "info")

@@ -1,8 +1,10 @@
-//! The chart's CloudNativePG option (#38): a PostgreSQL `Cluster` with barman-cloud backups
-//! (base backups on a `ScheduledBackup`, the WAL archived to the bucket, a retention
-//! window) rendered for S3 and for GCS, validated against the Kubernetes API schemas and
-//! against the operator's CRD fields (`fixtures/cloudnativepg.schema.json`; no operator
-//! runs here), and wired: the migrate Job and the services read the cluster's Secrets.
+//! The chart's data-safety options (#38), checked without a cluster: GCS storage (a
+//! service account's key mounted for the media pods only, or GKE workload identity), and a
+//! CloudNativePG `Cluster` with barman-cloud backups (base backups on a `ScheduledBackup`,
+//! the WAL archived to the bucket, a retention window) rendered for S3 and for GCS,
+//! validated against the Kubernetes API schemas and against the operator's CRD fields
+//! (`fixtures/cloudnativepg.schema.json`; no operator runs here), and wired: the migrate
+//! Job and the services read the cluster's Secrets.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use mediamagic_e2e::k8s::{self, named, of_kind, render};
@@ -183,4 +185,71 @@ fn a_cluster_without_backups_or_with_a_misspelt_field_is_refused() {
     let mut scheduled = named(&documents, "ScheduledBackup", "mm-mediamagic-db-daily").clone();
     scheduled["spec"]["backupOwnerReference"] = "mine".into();
     assert!(check_against_crd(&scheduled).is_err());
+}
+
+/// The media Deployment of a render.
+fn media_pod(documents: &[Value]) -> &Value {
+    &named(documents, "Deployment", "mm-mediamagic-media")["spec"]["template"]["spec"]
+}
+
+#[test]
+fn gcs_storage_renders_with_a_key_secret_or_gke_workload_identity() {
+    // A service account's key: mounted read-only for the media pods only.
+    let sets = [
+        "storage.kind=gcs",
+        "storage.gcs.bucket=media-prod",
+        "storage.gcs.existingSecret=gcs-key",
+        "roles.media.replicas=3",
+    ];
+    let (text, documents) = render(&[PRODUCTION], &sets).expect("helm template (key)");
+    k8s::validate(&text).expect("valid manifests (key)");
+    let pod = media_pod(&documents);
+    let volume = pod["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == "gcs-key")
+        .unwrap();
+    assert_eq!(volume["secret"]["secretName"], "gcs-key");
+    let mount = pod["containers"][0]["volumeMounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "gcs-key")
+        .unwrap();
+    assert_eq!(mount["readOnly"], true);
+    assert!(
+        text.contains("key_file"),
+        "the platform config names the key file"
+    );
+    for other in [
+        "mm-mediamagic-jobs",
+        "mm-mediamagic-worker",
+        "mm-mediamagic-router",
+    ] {
+        let spec = &named(&documents, "Deployment", other)["spec"]["template"]["spec"];
+        assert!(
+            !spec.to_string().contains("gcs-key"),
+            "{other} holds no storage key"
+        );
+    }
+
+    // Workload identity: an annotated ServiceAccount for the media pods, no key anywhere.
+    let sets = [
+        "storage.kind=gcs",
+        "storage.gcs.bucket=media-prod",
+        "storage.gcs.workloadIdentity=media@project.iam.gserviceaccount.com",
+    ];
+    let (text, documents) =
+        render(&[PRODUCTION], &sets).expect("helm template (workload identity)");
+    k8s::validate(&text).expect("valid manifests (workload identity)");
+    let account = named(&documents, "ServiceAccount", "mm-mediamagic-media");
+    assert_eq!(
+        account["metadata"]["annotations"]["iam.gke.io/gcp-service-account"],
+        "media@project.iam.gserviceaccount.com"
+    );
+    let pod = media_pod(&documents);
+    assert_eq!(pod["serviceAccountName"], "mm-mediamagic-media");
+    assert!(!pod.to_string().contains("gcs-key"));
+    assert!(!text.contains("key_file"));
 }
