@@ -44,13 +44,50 @@ fn binary() -> PathBuf {
 impl FakeGcs {
     /// Starts a server with a `media` bucket.
     pub async fn start() -> Self {
+        Self::start_serving(false).await
+    }
+
+    /// [`FakeGcs::start`] over HTTPS with a self-signed certificate (pgBackRest speaks only
+    /// HTTPS to object stores); `endpoint` is then `https://...`.
+    pub async fn start_with_https() -> Self {
+        Self::start_serving(true).await
+    }
+
+    async fn start_serving(https: bool) -> Self {
         let dir = tempfile::tempdir().expect("fake-gcs dir");
         let port = free_port().expect("port");
-        let endpoint = format!("http://127.0.0.1:{port}");
-        let child = Command::new(binary())
+        let scheme = if https { "https" } else { "http" };
+        let endpoint = format!("{scheme}://127.0.0.1:{port}");
+        let mut command = Command::new(binary());
+        if https {
+            let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("tls-key.pem"));
+            let made = Command::new("openssl")
+                .args([
+                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                ])
+                .args([
+                    "-subj",
+                    "/CN=127.0.0.1",
+                    "-addext",
+                    "subjectAltName=IP:127.0.0.1",
+                ])
+                .arg("-keyout")
+                .arg(&key)
+                .arg("-out")
+                .arg(&cert)
+                .output()
+                .expect("openssl");
+            assert!(made.status.success(), "{made:?}");
+            command
+                .arg("-cert-location")
+                .arg(&cert)
+                .arg("-private-key-location")
+                .arg(&key);
+        }
+        let child = command
             .args([
                 "-scheme",
-                "http",
+                scheme,
                 "-backend",
                 "memory",
                 "-host",
@@ -96,7 +133,11 @@ impl FakeGcs {
             key_file,
             _dir: dir,
         };
-        let http = reqwest::Client::new();
+        // Its certificate is its own: the readiness probe does not check it.
+        let http = reqwest::Client::builder()
+            .danger_accept_invalid_certs(true)
+            .build()
+            .expect("client");
         for _ in 0..100 {
             if let Ok(response) = http
                 .post(format!("{}/storage/v1/b", server.endpoint))

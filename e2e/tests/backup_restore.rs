@@ -4,8 +4,8 @@
 //! The stack then starts on the restored data: everything made before T is there and works
 //! (old passwords, an old API key, an old output's bytes, the job history and usage), nothing
 //! made after T is, and `mediamagic storage check` names the objects made after T as
-//! orphans. Every process is the real binary; the repository is a directory here and a
-//! SeaweedFS bucket over HTTPS in `a_restore_from_an_s3_repository...`.
+//! orphans. Every process is the real binary; the repository is a directory, a SeaweedFS
+//! bucket over HTTPS (S3), and a fake-gcs-server bucket over HTTPS (GCS).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use mediamagic_e2e::{
@@ -425,4 +425,27 @@ repository = {{ kind = "s3", endpoint = "{https}", bucket = "{bucket}", access_k
         "15\n"
     );
     assert!(!data.path().join("postgres.restoring").exists());
+}
+
+#[tokio::test]
+async fn a_restore_from_a_gcs_repository_brings_back_the_same() {
+    // fake-gcs-server over HTTPS (self-signed) holds the repository; it takes any OAuth
+    // token, so the repository is given one (pgBackRest's `token` key type) instead of a
+    // service account's key, whose token exchange needs Google's OAuth server.
+    let gcs = mediamagic_e2e::fake_gcs::FakeGcs::start_with_https().await;
+    let endpoint = gcs.endpoint.trim_start_matches("https://").to_owned();
+    let config_dir = tempfile::tempdir().unwrap();
+    let config = config_dir.path().join("gcs.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"[backup]
+enabled = true
+cipher_pass = "the drill's passphrase"
+repository = {{ kind = "gcs", bucket = "media", endpoint = "{endpoint}", token = "emulator", verify_tls = false }}
+"#
+        ),
+    )
+    .unwrap();
+    drill(&[("MEDIAMAGIC_CONFIG", &config.to_string_lossy())]).await;
 }

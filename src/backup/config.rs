@@ -124,6 +124,10 @@ pub struct GcsRepository {
     /// absent.
     #[serde(default)]
     pub key_file: Option<PathBuf>,
+    /// An OAuth access token instead (pgBackRest's `token` key type): for a token minted
+    /// elsewhere, or an emulator.
+    #[serde(default)]
+    pub token: Option<Secret<String>>,
     /// Endpoint host, for a test server; Google's when absent.
     #[serde(default)]
     pub endpoint: Option<String>,

@@ -156,12 +156,16 @@ impl Repository {
                 set("repo1-type", "gcs");
                 set("repo1-path", &gcs.path);
                 set("repo1-gcs-bucket", &gcs.bucket);
-                match &gcs.key_file {
-                    Some(key) => {
+                match (&gcs.key_file, &gcs.token) {
+                    (_, Some(token)) => {
+                        set("repo1-gcs-key-type", "token");
+                        set("repo1-gcs-key", token.expose());
+                    }
+                    (Some(key), None) => {
                         set("repo1-gcs-key-type", "service");
                         set("repo1-gcs-key", &key.to_string_lossy());
                     }
-                    None => set("repo1-gcs-key-type", "auto"),
+                    (None, None) => set("repo1-gcs-key-type", "auto"),
                 }
                 if let Some(endpoint) = &gcs.endpoint {
                     set("repo1-gcs-endpoint", endpoint);
