@@ -681,8 +681,8 @@ async fn bucket_flow(stack: &TestStack, endpoint: &str, signature: &str) {
     let http = reqwest::Client::new();
     let video = mp4();
 
-    let id = upload(&stack, &token, "clip.mp4", "video/mp4", &video, &["s3"]).await;
-    let media = processed(&stack, &token, &id).await;
+    let id = upload(stack, &token, "clip.mp4", "video/mp4", &video, &["s3"]).await;
+    let media = processed(stack, &token, &id).await;
     assert_eq!(media.data("/media/status"), "LIVE", "{}", media.body);
     assert_eq!(media.data("/media/metadata/width"), 320);
     let url = media.data("/media/url").as_str().unwrap().to_owned();
@@ -697,17 +697,17 @@ async fn bucket_flow(stack: &TestStack, endpoint: &str, signature: &str) {
         .await
         .unwrap();
     assert_eq!(&thumbnail.bytes().await.unwrap()[..2], &[0xFF, 0xD8]);
-    assert_eq!(object_files(&stack), 0, "nothing went to local storage");
+    assert_eq!(object_files(stack), 0, "nothing went to local storage");
 
     // A bucket cannot refuse a presigned PUT before it expires, but what it writes lands in
     // a staging object nothing reads: the verified object stays as it was.
-    let (_, stored) = put_again_after_finalize(&stack, &token, &png()).await;
+    let (_, stored) = put_again_after_finalize(stack, &token, &png()).await;
     assert_eq!(stored, png());
 
     // A wrong sha256 fails and removes the object from the bucket.
     let bytes = png();
     let ticket = create_upload(
-        &stack,
+        stack,
         &token,
         "a.png",
         "image/png",
@@ -733,7 +733,7 @@ async fn bucket_flow(stack: &TestStack, endpoint: &str, signature: &str) {
             .is_success()
     );
     assert_eq!(
-        finalize(&stack, &token, &bad_id).await.error_code(),
+        finalize(stack, &token, &bad_id).await.error_code(),
         "BAD_USER_INPUT"
     );
 
