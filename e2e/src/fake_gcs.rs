@@ -60,24 +60,7 @@ impl FakeGcs {
         let endpoint = format!("{scheme}://127.0.0.1:{port}");
         let mut command = Command::new(binary());
         if https {
-            let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("tls-key.pem"));
-            let made = Command::new("openssl")
-                .args([
-                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                ])
-                .args([
-                    "-subj",
-                    "/CN=127.0.0.1",
-                    "-addext",
-                    "subjectAltName=IP:127.0.0.1",
-                ])
-                .arg("-keyout")
-                .arg(&key)
-                .arg("-out")
-                .arg(&cert)
-                .output()
-                .expect("openssl");
-            assert!(made.status.success(), "{made:?}");
+            let (cert, key) = crate::tls::self_signed(dir.path());
             command
                 .arg("-cert-location")
                 .arg(&cert)
@@ -151,6 +134,28 @@ impl FakeGcs {
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
         panic!("fake-gcs-server did not answer within 10 s");
+    }
+
+    /// The names of the `media` bucket's objects under `prefix`.
+    pub async fn objects_under(&self, prefix: &str) -> Vec<String> {
+        let listed: serde_json::Value = reqwest::get(format!(
+            "{}/storage/v1/b/media/o?prefix={prefix}",
+            self.endpoint
+        ))
+        .await
+        .expect("listing")
+        .json()
+        .await
+        .expect("a listing");
+        listed["items"]
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|i| i["name"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// The media service's storage settings for this server's `media` bucket.

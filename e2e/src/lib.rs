@@ -16,10 +16,12 @@ pub mod load;
 pub mod media;
 pub mod oidc_provider;
 pub mod own_servers;
+pub mod public_api;
 pub mod rest;
 pub mod seaweed;
 pub mod seed_examples;
 pub mod subscriptions;
+pub mod tls;
 
 use mediamagic::{
     config::PlatformConfig,

@@ -55,24 +55,7 @@ impl Seaweed {
         command.arg("server");
         let https_port = https.then(port);
         if let Some(https_port) = https_port {
-            let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
-            let made = Command::new("openssl")
-                .args([
-                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                ])
-                .args([
-                    "-subj",
-                    "/CN=127.0.0.1",
-                    "-addext",
-                    "subjectAltName=IP:127.0.0.1",
-                ])
-                .arg("-keyout")
-                .arg(&key)
-                .arg("-out")
-                .arg(&cert)
-                .output()
-                .expect("openssl (scripts/install-deps.sh installs it)");
-            assert!(made.status.success(), "{made:?}");
+            let (cert, key) = crate::tls::self_signed(dir.path());
             command
                 .arg(format!("-s3.port.https={https_port}"))
                 .arg(format!("-s3.cert.file={}", cert.display()))

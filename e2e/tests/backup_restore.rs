@@ -10,7 +10,7 @@
 
 use mediamagic_e2e::{
     dev::DevProcess,
-    media::{graphql_multipart, png},
+    public_api::{gql, log_in, post, resize, sign_up, upload},
     workspace_binary,
 };
 use serde_json::{Value, json};
@@ -20,8 +20,6 @@ use std::{
     process::Output,
     time::{Duration, Instant},
 };
-
-const PASSWORD: &str = "correct horse 1";
 
 /// `mediamagic <args>` beside the dev stack on `data_dir`, as an operator runs it.
 fn cli(data_dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
@@ -42,116 +40,6 @@ fn text(output: &Output) -> String {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     )
-}
-
-async fn post(base: &str, auth: Option<(&str, &str)>, query: &str, variables: Value) -> Value {
-    let mut request = reqwest::Client::new()
-        .post(format!("{base}/graphql"))
-        .json(&json!({"query": query, "variables": variables}));
-    if let Some((header, value)) = auth {
-        request = request.header(header, value);
-    }
-    request.send().await.unwrap().json().await.unwrap()
-}
-
-async fn gql(base: &str, token: &str, query: &str, variables: Value) -> Value {
-    let body = post(
-        base,
-        Some(("authorization", &format!("Bearer {token}"))),
-        query,
-        variables,
-    )
-    .await;
-    assert!(body["errors"].is_null(), "{query}: {body}");
-    body["data"].clone()
-}
-
-async fn sign_up(base: &str, name: &str) -> (String, String) {
-    let email = format!("{name}-{}@example.com", uuid::Uuid::new_v4().simple());
-    let body = post(
-        base,
-        None,
-        "mutation($e: String!, $p: String!, $n: String!) { signUp(input: {email: $e, password: $p, name: $n}) { token } }",
-        json!({"e": email, "p": PASSWORD, "n": name}),
-    )
-    .await;
-    (
-        body["data"]["signUp"]["token"].as_str().unwrap().to_owned(),
-        email,
-    )
-}
-
-async fn log_in(base: &str, email: &str) -> Value {
-    post(
-        base,
-        None,
-        "mutation($e: String!, $p: String!) { logIn(input: {email: $e, password: $p}) { token } }",
-        json!({"e": email, "p": PASSWORD}),
-    )
-    .await
-}
-
-async fn upload(base: &str, token: &str, name: &str) -> String {
-    let (content_type, body) = graphql_multipart(
-        &json!({"query": "mutation($f: Upload!) { uploadMedia(file: $f) { id } }", "variables": {"f": null}}),
-        &json!({"0": ["variables.f"]}),
-        &[("0", name, "image/png", &png())],
-    );
-    let answer: Value = reqwest::Client::new()
-        .post(format!("{base}/graphql"))
-        .bearer_auth(token)
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    answer["data"]["uploadMedia"]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("upload: {answer}"))
-        .to_owned()
-}
-
-/// Resizes `media` with the catalogue's image-resize and waits for it; the job's id and its
-/// outputs' ids.
-async fn resize(base: &str, token: &str, media: &str) -> (String, Vec<String>) {
-    let deployed = gql(
-        base,
-        token,
-        "mutation($i: ID!) { createDeployment(input: {name: \"drill\", model: \"image-resize\", args: {image: $i, width: 16, height: 16}}) { job { id } } }",
-        json!({"i": media}),
-    )
-    .await;
-    let job = deployed["createDeployment"]["job"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let deadline = Instant::now() + Duration::from_secs(90);
-    loop {
-        let data = gql(
-            base,
-            token,
-            "query($j: ID!) { job(id: $j) { status outputs { id } } }",
-            json!({"j": job}),
-        )
-        .await;
-        match data["job"]["status"].as_str().unwrap() {
-            "SUCCEEDED" => {
-                let outputs = data["job"]["outputs"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|o| o["id"].as_str().unwrap().to_owned())
-                    .collect();
-                return (job, outputs);
-            }
-            "FAILED" | "CANCELLED" => panic!("job {job}: {data}"),
-            _ if Instant::now() > deadline => panic!("job {job} did not finish: {data}"),
-            _ => tokio::time::sleep(Duration::from_millis(200)).await,
-        }
-    }
 }
 
 async fn output_bytes(base: &str, token: &str, job: &str) -> Vec<u8> {

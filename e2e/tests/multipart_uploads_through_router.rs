@@ -432,19 +432,8 @@ async fn a_multipart_upload_resumes_and_completes_on_google_cloud_storage() {
     let stack = spawn_stack_with(move |config| config.media.storage = storage).await;
     multipart_flow(&stack, Check::Sha256, &|| None, PartsChecked::OnAssembly).await;
     // No part, and nothing of the compositions, stays in the bucket.
-    let listed: Value = reqwest::get(format!(
-        "{}/storage/v1/b/media/o?prefix=parts/",
-        gcs.endpoint
-    ))
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
-    assert!(
-        listed["items"].as_array().is_none_or(|i| i.is_empty()),
-        "{listed}"
-    );
+    let left = gcs.objects_under("parts/").await;
+    assert!(left.is_empty(), "{left:?}");
 }
 
 #[tokio::test]

@@ -10,8 +10,12 @@
 //! `e2e/bench/run.sh backup`; the figures go in docs/benchmarks.md.
 
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
-use mediamagic_e2e::{dev::DevProcess, media::graphql_multipart, media::png, workspace_binary};
-use serde_json::{Value, json};
+use mediamagic_e2e::{
+    dev::DevProcess,
+    public_api::{resize, sign_up, upload},
+    workspace_binary,
+};
+use serde_json::json;
 use std::{
     path::Path,
     time::{Duration, Instant},
@@ -54,76 +58,11 @@ fn dir_bytes(path: &Path) -> u64 {
         .unwrap_or(0)
 }
 
-async fn gql(
-    base: &str,
-    token: Option<&str>,
-    query: &str,
-    variables: Value,
-) -> anyhow::Result<Value> {
-    let mut request = reqwest::Client::new()
-        .post(format!("{base}/graphql"))
-        .json(&json!({"query": query, "variables": variables}));
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    let body: Value = request.send().await?.json().await?;
-    anyhow::ensure!(body["errors"].is_null(), "{query}: {body}");
-    Ok(body["data"].clone())
-}
-
 /// One real finished job, whose row the copies repeat.
-async fn template_job(base: &str) -> anyhow::Result<String> {
-    let email = format!("bench-{}@example.com", uuid::Uuid::new_v4().simple());
-    let token = gql(
-        base,
-        None,
-        "mutation($e: String!) { signUp(input: {email: $e, password: \"correct horse 1\", name: \"bench\"}) { token } }",
-        json!({"e": email}),
-    )
-    .await?["signUp"]["token"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    let (content_type, body) = graphql_multipart(
-        &json!({"query": "mutation($f: Upload!) { uploadMedia(file: $f) { id } }", "variables": {"f": null}}),
-        &json!({"0": ["variables.f"]}),
-        &[("0", "a.png", "image/png", &png())],
-    );
-    let uploaded: Value = reqwest::Client::new()
-        .post(format!("{base}/graphql"))
-        .bearer_auth(&token)
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .await?
-        .json()
-        .await?;
-    let media = uploaded["data"]["uploadMedia"]["id"].clone();
-    let job = gql(
-        base,
-        Some(&token),
-        "mutation($i: ID!) { createDeployment(input: {name: \"bench\", model: \"image-resize\", args: {image: $i}}) { job { id } } }",
-        json!({"i": media}),
-    )
-    .await?["createDeployment"]["job"]["id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while Instant::now() < deadline {
-        let status = gql(
-            base,
-            Some(&token),
-            "query($j: ID!) { job(id: $j) { status } }",
-            json!({"j": job}),
-        )
-        .await?;
-        if status["job"]["status"] == "SUCCEEDED" {
-            return Ok(job);
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    anyhow::bail!("the template job did not finish")
+async fn template_job(base: &str) -> String {
+    let (token, _) = sign_up(base, "bench").await;
+    let media = upload(base, &token, "a.png").await;
+    resize(base, &token, &media).await.0
 }
 
 async fn copy_jobs(url: &str, template: &str, count: usize) -> anyhow::Result<()> {
@@ -157,7 +96,7 @@ async fn main() -> anyhow::Result<()> {
     let data = dir.path();
     let dev = DevProcess::start_with(data, ENV).await;
     let base = dev.base();
-    let template = template_job(&base).await?;
+    let template = template_job(&base).await;
     let port = mediamagic_kit::local_services::running_postgres_port(&data.join("postgres"))
         .ok_or_else(|| anyhow::anyhow!("dev's cluster is not running"))?;
     let url = format!("postgres://postgres@127.0.0.1:{port}/mediamagic");
