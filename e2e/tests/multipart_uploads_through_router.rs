@@ -1,11 +1,12 @@
-//! Multipart uploads through the router, on local storage and on SeaweedFS: parts PUT in
-//! parallel to presigned URLs that carry each part's checksum (SHA-256, or CRC32 when the
-//! upload asks for it); a connection dropped halfway leaves that part out, `uploadParts`
-//! says what is missing, the upload resumes and completes with the declared sha256. A wrong
-//! part, a part of the wrong size or a wrong final checksum fails and leaves no object or row
-//! behind; aborting removes the parts. The checks run on a 23 MiB file in 5 MiB parts; the
-//! resumed upload also at full size, 1 GiB in 64 MiB parts, on both stores (throughput is
-//! `e2e/bench/run.sh uploads`).
+//! Multipart uploads through the router, on local storage, SeaweedFS (S3) and
+//! fake-gcs-server (GCS): parts PUT in parallel to presigned URLs that carry each part's
+//! checksum (SHA-256, or CRC32 when the upload asks for it); a connection dropped halfway
+//! leaves that part out, `uploadParts` says what is missing, the upload resumes and
+//! completes with the declared sha256. A wrong part, a part of the wrong size or a wrong
+//! final checksum fails and leaves no object or row behind; aborting removes the parts. The
+//! checks run on a 23 MiB file in 5 MiB parts; the resumed upload also at full size, 1 GiB
+//! in 64 MiB parts, on every store (throughput is `e2e/bench/run.sh uploads`). On GCS, which
+//! checks only its own MD5 and CRC32C as bytes arrive, parts are checked when assembled.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use mediamagic_e2e::{
@@ -437,6 +438,14 @@ async fn a_multipart_upload_resumes_and_completes_on_google_cloud_storage() {
 }
 
 #[tokio::test]
+async fn a_multipart_upload_with_crc32_parts_resumes_and_completes_on_google_cloud_storage() {
+    let gcs = FakeGcs::start().await;
+    let storage = gcs.storage();
+    let stack = spawn_stack_with(move |config| config.media.storage = storage).await;
+    multipart_flow(&stack, Check::Crc32, &|| None, PartsChecked::OnAssembly).await;
+}
+
+#[tokio::test]
 async fn a_multipart_upload_with_crc32_parts_resumes_and_completes_on_seaweedfs() {
     let weed = Seaweed::start().await;
     let storage = weed.storage();
@@ -684,4 +693,14 @@ async fn a_one_gib_upload_interrupted_halfway_resumes_and_completes_on_seaweedfs
     let storage = weed.storage();
     let stack = spawn_stack_with(move |config| config.media.storage = storage).await;
     one_gib_resumes_and_completes(&stack).await;
+}
+
+#[tokio::test]
+async fn a_one_gib_upload_interrupted_halfway_resumes_and_completes_on_google_cloud_storage() {
+    let gcs = FakeGcs::start().await;
+    let storage = gcs.storage();
+    let stack = spawn_stack_with(move |config| config.media.storage = storage).await;
+    one_gib_resumes_and_completes(&stack).await;
+    let left = gcs.objects_under("parts/").await;
+    assert!(left.is_empty(), "{left:?}");
 }

@@ -11,6 +11,7 @@ pub mod listing;
 pub mod parts;
 mod reading;
 pub mod routes;
+mod s3_parts;
 mod signing;
 mod sigv4;
 

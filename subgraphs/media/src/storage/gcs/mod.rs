@@ -9,6 +9,7 @@
 //! Large writes are parts composed into the object ([`compose`]): GCS's `compose` takes 32
 //! sources a call and an object of at most 1,024 components.
 
+mod assemble;
 pub mod compose;
 mod store;
 
