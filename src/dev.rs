@@ -3,7 +3,8 @@
 //! Starts (unless `DATABASE_URL` / `REDIS_URL` are set) a private Postgres cluster and
 //! redis-server under the data directory, applies migrations, serves every subgraph, runs the
 //! router, prints the GraphQL URL and a ready line, and on Ctrl-C stops everything it started.
-//! A second run reuses the data.
+//! A second run reuses the data. With `[backup] enabled` the cluster archives its WAL and a
+//! schedule takes backups ([`crate::backup`]).
 
 use crate::{
     backup::{BackupError, pgbackrest::Repository, schedule},
@@ -31,7 +32,7 @@ pub async fn run(mut config: PlatformConfig) -> anyhow::Result<()> {
     std::fs::create_dir_all(&data_dir)?;
     let keys = Keys::for_dev(&config.auth, &data_dir)?;
 
-    let mut started = Vec::new();
+    let mut started = Started(Vec::new());
     let backups = match (config.backup.enabled, &config.database.url) {
         (false, _) => None,
         (true, Some(_)) => return Err(BackupError::ExternalDatabase.into()),
@@ -57,7 +58,7 @@ pub async fn run(mut config: PlatformConfig) -> anyhow::Result<()> {
                 local_services::start_postgres_with(&dir, port, &options)
             })
             .await??;
-            started.push(server);
+            started.0.push(server);
             let admin = format!("postgres://postgres@127.0.0.1:{port}/postgres");
             ensure_database(&admin, "mediamagic").await?;
             format!("postgres://postgres@127.0.0.1:{port}/mediamagic")
@@ -71,7 +72,7 @@ pub async fn run(mut config: PlatformConfig) -> anyhow::Result<()> {
             let server =
                 tokio::task::spawn_blocking(move || local_services::start_redis(Some(&dir), port))
                     .await??;
-            started.push(server);
+            started.0.push(server);
             format!("redis://127.0.0.1:{port}")
         }
     };
@@ -183,11 +184,23 @@ pub async fn run(mut config: PlatformConfig) -> anyhow::Result<()> {
         task.abort();
         let _ = task.await;
     }
-    for server in started.into_iter().rev() {
-        tokio::task::spawn_blocking(move || server.stop()).await?;
-    }
+    tokio::task::spawn_blocking(move || drop(started)).await?;
     println!("stopped");
     Ok(())
+}
+
+/// The servers dev started, stopped newest first when dropped: after Ctrl-C, and on an
+/// error that ends dev early, so a failed start leaves no database running (their watchdog
+/// would stop them too, but only after this process is gone, and a `mediamagic restore`
+/// run right after would find the database still running).
+struct Started(Vec<local_services::LocalServer>);
+
+impl Drop for Started {
+    fn drop(&mut self) {
+        while let Some(server) = self.0.pop() {
+            server.stop();
+        }
+    }
 }
 
 /// Dev's own defaults over the platform's. Seed 000's models name machine types of a

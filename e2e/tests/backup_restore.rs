@@ -337,3 +337,55 @@ repository = {{ kind = "gcs", bucket = "media", endpoint = "{endpoint}", token =
     .unwrap();
     drill(&[("MEDIAMAGIC_CONFIG", &config.to_string_lossy())]).await;
 }
+
+#[tokio::test]
+async fn a_fresh_database_beside_an_old_repository_is_refused_until_restored_or_moved() {
+    let env = [
+        ("MEDIAMAGIC__BACKUP__ENABLED", "true"),
+        ("MEDIAMAGIC__BACKUP__CIPHER_PASS", "the drill's passphrase"),
+    ];
+    let data_dir = tempfile::tempdir().unwrap();
+    let data = data_dir.path();
+    let dev = DevProcess::start_with(data, &env).await;
+    wait_for_first_full_backup(data, &env).await;
+    dev.stop().await;
+
+    // The database is lost and dev is started again without a restore: archiving into the
+    // old cluster's repository would mix two clusters, so dev says what to do instead.
+    std::fs::remove_dir_all(data.join("postgres")).unwrap();
+    let refused = tokio::time::timeout(Duration::from_secs(120), async {
+        tokio::process::Command::new(workspace_binary("mediamagic"))
+            .arg("dev")
+            .env_remove("DATABASE_URL")
+            .env_remove("REDIS_URL")
+            .env("RUST_BACKTRACE", "0")
+            .env("MEDIAMAGIC__DEV__DATA_DIR", data)
+            .env("MEDIAMAGIC__LISTEN__ROUTER_PORT", "0")
+            .envs(env)
+            .output()
+            .await
+            .unwrap()
+    })
+    .await
+    .expect("dev gives up instead of serving");
+    assert!(!refused.status.success());
+    let said = text(&refused);
+    assert!(said.contains("another cluster's backups"), "{said}");
+    assert!(said.contains("mediamagic restore"), "{said}");
+
+    // Restoring brings the old cluster back (the empty one dev made is kept aside), and dev
+    // starts on it.
+    let restored = cli(data, &env, &["restore"]);
+    assert!(restored.status.success(), "{}", text(&restored));
+    let kept = std::fs::read_dir(data)
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("postgres.replaced-")
+        })
+        .count();
+    assert_eq!(kept, 1);
+    DevProcess::start_with(data, &env).await.stop().await;
+}

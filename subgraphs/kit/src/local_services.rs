@@ -97,15 +97,29 @@ pub struct LocalServer {
     child: Child,
     /// The port it listens on, on 127.0.0.1.
     pub port: u16,
+    /// A file the server removes when it has shut down (Postgres's `postmaster.pid`).
+    gone_when_removed: Option<PathBuf>,
 }
 
+/// How long [`LocalServer::stop`] waits for a server to finish shutting down.
+const SHUTDOWN_WAIT: Duration = Duration::from_secs(120);
+
 impl LocalServer {
-    /// Asks the server to shut down and waits for it.
+    /// Asks the server to shut down and waits for it. Postgres is waited for until its
+    /// `postmaster.pid` is gone: `runuser` (as root) gives its child only two seconds after
+    /// passing the signal on, and a cluster that archives its WAL pushes the last segments
+    /// while it shuts down, so the watchdog may be gone before the server is.
     pub fn stop(mut self) {
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();
         let _ = self.child.wait();
+        if let Some(file) = &self.gone_when_removed {
+            let deadline = Instant::now() + SHUTDOWN_WAIT;
+            while file.exists() && Instant::now() < deadline {
+                sleep(Duration::from_millis(50));
+            }
+        }
     }
 }
 
@@ -325,7 +339,11 @@ pub fn start_postgres_with(
             .map(|s| s.success())
             .unwrap_or(false);
         if ready {
-            return Ok(LocalServer { child, port });
+            return Ok(LocalServer {
+                child,
+                port,
+                gone_when_removed: Some(data_dir.join("postmaster.pid")),
+            });
         }
         let exited = matches!(child.try_wait(), Ok(Some(_)));
         if exited || Instant::now() > deadline {
@@ -392,7 +410,11 @@ pub fn start_redis(dir: Option<&Path>, port: u16) -> Result<LocalServer, LocalSe
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Ok(LocalServer { child, port });
+            return Ok(LocalServer {
+                child,
+                port,
+                gone_when_removed: None,
+            });
         }
         if Instant::now() > deadline {
             return Err(LocalServiceError::Timeout(
