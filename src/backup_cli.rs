@@ -28,13 +28,15 @@ pub async fn backup(
     let repo = repository(config)?;
     match command {
         None => {
-            let kind = kind.map(|k| match k {
-                BackupKind::Full => Kind::Full,
-                BackupKind::Diff => Kind::Diff,
-                BackupKind::Incr => Kind::Incr,
-            });
             let started = std::time::Instant::now();
-            let taken = operations::take(&repo, &config.backup, kind).await?;
+            operations::prepare(&repo).await?;
+            let kind = match kind {
+                Some(BackupKind::Full) => Kind::Full,
+                Some(BackupKind::Diff) => Kind::Diff,
+                Some(BackupKind::Incr) => Kind::Incr,
+                None => operations::chosen(&operations::inventory(&repo).await?, &config.backup),
+            };
+            let taken = operations::take(&repo, kind).await?;
             println!(
                 "took backup {} ({}): the database's {} stored as {} in {} ({:.1} s)",
                 taken.label,

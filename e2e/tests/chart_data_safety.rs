@@ -253,3 +253,64 @@ fn gcs_storage_renders_with_a_key_secret_or_gke_workload_identity() {
     assert!(!pod.to_string().contains("gcs-key"));
     assert!(!text.contains("key_file"));
 }
+
+/// The Secrets a document's containers read, by name.
+fn secrets_read(document: &Value) -> Vec<String> {
+    let text = document.to_string();
+    let mut names = Vec::new();
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("\"secretKeyRef\":{") {
+        rest = &rest[at..];
+        let name = rest
+            .split("\"name\":\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .unwrap_or_default();
+        names.push(name.to_owned());
+        rest = &rest[1..];
+    }
+    names
+}
+
+#[test]
+fn with_cloudnativepg_only_the_migrate_job_holds_the_database_owners_credential() {
+    // The owner of every schema is the app user whose `-app` Secret CloudNativePG makes; a
+    // service pod holding it could read every other service's data.
+    let (_, documents) = render(&[PRODUCTION], S3).expect("helm template");
+    let mut holders: Vec<String> = documents
+        .iter()
+        .filter(|d| secrets_read(d).iter().any(|s| s == "mm-mediamagic-db-app"))
+        .map(|d| {
+            format!(
+                "{}/{}",
+                d["kind"].as_str().unwrap(),
+                d["metadata"]["name"].as_str().unwrap()
+            )
+        })
+        .collect();
+    holders.sort();
+    assert_eq!(holders.len(), 1, "{holders:?}");
+    assert!(
+        holders[0].starts_with("Job/mm-mediamagic-migrate"),
+        "{holders:?}"
+    );
+    // Each service pod reads its own role's Secret instead.
+    let media = named(&documents, "Deployment", "mm-mediamagic-media");
+    assert!(
+        secrets_read(media)
+            .iter()
+            .any(|s| s == "mediamagic-db-media"),
+        "{:?}",
+        secrets_read(media)
+    );
+
+    // The check sees a fallback: without role Secrets (the default values) a service gets
+    // the owner's URL (documented: only where Postgres trusts the pod), and shows up here.
+    let (_, documents) = render(&[], S3).expect("helm template (no role Secrets)");
+    let billing = named(&documents, "Deployment", "mm-mediamagic-billing");
+    assert!(
+        secrets_read(billing)
+            .iter()
+            .any(|s| s == "mm-mediamagic-db-app")
+    );
+}

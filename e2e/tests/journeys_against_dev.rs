@@ -10,6 +10,7 @@ use mediamagic_e2e::{
     browser::Browser,
     dev::DevProcess,
     media::{graphql_multipart, mp3, mp4, multipart_body, png, probe},
+    public_api::{PASSWORD, sign_up},
     rest::{REST_JSON, call_at, read, with_cred},
     seed_examples,
     subscriptions::WsSubscription,
@@ -20,7 +21,6 @@ use std::{
     time::{Duration, Instant},
 };
 
-const PASSWORD: &str = "correct horse 1";
 const WAIT: Duration = Duration::from_secs(60);
 
 #[tokio::test]
@@ -205,18 +205,6 @@ async fn gql(base: &str, token: Option<&str>, query: &str, variables: Value) -> 
     let body: Value = request.send().await.unwrap().json().await.unwrap();
     assert!(body["errors"].is_null(), "{query}: {body}");
     body["data"].clone()
-}
-
-async fn sign_up(base: &str, name: &str) -> (String, String) {
-    let email = format!("{name}-{}@example.com", uuid::Uuid::new_v4().simple());
-    let data = gql(
-        base,
-        None,
-        "mutation($e: String!, $p: String!, $n: String!) { signUp(input: {email: $e, password: $p, name: $n}) { token } }",
-        json!({"e": email, "p": PASSWORD, "n": name}),
-    )
-    .await;
-    (data["signUp"]["token"].as_str().unwrap().to_owned(), email)
 }
 
 /// Seed 000's user journey, steps 1 to 9, through GraphQL.

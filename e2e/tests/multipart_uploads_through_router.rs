@@ -146,6 +146,17 @@ async fn gone(stack: &TestStack, token: &str, id: &str) {
     assert_eq!(progress.error_code(), "NOT_FOUND");
 }
 
+/// Completing upload `id` is refused (BAD_USER_INPUT, saying `says`), and the upload and its
+/// media are gone.
+async fn completion_refused(stack: &TestStack, token: &str, id: &str, says: &str) {
+    let refused = stack
+        .gql(Cred::Bearer(token), COMPLETE, json!({"id": id}))
+        .await;
+    assert_eq!(refused.error_code(), "BAD_USER_INPUT");
+    assert!(refused.error_message().contains(says), "{}", refused.body);
+    gone(stack, token, id).await;
+}
+
 /// Where a store checks a part's checksum: as the bytes arrive (local files, S3), or only
 /// when the upload is assembled (GCS, which checks only its own MD5 and CRC32C on arrival).
 #[derive(Clone, Copy, PartialEq)]
@@ -257,16 +268,7 @@ async fn multipart_flow(
         .unwrap()
         .to_owned();
     put_all(&urls(&created, "/createUpload/multipart/parts"), &file).await;
-    let refused = stack
-        .gql(Cred::Bearer(&token), COMPLETE, json!({"id": wrong_id}))
-        .await;
-    assert_eq!(refused.error_code(), "BAD_USER_INPUT");
-    assert!(
-        refused.error_message().contains("sha256"),
-        "{}",
-        refused.body
-    );
-    gone(stack, &token, &wrong_id).await;
+    completion_refused(stack, &token, &wrong_id, "sha256").await;
 
     // A part of the wrong size (its own checksum right) fails the whole upload.
     let created = create(stack, &token, check, &file, &sha256, &[]).await;
@@ -300,16 +302,7 @@ async fn multipart_flow(
         };
         assert_eq!(put_part(&part, body).await, 200);
     }
-    let refused = stack
-        .gql(Cred::Bearer(&token), COMPLETE, json!({"id": short_id}))
-        .await;
-    assert_eq!(refused.error_code(), "BAD_USER_INPUT");
-    assert!(
-        refused.error_message().contains("part 2"),
-        "{}",
-        refused.body
-    );
-    gone(stack, &token, &short_id).await;
+    completion_refused(stack, &token, &short_id, "part 2").await;
 
     if checked == PartsChecked::OnAssembly {
         // A wrong part left in place fails the completion, naming it, and nothing stays.
@@ -324,16 +317,7 @@ async fn multipart_flow(
         let mut wrong = part_of(&file, 3).to_vec();
         wrong[0] ^= 0xff;
         assert_eq!(put_part(&parts[2], wrong).await, 200);
-        let refused = stack
-            .gql(Cred::Bearer(&token), COMPLETE, json!({"id": mixed_id}))
-            .await;
-        assert_eq!(refused.error_code(), "BAD_USER_INPUT");
-        assert!(
-            refused.error_message().contains("part 3"),
-            "{}",
-            refused.body
-        );
-        gone(stack, &token, &mixed_id).await;
+        completion_refused(stack, &token, &mixed_id, "part 3").await;
     }
 
     // Aborting drops the parts and the pending media.

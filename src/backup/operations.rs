@@ -71,35 +71,23 @@ pub async fn prepare(repo: &Repository) -> Result<u16, BackupError> {
     Ok(port)
 }
 
-/// Takes a backup of the running cluster (`kind` chosen by [`due`] when absent, a full one
-/// if nothing is due), waiting for one already in progress to finish first.
-pub async fn take(
-    repo: &Repository,
-    config: &BackupConfig,
-    kind: Option<Kind>,
-) -> Result<BackupSet, BackupError> {
-    prepare(repo).await?;
-    let before = inventory(repo).await?;
-    let kind = kind.unwrap_or_else(|| match due(&before, config, Utc::now()) {
+/// The backup `mediamagic backup` takes when not told: what [`due`] says, else an
+/// incremental one after a full, else a full one.
+pub fn chosen(inventory: &Inventory, config: &BackupConfig) -> Kind {
+    match due(inventory, config, Utc::now()) {
         Some(kind) => kind,
-        None if before.last_full().is_some() => Kind::Incr,
+        None if inventory.last_full().is_some() => Kind::Incr,
         None => Kind::Full,
-    });
-    let kind_arg = format!("--type={}", kind.as_str());
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30 * 60);
-    loop {
-        match repo.run(&["backup", &kind_arg]).await {
-            Ok(_) => break,
-            Err(BackupError::Tool {
-                code: LOCK_HELD, ..
-            }) if tokio::time::Instant::now() < deadline => {
-                tokio::time::sleep(Duration::from_secs(1)).await;
-            }
-            Err(e) => return Err(e),
-        }
     }
-    let after = inventory(repo).await?;
-    after
+}
+
+/// Takes a `kind` backup of the running cluster (the stanza made by [`prepare`]), waiting
+/// for one already in progress to finish first; the backup as listed.
+pub async fn take(repo: &Repository, kind: Kind) -> Result<BackupSet, BackupError> {
+    let kind_arg = format!("--type={}", kind.as_str());
+    run_after_others(repo, &["backup", &kind_arg]).await?;
+    inventory(repo)
+        .await?
         .last()
         .cloned()
         .ok_or_else(|| BackupError::Repository("the backup finished but is not listed".into()))

@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 /// How often the schedule looks at what is due.
 const TICK: Duration = Duration::from_secs(60);
 
-/// Makes the stanza for the running cluster, then takes backups as they fall due until
+/// Makes the stanza for the running cluster (once: its port stays), then takes backups as they fall due until
 /// `shutdown`. A failed backup is logged and tried again at the next tick.
 pub async fn start(
     repo: Repository,
@@ -39,7 +39,7 @@ async fn tick(repo: &Repository, config: &BackupConfig) -> Result<(), BackupErro
     let Some(kind) = due(&inventory(repo).await?, config, chrono::Utc::now()) else {
         return Ok(());
     };
-    let taken = operations::take(repo, config, Some(kind)).await?;
+    let taken = operations::take(repo, kind).await?;
     tracing::info!(label = %taken.label, kind = %taken.kind, bytes = taken.info.repository.delta, "backup taken");
     Ok(())
 }

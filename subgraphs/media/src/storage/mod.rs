@@ -240,12 +240,6 @@ impl Storage {
         }
     }
 
-    /// Whether the store refuses a part whose bytes differ from its URL's checksum as it
-    /// arrives (local and S3), or only when the upload is assembled (GCS).
-    pub fn checks_parts_on_arrival(&self) -> bool {
-        !matches!(self.signer.as_ref(), UrlSigner::Gcs(_))
-    }
-
     /// A URL the client PUTs the bytes to, valid for `expires_in`.
     pub async fn upload_url(
         &self,
