@@ -251,8 +251,9 @@ try {
   // Media details: metadata, lineage, tags edited.
   await page.getByRole('link', { name: 'Media' }).click();
   await page.getByRole('link', { name: 'clip.mp4', exact: true }).click();
-  await page.getByRole('heading', { name: 'clip.mp4' }).waitFor();
-  await page.getByText('Made by').waitFor();
+  // The list names clip.mp4 in an h2 and says "made by" too: wait for the details page's own h1.
+  await page.getByRole('heading', { name: 'clip.mp4', level: 1 }).waitFor();
+  await page.getByText('Made by', { exact: true }).waitFor();
   await axe(page, 'media details');
   await page.getByLabel('Tags (comma-separated)').fill('face, demo');
   await page.getByRole('button', { name: 'Save', exact: true }).click();

@@ -21,6 +21,34 @@ const PORTS: &[&str] = &[
     "COMPAT_PORT",
 ];
 
+/// Where dev's stderr goes (its JSON logs), in its data directory.
+fn stderr_log(data_dir: &Path) -> std::path::PathBuf {
+    data_dir.join("dev-stderr.log")
+}
+
+/// One port per service, each free now and below the kernel's ephemeral range (32768 and up
+/// by default). Dev binds them only after its migrations, seconds later: a port the OS chose
+/// for us could by then be the source port of any outgoing connection of a test running
+/// beside this one, and dev would exit with "address in use". Ports below the range are
+/// never handed out that way.
+fn ports_outside_ephemeral_range() -> Vec<u16> {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    const FIRST: u32 = 20_000;
+    const SPAN: u32 = 12_000;
+    // Test binaries run one after another; the process id spreads their choices apart.
+    let start = std::process::id().wrapping_mul(7_919);
+    let mut ports = Vec::new();
+    while ports.len() < PORTS.len() {
+        let offset = start.wrapping_add(NEXT.fetch_add(1, Ordering::Relaxed)) % SPAN;
+        let port = u16::try_from(FIRST + offset).expect("port fits");
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            ports.push(port);
+        }
+    }
+    ports
+}
+
 /// A running `mediamagic dev`.
 pub struct DevProcess {
     child: Child,
@@ -41,17 +69,7 @@ impl DevProcess {
     /// [`DevProcess::start`] with extra environment (a config file through
     /// `MEDIAMAGIC_CONFIG`, as an operator would add settings).
     pub async fn start_with(data_dir: &Path, env: &[(&str, &str)]) -> Self {
-        // Held together until dev starts, so the ports are distinct and still free.
-        let held: Vec<std::net::TcpListener> = PORTS
-            .iter()
-            .map(|_| std::net::TcpListener::bind("127.0.0.1:0").expect("free port"))
-            .collect();
-        let ports = PORTS
-            .iter()
-            .zip(&held)
-            .map(|(name, listener)| (*name, listener.local_addr().expect("port").port()))
-            .collect();
-        drop(held);
+        let ports = PORTS.iter().copied().zip(ports_outside_ephemeral_range()).collect();
         Self::start_on(data_dir, ports, env).await
     }
 
@@ -92,9 +110,11 @@ impl DevProcess {
             command.env(format!("MEDIAMAGIC__LISTEN__{name}"), port.to_string());
         }
         command.envs(env.iter().copied());
+        std::fs::create_dir_all(data_dir).expect("dev's data directory");
         let mut child = command
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            // Kept beside the data, so a start that fails can say why.
+            .stderr(std::fs::File::create(stderr_log(data_dir)).expect("dev's stderr log"))
             .kill_on_drop(true)
             .spawn()
             .expect("mediamagic dev starts");
@@ -107,7 +127,12 @@ impl DevProcess {
                 }
                 seen.push(line);
             }
-            panic!("dev exited before it was ready: {seen:?}");
+            let log = std::fs::read_to_string(stderr_log(data_dir)).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(30).collect();
+            panic!(
+                "dev exited before it was ready: {seen:?}\nits last stderr lines, newest first:\n{}",
+                tail.join("\n")
+            );
         })
         .await
         .expect("dev is ready within 120 s");
