@@ -69,7 +69,11 @@ impl DevProcess {
     /// [`DevProcess::start`] with extra environment (a config file through
     /// `MEDIAMAGIC_CONFIG`, as an operator would add settings).
     pub async fn start_with(data_dir: &Path, env: &[(&str, &str)]) -> Self {
-        let ports = PORTS.iter().copied().zip(ports_outside_ephemeral_range()).collect();
+        let ports = PORTS
+            .iter()
+            .copied()
+            .zip(ports_outside_ephemeral_range())
+            .collect();
         Self::start_on(data_dir, ports, env).await
     }
 

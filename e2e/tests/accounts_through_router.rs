@@ -138,6 +138,51 @@ async fn a_revoked_api_key_fails_on_the_very_next_request_on_every_router() {
 }
 
 #[tokio::test]
+async fn a_logged_out_session_fails_on_the_very_next_request_on_every_router() {
+    let mut stack = spawn_stack().await;
+    let second = stack.add_router().await;
+    // Rounds, because each router answers a known session from memory until Redis tells
+    // it the state changed: the push must beat the client's next request every time.
+    for round in 0..5 {
+        let (token, _, _) = stack.sign_up(&format!("hal{round}")).await;
+        for _ in 0..3 {
+            for router in [0, second] {
+                let me = stack
+                    .gql_at(
+                        stack.router_url(router),
+                        Cred::Bearer(&token),
+                        &[],
+                        ME,
+                        json!({}),
+                    )
+                    .await;
+                assert!(me.body["errors"].is_null(), "{}", me.body);
+            }
+        }
+        let out = stack
+            .gql(Cred::Bearer(&token), "mutation { logOut }", json!({}))
+            .await;
+        assert_eq!(out.data("/logOut"), true);
+        for router in [second, 0] {
+            let me = stack
+                .gql_at(
+                    stack.router_url(router),
+                    Cred::Bearer(&token),
+                    &[],
+                    ME,
+                    json!({}),
+                )
+                .await;
+            assert_eq!(
+                me.error_code(),
+                "UNAUTHENTICATED",
+                "round {round}, router {router}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
 async fn expired_forged_and_tampered_tokens_are_unauthenticated() {
     let stack = spawn_stack().await;
     let (token, user_id, _) = stack.sign_up("erin").await;

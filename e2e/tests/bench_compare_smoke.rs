@@ -31,7 +31,7 @@ fn figure(report: &mediamagic_e2e::compare::PairReport, subject: &str, metric: &
 
 #[tokio::test]
 async fn the_gateway_pair_runs_and_every_gateway_answers_the_same() {
-    let stack = stack().await;
+    let mut stack = stack().await;
     let sizes = gateways::GatewaySizes {
         seconds: 1,
         concurrency: 4,
@@ -39,9 +39,14 @@ async fn the_gateway_pair_runs_and_every_gateway_answers_the_same() {
         full: false,
     };
 
-    let report = gateways::run(&stack, sizes).await.unwrap();
+    let report = gateways::run(&mut stack, sizes).await.unwrap();
 
-    for gateway in ["mediamagic-router", "apollo-gateway", "hive-gateway"] {
+    for gateway in [
+        "mediamagic-router",
+        "apollo-gateway",
+        "hive-gateway",
+        "mediamagic-router, no plugins",
+    ] {
         assert!(figure(&report, gateway, "req/s") > 0.0, "{gateway}");
         assert_eq!(figure(&report, gateway, "failed"), 0.0, "{gateway}");
     }

@@ -81,7 +81,7 @@ async fn main() -> anyhow::Result<()> {
             jobs: knob("BENCH_JOBS", 60),
             full: true,
         };
-        let ran = gateways::run(&stack, sizes).await;
+        let ran = gateways::run(&mut stack, sizes).await;
         finished(&mut report, "gateways", ran);
     }
     if wants("queue") {

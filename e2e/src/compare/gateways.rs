@@ -6,8 +6,10 @@
 //! media, their model and their cost) and (b) a deep nested query with a large response:
 //! requests/s closed loop, p50/p95/p99 open loop at a fixed rate every gateway sustains, and
 //! the gateway's CPU time per request (from `/proc`), each gateway pinned to one core where
-//! `taskset` can. Targets: ours at least 10x Apollo Gateway and 3x Hive Gateway in
-//! requests/s, and at most 1/10 of Apollo Gateway's CPU per request.
+//! `taskset` can. A fourth subject is our own router binary with the Media Magic plugins
+//! off, called like the peers: what is left when our per-request work is gone. Targets: ours
+//! at least 10x Apollo Gateway and 3x Hive Gateway in requests/s, at most 1/10 of Apollo
+//! Gateway's CPU per request, and at most 1.25x the CPU per request of the bare router.
 
 use super::{PairReport, cpu_time, ms};
 use crate::{
@@ -16,6 +18,7 @@ use crate::{
     load,
     media::mp3,
 };
+use mediamagic::router_process;
 use mediamagic_kit::auth::INTERNAL_TOKEN_HEADER;
 use serde_json::{Value, json};
 use std::{
@@ -158,6 +161,29 @@ fn first_difference(ours: &Value, theirs: &Value, at: String) -> Option<String> 
     }
 }
 
+/// The subject that is our router without its plugins.
+const BARE: &str = "mediamagic-router, no plugins";
+
+/// `config` with the Media Magic plugins that run on every GraphQL request turned off
+/// (credentials, rate limits, forwarded routes); the page-serving ones never see the bench's
+/// requests.
+fn without_our_plugins(config: &str) -> anyhow::Result<String> {
+    let mut bare = config.to_owned();
+    for plugin in [
+        "mediamagic_auth",
+        "mediamagic_rate_limit",
+        "mediamagic_forward",
+    ] {
+        let on = format!("  {plugin}:\n    enabled: true");
+        anyhow::ensure!(
+            bare.contains(&on),
+            "{plugin} is not on in the router's config"
+        );
+        bare = bare.replace(&on, &format!("  {plugin}:\n    enabled: false"));
+    }
+    Ok(bare)
+}
+
 /// A gateway under test: its name, GraphQL URL, process and the headers a client sends it.
 struct Gateway {
     name: &'static str,
@@ -167,7 +193,7 @@ struct Gateway {
 }
 
 /// Runs the pair on `stack` (whose worker runs `cpu` jobs, to make the data).
-pub async fn run(stack: &TestStack, sizes: GatewaySizes) -> anyhow::Result<PairReport> {
+pub async fn run(stack: &mut TestStack, sizes: GatewaySizes) -> anyhow::Result<PairReport> {
     let mut report = PairReport::default();
     let (token, user_id, _) = stack.sign_up("compare").await;
     eprintln!("gateways: seeding {} jobs with outputs...", sizes.jobs);
@@ -194,6 +220,16 @@ pub async fn run(stack: &TestStack, sizes: GatewaySizes) -> anyhow::Result<PairR
     let ours_pid = stack
         .router_pid(0)
         .ok_or_else(|| anyhow::anyhow!("router pid"))?;
+    // The limit our plugins can approach: this very router binary and config with the
+    // Media Magic plugins off, called like the peers (a bench-minted internal token that its
+    // header rules pass to the subgraphs).
+    let bare = stack
+        .add_router_with(&without_our_plugins(router_process::DEV_CONFIG)?)
+        .await;
+    let bare_url = stack.router_url(bare).to_owned();
+    let bare_pid = stack
+        .router_pid(bare)
+        .ok_or_else(|| anyhow::anyhow!("bare router pid"))?;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     // Gateways on the last core; the load generator and subgraphs share the rest.
     let core = cores.saturating_sub(1);
@@ -214,6 +250,12 @@ pub async fn run(stack: &TestStack, sizes: GatewaySizes) -> anyhow::Result<PairR
             name: hive.name,
             url: hive.url.clone(),
             pid: hive.child.id().unwrap_or_default(),
+            headers: vec![(INTERNAL_TOKEN_HEADER.into(), internal.clone())],
+        },
+        Gateway {
+            name: BARE,
+            url: bare_url,
+            pid: bare_pid,
             headers: vec![(INTERNAL_TOKEN_HEADER.into(), internal.clone())],
         },
     ];
@@ -310,6 +352,7 @@ pub async fn run(stack: &TestStack, sizes: GatewaySizes) -> anyhow::Result<PairR
         let vs_apollo = throughput[0] / throughput[1].max(0.001);
         let vs_hive = throughput[0] / throughput[2].max(0.001);
         let cpu_share = cpu[0].as_secs_f64() / cpu[1].as_secs_f64().max(1e-9);
+        let vs_bare = cpu[0].as_secs_f64() / cpu[3].as_secs_f64().max(1e-9);
         report.target(
             sizes.full,
             PAIR,
@@ -330,6 +373,14 @@ pub async fn run(stack: &TestStack, sizes: GatewaySizes) -> anyhow::Result<PairR
                 cpu_share * 100.0
             ),
             cpu_share <= 0.10,
+        );
+        report.target(
+            sizes.full,
+            PAIR,
+            format!(
+                "{label}: our CPU per request {vs_bare:.2}x the same router's without our plugins (target at most 1.25x)"
+            ),
+            vs_bare <= 1.25,
         );
     }
     drop((apollo, hive));

@@ -14,6 +14,7 @@
 //!   the user is provisioned at the accounts service on first sight.
 
 use super::config::OidcConfig;
+use super::local_view::LocalView;
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{DecodingKey, Validation, jwk::JwkSet};
 use mediamagic_kit::redis_link::RedisLink;
@@ -28,7 +29,10 @@ use mediamagic_kit::{
 use redis::AsyncCommands;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use std::time::{Duration, Instant};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 use tokio::sync::Mutex;
 use uuid::Uuid;
 
@@ -66,11 +70,22 @@ struct KeyIdentity {
 /// Longest a session token's `ok` state stays cached (a revocation overwrites it at once).
 const SESSION_CACHE_SECONDS: i64 = 300;
 
+/// Most credential states kept in memory, and longest one is kept there (Redis invalidates
+/// an entry the moment it changes; this bounds what a missed push could cost).
+const LOCAL_VIEW_ENTRIES: u64 = 100_000;
+const LOCAL_VIEW_TTL: Duration = Duration::from_secs(60);
+/// How often one router records an API key's last use (a Redis write per request before).
+const LAST_USED_EVERY: Duration = Duration::from_secs(60);
+
 /// Checks credentials; shared by all router workers.
 pub struct CredentialChecker {
     sessions: TokenVerifier,
     internal: TokenIssuer,
     redis: RedisLink,
+    /// Credential states read from Redis, answered from memory until Redis invalidates them.
+    view: Arc<LocalView>,
+    /// API keys whose last use this router recorded in the past minute.
+    last_used_recorded: moka::sync::Cache<Uuid, ()>,
     http: reqwest::Client,
     accounts_url: String,
     internal_secret: String,
@@ -98,10 +113,16 @@ impl CredentialChecker {
         key_cache_seconds: u64,
         oidc: Option<OidcConfig>,
     ) -> Self {
+        let view = LocalView::new(LOCAL_VIEW_ENTRIES, LOCAL_VIEW_TTL);
         Self {
             sessions,
             internal,
-            redis: RedisLink::new(redis_url),
+            redis: RedisLink::with_pushes(redis_url, view.push_handler()),
+            view,
+            last_used_recorded: moka::sync::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(LAST_USED_EVERY)
+                .build(),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(5))
                 .build()
@@ -139,24 +160,33 @@ impl CredentialChecker {
     }
 
     /// The value cached under `key` if it opens (one that does not was not written by the
-    /// platform: a miss); a failed read drops the connection for this check.
+    /// platform: a miss): from this router's local view while Redis has not invalidated it,
+    /// else read from Redis. A failed read drops the connection for this check.
     async fn cached(&self, redis: &mut Option<ConnectionManager>, key: &str) -> Option<String> {
-        let sealed = match redis.as_mut()?.get::<_, Option<String>>(key).await {
+        let secret = &self.internal_secret;
+        let read = self
+            .view
+            .get(redis.as_mut(), key, |sealed| {
+                let opened = open(secret, key, sealed);
+                if opened.is_none() {
+                    tracing::warn!(key, "a cached credential entry did not open; ignored");
+                }
+                opened
+            })
+            .await;
+        match read {
             Ok(value) => {
-                self.redis.succeeded();
-                value?
+                if redis.is_some() {
+                    self.redis.succeeded();
+                }
+                value
             }
             Err(e) => {
                 self.redis.failed(&e);
                 *redis = None;
-                return None;
+                None
             }
-        };
-        let opened = open(&self.internal_secret, key, &sealed);
-        if opened.is_none() {
-            tracing::warn!(key, "a cached credential entry did not open; ignored");
         }
-        opened
     }
 
     /// Caches `value` under `key` for `ttl` seconds unless something is there already (NX:
@@ -355,8 +385,11 @@ impl CredentialChecker {
                 "invalid, expired or revoked API key",
             ));
         }
-        if let Some(connection) = redis.as_mut() {
-            // Last-used times are informative: losing one denies nothing.
+        if let Some(connection) = redis.as_mut()
+            && self.last_used_recorded.get(&identity.key_id).is_none()
+        {
+            self.last_used_recorded.insert(identity.key_id, ());
+            // Last-used times are informative (to the minute): losing one denies nothing.
             let recorded: Result<(), _> = connection
                 .hset(
                     API_KEY_LAST_USED,

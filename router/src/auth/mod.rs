@@ -7,6 +7,7 @@
 pub mod client_credential;
 pub mod config;
 pub mod credentials;
+pub mod local_view;
 pub mod websocket;
 
 use self::{

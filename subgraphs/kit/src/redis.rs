@@ -10,6 +10,7 @@
 use hmac::{Hmac, Mac};
 pub use redis::aio::ConnectionManager;
 use sha2::Sha256;
+use std::sync::Arc;
 
 /// Longest one Redis command may wait for its answer: a hung or partitioned Redis fails
 /// the call fast instead of holding the request.
@@ -20,13 +21,33 @@ pub const CONNECTION_TIMEOUT: std::time::Duration = std::time::Duration::from_se
 /// Connects to `url` and returns a cloneable connection manager whose commands and
 /// (re)connects are bounded ([`RESPONSE_TIMEOUT`], [`CONNECTION_TIMEOUT`]).
 pub async fn connect(url: &str) -> Result<ConnectionManager, redis::RedisError> {
-    let client = redis::Client::open(url)?;
-    let config = redis::aio::ConnectionManagerConfig::new()
+    connect_with_pushes(url, None).await
+}
+
+/// Receives what Redis pushes on a RESP3 connection (key invalidations of client-side
+/// caching) and the client's own `Disconnection` notice, in order, on the connection's
+/// reader: it must not block.
+pub type PushHandler = Arc<dyn Fn(redis::PushInfo) + Send + Sync>;
+
+/// [`connect`]; with a handler, the connection speaks RESP3 and hands every push to it.
+pub async fn connect_with_pushes(
+    url: &str,
+    pushes: Option<PushHandler>,
+) -> Result<ConnectionManager, redis::RedisError> {
+    let mut info = redis::IntoConnectionInfo::into_connection_info(url)?;
+    let mut config = redis::aio::ConnectionManagerConfig::new()
         .set_response_timeout(RESPONSE_TIMEOUT)
         .set_connection_timeout(CONNECTION_TIMEOUT)
         // The first connect retries twice (100 ms, 200 ms) before the caller hears of it.
         .set_number_of_retries(2);
-    ConnectionManager::new_with_config(client, config).await
+    if let Some(handler) = pushes {
+        info.redis.protocol = redis::ProtocolVersion::RESP3;
+        config = config.set_push_sender(move |push| {
+            handler(push);
+            Ok::<(), std::convert::Infallible>(())
+        });
+    }
+    ConnectionManager::new_with_config(redis::Client::open(info)?, config).await
 }
 
 /// Key of a session token's cached state (`ok` or `revoked`), by its revocation id.

@@ -35,6 +35,8 @@ pub struct RedisUnavailable(pub String);
 
 struct Inner {
     url: String,
+    /// Where a RESP3 connection's pushes go (a client-side cache), if anywhere.
+    pushes: Option<crate::redis::PushHandler>,
     connection: OnceCell<ConnectionManager>,
     /// While set and in the future, calls fail at once.
     skip_until: Mutex<Option<Instant>>,
@@ -51,6 +53,16 @@ pub struct RedisLink(Arc<Inner>);
 impl RedisLink {
     /// A link to `url`; nothing is connected until first use.
     pub fn new(url: impl Into<String>) -> Self {
+        Self::build(url.into(), None)
+    }
+
+    /// A link whose connection speaks RESP3 and hands Redis's pushes (invalidations of
+    /// tracked keys) and its own disconnections to `pushes`.
+    pub fn with_pushes(url: impl Into<String>, pushes: crate::redis::PushHandler) -> Self {
+        Self::build(url.into(), Some(pushes))
+    }
+
+    fn build(url: String, pushes: Option<crate::redis::PushHandler>) -> Self {
         let degraded_gauge = IntGauge::new(
             "redis_degraded",
             "1 while Redis is unreachable and fallbacks answer (Postgres, polling, local limits)",
@@ -62,7 +74,8 @@ impl RedisLink {
         )
         .ok();
         Self(Arc::new(Inner {
-            url: url.into(),
+            url,
+            pushes,
             connection: OnceCell::new(),
             skip_until: Mutex::new(None),
             degraded: AtomicBool::new(false),
@@ -116,10 +129,9 @@ impl RedisLink {
         if let Some(connection) = self.0.connection.get() {
             return Ok(connection.clone());
         }
-        let connect = self
-            .0
-            .connection
-            .get_or_try_init(|| crate::redis::connect(&self.0.url));
+        let connect = self.0.connection.get_or_try_init(|| {
+            crate::redis::connect_with_pushes(&self.0.url, self.0.pushes.clone())
+        });
         match tokio::time::timeout(CONNECT_TIMEOUT, connect).await {
             Ok(Ok(connection)) => Ok(connection.clone()),
             Ok(Err(e)) => Err(self.failed(&e)),
