@@ -231,3 +231,66 @@ async fn a_crash_between_claim_and_start_on_the_folded_path_puts_the_job_back_af
         .await;
     assert_eq!(lost.data("/job/status"), "RUNNING");
 }
+
+/// Events of `trigger` captured for `job`, by the status they carry, in capture order.
+async fn events_of(stack: &TestStack, trigger: &str, job: Uuid) -> Vec<String> {
+    #[derive(diesel::QueryableByName)]
+    struct Event {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        status: String,
+    }
+    let mut conn = AsyncPgConnection::establish(&stack.infra.database_url)
+        .await
+        .unwrap();
+    diesel::sql_query(
+        "SELECT event -> 'data' -> 'new' ->> 'status' AS status FROM events.event_log \
+         WHERE trigger_name = $1 AND row_key = $2 ORDER BY seq",
+    )
+    .bind::<diesel::sql_types::Text, _>(trigger)
+    .bind::<diesel::sql_types::Text, _>(job.to_string())
+    .load::<Event>(&mut conn)
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|e| e.status)
+    .collect()
+}
+
+#[tokio::test]
+async fn only_the_transitions_a_handler_acts_on_raise_events() {
+    let stack = stack().await;
+    let (_, ids) = account_with_jobs(&stack, "quiet", 2).await;
+    let deps = queue(&stack).await;
+
+    // Claimed without starting (scheduled), released (queued again), claimed and started,
+    // then it ends: job_status hears of its insert, its start and its end; job_usage only
+    // of its end.
+    let first = jobs_queue::claim_batch(&deps, MACHINE_TYPE, "worker-1", 1, false)
+        .await
+        .unwrap();
+    let job = first[0].job.id;
+    jobs_queue::release(&deps, &first[0].lease()).await.unwrap();
+    let again = jobs_queue::claim_batch(&deps, MACHINE_TYPE, "worker-1", 2, false)
+        .await
+        .unwrap();
+    let run = again.iter().find(|c| c.job.id == job).unwrap().lease();
+    jobs_queue::start(&deps, &run).await.unwrap();
+    jobs_queue::finish(&deps, &run, succeeded()).await.unwrap();
+
+    assert_eq!(
+        events_of(&stack, "job_status", job).await,
+        ["queued", "running", "succeeded"]
+    );
+    assert_eq!(events_of(&stack, "job_usage", job).await, ["succeeded"]);
+    // A job that never ran and is cancelled still ends: both triggers hear of it.
+    let other = *ids.iter().find(|id| **id != job).unwrap();
+    let claimed = again.iter().find(|c| c.job.id == other).unwrap().lease();
+    jobs_queue::finish(&deps, &claimed, RunOutcome::Cancelled)
+        .await
+        .unwrap();
+    assert_eq!(
+        events_of(&stack, "job_status", other).await,
+        ["queued", "cancelled"]
+    );
+    assert_eq!(events_of(&stack, "job_usage", other).await, ["cancelled"]);
+}
