@@ -1,7 +1,7 @@
 //! The queue in batches (#35): a claim takes up to a worker's free slots in one statement
 //! (fair share inside the batch) and may start them in the same statement; runs end in
-//! batches, every row fenced by its own lease, each ended job raising its `job_status`
-//! event once. Jobs are deployed through the router; the worker is played through
+//! batches, every row fenced by its own lease, each ended job raising its `job_usage`
+//! event once (and `job_status` only when a callback is due). Jobs are deployed through the router; the worker is played through
 //! the jobs library's queue API.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -21,6 +21,8 @@ async fn stack() -> TestStack {
         config.jobs.max_running_per_account = 100;
         config.jobs.lease_seconds = 1;
         config.jobs.sweep_interval_ms = 100;
+        // Callbacks to a port nobody listens on (their events are what is checked).
+        config.jobs.allow_private_callbacks = true;
     })
     .await
 }
@@ -52,7 +54,7 @@ fn succeeded() -> RunOutcome {
     }
 }
 
-async fn status_events(stack: &TestStack, job: Uuid, status: &str) -> i64 {
+async fn usage_events(stack: &TestStack, job: Uuid, status: &str) -> i64 {
     #[derive(diesel::QueryableByName)]
     struct Count {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -62,7 +64,7 @@ async fn status_events(stack: &TestStack, job: Uuid, status: &str) -> i64 {
         .await
         .unwrap();
     diesel::sql_query(
-        "SELECT count(*) AS n FROM events.event_log WHERE trigger_name = 'job_status' \
+        "SELECT count(*) AS n FROM events.event_log WHERE trigger_name = 'job_usage' \
          AND row_key = $1 AND event -> 'data' -> 'new' ->> 'status' = $2",
     )
     .bind::<diesel::sql_types::Text, _>(job.to_string())
@@ -171,7 +173,7 @@ async fn a_batched_finish_whose_lease_was_taken_over_writes_nothing_for_that_job
     for (answer, id) in answers[1..].iter().zip(&ids[1..]) {
         let job = answer.as_ref().unwrap();
         assert_eq!((job.id, job.status.as_str()), (*id, "succeeded"));
-        assert_eq!(status_events(&stack, *id, "succeeded").await, 1);
+        assert_eq!(usage_events(&stack, *id, "succeeded").await, 1);
     }
     let state = jobs::job(&stack, &token, &stale.job.to_string(), "").await;
     assert_eq!(
@@ -179,7 +181,7 @@ async fn a_batched_finish_whose_lease_was_taken_over_writes_nothing_for_that_job
         "worker-2's run goes on: {state}"
     );
     assert_eq!(state["attempts"], 2);
-    assert_eq!(status_events(&stack, stale.job, "succeeded").await, 0);
+    assert_eq!(usage_events(&stack, stale.job, "succeeded").await, 0);
     // The run that holds the job finishes it.
     let done = jobs_queue::finish(&deps, &takeover.lease(), succeeded())
         .await
@@ -259,38 +261,60 @@ async fn events_of(stack: &TestStack, trigger: &str, job: Uuid) -> Vec<String> {
 #[tokio::test]
 async fn only_the_transitions_a_handler_acts_on_raise_events() {
     let stack = stack().await;
-    let (_, ids) = account_with_jobs(&stack, "quiet", 2).await;
+    let (token, ids) = account_with_jobs(&stack, "quiet", 2).await;
+    let model = noop_model(&stack, &token, MACHINE_TYPE).await.unwrap();
+    let hook = "http://127.0.0.1:9/media-magic";
+    let at_end: Uuid = jobs::deploy(&stack, &token, json!({"model": model, "callbackUrl": hook}))
+        .await
+        .parse()
+        .unwrap();
+    let at_start: Uuid = jobs::deploy(
+        &stack,
+        &token,
+        json!({"model": model, "callbackUrl": hook, "callbackOnStart": true}),
+    )
+    .await
+    .parse()
+    .unwrap();
     let deps = queue(&stack).await;
 
-    // Claimed without starting (scheduled), released (queued again), claimed and started,
-    // then it ends: job_status hears of its insert, its start and its end; job_usage only
-    // of its end.
-    let first = jobs_queue::claim_batch(&deps, MACHINE_TYPE, "worker-1", 1, false)
+    // Every job is claimed without starting (scheduled), released (queued again), claimed
+    // again, started, and ends. job_usage hears of each end only; job_status of each insert,
+    // and of a start or an end only when its deployment asked for that callback.
+    let first = jobs_queue::claim_batch(&deps, MACHINE_TYPE, "worker-1", 8, false)
         .await
         .unwrap();
-    let job = first[0].job.id;
-    jobs_queue::release(&deps, &first[0].lease()).await.unwrap();
-    let again = jobs_queue::claim_batch(&deps, MACHINE_TYPE, "worker-1", 2, false)
+    assert_eq!(first.len(), 4);
+    for claimed in &first {
+        jobs_queue::release(&deps, &claimed.lease()).await.unwrap();
+    }
+    let again = jobs_queue::claim_batch(&deps, MACHINE_TYPE, "worker-1", 8, false)
         .await
         .unwrap();
-    let run = again.iter().find(|c| c.job.id == job).unwrap().lease();
-    jobs_queue::start(&deps, &run).await.unwrap();
-    jobs_queue::finish(&deps, &run, succeeded()).await.unwrap();
+    let lease = |job: Uuid| again.iter().find(|c| c.job.id == job).unwrap().lease();
+    for job in [ids[0], at_end, at_start] {
+        jobs_queue::start(&deps, &lease(job)).await.unwrap();
+        jobs_queue::finish(&deps, &lease(job), succeeded())
+            .await
+            .unwrap();
+    }
+    // One never runs: cancelled while scheduled, it still ends.
+    jobs_queue::finish(&deps, &lease(ids[1]), RunOutcome::Cancelled)
+        .await
+        .unwrap();
 
+    assert_eq!(events_of(&stack, "job_status", ids[0]).await, ["queued"]);
     assert_eq!(
-        events_of(&stack, "job_status", job).await,
+        events_of(&stack, "job_status", at_end).await,
+        ["queued", "succeeded"]
+    );
+    assert_eq!(
+        events_of(&stack, "job_status", at_start).await,
         ["queued", "running", "succeeded"]
     );
-    assert_eq!(events_of(&stack, "job_usage", job).await, ["succeeded"]);
-    // A job that never ran and is cancelled still ends: both triggers hear of it.
-    let other = *ids.iter().find(|id| **id != job).unwrap();
-    let claimed = again.iter().find(|c| c.job.id == other).unwrap().lease();
-    jobs_queue::finish(&deps, &claimed, RunOutcome::Cancelled)
-        .await
-        .unwrap();
-    assert_eq!(
-        events_of(&stack, "job_status", other).await,
-        ["queued", "cancelled"]
-    );
-    assert_eq!(events_of(&stack, "job_usage", other).await, ["cancelled"]);
+    assert_eq!(events_of(&stack, "job_status", ids[1]).await, ["queued"]);
+    for job in [ids[0], at_end, at_start] {
+        assert_eq!(events_of(&stack, "job_usage", job).await, ["succeeded"]);
+    }
+    assert_eq!(events_of(&stack, "job_usage", ids[1]).await, ["cancelled"]);
 }

@@ -2,13 +2,14 @@
 //!
 //! `job_status` (jobs.jobs INSERT, or UPDATE of `status`): a new job records its pinned
 //! version in the models registry (so deleting the model hides it instead); a job that
-//! starts (when asked) or finishes sends its callback. Idempotent: a delivery that succeeded
+//! starts (when asked) or finishes sends its callback. Status changes are captured only when
+//! the job's `callbacks` say one is due (the trigger's WHEN condition). Idempotent: a delivery that succeeded
 //! is not sent again, and recording a job only marks the version as used.
 
 use crate::{
     JobsDeps,
     commands::callbacks::{CallbackEvent, deliver},
-    domain::JobStatus,
+    domain::{Callbacks, JobStatus},
 };
 use mediamagic_kit::events::{HandlerResult, HasuraEvent, Trigger, TriggerConfig};
 use std::collections::HashMap;
@@ -55,7 +56,12 @@ async fn job_status(deps: &JobsDeps, event: HasuraEvent) -> HandlerResult {
     match status {
         Some(s) if s.is_terminal() => deliver(deps, id, CallbackEvent::Finished).await,
         Some(JobStatus::Running) => {
-            if wants_start_callback(deps, id).await? {
+            // Events captured before jobs carried their callbacks ask the deployment.
+            let wanted = match field(new, "callbacks") {
+                Some(callbacks) => callbacks == Callbacks::StartAndEnd.as_str(),
+                None => wants_start_callback(deps, id).await?,
+            };
+            if wanted {
                 deliver(deps, id, CallbackEvent::Started).await
             } else {
                 Ok(())

@@ -9,7 +9,7 @@ use crate::{
         self,
         rows::{ControlRow, DeploymentRow, JobRow},
     },
-    domain::{JobStatus, callback},
+    domain::{Callbacks, JobStatus, callback},
     media_client,
 };
 use chrono::{DateTime, Duration, Utc};
@@ -270,6 +270,12 @@ fn new_job(
         started_at: None,
         finished_at: None,
         result: None,
+        callbacks: Callbacks::of(
+            deployment.callback_url.as_deref(),
+            deployment.callback_on_start,
+        )
+        .as_str()
+        .to_owned(),
     }
 }
 

@@ -49,6 +49,8 @@ pub struct JobRow {
     pub finished_at: Option<DateTime<Utc>>,
     /// The structured result of a succeeded run (checked against its model's schema).
     pub result: Option<serde_json::Value>,
+    /// The callbacks its deployment asked for (`domain::Callbacks`).
+    pub callbacks: String,
 }
 
 /// A row of `jobs.job_control`.

@@ -38,6 +38,7 @@ diesel::table! {
         started_at -> Nullable<Timestamptz>,
         finished_at -> Nullable<Timestamptz>,
         result -> Nullable<Jsonb>,
+        callbacks -> Text,
     }
 }
 
