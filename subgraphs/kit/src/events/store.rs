@@ -117,6 +117,11 @@ pub struct Outcome {
 /// event to `delivered`, back to `pending` (failed, retries left) or `dead`. Events whose claim
 /// another dispatcher took over keep their state. Returns `(event, trigger, new status)` of
 /// the events that moved.
+///
+/// The events are found by id and locked first, then updated by their row address: written
+/// as one `UPDATE ... WHERE id = ... AND status = 'processing'`, the planner read the partial
+/// index of undelivered events instead of the primary key (it takes `processing` for rare), so
+/// every call scanned the whole backlog (2.5-4 ms per call with 2,400 events waiting).
 pub async fn finish(
     pool: &DbPool,
     worker: &str,
@@ -137,15 +142,20 @@ pub async fn finish(
         "WITH input AS (
             SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::int[], $6::text[], $7::int[], $8::float8[])
                 AS t(id, trigger_name, attempt, status, duration_ms, error, retries, delay)
+        ), held AS (
+            SELECT e.ctid AS row, i.status AS outcome, i.retries, i.delay, i.error
+            FROM input i JOIN events.event_log e ON e.id = i.id
+            WHERE e.locked_by = $9 AND e.status = 'processing'
+            FOR UPDATE OF e
         ), moved AS (
             UPDATE events.event_log e
-            SET status = CASE WHEN i.status = 'ok' THEN 'delivered' WHEN e.tries > i.retries THEN 'dead' ELSE 'pending' END,
-                delivered_at = CASE WHEN i.status = 'ok' THEN clock_timestamp() END,
-                next_attempt_at = CASE WHEN i.status = 'ok' THEN e.next_attempt_at
-                                       ELSE clock_timestamp() + make_interval(secs => i.delay) END,
-                locked_until = NULL, last_error = i.error
-            FROM input i
-            WHERE e.id = i.id AND e.locked_by = $9 AND e.status = 'processing'
+            SET status = CASE WHEN h.outcome = 'ok' THEN 'delivered' WHEN e.tries > h.retries THEN 'dead' ELSE 'pending' END,
+                delivered_at = CASE WHEN h.outcome = 'ok' THEN clock_timestamp() END,
+                next_attempt_at = CASE WHEN h.outcome = 'ok' THEN e.next_attempt_at
+                                       ELSE clock_timestamp() + make_interval(secs => h.delay) END,
+                locked_until = NULL, last_error = h.error
+            FROM held h
+            WHERE e.ctid = h.row
             RETURNING e.id, e.trigger_name, e.status
         ), logged AS (
             INSERT INTO events.invocation_log (event_id, trigger_name, attempt, status, duration_ms, error)
