@@ -3,7 +3,7 @@
 
 use biscuit_auth::{Biscuit, macros::block};
 use chrono::{Duration, Utc};
-use mediamagic_e2e::{Cred, spawn_stack};
+use mediamagic_e2e::{Cred, GqlResponse, TestStack, spawn_stack};
 use mediamagic_kit::{
     AccountKind, Scope,
     auth::INTERNAL_TOKEN_HEADER,
@@ -93,6 +93,13 @@ async fn a_team_token_and_a_team_key_act_as_the_team() {
     assert_eq!(me.error_code(), "FORBIDDEN");
 }
 
+/// `me` through router `router` of `stack` with `cred`.
+async fn me_at(stack: &TestStack, router: usize, cred: Cred<'_>) -> GqlResponse {
+    stack
+        .gql_at(stack.router_url(router), cred, &[], ME, json!({}))
+        .await
+}
+
 #[tokio::test]
 async fn a_revoked_api_key_fails_on_the_very_next_request_on_every_router() {
     let mut stack = spawn_stack().await;
@@ -101,15 +108,7 @@ async fn a_revoked_api_key_fails_on_the_very_next_request_on_every_router() {
     let (key, key_id) = stack.create_key(&token, None).await;
     // Both routers have the key cached now.
     for router in [0, second] {
-        let me = stack
-            .gql_at(
-                stack.router_url(router),
-                Cred::Key(&key),
-                &[],
-                ME,
-                json!({}),
-            )
-            .await;
+        let me = me_at(&stack, router, Cred::Key(&key)).await;
         assert!(me.body["errors"].is_null(), "{}", me.body);
     }
 
@@ -123,15 +122,7 @@ async fn a_revoked_api_key_fails_on_the_very_next_request_on_every_router() {
     assert!(revoked.data("/revokeApiKey/revokedAt").is_string());
 
     for router in [0, second] {
-        let me = stack
-            .gql_at(
-                stack.router_url(router),
-                Cred::Key(&key),
-                &[],
-                ME,
-                json!({}),
-            )
-            .await;
+        let me = me_at(&stack, router, Cred::Key(&key)).await;
         assert_eq!(me.error_code(), "UNAUTHENTICATED");
         assert_eq!(me.status, 401);
     }
@@ -147,15 +138,7 @@ async fn a_logged_out_session_fails_on_the_very_next_request_on_every_router() {
         let (token, _, _) = stack.sign_up(&format!("hal{round}")).await;
         for _ in 0..3 {
             for router in [0, second] {
-                let me = stack
-                    .gql_at(
-                        stack.router_url(router),
-                        Cred::Bearer(&token),
-                        &[],
-                        ME,
-                        json!({}),
-                    )
-                    .await;
+                let me = me_at(&stack, router, Cred::Bearer(&token)).await;
                 assert!(me.body["errors"].is_null(), "{}", me.body);
             }
         }
@@ -164,15 +147,7 @@ async fn a_logged_out_session_fails_on_the_very_next_request_on_every_router() {
             .await;
         assert_eq!(out.data("/logOut"), true);
         for router in [second, 0] {
-            let me = stack
-                .gql_at(
-                    stack.router_url(router),
-                    Cred::Bearer(&token),
-                    &[],
-                    ME,
-                    json!({}),
-                )
-                .await;
+            let me = me_at(&stack, router, Cred::Bearer(&token)).await;
             assert_eq!(
                 me.error_code(),
                 "UNAUTHENTICATED",
