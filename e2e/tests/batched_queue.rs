@@ -54,25 +54,13 @@ fn succeeded() -> RunOutcome {
     }
 }
 
-async fn usage_events(stack: &TestStack, job: Uuid, status: &str) -> i64 {
-    #[derive(diesel::QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    let mut conn = AsyncPgConnection::establish(&stack.infra.database_url)
+/// How many `job_usage` events `job` raised with `status`.
+async fn usage_events(stack: &TestStack, job: Uuid, status: &str) -> usize {
+    events_of(stack, "job_usage", job)
         .await
-        .unwrap();
-    diesel::sql_query(
-        "SELECT count(*) AS n FROM events.event_log WHERE trigger_name = 'job_usage' \
-         AND row_key = $1 AND event -> 'data' -> 'new' ->> 'status' = $2",
-    )
-    .bind::<diesel::sql_types::Text, _>(job.to_string())
-    .bind::<diesel::sql_types::Text, _>(status)
-    .get_result::<Count>(&mut conn)
-    .await
-    .unwrap()
-    .n
+        .iter()
+        .filter(|s| *s == status)
+        .count()
 }
 
 #[tokio::test]
