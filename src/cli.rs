@@ -144,6 +144,13 @@ pub enum Command {
         #[arg(long)]
         to: Option<String>,
     },
+    /// Worker agents (hosts that work for the platform over HTTPS): issue a token, list,
+    /// revoke. Runs as the worker service's role (`database.roles.worker`).
+    Agents {
+        /// What to do.
+        #[command(subcommand)]
+        command: AgentsCommand,
+    },
     /// Platform admins (the admin scope): grant, revoke (audited).
     Admin {
         /// What to do.
@@ -218,6 +225,30 @@ pub enum StorageCommand {
         /// Orphans last written within this many hours are kept (uploads in flight).
         #[arg(long, default_value_t = 24)]
         orphan_age_hours: u32,
+    },
+}
+
+/// `mediamagic agents ...`.
+#[derive(Subcommand)]
+pub enum AgentsCommand {
+    /// Issue a token for a new agent and print it (once: only its hash is kept).
+    Create {
+        /// The agent's name (`rack-7`), unique among live agents.
+        #[arg(long)]
+        name: String,
+        /// The machine types it may claim, comma-separated (`gpu,cpu`).
+        #[arg(long, value_delimiter = ',', required = true)]
+        machine_types: Vec<String>,
+        /// Where it runs (a rack, a region), for operators.
+        #[arg(long)]
+        site: Option<String>,
+    },
+    /// The agents, live ones first: machine types, site, last call, version.
+    List,
+    /// Revoke an agent: its next call is refused and the jobs it holds go back to the queue.
+    Revoke {
+        /// The agent's name.
+        name: String,
     },
 }
 

@@ -5,6 +5,7 @@
 //! tests, so they run exactly what production runs); [`dev`] is the all-in-one command.
 
 pub mod admin_cli;
+pub mod agents_cli;
 pub mod backup;
 pub mod backup_cli;
 pub mod cli;

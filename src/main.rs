@@ -94,6 +94,7 @@ async fn run(command: Command, config: mediamagic::config::PlatformConfig) -> an
             mediamagic::backup_cli::backup(&config, command, kind).await
         }
         Command::Restore { to } => mediamagic::backup_cli::restore(&config, to.as_deref()).await,
+        Command::Agents { command } => mediamagic::agents_cli::run(&config, command).await,
         Command::Admin { command } => {
             let url = database_url(&config)?;
             let (email, grant) = match &command {

@@ -383,3 +383,49 @@ async fn keygen_prints_a_usable_key_pair() {
         .unwrap();
     assert!(verifier.verify(&token.token).is_ok());
 }
+
+#[tokio::test]
+async fn agents_issues_a_token_once_lists_agents_without_it_and_revokes_them() {
+    let url = testing::test_database().await;
+    let agents = |args: &[&str]| {
+        let mut command = Command::new(workspace_binary("mediamagic"));
+        command.arg("agents").args(args).env("DATABASE_URL", &url);
+        async move {
+            let out = command.output().await.unwrap();
+            let text = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            (out.status.success(), text)
+        }
+    };
+    let (ok, created) = agents(&["create", "--name", "rack-7", "--machine-types", "gpu,cpu"]).await;
+    assert!(ok, "{created}");
+    let token = created
+        .lines()
+        .find(|l| l.starts_with("mmagent_"))
+        .unwrap_or_else(|| panic!("no token printed:\n{created}"))
+        .to_owned();
+    assert!(created.contains("may run cpu, gpu"), "{created}");
+
+    let (ok, listed) = agents(&["list"]).await;
+    assert!(ok, "{listed}");
+    let line: serde_json::Value = serde_json::from_str(listed.lines().next().unwrap()).unwrap();
+    assert_eq!(line["name"], "rack-7");
+    assert!(line["revoked_at"].is_null());
+    assert!(!listed.contains(&token), "the token is never shown again");
+
+    let (ok, twice) = agents(&["create", "--name", "rack-7", "--machine-types", "gpu"]).await;
+    assert!(!ok && twice.contains("already named `rack-7`"), "{twice}");
+    let (ok, bad) = agents(&["create", "--name", "rack 7", "--machine-types", "gpu"]).await;
+    assert!(!ok && bad.contains("not an agent name"), "{bad}");
+
+    let (ok, revoked) = agents(&["revoke", "rack-7"]).await;
+    assert!(ok && revoked.contains("revoked"), "{revoked}");
+    let (ok, again) = agents(&["revoke", "rack-7"]).await;
+    assert!(
+        !ok && again.contains("no live agent is named `rack-7`"),
+        "{again}"
+    );
+}

@@ -1,8 +1,11 @@
-//! What the GraphQL layer asks of the worker library: the cluster's picture.
+//! What the GraphQL layer asks of the worker library: the cluster's picture; and the
+//! agents operators issue (`agents`).
+
+pub mod agents;
 
 use crate::{
     WorkerDeps, db,
-    graphql::{CatalogueAvailability, Cluster, MachineType, MachineTypeSlots, Worker},
+    graphql::{Agent, CatalogueAvailability, Cluster, MachineType, MachineTypeSlots, Worker},
 };
 use chrono::Utc;
 use mediamagic_jobs::commands::queue;
@@ -17,7 +20,14 @@ const KEEP_SECONDS: i64 = 3600;
 pub async fn cluster(deps: &WorkerDeps, admin: bool) -> ApiResult<Cluster> {
     let mut conn = deps.conn().await?;
     let rows = db::workers::recent(&mut conn, KEEP_SECONDS).await?;
+    let agent_rows = if admin {
+        db::agents::recent(&mut conn, KEEP_SECONDS).await?
+    } else {
+        Vec::new()
+    };
     drop(conn);
+    // Per agent: (slots, busy, live processes) of its live workers.
+    let mut by_agent: BTreeMap<uuid::Uuid, (i32, i32, i32)> = BTreeMap::new();
     let load = queue::machine_type_load(&deps.jobs).await?;
     // Silent for three heartbeats: presumed dead.
     let silence = chrono::Duration::milliseconds(3 * deps.config.heartbeat_ms.max(100) as i64);
@@ -32,6 +42,12 @@ pub async fn cluster(deps: &WorkerDeps, admin: bool) -> ApiResult<Cluster> {
         let alive = row.stopped_at.is_none() && now - row.last_heartbeat_at < silence;
         let capacity: BTreeMap<String, i64> =
             serde_json::from_value(row.capacity.clone()).unwrap_or_default();
+        if alive && let Some(agent) = row.agent_id {
+            let entry = by_agent.entry(agent).or_default();
+            entry.0 += capacity.values().map(|s| *s as i32).sum::<i32>();
+            entry.1 += row.busy;
+            entry.2 += 1;
+        }
         if alive {
             drivers.insert(row.driver.clone());
             sandboxes.insert(row.sandbox.clone());
@@ -79,6 +95,25 @@ pub async fn cluster(deps: &WorkerDeps, admin: bool) -> ApiResult<Cluster> {
         runtimes: runtimes.into_iter().collect(),
         catalogue,
         workers: if admin { workers } else { Vec::new() },
+        agents: agent_rows
+            .into_iter()
+            .map(|a| {
+                let (slots, running_jobs, workers) =
+                    by_agent.get(&a.id).copied().unwrap_or_default();
+                Agent {
+                    name: a.name,
+                    site: a.site,
+                    machine_types: a.machine_types,
+                    slots,
+                    running_jobs,
+                    workers,
+                    last_seen_at: a.last_seen_at,
+                    version: a.version,
+                    created_at: a.created_at,
+                    revoked_at: a.revoked_at,
+                }
+            })
+            .collect(),
     })
 }
 

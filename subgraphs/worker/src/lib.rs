@@ -9,6 +9,7 @@
 //! `db` (the `worker` Postgres schema) and `domain` (plans, progress parsing, outputs).
 //! `graphql` sits on `commands`.
 
+pub mod agent_api;
 pub mod commands;
 pub mod config;
 pub(crate) mod db;
@@ -57,16 +58,17 @@ pub struct WorkerDeps {
     pub metrics: WorkerMetrics,
 }
 
-/// The worker service's HTTP app: GraphQL, probes and metrics.
+/// The worker service's HTTP app: GraphQL, probes, metrics and the agent protocol.
 pub fn app(deps: WorkerDeps, metrics: Metrics) -> axum::Router {
     let schema = build_schema(Some(deps.clone()), Some(&metrics));
+    let agents = agent_api::routes(deps.clone());
     let kit = KitState {
         pool: deps.pool.clone(),
         redis: Some(deps.jobs.hub.redis().clone()),
         verifier: deps.internal.clone(),
         metrics,
     };
-    service_app(schema, kit, axum::Router::new())
+    service_app(schema, kit, agents)
 }
 
 impl WorkerDeps {

@@ -143,6 +143,7 @@ async fn register(
                 &deps.config.program_dirs,
                 &deps.config.runtimes,
             ),
+            agent_id: None,
         },
     )
     .await?;

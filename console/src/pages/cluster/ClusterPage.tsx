@@ -1,5 +1,5 @@
 // The cluster: machine types with their slots, load and queue; which catalogue models can
-// run (and what an operator installs when one cannot); workers for admins.
+// run (and what an operator installs when one cannot); workers and agents for admins.
 import { useQuery } from 'urql';
 import { graphql } from '../../gql';
 import { ErrorNote, Loading } from '../../ui/feedback';
@@ -13,6 +13,7 @@ export const ClusterDocument = graphql(`
       runtimes
       catalogue { slug machineType runtime runnable hint }
       workers { id hostname driver busy alive lastHeartbeatAt }
+      agents { name site machineTypes slots runningJobs workers lastSeenAt version revokedAt }
     }
   }
 `);
@@ -92,6 +93,35 @@ export function ClusterPage() {
                 <td>{w.driver}</td>
                 <td>{w.busy}</td>
                 <td>{w.alive ? 'yes' : 'no'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {c.agents.length > 0 && (
+        <table tabIndex={0}>
+          <caption>Agents</caption>
+          <thead>
+            <tr>
+              <th scope="col">Agent</th>
+              <th scope="col">Site</th>
+              <th scope="col">Types</th>
+              <th scope="col">Slots</th>
+              <th scope="col">Running</th>
+              <th scope="col">Last seen</th>
+              <th scope="col">Version</th>
+            </tr>
+          </thead>
+          <tbody>
+            {c.agents.map((a) => (
+              <tr key={`${a.name}-${a.revokedAt ?? 'live'}`}>
+                <td>{a.revokedAt ? `${a.name} (revoked)` : a.name}</td>
+                <td>{a.site ?? '—'}</td>
+                <td>{a.machineTypes.join(', ')}</td>
+                <td>{a.slots}</td>
+                <td>{a.runningJobs}</td>
+                <td>{a.lastSeenAt ? new Date(a.lastSeenAt).toLocaleString() : 'never'}</td>
+                <td>{a.version ?? '—'}</td>
               </tr>
             ))}
           </tbody>

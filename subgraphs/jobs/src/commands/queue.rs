@@ -284,19 +284,48 @@ pub async fn append_logs(
     lease: &Lease,
     lines: Vec<(String, String)>,
 ) -> ApiResult<()> {
-    if lines.is_empty() {
-        return Ok(());
+    append_lines(deps, lease, lines.into_iter().map(|l| (None, l))).await
+}
+
+/// [`append_logs`] for lines an agent numbered from `first` (1, 2, ... per attempt): a batch
+/// sent again after a lost answer stores only the lines not stored yet.
+pub async fn append_sent_logs(
+    deps: &JobsDeps,
+    lease: &Lease,
+    first: i64,
+    lines: Vec<(String, String)>,
+) -> ApiResult<()> {
+    if first < 1 {
+        return Err(ApiError::bad_input(
+            "first",
+            "log lines are numbered from 1",
+        ));
     }
+    let numbered = lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, line)| (Some(first + i as i64), line));
+    append_lines(deps, lease, numbered).await
+}
+
+async fn append_lines(
+    deps: &JobsDeps,
+    lease: &Lease,
+    lines: impl Iterator<Item = (Option<i64>, (String, String))>,
+) -> ApiResult<()> {
     let limit = deps.config.max_log_line_bytes;
     let rows: Vec<NewLogRow> = lines
-        .into_iter()
-        .map(|(stream, line)| NewLogRow {
+        .map(|(sent_seq, (stream, line))| NewLogRow {
             job_id: lease.job,
             attempt: lease.attempt,
             stream,
             line: cut(line, limit),
+            sent_seq,
         })
         .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
     let held = lease.clone();
     let last = transaction(&deps.pool, move |conn| {
         async move {

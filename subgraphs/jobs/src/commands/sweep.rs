@@ -1,11 +1,13 @@
 //! The sweeper: returns jobs of lost workers to the queue (or fails them after their last
-//! attempt), cancels jobs past their deadline or their model's timeout, and fails queued
-//! jobs no worker offers capacity for.
+//! attempt) and jobs of stopped workers (a revoked agent's) without spending an attempt,
+//! cancels jobs past their deadline or their model's timeout, and fails queued jobs no
+//! worker offers capacity for.
 
 use super::{
     jobs::job_error,
-    queue::{DEADLINE_REASON, cancel_code, requeue},
+    queue::{self, DEADLINE_REASON, cancel_code, requeue},
 };
+use crate::domain::Lease;
 use crate::{JobsDeps, db, db::rows::JobRow, domain::JobStatus, pubsub::CANCEL_CHANNEL};
 use chrono::Utc;
 use diesel_async::scoped_futures::ScopedFutureExt;
@@ -18,6 +20,7 @@ pub async fn sweep(deps: &JobsDeps) -> ApiResult<usize> {
     let mut conn = deps.conn().await?;
     let expired = db::jobs::expired_leases(&mut conn, 100).await?;
     let overdue = db::jobs::overdue(&mut conn, 100).await?;
+    let orphaned = db::jobs::held_by_stopped_workers(&mut conn, 100).await?;
     let stranded = match deps.config.no_capacity_after_seconds {
         0 => Vec::new(),
         seconds => db::jobs::without_capacity(&mut conn, seconds as i64, 100).await?,
@@ -31,6 +34,14 @@ pub async fn sweep(deps: &JobsDeps) -> ApiResult<usize> {
                 deps.hub.job_queued(job.id, &job.machine_type).await;
             }
             changed += 1;
+        }
+    }
+    for (job, worker, attempt) in orphaned {
+        match queue::release(deps, &Lease::new(job, worker, attempt)).await {
+            Ok(_) => changed += 1,
+            // Finished, or its lease expired, meanwhile: not held any more.
+            Err(mediamagic_kit::ApiError::Conflict(_)) => {}
+            Err(e) => return Err(e),
         }
     }
     for id in overdue {

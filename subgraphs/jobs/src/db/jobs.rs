@@ -408,6 +408,38 @@ pub async fn lock_held(
         .optional()
 }
 
+/// `(job, worker, attempt)` of up to `limit` scheduled or running jobs held by a worker
+/// recorded as stopped (an agent revoked: its workers were stopped with it).
+pub async fn held_by_stopped_workers(
+    conn: &mut AsyncPgConnection,
+    limit: i64,
+) -> QueryResult<Vec<(Uuid, String, i32)>> {
+    #[derive(QueryableByName)]
+    struct Held {
+        #[diesel(sql_type = SqlUuid)]
+        id: Uuid,
+        #[diesel(sql_type = Text)]
+        worker_id: String,
+        #[diesel(sql_type = Integer)]
+        attempts: i32,
+    }
+    diesel::sql_query(
+        "SELECT j.id, c.worker_id, j.attempts FROM jobs.jobs j \
+         JOIN jobs.job_control c ON c.job_id = j.id \
+         JOIN worker.worker_capacity w ON w.worker_id = c.worker_id \
+         WHERE j.status IN ('scheduled', 'running') AND w.stopped_at IS NOT NULL \
+         LIMIT $1",
+    )
+    .bind::<BigInt, _>(limit)
+    .load::<Held>(conn)
+    .await
+    .map(|rows| {
+        rows.into_iter()
+            .map(|h| (h.id, h.worker_id, h.attempts))
+            .collect()
+    })
+}
+
 /// Jobs of `owner` that may have changed lately: active ones, and ones created or finished
 /// in the last minute (what a `myJobs` stream re-reads while change signals are down).
 pub async fn recently_active(

@@ -8,10 +8,11 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-/// Appends lines; returns the last `seq` written.
+/// Appends lines (a numbered line stored before is skipped); returns the last `seq` written.
 pub async fn append(conn: &mut AsyncPgConnection, lines: &[NewLogRow]) -> QueryResult<Option<i64>> {
     let seqs: Vec<i64> = diesel::insert_into(job_logs::table)
         .values(lines)
+        .on_conflict_do_nothing()
         .returning(job_logs::seq)
         .get_results(conn)
         .await?;

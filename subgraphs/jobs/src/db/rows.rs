@@ -90,6 +90,8 @@ pub struct NewLogRow {
     pub attempt: i32,
     pub stream: String,
     pub line: String,
+    /// The agent's number for the line (per attempt), when an agent sent it.
+    pub sent_seq: Option<i64>,
 }
 
 /// A row of `jobs.callback_attempts`.

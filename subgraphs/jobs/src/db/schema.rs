@@ -65,6 +65,7 @@ diesel::table! {
         stream -> Text,
         line -> Text,
         created_at -> Timestamptz,
+        sent_seq -> Nullable<Int8>,
     }
 }
 

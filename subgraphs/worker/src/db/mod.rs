@@ -1,5 +1,6 @@
-//! The `worker` Postgres schema: workers and runs.
+//! The `worker` Postgres schema: agents, workers and runs.
 
+pub mod agents;
 pub mod rows;
 pub mod runs;
 pub mod schema;

@@ -1,7 +1,7 @@
 //! Database rows (columns are described in the migration).
 #![allow(missing_docs)]
 
-use super::schema::{runs, workers};
+use super::schema::{agents, runs, workers};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
@@ -21,6 +21,23 @@ pub struct WorkerRow {
     pub stopped_at: Option<DateTime<Utc>>,
     /// Runtimes installed (`vision`).
     pub runtimes: Vec<String>,
+    /// The agent it runs as (none: an in-cluster worker).
+    pub agent_id: Option<Uuid>,
+}
+
+/// A row of `worker.agents`.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = agents)]
+pub struct AgentRow {
+    pub id: Uuid,
+    pub name: String,
+    pub machine_types: Vec<String>,
+    pub site: Option<String>,
+    pub token_hash: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub last_seen_at: Option<DateTime<Utc>>,
+    pub version: Option<String>,
 }
 
 /// A row of `worker.runs`.

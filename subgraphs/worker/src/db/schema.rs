@@ -12,8 +12,26 @@ diesel::table! {
         last_heartbeat_at -> Timestamptz,
         stopped_at -> Nullable<Timestamptz>,
         runtimes -> Array<Text>,
+        agent_id -> Nullable<Uuid>,
     }
 }
+
+diesel::table! {
+    worker.agents (id) {
+        id -> Uuid,
+        name -> Text,
+        machine_types -> Array<Text>,
+        site -> Nullable<Text>,
+        token_hash -> Text,
+        created_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+        last_seen_at -> Nullable<Timestamptz>,
+        version -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(workers -> agents (agent_id));
+diesel::allow_tables_to_appear_in_same_query!(workers, agents);
 
 diesel::table! {
     worker.runs (job_id, attempt) {

@@ -17,6 +17,7 @@ pub async fn register(conn: &mut AsyncPgConnection, row: &WorkerRow) -> QueryRes
             workers::sandbox.eq(excluded(workers::sandbox)),
             workers::capacity.eq(excluded(workers::capacity)),
             workers::runtimes.eq(excluded(workers::runtimes)),
+            workers::agent_id.eq(excluded(workers::agent_id)),
             workers::busy.eq(0),
             workers::started_at.eq(excluded(workers::started_at)),
             workers::last_heartbeat_at.eq(excluded(workers::last_heartbeat_at)),

@@ -24,6 +24,34 @@ pub struct Cluster {
     pub catalogue: Vec<CatalogueAvailability>,
     /// Workers seen lately (admin scope only; empty otherwise).
     pub workers: Vec<Worker>,
+    /// Worker agents operators issued tokens to: live ones, then those revoked in the last
+    /// hour (admin scope only; empty otherwise).
+    pub agents: Vec<Agent>,
+}
+
+/// A worker agent: a host that works for the platform over HTTPS with a token of its own.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct Agent {
+    /// Its name (`rack-7`).
+    pub name: String,
+    /// Where it runs, as the operator described it.
+    pub site: Option<String>,
+    /// The machine types its token may claim.
+    pub machine_types: Vec<String>,
+    /// Slots its live processes offer.
+    pub slots: i32,
+    /// Runs its live processes have now.
+    pub running_jobs: i32,
+    /// Its live processes.
+    pub workers: i32,
+    /// Its last call.
+    pub last_seen_at: Option<DateTime<Utc>>,
+    /// The version it reported.
+    pub version: Option<String>,
+    /// When its token was issued.
+    pub created_at: DateTime<Utc>,
+    /// When it was revoked (its calls are refused since).
+    pub revoked_at: Option<DateTime<Utc>>,
 }
 
 /// Whether a catalogue model can run on the live workers.

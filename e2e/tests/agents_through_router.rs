@@ -1,0 +1,548 @@
+//! Worker agents (#37), through the real router: a host holding only the platform's URL and
+//! an agent token registers, claims with long polling, renews its leases, and reports a
+//! run's start, progress, logs and end over `/agent/v1/`. The attacks first: a client's
+//! credential opens nothing there, a token claims only its machine types, an agent acts only
+//! on runs it holds, and a revoked agent is refused on its very next call while its job goes
+//! back to the queue. The stack's own worker is off, so only the agent runs jobs.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use mediamagic_e2e::{
+    Cred, TestStack,
+    jobs::{deploy, job, script_model, upload, wait_for},
+    media::mp3,
+    spawn_stack_with,
+};
+use mediamagic_worker::{
+    agent_api::{
+        client::{AgentCallError, AgentClient},
+        protocol::{self, LogLine, Outcome, RunDirective, RunRef},
+    },
+    commands::agents::{self, NewAgent},
+};
+use serde_json::{Value, json};
+use std::{
+    collections::BTreeMap,
+    time::{Duration, Instant},
+};
+
+async fn stack() -> TestStack {
+    spawn_stack_with(|config| {
+        config.jobs.sweep_interval_ms = 100;
+    })
+    .await
+}
+
+fn worker_pool(stack: &TestStack) -> mediamagic_kit::db::DbPool {
+    mediamagic_kit::db::pool(&stack.infra.database_url_for("worker"), 2).unwrap()
+}
+
+/// Issues a token for agent `name` that may run `machine_types`.
+async fn issue(stack: &TestStack, name: &str, machine_types: &[&str]) -> String {
+    let created = agents::create(
+        &worker_pool(stack),
+        NewAgent {
+            name: name.into(),
+            machine_types: machine_types.iter().map(|t| t.to_string()).collect(),
+            site: Some("rack 7, Leeds".into()),
+        },
+    )
+    .await
+    .unwrap();
+    created.token.reveal().to_owned()
+}
+
+/// The platform's public base URL (the router's, without `/graphql`).
+fn base(stack: &TestStack) -> String {
+    stack.router_url(0).trim_end_matches("/graphql").to_owned()
+}
+
+fn client(stack: &TestStack, token: &str, instance: &str) -> AgentClient {
+    AgentClient::new(reqwest::Client::new(), &base(stack), token, instance)
+}
+
+fn offer(slots: &[(&str, u32)]) -> protocol::Register {
+    protocol::Register {
+        instance: String::new(),
+        hostname: "gpu-box".into(),
+        version: "0.1.0-test".into(),
+        driver: "local".into(),
+        sandbox: "bubblewrap".into(),
+        slots: slots
+            .iter()
+            .map(|(t, n)| (t.to_string(), *n))
+            .collect::<BTreeMap<_, _>>(),
+        runtimes: Vec::new(),
+    }
+}
+
+/// A user with a `gpu` model deployed on an uploaded mp3: (session token, job id).
+async fn gpu_job(stack: &TestStack) -> (String, String) {
+    let (token, _, _) = stack.sign_up("owner").await;
+    let model = script_model(stack, &token, "true", "gpu", 60).await;
+    let input = upload(stack, &token, &mp3(), "in.mp3", "audio/mpeg").await;
+    let job = deploy(
+        stack,
+        &token,
+        json!({"model": model, "args": {"input": input}}),
+    )
+    .await;
+    (token, job)
+}
+
+fn refused_code(result: Result<impl std::fmt::Debug, AgentCallError>) -> String {
+    match result {
+        Err(e) => e.code().unwrap_or("UNREACHABLE").to_owned(),
+        Ok(answer) => panic!("expected a refusal, got {answer:?}"),
+    }
+}
+
+async fn log_lines(stack: &TestStack, token: &str, job: &str) -> Vec<String> {
+    mediamagic_e2e::jobs::all_log_lines(stack, token, job).await
+}
+
+#[tokio::test]
+async fn an_agent_runs_a_job_through_the_protocol_and_the_owner_sees_it_succeed() {
+    let stack = stack().await;
+    let token = issue(&stack, "rack-7", &["gpu"]).await;
+    let agent = client(&stack, &token, "gpu-box-1");
+    let registered = agent.register(offer(&[("gpu", 1)])).await.unwrap();
+    assert!(
+        registered.worker_id.ends_with("/gpu-box-1"),
+        "{registered:?}"
+    );
+    let (owner, job_id) = gpu_job(&stack).await;
+
+    let claimed = agent.claim("gpu", 1, Duration::ZERO).await.unwrap();
+    assert_eq!(claimed.runs.len(), 1, "{claimed:?}");
+    let run = RunRef {
+        job: claimed.runs[0].job,
+        attempt: claimed.runs[0].attempt,
+    };
+    assert_eq!(run.job.to_string(), job_id);
+    assert_eq!(
+        job(&stack, &owner, &job_id, "").await["status"],
+        "SCHEDULED"
+    );
+    assert_eq!(
+        agent
+            .start(run, Some("gpu-box".into()))
+            .await
+            .unwrap()
+            .status,
+        "running"
+    );
+    agent
+        .progress(run, 0.5, Some("halfway".into()))
+        .await
+        .unwrap();
+    let line = |n: i64| LogLine {
+        stream: "stdout".into(),
+        line: format!("line {n}"),
+    };
+    agent
+        .logs(run, 1, (1..=3).map(line).collect())
+        .await
+        .unwrap();
+    // The answer to the next batch was lost; the agent sends lines 2 to 4 again.
+    agent
+        .logs(run, 2, (2..=4).map(line).collect())
+        .await
+        .unwrap();
+    let beat = agent.heartbeat(vec![run]).await.unwrap();
+    assert_eq!(beat.runs[0].state, RunDirective::Continue);
+    let running = job(&stack, &owner, &job_id, "").await;
+    assert_eq!(
+        (running["status"].as_str(), running["progress"].as_f64()),
+        (Some("RUNNING"), Some(0.5))
+    );
+
+    let done = agent
+        .finish(
+            run,
+            Outcome::Succeeded {
+                outputs: Vec::new(),
+                result: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(done.status, "succeeded");
+    wait_for(
+        &stack,
+        &owner,
+        &job_id,
+        &["SUCCEEDED"],
+        Duration::from_secs(5),
+    )
+    .await;
+    assert_eq!(
+        log_lines(&stack, &owner, &job_id).await,
+        ["line 1", "line 2", "line 3", "line 4"],
+        "every line once, in order"
+    );
+    // The run is recorded for billing under the agent's worker, with its node.
+    let mut conn = AsyncPgConnection::establish(&stack.infra.database_url)
+        .await
+        .unwrap();
+    #[derive(diesel::QueryableByName, Debug)]
+    struct Run {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        worker_id: String,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        node: Option<String>,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        outcome: Option<String>,
+    }
+    let runs: Vec<Run> =
+        diesel::sql_query("SELECT worker_id, node, outcome FROM worker.runs WHERE job_id = $1")
+            .bind::<diesel::sql_types::Uuid, _>(run.job)
+            .load(&mut conn)
+            .await
+            .unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].worker_id, registered.worker_id);
+    assert_eq!(
+        (runs[0].node.as_deref(), runs[0].outcome.as_deref()),
+        (Some("gpu-box"), Some("succeeded"))
+    );
+
+    // Operators see the agent in `cluster`; others see no agents.
+    let (_, _, admin_email) = stack.sign_up("operator").await;
+    let admin = stack.make_admin(&admin_email).await;
+    let query = "{ cluster { agents { name site machineTypes slots runningJobs workers version lastSeenAt revokedAt } } }";
+    let seen = stack.gql(Cred::Bearer(&admin), query, json!({})).await;
+    let listed = seen.data("/cluster/agents")[0].clone();
+    assert_eq!(listed["name"], "rack-7", "{}", seen.body);
+    assert_eq!(listed["site"], "rack 7, Leeds");
+    assert_eq!(listed["machineTypes"], json!(["gpu"]));
+    assert_eq!(
+        (listed["slots"].as_i64(), listed["workers"].as_i64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(listed["version"], "0.1.0-test");
+    assert!(listed["lastSeenAt"].is_string() && listed["revokedAt"].is_null());
+    let hidden = stack.gql(Cred::Bearer(&owner), query, json!({})).await;
+    assert_eq!(
+        hidden.data("/cluster/agents"),
+        &json!([]),
+        "{}",
+        hidden.body
+    );
+}
+
+#[tokio::test]
+async fn a_claim_waits_for_work_and_answers_as_soon_as_a_job_is_queued() {
+    let stack = stack().await;
+    let token = issue(&stack, "waiter", &["gpu"]).await;
+    let agent = client(&stack, &token, "box");
+    agent.register(offer(&[("gpu", 2)])).await.unwrap();
+
+    // Nothing queued: the call waits its full time and answers empty.
+    let started = Instant::now();
+    let empty = agent.claim("gpu", 2, Duration::from_secs(1)).await.unwrap();
+    assert!(empty.runs.is_empty());
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // A job queued while the call waits ends the wait long before its 20 seconds.
+    let waiting = {
+        let agent = agent.clone();
+        tokio::spawn(async move {
+            let started = Instant::now();
+            let claimed = agent.claim("gpu", 2, Duration::from_secs(20)).await;
+            (claimed, started.elapsed())
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (_, job_id) = gpu_job(&stack).await;
+    let (claimed, waited) = waiting.await.unwrap();
+    let claimed = claimed.unwrap();
+    assert_eq!(claimed.runs.len(), 1, "{claimed:?}");
+    assert_eq!(claimed.runs[0].job.to_string(), job_id);
+    assert!(
+        waited < Duration::from_secs(15),
+        "answered after {waited:?}"
+    );
+}
+
+#[tokio::test]
+async fn client_credentials_open_nothing_on_the_agent_routes() {
+    let stack = stack().await;
+    let (session, _, _) = stack.sign_up("client").await;
+    let (api_key, _) = stack.create_key(&session, None).await;
+    let url = format!("{}/agent/v1/claim", base(&stack));
+    let body = json!({"instance": "box", "machine_type": "gpu", "limit": 1});
+    let well_formed_unknown = format!("mmagent_{}", "ab".repeat(32));
+    let attempts: Vec<(&str, Vec<(&str, String)>)> = vec![
+        ("nothing", vec![]),
+        (
+            "a session token",
+            vec![("authorization", format!("Bearer {session}"))],
+        ),
+        ("an API key", vec![("x-mediamagic-key", api_key.clone())]),
+        (
+            "a session token as the agent token",
+            vec![("x-mediamagic-agent-token", session.clone())],
+        ),
+        (
+            "an unknown agent token",
+            vec![("x-mediamagic-agent-token", well_formed_unknown)],
+        ),
+    ];
+    for (what, headers) in attempts {
+        let mut request = reqwest::Client::new().post(&url).json(&body);
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        let answer = request.send().await.unwrap();
+        let status = answer.status().as_u16();
+        let body: Value = answer.json().await.unwrap();
+        assert_eq!(status, 401, "{what}: {body}");
+        assert_eq!(body["error"]["code"], "UNAUTHENTICATED", "{what}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn an_agent_token_claims_only_the_machine_types_it_was_issued_for() {
+    let stack = stack().await;
+    let token = issue(&stack, "cpu-only", &["cpu"]).await;
+    let agent = client(&stack, &token, "box");
+    let refused = agent.register(offer(&[("cpu", 1), ("gpu", 1)])).await;
+    assert_eq!(refused_code(refused), "FORBIDDEN");
+    agent.register(offer(&[("cpu", 1)])).await.unwrap();
+    let (owner, job_id) = gpu_job(&stack).await;
+    assert_eq!(
+        refused_code(agent.claim("gpu", 1, Duration::ZERO).await),
+        "FORBIDDEN"
+    );
+    assert_eq!(job(&stack, &owner, &job_id, "").await["status"], "QUEUED");
+}
+
+#[tokio::test]
+async fn an_agent_cannot_act_on_a_run_another_agent_holds() {
+    let stack = stack().await;
+    let holder = client(&stack, &issue(&stack, "holder", &["gpu"]).await, "box");
+    holder.register(offer(&[("gpu", 1)])).await.unwrap();
+    // The intruder runs the same machine type and even names its process like the holder's.
+    let intruder = client(&stack, &issue(&stack, "intruder", &["gpu"]).await, "box");
+    intruder.register(offer(&[("gpu", 1)])).await.unwrap();
+    let (owner, job_id) = gpu_job(&stack).await;
+    let claimed = holder.claim("gpu", 1, Duration::ZERO).await.unwrap();
+    let run = RunRef {
+        job: claimed.runs[0].job,
+        attempt: claimed.runs[0].attempt,
+    };
+
+    let lines = vec![LogLine {
+        stream: "stdout".into(),
+        line: "forged".into(),
+    }];
+    assert_eq!(refused_code(intruder.start(run, None).await), "CONFLICT");
+    assert_eq!(
+        refused_code(intruder.progress(run, 0.9, None).await),
+        "CONFLICT"
+    );
+    assert_eq!(refused_code(intruder.logs(run, 1, lines).await), "CONFLICT");
+    let forged = Outcome::Failed {
+        code: "FORGED".into(),
+        message: "not yours".into(),
+    };
+    assert_eq!(refused_code(intruder.finish(run, forged).await), "CONFLICT");
+    assert_eq!(refused_code(intruder.release(run).await), "CONFLICT");
+    let beat = intruder.heartbeat(vec![run]).await.unwrap();
+    assert_eq!(beat.runs[0].state, RunDirective::Lost);
+
+    // Nothing changed: the holder's run goes on, and its run record stays open.
+    let mut conn = AsyncPgConnection::establish(&stack.infra.database_url)
+        .await
+        .unwrap();
+    #[derive(diesel::QueryableByName)]
+    struct Open {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        open: i64,
+    }
+    let open: Open = diesel::sql_query(
+        "SELECT count(*) AS open FROM worker.runs WHERE job_id = $1 AND finished_at IS NULL",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(run.job)
+    .get_result(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(open.open, 1, "the intruder closed the holder's run record");
+    let state = job(&stack, &owner, &job_id, "").await;
+    assert_eq!(
+        (state["status"].as_str(), state["progress"].as_f64()),
+        (Some("SCHEDULED"), Some(0.0))
+    );
+    assert!(log_lines(&stack, &owner, &job_id).await.is_empty());
+    assert_eq!(holder.start(run, None).await.unwrap().status, "running");
+}
+
+#[tokio::test]
+async fn a_revoked_agent_is_refused_on_its_very_next_call_and_its_job_goes_back_to_the_queue() {
+    let stack = stack().await;
+    let agent = client(&stack, &issue(&stack, "leaving", &["gpu"]).await, "box");
+    agent.register(offer(&[("gpu", 1)])).await.unwrap();
+    let (owner, job_id) = gpu_job(&stack).await;
+    let claimed = agent.claim("gpu", 1, Duration::ZERO).await.unwrap();
+    let run = RunRef {
+        job: claimed.runs[0].job,
+        attempt: claimed.runs[0].attempt,
+    };
+    agent.start(run, None).await.unwrap();
+
+    let revoked = agents::revoke(&worker_pool(&stack), "leaving")
+        .await
+        .unwrap();
+    assert_eq!(revoked.workers, 1);
+    assert_eq!(
+        refused_code(agent.heartbeat(vec![run]).await),
+        "UNAUTHENTICATED"
+    );
+    assert_eq!(
+        refused_code(agent.progress(run, 0.7, None).await),
+        "UNAUTHENTICATED"
+    );
+    // Given back without spending an attempt, and another agent takes it.
+    let queued = wait_for(&stack, &owner, &job_id, &["QUEUED"], Duration::from_secs(5)).await;
+    assert_eq!(queued["attempts"], 0, "{queued}");
+    let next = client(&stack, &issue(&stack, "next", &["gpu"]).await, "box");
+    next.register(offer(&[("gpu", 1)])).await.unwrap();
+    let taken = next.claim("gpu", 1, Duration::from_secs(5)).await.unwrap();
+    assert_eq!(taken.runs[0].job, run.job);
+    // The revoked name may be issued again; the live one may not be issued twice.
+    issue(&stack, "leaving", &["gpu"]).await;
+    let twice = agents::create(
+        &worker_pool(&stack),
+        NewAgent {
+            name: "leaving".into(),
+            machine_types: vec!["gpu".into()],
+            site: None,
+        },
+    )
+    .await;
+    assert_eq!(twice.unwrap_err().code(), "CONFLICT");
+}
+
+#[tokio::test]
+async fn a_cancel_reaches_the_agent_on_its_next_heartbeat() {
+    let stack = stack().await;
+    let agent = client(&stack, &issue(&stack, "canceller", &["gpu"]).await, "box");
+    agent.register(offer(&[("gpu", 1)])).await.unwrap();
+    let (owner, job_id) = gpu_job(&stack).await;
+    let claimed = agent.claim("gpu", 1, Duration::ZERO).await.unwrap();
+    let run = RunRef {
+        job: claimed.runs[0].job,
+        attempt: claimed.runs[0].attempt,
+    };
+    agent.start(run, None).await.unwrap();
+    let cancelled = stack
+        .gql(
+            Cred::Bearer(&owner),
+            "mutation($id: ID!) { cancelJob(id: $id) { id } }",
+            json!({"id": job_id}),
+        )
+        .await;
+    assert!(cancelled.body["errors"].is_null(), "{}", cancelled.body);
+    let beat = agent.heartbeat(vec![run]).await.unwrap();
+    assert_eq!(beat.runs[0].state, RunDirective::Cancel, "{beat:?}");
+    agent.finish(run, Outcome::Cancelled).await.unwrap();
+    wait_for(
+        &stack,
+        &owner,
+        &job_id,
+        &["CANCELLED"],
+        Duration::from_secs(5),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn bad_agent_requests_get_a_clear_code_and_change_nothing() {
+    let stack = stack().await;
+    let token = issue(&stack, "careless", &["gpu"]).await;
+    let agent = client(&stack, &token, "box");
+    // Not registered yet.
+    assert_eq!(
+        refused_code(agent.claim("gpu", 1, Duration::ZERO).await),
+        "CONFLICT"
+    );
+    agent.register(offer(&[("gpu", 1)])).await.unwrap();
+    assert_eq!(
+        refused_code(agent.claim("gpu", 0, Duration::ZERO).await),
+        "BAD_USER_INPUT"
+    );
+    assert_eq!(
+        refused_code(agent.claim("gpu", 1, Duration::from_secs(99)).await),
+        "BAD_USER_INPUT"
+    );
+    assert_eq!(
+        refused_code(
+            client(&stack, &token, "../other")
+                .claim("gpu", 1, Duration::ZERO)
+                .await
+        ),
+        "BAD_USER_INPUT"
+    );
+    let raw = |path: &str, body: &str| {
+        reqwest::Client::new()
+            .post(format!("{}/agent/v1/{path}", base(&stack)))
+            .header("x-mediamagic-agent-token", &token)
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+            .send()
+    };
+    let broken = raw("claim", "{not json").await.unwrap();
+    assert_eq!(broken.status().as_u16(), 400);
+    let body: Value = broken.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "BAD_USER_INPUT", "{body}");
+    let (_, job_id) = gpu_job(&stack).await;
+    let unknown = raw(
+        &format!("runs/{job_id}/1/explode"),
+        r#"{"instance": "box"}"#,
+    )
+    .await
+    .unwrap();
+    assert_eq!(unknown.status().as_u16(), 404);
+    let zero = raw(&format!("runs/{job_id}/0/start"), r#"{"instance": "box"}"#)
+        .await
+        .unwrap();
+    assert_eq!(zero.status().as_u16(), 400);
+    // Lines numbered from 0, or a stream that is neither stdout nor stderr.
+    let claimed = agent.claim("gpu", 1, Duration::ZERO).await.unwrap();
+    let run = RunRef {
+        job: claimed.runs[0].job,
+        attempt: claimed.runs[0].attempt,
+    };
+    let line = |stream: &str| {
+        vec![LogLine {
+            stream: stream.into(),
+            line: "x".into(),
+        }]
+    };
+    assert_eq!(
+        refused_code(agent.logs(run, 0, line("stdout")).await),
+        "BAD_USER_INPUT"
+    );
+    assert_eq!(
+        refused_code(agent.logs(run, 1, line("stdin")).await),
+        "BAD_USER_INPUT"
+    );
+    let bad_code = Outcome::Failed {
+        code: "lower case".into(),
+        message: "m".into(),
+    };
+    assert_eq!(
+        refused_code(agent.finish(run, bad_code).await),
+        "BAD_USER_INPUT"
+    );
+    // Still held, untouched.
+    assert_eq!(
+        agent.heartbeat(vec![run]).await.unwrap().runs[0].state,
+        RunDirective::Continue
+    );
+}

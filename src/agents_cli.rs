@@ -1,0 +1,70 @@
+//! `mediamagic agents create|list|revoke`: the operator's side of worker agents, on the
+//! worker service's database role.
+
+use crate::{cli::AgentsCommand, config::PlatformConfig, stack};
+use mediamagic_kit::config::Secret;
+use mediamagic_worker::commands::agents::{self, NewAgent};
+
+/// Runs one `agents` command and prints what it did.
+pub async fn run(config: &PlatformConfig, command: AgentsCommand) -> anyhow::Result<()> {
+    let mut config = config.clone();
+    if config.database.url.is_none() {
+        config.database.url = stack::embedded_database_url(&config).map(Secret::new);
+    }
+    let pool = mediamagic_kit::db::pool(&stack::service_database_url(&config, "worker")?, 2)?;
+    let refused = |e: mediamagic_kit::ApiError| anyhow::anyhow!("{}", e.message());
+    match command {
+        AgentsCommand::Create {
+            name,
+            machine_types,
+            site,
+        } => {
+            let created = agents::create(
+                &pool,
+                NewAgent {
+                    name,
+                    machine_types,
+                    site,
+                },
+            )
+            .await
+            .map_err(refused)?;
+            println!(
+                "agent `{}` may run {}; its token (shown once, keep it secret):",
+                created.agent.name,
+                created.agent.machine_types.join(", ")
+            );
+            println!("{}", created.token.reveal());
+            println!(
+                "start it with: mediamagic agent --url <the platform's URL> --token <the token>"
+            );
+        }
+        AgentsCommand::List => {
+            let listed = agents::list(&pool).await.map_err(refused)?;
+            if listed.is_empty() {
+                println!("no agents (`mediamagic agents create --name ... --machine-types ...`)");
+            }
+            for agent in listed {
+                let line = serde_json::json!({
+                    "name": agent.name,
+                    "machine_types": agent.machine_types,
+                    "site": agent.site,
+                    "created_at": agent.created_at,
+                    "last_seen_at": agent.last_seen_at,
+                    "version": agent.version,
+                    "revoked_at": agent.revoked_at,
+                });
+                println!("{line}");
+            }
+        }
+        AgentsCommand::Revoke { name } => {
+            let revoked = agents::revoke(&pool, &name).await.map_err(refused)?;
+            println!(
+                "agent `{}` revoked: its next call is refused; {} worker process(es) stopped, \
+                 and the jobs they held go back to the queue within a sweep",
+                revoked.agent.name, revoked.workers
+            );
+        }
+    }
+    Ok(())
+}

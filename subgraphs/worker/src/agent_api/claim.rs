@@ -1,0 +1,118 @@
+//! `POST /agent/v1/claim`: a batch claim with long polling. The call claims at once; when
+//! nothing is queued it waits for a queue signal of the machine type (or re-reads on the
+//! hub's poll interval, should a signal be lost) until `wait_seconds` pass. Each claimed
+//! attempt gets its `worker.runs` row here, as the in-cluster worker records it on claim.
+
+use super::{AgentApi, answer, parse, protocol};
+use crate::db::{self, rows::RunRow};
+use axum::{body::Bytes, extract::State, http::HeaderMap, response::Response};
+use mediamagic_jobs::{commands::queue, pubsub::queue_channel};
+use mediamagic_kit::{ApiError, ApiResult};
+use std::time::Duration;
+use tokio::time::Instant;
+
+pub(super) async fn claim(
+    State(api): State<AgentApi>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    answer(claim_inner(&api, &headers, &body).await)
+}
+
+async fn claim_inner(
+    api: &AgentApi,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> ApiResult<protocol::Claimed> {
+    let request: protocol::Claim = parse(body)?;
+    let caller = api.caller(headers, &request.instance).await?;
+    if !caller.agent.machine_types.contains(&request.machine_type) {
+        return Err(ApiError::Forbidden(format!(
+            "this agent's token was not issued for machine type `{}`",
+            request.machine_type
+        )));
+    }
+    if !(1..=protocol::MAX_CLAIM).contains(&request.limit) {
+        return Err(ApiError::bad_input(
+            "limit",
+            format!("claim 1 to {} runs at a time", protocol::MAX_CLAIM),
+        ));
+    }
+    if request.wait_seconds > protocol::MAX_WAIT_SECONDS {
+        return Err(ApiError::bad_input(
+            "wait_seconds",
+            format!("wait at most {} seconds", protocol::MAX_WAIT_SECONDS),
+        ));
+    }
+    let worker = api.registered(&caller).await?;
+    let deadline = Instant::now() + Duration::from_secs(u64::from(request.wait_seconds));
+    let channel = queue_channel(&request.machine_type);
+    // Subscribed before the first claim, so a job queued between the claim and the wait
+    // still wakes this call.
+    let mut signals = api.deps.jobs.hub.subscribe();
+    loop {
+        let claimed = queue::claim_batch(
+            &api.deps.jobs,
+            &request.machine_type,
+            &caller.worker_id,
+            request.limit as usize,
+            false,
+        )
+        .await?;
+        if !claimed.is_empty() {
+            return record(api, &worker, claimed).await;
+        }
+        let poll = Instant::now() + api.deps.jobs.hub.poll_interval();
+        let until = poll.min(deadline);
+        if Instant::now() >= deadline {
+            return Ok(protocol::Claimed::default());
+        }
+        loop {
+            match tokio::time::timeout_at(until, signals.recv()).await {
+                Ok(Ok((signalled, _))) if signalled == channel => break,
+                Ok(Ok(_)) => continue,
+                // Missed signals, or the hub is gone: claim again to find out.
+                Ok(Err(_)) | Err(_) => break,
+            }
+        }
+    }
+}
+
+/// Records each claimed attempt's run and answers with them.
+async fn record(
+    api: &AgentApi,
+    worker: &crate::db::rows::WorkerRow,
+    claimed: Vec<queue::ClaimedJob>,
+) -> ApiResult<protocol::Claimed> {
+    let mut conn = api.deps.conn().await?;
+    let mut runs = Vec::with_capacity(claimed.len());
+    for queue::ClaimedJob { job, control } in claimed {
+        db::runs::start(
+            &mut conn,
+            &RunRow {
+                job_id: job.id,
+                attempt: job.attempts,
+                worker_id: worker.id.clone(),
+                driver: worker.driver.clone(),
+                node: None,
+                machine_type: job.machine_type.clone(),
+                started_at: chrono::Utc::now(),
+                finished_at: None,
+                outcome: None,
+            },
+        )
+        .await?;
+        runs.push(protocol::ClaimedRun {
+            job: job.id,
+            attempt: job.attempts,
+            machine_type: job.machine_type,
+            owner_id: job.owner_id,
+            model_version_id: job.model_version_id,
+            deployment_id: job.deployment_id,
+            queued_at: control.queued_at,
+            timeout_seconds: control.timeout_seconds,
+            trace_context: control.trace_context,
+        });
+    }
+    Ok(protocol::Claimed { runs })
+}

@@ -1,0 +1,211 @@
+//! The calls about runs an agent holds: the heartbeat that renews every lease at once and
+//! answers which runs must stop, and each run's start, progress, logs, finish and release.
+//! Each is fenced by the attempt's lease (`queue::*` checks it in the statement that
+//! writes), held by the caller's worker id.
+
+use super::{AgentApi, Caller, answer, parse, protocol};
+use crate::db;
+use axum::{
+    body::Bytes,
+    extract::{Path, State},
+    http::HeaderMap,
+    response::Response,
+};
+use mediamagic_jobs::{
+    commands::queue::{self, Heartbeat, RunOutcome},
+    domain::Lease,
+};
+use mediamagic_kit::{ApiError, ApiResult};
+use uuid::Uuid;
+
+/// Most runs one heartbeat may renew (an agent holds at most its slots).
+const MAX_HEARTBEAT_RUNS: usize = 256;
+
+pub(super) async fn heartbeat(
+    State(api): State<AgentApi>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    answer(heartbeat_inner(&api, &headers, &body).await)
+}
+
+async fn heartbeat_inner(
+    api: &AgentApi,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> ApiResult<protocol::HeartbeatAnswer> {
+    let request: protocol::Heartbeat = parse(body)?;
+    let caller = api.caller(headers, &request.instance).await?;
+    if request.runs.len() > MAX_HEARTBEAT_RUNS {
+        return Err(ApiError::bad_input(
+            "runs",
+            format!("at most {MAX_HEARTBEAT_RUNS} runs per heartbeat"),
+        ));
+    }
+    api.registered(&caller).await?;
+    let mut conn = api.deps.conn().await?;
+    let busy = i32::try_from(request.runs.len()).unwrap_or(i32::MAX);
+    db::workers::heartbeat(&mut conn, &caller.worker_id, busy).await?;
+    drop(conn);
+    let mut runs = Vec::with_capacity(request.runs.len());
+    for run in request.runs {
+        let lease = Lease::new(run.job, caller.worker_id.as_str(), run.attempt);
+        let (state, reason) = match queue::heartbeat(&api.deps.jobs, &lease).await {
+            Ok(Heartbeat::Continue) => (protocol::RunDirective::Continue, None),
+            Ok(Heartbeat::Cancel(reason)) => (protocol::RunDirective::Cancel, Some(reason)),
+            Err(ApiError::Conflict(reason)) => (protocol::RunDirective::Lost, Some(reason)),
+            Err(e) => return Err(e),
+        };
+        runs.push(protocol::RunState {
+            job: run.job,
+            attempt: run.attempt,
+            state,
+            reason,
+        });
+    }
+    Ok(protocol::HeartbeatAnswer { runs })
+}
+
+pub(super) async fn act(
+    State(api): State<AgentApi>,
+    Path((job, attempt, action)): Path<(String, String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    answer(act_inner(&api, &headers, &job, &attempt, &action, &body).await)
+}
+
+async fn act_inner(
+    api: &AgentApi,
+    headers: &HeaderMap,
+    job: &str,
+    attempt: &str,
+    action: &str,
+    body: &Bytes,
+) -> ApiResult<protocol::RunAnswer> {
+    let job: Uuid = ApiError::parse_uuid("job", job)?;
+    let attempt: i32 = attempt
+        .parse()
+        .ok()
+        .filter(|a| *a >= 1)
+        .ok_or_else(|| ApiError::bad_input("attempt", "the attempt is a number from 1"))?;
+    let instance = |body: &Bytes| -> ApiResult<String> {
+        #[derive(serde::Deserialize)]
+        struct Only {
+            instance: String,
+        }
+        serde_json::from_slice::<Only>(body)
+            .map(|o| o.instance)
+            .map_err(|_| ApiError::bad_input("instance", "the body names the `instance`"))
+    };
+    let caller = api.caller(headers, &instance(body)?).await?;
+    let lease = Lease::new(job, caller.worker_id.as_str(), attempt);
+    let status = match action {
+        "start" => start(api, &caller, &lease, parse(body)?).await?,
+        "progress" => {
+            let request: protocol::Progress = parse(body)?;
+            if request.message.as_ref().is_some_and(|m| m.len() > 1000) {
+                return Err(ApiError::bad_input(
+                    "message",
+                    "a progress message is at most 1,000 bytes",
+                ));
+            }
+            queue::progress(&api.deps.jobs, &lease, request.fraction, request.message)
+                .await?
+                .status
+        }
+        "logs" => {
+            let request: protocol::Logs = parse(body)?;
+            if request.lines.len() > protocol::MAX_LOG_LINES {
+                return Err(ApiError::bad_input(
+                    "lines",
+                    format!("send at most {} lines per call", protocol::MAX_LOG_LINES),
+                ));
+            }
+            let lines = request
+                .lines
+                .into_iter()
+                .map(|l| match l.stream.as_str() {
+                    "stdout" | "stderr" => Ok((l.stream, l.line)),
+                    _ => Err(ApiError::bad_input(
+                        "stream",
+                        "a line's stream is `stdout` or `stderr`",
+                    )),
+                })
+                .collect::<ApiResult<Vec<_>>>()?;
+            queue::append_sent_logs(&api.deps.jobs, &lease, request.first, lines).await?;
+            "running".to_owned()
+        }
+        "finish" => finish(api, &lease, parse(body)?).await?,
+        "release" => {
+            let _: protocol::Instance = parse(body)?;
+            let job = queue::release(&api.deps.jobs, &lease).await?;
+            close_run(api, &lease, "released").await?;
+            job.status
+        }
+        other => {
+            return Err(ApiError::NotFound(format!(
+                "no run call `{other}`: start, progress, logs, finish or release"
+            )));
+        }
+    };
+    Ok(protocol::RunAnswer { job, status })
+}
+
+async fn start(
+    api: &AgentApi,
+    caller: &Caller,
+    lease: &Lease,
+    request: protocol::Start,
+) -> ApiResult<String> {
+    let job = queue::start(&api.deps.jobs, lease).await?;
+    if let Some(node) = request.node.filter(|n| !n.is_empty()) {
+        if node.len() > 200 {
+            return Err(ApiError::bad_input(
+                "node",
+                "a node name is at most 200 bytes",
+            ));
+        }
+        let mut conn = api.deps.conn().await?;
+        db::runs::set_node(&mut conn, lease.job, lease.attempt, &node).await?;
+    }
+    tracing::debug!(agent = %caller.agent.name, job = %lease.job, "an agent's run started");
+    Ok(job.status)
+}
+
+async fn finish(api: &AgentApi, lease: &Lease, request: protocol::Finish) -> ApiResult<String> {
+    let (outcome, name) = match request.outcome {
+        protocol::Outcome::Succeeded { outputs, result } => {
+            (RunOutcome::Succeeded { outputs, result }, "succeeded")
+        }
+        protocol::Outcome::Failed { code, message } => {
+            let stable = !code.is_empty()
+                && code.len() <= 64
+                && code.bytes().all(|b| b.is_ascii_uppercase() || b == b'_');
+            if !stable {
+                return Err(ApiError::bad_input(
+                    "code",
+                    "a failure code is UPPER_SNAKE_CASE, 64 at most",
+                ));
+            }
+            (RunOutcome::Failed { code, message }, "failed")
+        }
+        protocol::Outcome::Infrastructure { message } => (
+            RunOutcome::InfrastructureFailed { message },
+            "infrastructure",
+        ),
+        protocol::Outcome::Cancelled => (RunOutcome::Cancelled, "cancelled"),
+    };
+    // The run closes before the job: billing reads the job's runs when its status changes.
+    // Both are safe to repeat. The run is closed only while the lease holds, so an agent
+    // cannot close another attempt's run.
+    queue::heartbeat(&api.deps.jobs, lease).await?;
+    close_run(api, lease, name).await?;
+    Ok(queue::finish(&api.deps.jobs, lease, outcome).await?.status)
+}
+
+async fn close_run(api: &AgentApi, lease: &Lease, outcome: &str) -> ApiResult<()> {
+    let mut conn = api.deps.conn().await?;
+    db::runs::finish(&mut conn, lease.job, lease.attempt, outcome).await?;
+    Ok(())
+}
