@@ -2516,6 +2516,8 @@ export type Worker = {
   capacity: Array<MachineTypeSlots>;
   /** Its driver. */
   driver: Scalars['String']['output'];
+  /** Its GPUs as it last read them (a local worker on a GPU host). */
+  gpus: Array<WorkerGpu>;
   /** The machine it runs on. */
   hostname: Scalars['String']['output'];
   /** Its id (the lease holder name). */
@@ -2528,6 +2530,25 @@ export type Worker = {
   sandbox: Scalars['String']['output'];
   /** When it started. */
   startedAt: Scalars['DateTime']['output'];
+};
+
+/** A GPU of a worker, as `nvidia-smi` last reported it. */
+export type WorkerGpu = {
+  __typename?: 'WorkerGpu';
+  /** Its index on the host (`/dev/nvidiaN`). */
+  index: Scalars['Int']['output'];
+  /** Memory, in MiB. */
+  memoryTotalMb: Scalars['Int']['output'];
+  /** Memory in use, in MiB. */
+  memoryUsedMb: Scalars['Int']['output'];
+  /** The product name. */
+  name: Scalars['String']['output'];
+  /** Runs holding it now. */
+  runs: Scalars['Int']['output'];
+  /** Utilisation, 0 to 100, when the board reports it. */
+  utilizationPercent?: Maybe<Scalars['Int']['output']>;
+  /** Its UUID (what runs see in `CUDA_VISIBLE_DEVICES`). */
+  uuid: Scalars['String']['output'];
 };
 
 export type ClusterQueryVariables = Exact<{ [key: string]: never; }>;

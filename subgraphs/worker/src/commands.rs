@@ -77,6 +77,7 @@ pub async fn cluster(deps: &WorkerDeps, admin: bool) -> ApiResult<Cluster> {
             started_at: row.started_at,
             last_heartbeat_at: row.last_heartbeat_at,
             alive,
+            gpus: serde_json::from_value(row.gpus).unwrap_or_default(),
             runtimes: row.runtimes,
         });
     }

@@ -95,6 +95,9 @@ pub struct WorkerConfig {
     /// The Kubernetes driver.
     #[serde(default)]
     pub kubernetes: KubernetesConfig,
+    /// The local driver on a GPU host: how it finds the GPUs and hands one to each run.
+    #[serde(default)]
+    pub gpus: crate::drivers::gpus::config::GpuConfig,
 }
 
 impl Default for WorkerConfig {
@@ -122,6 +125,7 @@ impl Default for WorkerConfig {
             output_check_ms: default_output_check_ms(),
             media_url: None,
             kubernetes: KubernetesConfig::default(),
+            gpus: Default::default(),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The worker's Prometheus metrics, registered with the service's other metrics: jobs
 //! running and queued per machine type, slots, run duration per model, and claim latency (from
-//! the moment a job was queued to the moment a worker claimed it).
+//! the moment a job was queued to the moment a worker claimed it), and each GPU's memory,
+//! utilisation and runs.
 
 use prometheus::{GaugeVec, HistogramOpts, HistogramVec, Opts, Registry};
 
@@ -17,6 +18,14 @@ pub struct WorkerMetrics {
     pub claim_latency: HistogramVec,
     /// Slots this worker offers, by machine type.
     pub slots: GaugeVec,
+    /// Each GPU's memory in use, in bytes, by GPU (`index`, `uuid`).
+    pub gpu_memory_used: GaugeVec,
+    /// Each GPU's memory, in bytes.
+    pub gpu_memory_total: GaugeVec,
+    /// Each GPU's utilisation over the driver's last sample period, 0 to 1.
+    pub gpu_utilization: GaugeVec,
+    /// Runs holding each GPU now.
+    pub gpu_runs: GaugeVec,
 }
 
 impl WorkerMetrics {
@@ -59,12 +68,25 @@ impl WorkerMetrics {
             &["machine_type"],
         )?;
         registry.register(Box::new(slots.clone()))?;
+        let gpu = |name: &str, help: &str| -> Result<GaugeVec, prometheus::Error> {
+            let gauge = GaugeVec::new(Opts::new(name, help), &["index", "uuid"])?;
+            registry.register(Box::new(gauge.clone()))?;
+            Ok(gauge)
+        };
+        let gpu_memory_used = gpu("worker_gpu_memory_used_bytes", "GPU memory in use")?;
+        let gpu_memory_total = gpu("worker_gpu_memory_total_bytes", "GPU memory")?;
+        let gpu_utilization = gpu("worker_gpu_utilization_ratio", "GPU utilisation, 0 to 1")?;
+        let gpu_runs = gpu("worker_gpu_runs", "Runs holding each GPU")?;
         Ok(Self {
             running,
             queued,
             duration,
             claim_latency,
             slots,
+            gpu_memory_used,
+            gpu_memory_total,
+            gpu_utilization,
+            gpu_runs,
         })
     }
 }

@@ -8,6 +8,7 @@ use crate::{
     db::{self, rows::WorkerRow},
     drivers::{
         Driver,
+        gpus::GpuPool,
         kubernetes::{KubernetesDriver, KubernetesSetupError},
         local::LocalDriver,
     },
@@ -48,19 +49,26 @@ pub fn driver(deps: &WorkerDeps) -> Result<Driver, KubernetesSetupError> {
 pub async fn run(deps: WorkerDeps, shutdown: CancellationToken) {
     let id = Arc::new(worker_id(&deps));
     let driver = match driver(&deps) {
+        Ok(Driver::Local(local)) => {
+            Driver::Local(local.with_gpus(GpuPool::detect(&deps.config.gpus).await))
+        }
         Ok(driver) => driver,
         Err(e) => {
             tracing::error!(error = %e, "the worker's driver could not be set up; it will not run jobs");
             return;
         }
     };
-    let capacity: HashMap<String, usize> = deps
+    let mut capacity: HashMap<String, usize> = deps
         .config
         .machine_types
         .iter()
         .filter(|(_, m)| m.slots > 0)
         .map(|(name, m)| (name.clone(), m.slots))
         .collect();
+    // On a GPU host the GPU machine type has as many slots as its GPUs offer.
+    if let Some(gpus) = driver.gpus() {
+        capacity.insert(gpus.machine_type().to_owned(), gpus.slots());
+    }
     if let Err(e) = register(&deps, &id, &driver, &capacity).await {
         tracing::error!(error = ?e, "the worker could not register; it will not run jobs");
         return;
@@ -72,6 +80,7 @@ pub async fn run(deps: WorkerDeps, shutdown: CancellationToken) {
             .with_label_values(&[machine_type.as_str()])
             .set(*count as f64);
     }
+    let driver_gpus = driver.gpus();
     let env = RunEnv {
         deps: deps.clone(),
         worker_id: id.clone(),
@@ -100,6 +109,7 @@ pub async fn run(deps: WorkerDeps, shutdown: CancellationToken) {
         )));
     }
     let liveness = tokio::spawn(report_liveness(deps.clone(), id.clone(), slots.clone()));
+    let gpus = driver_gpus.map(|pool| tokio::spawn(report_gpus(deps.clone(), id.clone(), pool)));
     shutdown.cancelled().await;
     for task in loops {
         let _ = task.await;
@@ -113,6 +123,9 @@ pub async fn run(deps: WorkerDeps, shutdown: CancellationToken) {
     wait_for_runs(&slots).await;
     signals.abort();
     liveness.abort();
+    if let Some(gpus) = gpus {
+        gpus.abort();
+    }
     if let Ok(mut conn) = deps.conn().await {
         let _ = db::workers::stopped(&mut conn, &id).await;
     }
@@ -144,6 +157,7 @@ async fn register(
                 &deps.config.runtimes,
             ),
             agent_id: None,
+            gpus: serde_json::json!([]),
         },
     )
     .await?;
@@ -269,6 +283,51 @@ async fn report_liveness(deps: WorkerDeps, id: Arc<String>, slots: Vec<(Arc<Sema
                     .with_label_values(&[entry.machine_type.as_str()])
                     .set(entry.queued as f64);
             }
+        }
+    }
+}
+
+/// Reads the GPUs' memory and utilisation every `worker.gpus.sample_seconds` into the
+/// metrics and `cluster`.
+async fn report_gpus(deps: WorkerDeps, id: Arc<String>, pool: Arc<GpuPool>) {
+    let every = Duration::from_secs(deps.config.gpus.sample_seconds.max(1));
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        let sampled = pool.sample().await;
+        let metrics = &deps.metrics;
+        let mut shown = Vec::with_capacity(sampled.len());
+        for (gpu, runs) in sampled {
+            let labels = [gpu.index.to_string(), gpu.uuid.clone()];
+            let labels = [labels[0].as_str(), labels[1].as_str()];
+            let mib = |v: u64| (v as f64) * 1024.0 * 1024.0;
+            metrics
+                .gpu_memory_used
+                .with_label_values(&labels)
+                .set(mib(gpu.memory_used_mb));
+            metrics
+                .gpu_memory_total
+                .with_label_values(&labels)
+                .set(mib(gpu.memory_total_mb));
+            if let Some(percent) = gpu.utilization_percent {
+                metrics
+                    .gpu_utilization
+                    .with_label_values(&labels)
+                    .set(f64::from(percent) / 100.0);
+            }
+            metrics
+                .gpu_runs
+                .with_label_values(&labels)
+                .set(f64::from(runs));
+            let mut entry = serde_json::to_value(&gpu).unwrap_or_default();
+            entry["runs"] = serde_json::Value::from(runs);
+            shown.push(entry);
+        }
+        if let Ok(mut conn) = deps.conn().await
+            && let Err(e) =
+                db::workers::set_gpus(&mut conn, &id, serde_json::Value::Array(shown)).await
+        {
+            tracing::warn!(error = ?e, "could not record the GPUs' state");
         }
     }
 }

@@ -210,6 +210,7 @@ async fn register_inner(
             stopped_at: None,
             runtimes: request.runtimes,
             agent_id: Some(caller.agent.id),
+            gpus: serde_json::json!([]),
         },
     )
     .await?;

@@ -23,6 +23,8 @@ pub struct WorkerRow {
     pub runtimes: Vec<String>,
     /// The agent it runs as (none: an in-cluster worker).
     pub agent_id: Option<Uuid>,
+    /// Its GPUs as it last read them (`WorkerGpu`s).
+    pub gpus: serde_json::Value,
 }
 
 /// A row of `worker.agents`.

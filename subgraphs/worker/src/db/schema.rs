@@ -13,6 +13,7 @@ diesel::table! {
         stopped_at -> Nullable<Timestamptz>,
         runtimes -> Array<Text>,
         agent_id -> Nullable<Uuid>,
+        gpus -> Jsonb,
     }
 }
 

@@ -18,6 +18,7 @@ pub async fn register(conn: &mut AsyncPgConnection, row: &WorkerRow) -> QueryRes
             workers::capacity.eq(excluded(workers::capacity)),
             workers::runtimes.eq(excluded(workers::runtimes)),
             workers::agent_id.eq(excluded(workers::agent_id)),
+            workers::gpus.eq(excluded(workers::gpus)),
             workers::busy.eq(0),
             workers::started_at.eq(excluded(workers::started_at)),
             workers::last_heartbeat_at.eq(excluded(workers::last_heartbeat_at)),
@@ -35,6 +36,19 @@ pub async fn heartbeat(conn: &mut AsyncPgConnection, id: &str, busy: i32) -> Que
             workers::busy.eq(busy),
             workers::last_heartbeat_at.eq(Utc::now()),
         ))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Records a worker's GPUs as it last read them.
+pub async fn set_gpus(
+    conn: &mut AsyncPgConnection,
+    id: &str,
+    gpus: serde_json::Value,
+) -> QueryResult<()> {
+    diesel::update(workers::table.find(id))
+        .set(workers::gpus.eq(gpus))
         .execute(conn)
         .await
         .map(|_| ())

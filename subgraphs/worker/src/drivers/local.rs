@@ -8,6 +8,7 @@
 use super::{
     Interrupted, RunContext,
     cgroups::CgroupLimitHit,
+    gpus::GpuPool,
     http,
     process::{self, ProcessEnd, ProcessSpec},
     sandbox::{Launcher, Sandbox, SandboxedProgram},
@@ -44,6 +45,8 @@ pub struct LocalDriver {
     setpriv: Option<PathBuf>,
     sandbox: Arc<Sandbox>,
     http: reqwest::Client,
+    /// The host's GPUs, when it has any (`worker.gpus`).
+    gpus: Option<Arc<GpuPool>>,
 }
 
 /// A finished local run: how it ended, and its working directory (removed on drop).
@@ -73,7 +76,19 @@ impl LocalDriver {
             // resolve only to addresses the SSRF rule accepts (no second lookup).
             http: mediamagic_jobs::domain::callback::pinned_client(allow_private, None)
                 .unwrap_or_default(),
+            gpus: None,
         }
+    }
+
+    /// The driver handing out `gpus` to runs of their machine type.
+    pub fn with_gpus(mut self, gpus: Option<Arc<GpuPool>>) -> Self {
+        self.gpus = gpus;
+        self
+    }
+
+    /// The host's GPUs this driver hands out.
+    pub fn gpus(&self) -> Option<&Arc<GpuPool>> {
+        self.gpus.as_ref()
     }
 
     /// The sandbox in force, as `cluster` shows it.
@@ -235,7 +250,30 @@ impl LocalDriver {
             SandboxMode::Bubblewrap => "/tmp".to_owned(),
             SandboxMode::None => workdir.path().join(".tmp").to_string_lossy().into_owned(),
         };
-        let spec = ProcessSpec {
+        // A run of the GPU machine type holds one GPU slot while it runs.
+        let gpu = match &self.gpus {
+            Some(pool) if pool.machine_type() == plan.run.machine_type => match pool.acquire() {
+                Some(lease) => Some(lease),
+                None => {
+                    return Ok(Some(RunEnd::Infrastructure(
+                        "every GPU of this worker is taken".into(),
+                    )));
+                }
+            },
+            _ => None,
+        };
+        if let Some(lease) = &gpu {
+            ctx.log(format!(
+                "running on GPU {} ({})",
+                lease.gpu().index,
+                lease.gpu().name
+            ))
+            .await;
+        }
+        let gpu_env = gpu.as_ref().map(|l| l.env()).unwrap_or_default();
+        let devices = gpu.as_ref().map(|l| l.devices()).unwrap_or_default();
+        let read_only = gpu.as_ref().map(|l| l.driver_paths()).unwrap_or_default();
+        let mut spec = ProcessSpec {
             program,
             args,
             dir: workdir.path().to_path_buf(),
@@ -248,6 +286,7 @@ impl LocalDriver {
                 ("MEDIAMAGIC_ATTEMPT".into(), plan.attempt.to_string()),
             ],
         };
+        spec.env.extend(gpu_env);
         let limits = self
             .config
             .limits_for(&plan.run.machine_type, &plan.run.limits);
@@ -268,6 +307,8 @@ impl LocalDriver {
                     env: &spec.env,
                     limits,
                     network: plan.run.network,
+                    devices: &devices,
+                    read_only: &read_only,
                 });
                 let argv = match argv {
                     Ok(argv) => argv,

@@ -4,6 +4,7 @@
 
 pub mod cgroups;
 pub mod egress;
+pub mod gpus;
 pub mod http;
 pub mod kubernetes;
 pub mod local;
@@ -86,6 +87,14 @@ impl Driver {
         match self {
             Driver::Local(driver) => driver.sandbox(),
             Driver::Kubernetes(_) => "pod (restricted security context)".into(),
+        }
+    }
+
+    /// The host's GPUs the driver hands out to runs (the local driver on a GPU host).
+    pub fn gpus(&self) -> Option<std::sync::Arc<gpus::GpuPool>> {
+        match self {
+            Driver::Local(driver) => driver.gpus().cloned(),
+            Driver::Kubernetes(_) => None,
         }
     }
 

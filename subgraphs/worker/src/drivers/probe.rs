@@ -31,6 +31,8 @@ pub async fn probe(config: &WorkerConfig) -> Result<String, String> {
             env: &[("PATH".into(), config.model_path())],
             limits: crate::config::RunLimits::default(),
             network: false,
+            devices: &[],
+            read_only: &[],
         })
         .map_err(|refused| refused.message)?;
     let (program, args) = argv.split_first().ok_or("empty command")?;

@@ -78,6 +78,10 @@ pub struct SandboxedProgram<'a> {
     pub limits: RunLimits,
     /// Whether the model declared network egress.
     pub network: bool,
+    /// Device nodes the run may use, `(host path, path inside)`: its GPU's.
+    pub devices: &'a [(PathBuf, String)],
+    /// More host paths shown read-only (the GPU driver's libraries outside `/usr`).
+    pub read_only: &'a [PathBuf],
 }
 
 /// A run's launcher, started early (see [`Sandbox::launch`]): waiting in its cgroup for the
@@ -372,12 +376,25 @@ impl Sandbox {
                 bind_ro(file);
             }
         }
+        for path in run.read_only {
+            bind_ro(&path.display().to_string());
+        }
         let workdir = run.workdir.display().to_string();
         args.extend([
             "--proc".into(),
             "/proc".into(),
             "--dev".into(),
             "/dev".into(),
+        ]);
+        // After the run's own /dev exists: only the nodes of the run's GPU go into it.
+        for (host, inside) in run.devices {
+            args.extend([
+                "--dev-bind".into(),
+                host.display().to_string(),
+                inside.clone(),
+            ]);
+        }
+        args.extend([
             "--bind".into(),
             workdir.clone(),
             JOB_DIR.into(),
@@ -454,6 +471,8 @@ mod tests {
             env: &[],
             limits: RunLimits::default(),
             network,
+            devices: &[],
+            read_only: &[],
         }
     }
 

@@ -29,6 +29,25 @@ pub struct Cluster {
     pub agents: Vec<Agent>,
 }
 
+/// A GPU of a worker, as `nvidia-smi` last reported it.
+#[derive(SimpleObject, Clone, Debug, serde::Deserialize)]
+pub struct WorkerGpu {
+    /// Its index on the host (`/dev/nvidiaN`).
+    pub index: i32,
+    /// Its UUID (what runs see in `CUDA_VISIBLE_DEVICES`).
+    pub uuid: String,
+    /// The product name.
+    pub name: String,
+    /// Memory, in MiB.
+    pub memory_total_mb: i64,
+    /// Memory in use, in MiB.
+    pub memory_used_mb: i64,
+    /// Utilisation, 0 to 100, when the board reports it.
+    pub utilization_percent: Option<i32>,
+    /// Runs holding it now.
+    pub runs: i32,
+}
+
 /// A worker agent: a host that works for the platform over HTTPS with a token of its own.
 #[derive(SimpleObject, Clone, Debug)]
 pub struct Agent {
@@ -105,6 +124,8 @@ pub struct Worker {
     pub last_heartbeat_at: DateTime<Utc>,
     /// Whether it reported in lately and has not stopped.
     pub alive: bool,
+    /// Its GPUs as it last read them (a local worker on a GPU host).
+    pub gpus: Vec<WorkerGpu>,
     /// Model runtimes installed on it.
     pub runtimes: Vec<String>,
 }

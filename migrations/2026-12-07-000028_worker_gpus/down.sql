@@ -1,0 +1,1 @@
+ALTER TABLE worker.workers DROP COLUMN gpus;

@@ -1,0 +1,211 @@
+//! GPUs on a bare host, assigned per run. At start the local driver asks `nvidia-smi` for the
+//! host's GPUs; each offers `runs_per_gpu` slots of the GPU machine type. A run of that type
+//! takes one slot for as long as it runs and sees only its GPU: the sandbox binds that GPU's
+//! device node and the driver's control nodes (what the NVIDIA container toolkit gives a
+//! container for compute: `/dev/nvidiaN`, `nvidiactl`, `nvidia-uvm`, `nvidia-uvm-tools`),
+//! and the run's environment names it (`CUDA_VISIBLE_DEVICES` and `NVIDIA_VISIBLE_DEVICES`,
+//! by UUID, so the numbering inside cannot point at another card).
+
+pub mod config;
+pub mod nvidia_smi;
+
+use config::GpuConfig;
+use nvidia_smi::GpuReading;
+use std::{
+    path::PathBuf,
+    sync::{Arc, Mutex},
+};
+
+/// Control nodes every GPU run needs besides its own card's, when the host has them.
+const CONTROL_NODES: &[&str] = &["nvidiactl", "nvidia-uvm", "nvidia-uvm-tools"];
+
+/// The host's GPUs and which slots of them are taken.
+#[derive(Debug)]
+pub struct GpuPool {
+    config: GpuConfig,
+    gpus: Vec<GpuReading>,
+    /// Runs on each GPU now, by position in `gpus`.
+    taken: Mutex<Vec<u32>>,
+}
+
+impl GpuPool {
+    /// The pool of `gpus` as `config` shares them; `None` when there are none.
+    pub fn new(config: &GpuConfig, gpus: Vec<GpuReading>) -> Option<Arc<Self>> {
+        (!gpus.is_empty()).then(|| {
+            Arc::new(Self {
+                config: config.clone(),
+                taken: Mutex::new(vec![0; gpus.len()]),
+                gpus,
+            })
+        })
+    }
+
+    /// Finds the host's GPUs when `worker.gpus.detect` is on; `None` (logged) when there is
+    /// no `nvidia-smi` or it finds none.
+    pub async fn detect(config: &GpuConfig) -> Option<Arc<Self>> {
+        if !config.detect {
+            return None;
+        }
+        match nvidia_smi::read(&config.nvidia_smi).await {
+            Ok(gpus) => {
+                let pool = Self::new(config, gpus);
+                if let Some(pool) = &pool {
+                    tracing::info!(gpus = pool.gpus.len(), slots = pool.slots(), machine_type = %config.machine_type, "GPUs found");
+                }
+                pool
+            }
+            Err(why) => {
+                tracing::debug!(%why, "no GPUs found");
+                None
+            }
+        }
+    }
+
+    /// The machine type whose runs get a GPU.
+    pub fn machine_type(&self) -> &str {
+        &self.config.machine_type
+    }
+
+    /// Slots the GPUs offer.
+    pub fn slots(&self) -> usize {
+        self.gpus.len() * self.config.runs_per_gpu.max(1) as usize
+    }
+
+    /// The least busy GPU with a free slot, held until the lease drops.
+    pub fn acquire(self: &Arc<Self>) -> Option<GpuLease> {
+        let mut taken = self.taken.lock().unwrap_or_else(|e| e.into_inner());
+        let per = self.config.runs_per_gpu.max(1);
+        let (position, _) = taken
+            .iter()
+            .enumerate()
+            .filter(|(_, runs)| **runs < per)
+            .min_by_key(|(_, runs)| **runs)?;
+        taken[position] += 1;
+        Some(GpuLease {
+            pool: self.clone(),
+            position,
+        })
+    }
+
+    /// The GPUs with their current readings and the runs on each.
+    pub async fn sample(&self) -> Vec<(GpuReading, u32)> {
+        let read = match nvidia_smi::read(&self.config.nvidia_smi).await {
+            Ok(read) => read,
+            Err(why) => {
+                tracing::warn!(%why, "could not read the GPUs' state");
+                self.gpus.clone()
+            }
+        };
+        let taken = self.taken.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        self.gpus
+            .iter()
+            .zip(taken)
+            .map(|(known, runs)| {
+                let now = read.iter().find(|r| r.uuid == known.uuid).unwrap_or(known);
+                (now.clone(), runs)
+            })
+            .collect()
+    }
+}
+
+/// One run's hold on a GPU.
+#[derive(Debug)]
+pub struct GpuLease {
+    pool: Arc<GpuPool>,
+    position: usize,
+}
+
+impl GpuLease {
+    /// The GPU.
+    pub fn gpu(&self) -> &GpuReading {
+        &self.pool.gpus[self.position]
+    }
+
+    /// Device nodes to bind into the run: `(host path, path inside)`, those the host has.
+    pub fn devices(&self) -> Vec<(PathBuf, String)> {
+        let dev = &self.pool.config.dev_dir;
+        std::iter::once(format!("nvidia{}", self.gpu().index))
+            .chain(CONTROL_NODES.iter().map(|n| n.to_string()))
+            .map(|name| (dev.join(&name), format!("/dev/{name}")))
+            .filter(|(host, _)| host.exists())
+            .collect()
+    }
+
+    /// Host paths to bind read-only (the driver's libraries outside `/usr`).
+    pub fn driver_paths(&self) -> Vec<PathBuf> {
+        self.pool
+            .config
+            .driver_paths
+            .iter()
+            .filter(|p| p.exists())
+            .cloned()
+            .collect()
+    }
+
+    /// The run's environment naming its GPU.
+    pub fn env(&self) -> Vec<(String, String)> {
+        let uuid = self.gpu().uuid.clone();
+        vec![
+            ("CUDA_VISIBLE_DEVICES".into(), uuid.clone()),
+            ("NVIDIA_VISIBLE_DEVICES".into(), uuid),
+        ]
+    }
+}
+
+impl Drop for GpuLease {
+    fn drop(&mut self) {
+        let mut taken = self.pool.taken.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(runs) = taken.get_mut(self.position) {
+            *runs = runs.saturating_sub(1);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gpu(index: u32) -> GpuReading {
+        GpuReading {
+            index,
+            uuid: format!("GPU-{index}"),
+            name: "stand-in".into(),
+            memory_total_mb: 1024,
+            memory_used_mb: 0,
+            utilization_percent: Some(0),
+        }
+    }
+
+    #[test]
+    fn each_run_gets_a_gpu_of_its_own_until_every_slot_is_taken() {
+        let pool = GpuPool::new(&GpuConfig::default(), vec![gpu(0), gpu(1)]).unwrap();
+        assert_eq!(pool.slots(), 2);
+        let first = pool.acquire().unwrap();
+        let second = pool.acquire().unwrap();
+        assert_ne!(first.gpu().uuid, second.gpu().uuid);
+        assert!(pool.acquire().is_none());
+        let freed = first.gpu().uuid.clone();
+        drop(first);
+        assert_eq!(pool.acquire().unwrap().gpu().uuid, freed);
+    }
+
+    #[test]
+    fn shared_gpus_fill_evenly() {
+        let config = GpuConfig {
+            runs_per_gpu: 2,
+            ..GpuConfig::default()
+        };
+        let pool = GpuPool::new(&config, vec![gpu(0), gpu(1)]).unwrap();
+        assert_eq!(pool.slots(), 4);
+        let leases: Vec<GpuLease> = (0..4).map(|_| pool.acquire().unwrap()).collect();
+        let on_first = leases.iter().filter(|l| l.gpu().index == 0).count();
+        assert_eq!(on_first, 2);
+        assert!(pool.acquire().is_none());
+        assert_eq!(leases[0].env()[0].0, "CUDA_VISIBLE_DEVICES");
+    }
+
+    #[test]
+    fn no_gpus_no_pool() {
+        assert!(GpuPool::new(&GpuConfig::default(), Vec::new()).is_none());
+    }
+}
