@@ -124,6 +124,54 @@ async fn an_agent_runs_a_job_through_the_protocol_and_the_owner_sees_it_succeed(
         job(&stack, &owner, &job_id, "").await["status"],
         "SCHEDULED"
     );
+    // The claim carries the platform's half of the plan: what runs and the input's URL.
+    let plan = &claimed.runs[0].plan;
+    assert_eq!(plan.run.machine_type, "gpu");
+    assert_eq!(plan.inputs.len(), 1);
+    let fetched = reqwest::get(&plan.inputs[0].url)
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(
+        fetched.as_ref(),
+        mp3().as_slice(),
+        "the input's presigned URL"
+    );
+    // Its media token opens the media routes through the router, for this job alone.
+    let media = |token: &str, job: &str| {
+        let token = token.to_owned();
+        let body = json!({
+            "query": "query($j: ID!, $ids: [ID!]!) { jobInputs(jobId: $j, ids: $ids) { id } }",
+            "variables": {"j": job, "ids": [plan.inputs[0].media_id]},
+        });
+        let url = format!("{}/agent/v1/media/graphql", base(&stack));
+        async move {
+            reqwest::Client::new()
+                .post(url)
+                .header("x-mediamagic-worker", token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let inputs = media(&claimed.runs[0].media_token, &job_id).await;
+    assert_eq!(
+        inputs["data"]["jobInputs"][0]["id"],
+        json!(plan.inputs[0].media_id),
+        "{inputs}"
+    );
+    let (_, other_job) = gpu_job(&stack).await;
+    let elsewhere = media(&claimed.runs[0].media_token, &other_job).await;
+    assert!(
+        elsewhere["errors"].is_array(),
+        "another job's inputs: {elsewhere}"
+    );
     assert_eq!(
         agent
             .start(run, Some("gpu-box".into()))
@@ -151,6 +199,10 @@ async fn an_agent_runs_a_job_through_the_protocol_and_the_owner_sees_it_succeed(
         .unwrap();
     let beat = agent.heartbeat(vec![run]).await.unwrap();
     assert_eq!(beat.runs[0].state, RunDirective::Continue);
+    let renewed = beat.runs[0]
+        .media_token
+        .clone()
+        .expect("a fresh media token");
     let running = job(&stack, &owner, &job_id, "").await;
     assert_eq!(
         (running["status"].as_str(), running["progress"].as_f64()),
@@ -176,6 +228,9 @@ async fn an_agent_runs_a_job_through_the_protocol_and_the_owner_sees_it_succeed(
         Duration::from_secs(5),
     )
     .await;
+    // The run is over: its media token opens nothing any more.
+    let after = media(&renewed, &job_id).await;
+    assert!(after["errors"].is_array(), "after the run: {after}");
     assert_eq!(
         log_lines(&stack, &owner, &job_id).await,
         ["line 1", "line 2", "line 3", "line 4"],
@@ -545,4 +600,33 @@ async fn bad_agent_requests_get_a_clear_code_and_change_nothing() {
         agent.heartbeat(vec![run]).await.unwrap().runs[0].state,
         RunDirective::Continue
     );
+}
+
+#[tokio::test]
+async fn a_claimed_job_that_cannot_run_is_ended_by_the_platform_and_not_handed_out() {
+    let stack = stack().await;
+    let agent = client(&stack, &issue(&stack, "planner", &["gpu"]).await, "box");
+    agent.register(offer(&[("gpu", 1)])).await.unwrap();
+    let (owner, _, _) = stack.sign_up("owner").await;
+    let model = script_model(&stack, &owner, "true", "gpu", 60).await;
+    let input = upload(&stack, &owner, &mp3(), "in.mp3", "audio/mpeg").await;
+    let job_id = deploy(
+        &stack,
+        &owner,
+        json!({"model": model, "args": {"input": input}}),
+    )
+    .await;
+    // The input is deleted before any worker claims the job.
+    let deleted = stack
+        .gql(
+            Cred::Bearer(&owner),
+            "mutation($id: ID!) { deleteMedia(id: $id) }",
+            json!({"id": input}),
+        )
+        .await;
+    assert!(deleted.body["errors"].is_null(), "{}", deleted.body);
+    let claimed = agent.claim("gpu", 1, Duration::ZERO).await.unwrap();
+    assert!(claimed.runs.is_empty(), "{claimed:?}");
+    let failed = wait_for(&stack, &owner, &job_id, &["FAILED"], Duration::from_secs(5)).await;
+    assert_eq!(failed["error"]["code"], "INPUT_UNAVAILABLE", "{failed}");
 }

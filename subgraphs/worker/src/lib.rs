@@ -20,6 +20,7 @@ pub mod graphql;
 pub mod media_client;
 pub mod metrics;
 pub mod pipeline;
+pub mod plan;
 pub mod worker;
 
 use mediamagic_jobs::JobsDeps;

@@ -24,11 +24,24 @@ const INPUT_URL_SECONDS: i32 = 6 * 3600;
 #[derive(Clone)]
 pub struct MediaSession {
     http: reqwest::Client,
-    url: Arc<String>,
-    worker_key: Arc<TokenIssuer>,
-    worker_id: Arc<String>,
+    /// The worker GraphQL route and the multipart outputs route.
+    graphql_url: Arc<String>,
+    outputs_url: Arc<String>,
+    signer: Signer,
     job: Uuid,
     attempt: i32,
+}
+
+/// Where a session's worker tokens come from.
+#[derive(Clone)]
+enum Signer {
+    /// Minted here with the worker key, for the worker id (the in-cluster worker).
+    Key {
+        issuer: Arc<TokenIssuer>,
+        worker_id: Arc<String>,
+    },
+    /// Given by the platform and renewed with each heartbeat (an agent holds no key).
+    Given(Arc<std::sync::RwLock<String>>),
 }
 
 /// Where to PUT an output's bytes.
@@ -53,43 +66,73 @@ impl MediaSession {
         job: Uuid,
         attempt: i32,
     ) -> Self {
+        let base = url
+            .trim_end_matches('/')
+            .trim_end_matches("/graphql")
+            .to_owned();
         Self {
             http,
-            url,
-            worker_key,
-            worker_id,
+            graphql_url: Arc::new(format!("{base}/internal/worker/graphql")),
+            outputs_url: Arc::new(format!("{base}/internal/job-outputs")),
+            signer: Signer::Key {
+                issuer: worker_key,
+                worker_id,
+            },
             job,
             attempt,
         }
     }
 
-    /// A route of the media service (next to its `/graphql`).
-    fn route(&self, path: &str) -> String {
-        let base = self
-            .url
-            .trim_end_matches('/')
-            .trim_end_matches("/graphql")
-            .to_owned();
-        format!("{base}{path}")
+    /// A session of an agent: through the platform's public URL (`/agent/v1/media/`), with
+    /// the token the platform gave for this attempt (`token` is renewed in place).
+    pub fn for_agent(
+        http: reqwest::Client,
+        platform_url: &str,
+        token: Arc<std::sync::RwLock<String>>,
+        job: Uuid,
+        attempt: i32,
+    ) -> Self {
+        let base = format!(
+            "{}{}",
+            platform_url.trim_end_matches('/'),
+            crate::agent_api::protocol::MEDIA_BASE
+        );
+        Self {
+            http,
+            graphql_url: Arc::new(format!("{base}/graphql")),
+            outputs_url: Arc::new(format!("{base}/job-outputs")),
+            signer: Signer::Given(token),
+            job,
+            attempt,
+        }
     }
 
-    /// A short-lived worker token for this job attempt.
-    fn token(&self) -> Result<String, WorkerError> {
-        self.worker_key
-            .mint_worker(&WorkerClaims {
-                worker_id: self.worker_id.as_str().to_owned(),
-                job_id: self.job,
-                attempt: self.attempt,
-                expires_at: Utc::now() + ChronoDuration::seconds(60),
-            })
-            .map_err(|e| WorkerError::Media(format!("cannot mint a worker token: {e}")))
+    /// A worker token for this job attempt: minted for `ttl` with the worker key, or the one
+    /// the platform gave.
+    pub fn token(&self) -> Result<String, WorkerError> {
+        self.token_for(ChronoDuration::seconds(60))
+    }
+
+    /// [`Self::token`] with a chosen lifetime (what the platform hands an agent).
+    pub fn token_for(&self, ttl: ChronoDuration) -> Result<String, WorkerError> {
+        match &self.signer {
+            Signer::Key { issuer, worker_id } => issuer
+                .mint_worker(&WorkerClaims {
+                    worker_id: worker_id.as_str().to_owned(),
+                    job_id: self.job,
+                    attempt: self.attempt,
+                    expires_at: Utc::now() + ttl,
+                })
+                .map_err(|e| WorkerError::Media(format!("cannot mint a worker token: {e}"))),
+            Signer::Given(token) => Ok(token.read().unwrap_or_else(|e| e.into_inner()).clone()),
+        }
     }
 
     async fn call(&self, query: &str, variables: Value) -> Result<Value, WorkerError> {
         let token = self.token()?;
         let response = self
             .http
-            .post(self.route("/internal/worker/graphql"))
+            .post(self.graphql_url.as_str())
             .headers(trace_headers())
             .header(WORKER_TOKEN_HEADER, token)
             .json(&json!({"query": query, "variables": variables}))
@@ -253,7 +296,7 @@ impl MediaSession {
             }));
         let response = self
             .http
-            .post(self.route("/internal/job-outputs"))
+            .post(self.outputs_url.as_str())
             .headers(trace_headers())
             .header(WORKER_TOKEN_HEADER, self.token()?)
             .header(

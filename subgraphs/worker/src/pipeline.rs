@@ -172,7 +172,7 @@ async fn run_claimed(
     // Started now so that what it waits for happens while the plan is made.
     let warm = env.driver.warm_up(job.id, attempt);
     // The run's record and its plan are independent reads and writes: made side by side.
-    let (recorded, planned) = tokio::join!(recorded, plan(deps, job, attempt, &media));
+    let (recorded, planned) = tokio::join!(recorded, plan(env, job, attempt, &media));
     recorded?;
     let plan = match planned {
         Ok(plan) => plan,
@@ -217,75 +217,18 @@ async fn run_claimed(
     Ok((outcome, plan.model))
 }
 
-/// The run's plan; a job that cannot run (model version gone, arguments no longer valid, an
-/// input deleted) ends as the returned `RunEnd`.
+/// The run's plan: the platform's half (the model version, the deployment's arguments, the
+/// inputs' URLs), then the worker's (its runtimes, the arguments checked against the schema).
+/// A job that cannot run (model version gone, arguments no longer valid, an input deleted,
+/// a runtime missing) ends as the returned `RunEnd`.
 async fn plan(
-    deps: &WorkerDeps,
+    env: &RunEnv,
     job: &mediamagic_jobs::JobRow,
     attempt: i32,
     media: &MediaSession,
 ) -> Result<RunPlan, RunEnd> {
-    let infrastructure = |e: &dyn std::fmt::Debug| RunEnd::Infrastructure(format!("{e:?}"));
-    let (version, deployment) = tokio::join!(
-        mediamagic_models::commands::models::version_by_id(&deps.jobs.models, job.model_version_id),
-        queue::deployment_of(&deps.jobs, job),
-    );
-    let version = version.map_err(|e| match e {
-        mediamagic_kit::ApiError::NotFound(_) => RunEnd::Failed {
-            code: "MODEL_UNAVAILABLE".into(),
-            message: "the job's model version no longer exists".into(),
-        },
-        other => infrastructure(&other),
-    })?;
-    let deployment = deployment.map_err(|e| infrastructure(&e))?;
-    if let Some(runtime) = &version.run.runtime {
-        let installed =
-            crate::domain::runtimes::installed(&deps.config.program_dirs, &deps.config.runtimes);
-        if !installed.contains(runtime) {
-            return Err(RunEnd::Failed {
-                code: "RUNTIME_MISSING".into(),
-                message: format!(
-                    "this worker does not have the `{runtime}` runtime ({})",
-                    crate::domain::runtimes::install_hint(runtime)
-                ),
-            });
-        }
-    }
-    let values = deployment.args.as_object().cloned().unwrap_or_default();
-    let values = version.run.args.validate(&values).map_err(|errors| {
-        let errors: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
-        RunEnd::Failed {
-            code: "BAD_ARGS".into(),
-            message: errors.join("; "),
-        }
-    })?;
-    let files: Vec<(String, Uuid)> = values
-        .iter()
-        .filter_map(|(name, value)| match value {
-            mediamagic_models::domain::args::ArgValue::File(id) => {
-                Some((name.clone(), id.parse().ok()?))
-            }
-            _ => None,
-        })
-        .collect();
-    let inputs = media.inputs(&files).await.map_err(|e| match e {
-        WorkerError::Rejected(message) => RunEnd::Failed {
-            code: "INPUT_UNAVAILABLE".into(),
-            message,
-        },
-        other => RunEnd::Infrastructure(other.to_string()),
-    })?;
-    Ok(RunPlan {
-        job_id: job.id,
-        attempt,
-        owner_id: job.owner_id,
-        // The model's id, not the deployment's client-chosen name: it labels metrics.
-        model: deployment.model_id.to_string(),
-        run: version.run,
-        values,
-        inputs,
-        apply_tags: deployment.apply_tags,
-    })
+    let prepared = crate::plan::prepare(&env.deps, job, media).await?;
+    prepared.into_plan(job.id, attempt, job.owner_id, &env.deps.config)
 }
 
 /// Registers outputs, adds the tags the result proposes (when the deployment asked), and

@@ -47,6 +47,8 @@ struct UploadState {
 pub const PUBLIC_PATH: &str = "/graphql/upload";
 /// The worker's route for job outputs (the router never forwards here).
 pub const JOB_OUTPUTS_PATH: &str = "/internal/job-outputs";
+/// The same route for worker agents, reached through the router.
+pub const AGENT_JOB_OUTPUTS_PATH: &str = "/agent/v1/media/job-outputs";
 
 /// The multipart GraphQL routes: clients' `uploadMedia`, and the worker's `uploadJobOutput`
 /// on a path of its own (the router forwards client requests whole, so the worker's
@@ -66,7 +68,14 @@ pub fn routes(deps: MediaDeps, schema: MediaSchema) -> Router {
     };
     Router::new()
         .route(PUBLIC_PATH, post(graphql_upload).with_state(public))
-        .route(JOB_OUTPUTS_PATH, post(graphql_upload).with_state(internal))
+        .route(
+            JOB_OUTPUTS_PATH,
+            post(graphql_upload).with_state(internal.clone()),
+        )
+        .route(
+            AGENT_JOB_OUTPUTS_PATH,
+            post(graphql_upload).with_state(internal),
+        )
         // Each file's limit is enforced while streaming, against `media.max_upload_bytes`.
         .layer(DefaultBodyLimit::disable())
 }

@@ -7,7 +7,9 @@
 //! for that job alone: its inputs (`jobInputs`) and its outputs (`createJobOutputUpload`,
 //! `finalizeUpload` of its own outputs, `discardJobOutputs`, `uploadJobOutput`) and the tags
 //! its result proposes for an input (`tagJobInput`). Any other
-//! root field is refused before the operation runs. The router never forwards here.
+//! root field is refused before the operation runs. The router never forwards to the
+//! `/internal/` paths; agents outside the cluster reach the same handlers at
+//! `/agent/v1/media/graphql` and `/agent/v1/media/job-outputs`, with the same tokens.
 
 use super::graphql_multipart::check_root_fields;
 use crate::{MediaDeps, MediaSchema, db};
@@ -37,10 +39,15 @@ const WORKER_FIELDS: &[&str] = &[
     "tagJobInput",
 ];
 
-/// The worker's GraphQL route.
+/// The same route for worker agents, reached through the router (`/agent/v1/media/`): the
+/// token is the same per-attempt worker token, handed to the agent by the platform.
+pub const AGENT_GRAPHQL_PATH: &str = "/agent/v1/media/graphql";
+
+/// The worker's GraphQL routes.
 pub fn routes(deps: MediaDeps, schema: MediaSchema) -> Router {
     Router::new()
         .route(WORKER_GRAPHQL_PATH, post(worker_graphql))
+        .route(AGENT_GRAPHQL_PATH, post(worker_graphql))
         .with_state((deps, schema))
 }
 

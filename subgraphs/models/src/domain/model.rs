@@ -135,8 +135,9 @@ fn segment_matches(pattern: &[u8], text: &[u8]) -> bool {
     }
 }
 
-/// What runs: every change to it makes a new version.
-#[derive(Clone, Debug, PartialEq)]
+/// What runs: every change to it makes a new version. Serialised as the agent protocol
+/// carries it to a worker.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunSpec {
     /// Container image.
     pub container: String,

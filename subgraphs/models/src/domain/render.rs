@@ -12,7 +12,8 @@ use super::args::{ArgSchema, ArgType, ArgValue};
 use std::collections::{BTreeMap, HashMap};
 
 /// How a model is invoked.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum InvocationKind {
     /// A command line, run without a shell.
     Exec,

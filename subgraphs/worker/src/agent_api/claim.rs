@@ -1,14 +1,25 @@
 //! `POST /agent/v1/claim`: a batch claim with long polling. The call claims at once; when
 //! nothing is queued it waits for a queue signal of the machine type (or re-reads on the
 //! hub's poll interval, should a signal be lost) until `wait_seconds` pass. Each claimed
-//! attempt gets its `worker.runs` row here, as the in-cluster worker records it on claim.
+//! attempt gets its `worker.runs` row and the platform's half of its plan here; one that
+//! cannot run (its model version gone, an input deleted) is ended here, as the in-cluster
+//! worker ends it, and not handed out.
 
 use super::{AgentApi, answer, parse, protocol};
-use crate::db::{self, rows::RunRow};
+use crate::{
+    db::{self, rows::RunRow, rows::WorkerRow},
+    domain::run::RunEnd,
+    media_client::MediaSession,
+    plan,
+};
 use axum::{body::Bytes, extract::State, http::HeaderMap, response::Response};
-use mediamagic_jobs::{commands::queue, pubsub::queue_channel};
+use mediamagic_jobs::{
+    commands::queue::{self, RunOutcome},
+    domain::Lease,
+    pubsub::queue_channel,
+};
 use mediamagic_kit::{ApiError, ApiResult};
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 use tokio::time::Instant;
 
 pub(super) async fn claim(
@@ -60,7 +71,12 @@ async fn claim_inner(
         )
         .await?;
         if !claimed.is_empty() {
-            return record(api, &worker, claimed).await;
+            let runs = hand_out(api, &worker, claimed).await?;
+            // Every claimed run was unrunnable and ended here: look for more.
+            if !runs.is_empty() || Instant::now() >= deadline {
+                return Ok(protocol::Claimed { runs });
+            }
+            continue;
         }
         let poll = Instant::now() + api.deps.jobs.hub.poll_interval();
         let until = poll.min(deadline);
@@ -78,30 +94,55 @@ async fn claim_inner(
     }
 }
 
-/// Records each claimed attempt's run and answers with them.
-async fn record(
+/// Records each claimed attempt's run and prepares its plan (side by side); answers with
+/// those that can run.
+async fn hand_out(
     api: &AgentApi,
-    worker: &crate::db::rows::WorkerRow,
+    worker: &WorkerRow,
     claimed: Vec<queue::ClaimedJob>,
-) -> ApiResult<protocol::Claimed> {
+) -> ApiResult<Vec<protocol::ClaimedRun>> {
     let mut conn = api.deps.conn().await?;
-    let mut runs = Vec::with_capacity(claimed.len());
-    for queue::ClaimedJob { job, control } in claimed {
-        db::runs::start(
-            &mut conn,
-            &RunRow {
-                job_id: job.id,
-                attempt: job.attempts,
-                worker_id: worker.id.clone(),
-                driver: worker.driver.clone(),
-                node: None,
-                machine_type: job.machine_type.clone(),
-                started_at: chrono::Utc::now(),
-                finished_at: None,
-                outcome: None,
-            },
-        )
-        .await?;
+    for queue::ClaimedJob { job, .. } in &claimed {
+        let run = RunRow {
+            job_id: job.id,
+            attempt: job.attempts,
+            worker_id: worker.id.clone(),
+            driver: worker.driver.clone(),
+            node: None,
+            machine_type: job.machine_type.clone(),
+            started_at: chrono::Utc::now(),
+            finished_at: None,
+            outcome: None,
+        };
+        db::runs::start(&mut conn, &run).await?;
+    }
+    drop(conn);
+    let prepared = futures::future::join_all(claimed.into_iter().map(|claimed| async move {
+        let media = MediaSession::new(
+            api.deps.http.clone(),
+            api.deps.media_url.clone(),
+            api.deps.worker_key.clone(),
+            Arc::new(worker.id.clone()),
+            claimed.job.id,
+            claimed.job.attempts,
+        );
+        let plan = plan::prepare(&api.deps, &claimed.job, &media).await;
+        (claimed, media, plan)
+    }))
+    .await;
+    let mut runs = Vec::with_capacity(prepared.len());
+    for (queue::ClaimedJob { job, control }, media, plan) in prepared {
+        let lease = Lease::new(job.id, worker.id.as_str(), job.attempts);
+        let plan = match plan {
+            Ok(plan) => plan,
+            Err(end) => {
+                end_unrunnable(api, &lease, end).await?;
+                continue;
+            }
+        };
+        let media_token = media
+            .token_for(chrono::Duration::seconds(protocol::MEDIA_TOKEN_SECONDS))
+            .map_err(ApiError::internal)?;
         runs.push(protocol::ClaimedRun {
             job: job.id,
             attempt: job.attempts,
@@ -112,7 +153,31 @@ async fn record(
             queued_at: control.queued_at,
             timeout_seconds: control.timeout_seconds,
             trace_context: control.trace_context,
+            plan,
+            media_token,
         });
     }
-    Ok(protocol::Claimed { runs })
+    Ok(runs)
+}
+
+/// Ends a claimed job that cannot run, as the in-cluster worker does.
+async fn end_unrunnable(api: &AgentApi, lease: &Lease, end: RunEnd) -> ApiResult<()> {
+    let (outcome, name) = match end {
+        RunEnd::Failed { code, message } => (RunOutcome::Failed { code, message }, "failed"),
+        RunEnd::Infrastructure(message) => (
+            RunOutcome::InfrastructureFailed { message },
+            "infrastructure",
+        ),
+        other => (
+            RunOutcome::InfrastructureFailed {
+                message: format!("the run could not be prepared: {other:?}"),
+            },
+            "infrastructure",
+        ),
+    };
+    let mut conn = api.deps.conn().await?;
+    db::runs::finish(&mut conn, lease.job, lease.attempt, name).await?;
+    drop(conn);
+    queue::finish(&api.deps.jobs, lease, outcome).await?;
+    Ok(())
 }

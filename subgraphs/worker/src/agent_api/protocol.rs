@@ -12,6 +12,11 @@ use uuid::Uuid;
 /// The path every route of this version sits under.
 pub const BASE: &str = "/agent/v1";
 
+/// Where an agent reaches the media service's worker routes (inputs, outputs, tags), with
+/// the media token of the attempt it holds: `{MEDIA_BASE}/graphql` and
+/// `{MEDIA_BASE}/job-outputs`.
+pub const MEDIA_BASE: &str = "/agent/v1/media";
+
 /// Most runs one claim takes.
 pub const MAX_CLAIM: u32 = 64;
 
@@ -100,7 +105,15 @@ pub struct ClaimedRun {
     /// W3C trace context of the request that queued it.
     #[serde(default)]
     pub trace_context: Option<serde_json::Value>,
+    /// The platform's half of the run's plan: what runs, the arguments, the inputs' URLs.
+    pub plan: crate::plan::PreparedRun,
+    /// The attempt's token for the media routes under [`MEDIA_BASE`] (valid while the lease
+    /// holds and for [`MEDIA_TOKEN_SECONDS`]; each heartbeat answers a fresh one).
+    pub media_token: String,
 }
+
+/// How long a media token given to an agent lasts, in seconds.
+pub const MEDIA_TOKEN_SECONDS: i64 = 300;
 
 /// An attempt an agent holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -144,6 +157,9 @@ pub struct RunState {
     /// Why, for the log (a cancel's reason).
     #[serde(default)]
     pub reason: Option<String>,
+    /// A fresh media token for the run (while it goes on).
+    #[serde(default)]
+    pub media_token: Option<String>,
 }
 
 /// See [`RunState::state`].

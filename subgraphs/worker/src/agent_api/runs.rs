@@ -56,11 +56,28 @@ async fn heartbeat_inner(
             Err(ApiError::Conflict(reason)) => (protocol::RunDirective::Lost, Some(reason)),
             Err(e) => return Err(e),
         };
+        // A run that goes on (or winds down) gets a fresh media token; a lost one none.
+        let media_token = match state {
+            protocol::RunDirective::Lost => None,
+            _ => Some(
+                crate::media_client::MediaSession::new(
+                    api.deps.http.clone(),
+                    api.deps.media_url.clone(),
+                    api.deps.worker_key.clone(),
+                    std::sync::Arc::new(caller.worker_id.clone()),
+                    run.job,
+                    run.attempt,
+                )
+                .token_for(chrono::Duration::seconds(protocol::MEDIA_TOKEN_SECONDS))
+                .map_err(ApiError::internal)?,
+            ),
+        };
         runs.push(protocol::RunState {
             job: run.job,
             attempt: run.attempt,
             state,
             reason,
+            media_token,
         });
     }
     Ok(protocol::HeartbeatAnswer { runs })

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
 /// A file argument, as the run receives it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct InputFile {
     /// The argument's name.
     pub arg: String,
