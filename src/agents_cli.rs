@@ -1,5 +1,5 @@
 //! `mediamagic agents create|list|revoke`: the operator's side of worker agents, on the
-//! worker service's database role.
+//! worker service's database role; and `mediamagic agent`, the agent itself.
 
 use crate::{cli::AgentsCommand, config::PlatformConfig, stack};
 use mediamagic_kit::config::Secret;
@@ -66,5 +66,39 @@ pub async fn run(config: &PlatformConfig, command: AgentsCommand) -> anyhow::Res
             );
         }
     }
+    Ok(())
+}
+
+/// `mediamagic agent`: works for the platform at `url` (or `agent.url`) with `token` (or
+/// `agent.token`) until SIGTERM or Ctrl-C.
+pub async fn agent(
+    config: &PlatformConfig,
+    url: Option<String>,
+    token: Option<String>,
+) -> anyhow::Result<()> {
+    let url = url.or_else(|| config.agent.url.clone()).ok_or_else(|| {
+        anyhow::anyhow!("give the platform's URL: --url, MEDIAMAGIC_AGENT_URL or agent.url")
+    })?;
+    let token = token
+        .or_else(|| config.agent.token.as_ref().map(|t| t.expose().clone()))
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "give the agent token: --token, MEDIAMAGIC_AGENT_TOKEN or agent.token \
+                 (`mediamagic agents create` issues one)"
+            )
+        })?;
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let stop = shutdown.clone();
+    tokio::spawn(async move {
+        mediamagic_kit::server::shutdown_signal().await;
+        stop.cancel();
+    });
+    mediamagic_worker::agent::run(
+        &url,
+        &token,
+        std::sync::Arc::new(config.worker.clone()),
+        shutdown,
+    )
+    .await?;
     Ok(())
 }

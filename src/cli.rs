@@ -144,6 +144,17 @@ pub enum Command {
         #[arg(long)]
         to: Option<String>,
     },
+    /// Work for a platform as an agent: claim and run jobs over HTTPS with an agent token,
+    /// holding no database or Redis credential (`[worker]` settings: machine types, sandbox,
+    /// limits, GPUs).
+    Agent {
+        /// The platform's public URL (`https://api.example.com`); or `agent.url`.
+        #[arg(long, env = "MEDIAMAGIC_AGENT_URL")]
+        url: Option<String>,
+        /// The agent token (`mediamagic agents create`); or `agent.token`.
+        #[arg(long, env = "MEDIAMAGIC_AGENT_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+    },
     /// Worker agents (hosts that work for the platform over HTTPS): issue a token, list,
     /// revoke. Runs as the worker service's role (`database.roles.worker`).
     Agents {

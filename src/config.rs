@@ -64,6 +64,9 @@ pub struct PlatformConfig {
     /// WAL archiving and scheduled backups of the cluster `dev` runs (pgBackRest).
     #[serde(default)]
     pub backup: crate::backup::config::BackupConfig,
+    /// `mediamagic agent`: the platform's URL and the agent's token.
+    #[serde(default)]
+    pub agent: mediamagic_worker::agent::AgentConfig,
     /// Router process.
     pub router: RouterConfig,
     /// `mediamagic dev` settings.

@@ -95,6 +95,7 @@ async fn run(command: Command, config: mediamagic::config::PlatformConfig) -> an
         }
         Command::Restore { to } => mediamagic::backup_cli::restore(&config, to.as_deref()).await,
         Command::Agents { command } => mediamagic::agents_cli::run(&config, command).await,
+        Command::Agent { url, token } => mediamagic::agents_cli::agent(&config, url, token).await,
         Command::Admin { command } => {
             let url = database_url(&config)?;
             let (email, grant) = match &command {

@@ -264,9 +264,10 @@ impl ChaosStack {
                 format!("{}/graphql", url("worker-a")),
             )))
             .collect();
-        let services = ["media", "compat"]
+        let services = [("media", url("media")), ("compat", url("compat"))]
             .into_iter()
-            .map(|s| (s, url(s)))
+            // The agent routes go to a worker service.
+            .chain(std::iter::once(("worker", url("worker-a"))))
             .collect();
         let child = router_process::spawn(RouterLaunch {
             binary: router_process::default_binary(),

@@ -9,6 +9,7 @@
 //! `db` (the `worker` Postgres schema) and `domain` (plans, progress parsing, outputs).
 //! `graphql` sits on `commands`.
 
+pub mod agent;
 pub mod agent_api;
 pub mod commands;
 pub mod config;
@@ -21,6 +22,7 @@ pub mod media_client;
 pub mod metrics;
 pub mod pipeline;
 pub mod plan;
+pub mod platform;
 pub mod worker;
 
 use mediamagic_jobs::JobsDeps;

@@ -4,16 +4,17 @@
 //! media of the job's owner and finish the job with the outcome.
 
 use crate::{
-    WorkerDeps,
-    db::{self, rows::RunRow},
+    WorkerMetrics,
+    config::WorkerConfig,
     domain::run::{RunEnd, RunEvent, RunOutput, RunPlan},
     drivers::{Driver, RunContext},
     error::WorkerError,
     media_client::MediaSession,
+    platform::{Claimed, Platform},
 };
 use chrono::Utc;
 use mediamagic_jobs::{
-    commands::queue::{self, ClaimedJob, Heartbeat, RunOutcome},
+    commands::queue::{Heartbeat, RunOutcome},
     domain::Lease,
 };
 use std::{
@@ -56,8 +57,12 @@ impl CancelRegistry {
 /// What the pipeline needs from the worker around it.
 #[derive(Clone)]
 pub struct RunEnv {
-    /// Dependencies.
-    pub deps: WorkerDeps,
+    /// The platform the runs come from and report to.
+    pub platform: Platform,
+    /// The worker's settings.
+    pub config: Arc<WorkerConfig>,
+    /// The worker's metrics.
+    pub metrics: WorkerMetrics,
     /// This worker's id (the lease holder).
     pub worker_id: Arc<String>,
     /// The driver.
@@ -69,17 +74,17 @@ pub struct RunEnv {
 /// Runs a claimed job to its end; `release` fires when the worker shuts down. With tracing
 /// on, the run is a trace of its own (a run may start long after the request that queued it
 /// ended) linked to that request's span.
-pub async fn run_job(env: RunEnv, claimed: ClaimedJob, release: CancellationToken) {
+pub async fn run_job(env: RunEnv, claimed: Claimed, release: CancellationToken) {
     let span = tracing::info_span!(
         parent: None,
         "job run",
-        otel.name = %format!("run {}", claimed.job.machine_type),
+        otel.name = %format!("run {}", claimed.machine_type),
         otel.kind = "consumer",
-        job = %claimed.job.id,
-        attempt = claimed.job.attempts,
-        machine_type = %claimed.job.machine_type,
+        job = %claimed.job,
+        attempt = claimed.attempt,
+        machine_type = %claimed.machine_type,
     );
-    if let Some(trace) = &claimed.control.trace_context
+    if let Some(trace) = &claimed.trace_context
         && let (Some(trace_id), Some(span_id)) = (
             trace.get("trace_id").and_then(|v| v.as_str()),
             trace.get("span_id").and_then(|v| v.as_str()),
@@ -94,12 +99,11 @@ pub async fn run_job(env: RunEnv, claimed: ClaimedJob, release: CancellationToke
         .await;
 }
 
-async fn run_job_traced(env: RunEnv, claimed: ClaimedJob, release: CancellationToken) {
-    let job = claimed.job;
-    let (id, attempt) = (job.id, job.attempts);
-    let machine_type = job.machine_type.clone();
-    let metrics = &env.deps.metrics;
-    let queued_for = (Utc::now() - claimed.control.queued_at)
+async fn run_job_traced(env: RunEnv, claimed: Claimed, release: CancellationToken) {
+    let (id, attempt) = (claimed.job, claimed.attempt);
+    let machine_type = claimed.machine_type.clone();
+    let metrics = &env.metrics;
+    let queued_for = (Utc::now() - claimed.queued_at)
         .to_std()
         .unwrap_or_default();
     metrics
@@ -112,7 +116,7 @@ async fn run_job_traced(env: RunEnv, claimed: ClaimedJob, release: CancellationT
         .inc();
     let cancel = env.cancels.register(id);
     let started = Instant::now();
-    let (outcome, model) = match run_claimed(&env, &job, attempt, &cancel, &release).await {
+    let (outcome, model) = match run_claimed(&env, &claimed, &cancel, &release).await {
         Ok(done) => done,
         Err(e) => {
             tracing::error!(job = %id, error = %e, "a run could not be finished");
@@ -128,77 +132,54 @@ async fn run_job_traced(env: RunEnv, claimed: ClaimedJob, release: CancellationT
         .duration
         .with_label_values(&[machine_type.as_str(), model.as_str(), outcome])
         .observe(started.elapsed().as_secs_f64());
-    if let Ok(mut conn) = env.deps.conn().await
-        && let Err(e) = db::runs::finish(&mut conn, id, attempt, outcome).await
-    {
-        tracing::warn!(job = %id, error = ?e, "could not record how a run ended");
-    }
+    env.platform.close_run(id, attempt, outcome).await;
+    env.platform.forget(id, attempt);
 }
 
 /// Returns the run's outcome (for `worker.runs` and metrics) and the model's name.
 async fn run_claimed(
     env: &RunEnv,
-    job: &mediamagic_jobs::JobRow,
-    attempt: i32,
+    claimed: &Claimed,
     cancel: &CancellationToken,
     release: &CancellationToken,
 ) -> Result<(&'static str, String), WorkerError> {
-    let deps = &env.deps;
-    let worker = env.worker_id.as_str();
-    let run = RunRow {
-        job_id: job.id,
-        attempt,
-        worker_id: worker.to_owned(),
-        driver: env.driver.name().to_owned(),
-        node: None,
-        machine_type: job.machine_type.clone(),
-        started_at: Utc::now(),
-        finished_at: None,
-        outcome: None,
-    };
-    let recorded = async {
-        let mut conn = deps.conn().await?;
-        db::runs::start(&mut conn, &run).await?;
-        Ok::<_, WorkerError>(())
-    };
-    let media = MediaSession::new(
-        deps.http.clone(),
-        deps.media_url.clone(),
-        deps.worker_key.clone(),
-        env.worker_id.clone(),
-        job.id,
-        attempt,
-    );
+    let (job, attempt) = (claimed.job, claimed.attempt);
+    let recorded = env
+        .platform
+        .record_run(claimed, env.worker_id.as_str(), env.driver.name());
+    let media = env.platform.media(claimed, &env.worker_id);
     // Started now so that what it waits for happens while the plan is made.
-    let warm = env.driver.warm_up(job.id, attempt);
+    let warm = env.driver.warm_up(job, attempt);
     // The run's record and its plan are independent reads and writes: made side by side.
-    let (recorded, planned) = tokio::join!(recorded, plan(env, job, attempt, &media));
+    let planned = env.platform.plan(claimed, &media, &env.config);
+    let (recorded, planned) = tokio::join!(recorded, planned);
     recorded?;
     let plan = match planned {
         Ok(plan) => plan,
         Err(end) => {
             let model = String::from("unknown");
-            return Ok((
-                finish(env, job.id, attempt, end, &media, None).await?,
-                model,
-            ));
+            return Ok((finish(env, job, attempt, end, &media, None).await?, model));
         }
     };
-    let lease = Lease::new(job.id, worker, attempt);
-    if let Err(e) = queue::start(&deps.jobs, &lease).await {
+    let lease = Lease::new(job, env.worker_id.as_str(), attempt);
+    if let Err(e) = env.platform.start(&lease).await {
         // Cancelled while scheduled, or the lease is gone: someone else owns the outcome.
-        tracing::info!(job = %job.id, error = ?e, "the job was not started");
+        tracing::info!(job = %job, error = ?e, "the job was not started");
         return Ok(("abandoned", plan.model));
     }
     let lost = CancellationToken::new();
     let heartbeat = tokio::spawn(keep_alive(
-        deps.clone(),
+        env.clone(),
         lease.clone(),
         cancel.clone(),
         lost.clone(),
     ));
     let (events, receiver) = mpsc::channel(256);
-    let forwarder = tokio::spawn(forward_events(deps.clone(), lease.clone(), receiver));
+    let forwarder = tokio::spawn(forward_events(
+        env.platform.clone(),
+        lease.clone(),
+        receiver,
+    ));
     let ctx = RunContext {
         events,
         cancel: cancel.clone(),
@@ -212,23 +193,9 @@ async fn run_claimed(
     if lost.is_cancelled() {
         return Ok(("lost", plan.model));
     }
-    let outcome = finish(env, job.id, attempt, run.end, &media, Some(&plan)).await?;
+    let outcome = finish(env, job, attempt, run.end, &media, Some(&plan)).await?;
     drop(run.workdir);
     Ok((outcome, plan.model))
-}
-
-/// The run's plan: the platform's half (the model version, the deployment's arguments, the
-/// inputs' URLs), then the worker's (its runtimes, the arguments checked against the schema).
-/// A job that cannot run (model version gone, arguments no longer valid, an input deleted,
-/// a runtime missing) ends as the returned `RunEnd`.
-async fn plan(
-    env: &RunEnv,
-    job: &mediamagic_jobs::JobRow,
-    attempt: i32,
-    media: &MediaSession,
-) -> Result<RunPlan, RunEnd> {
-    let prepared = crate::plan::prepare(&env.deps, job, media).await?;
-    prepared.into_plan(job.id, attempt, job.owner_id, &env.deps.config)
 }
 
 /// Registers outputs, adds the tags the result proposes (when the deployment asked), and
@@ -241,7 +208,6 @@ async fn finish(
     media: &MediaSession,
     plan: Option<&RunPlan>,
 ) -> Result<&'static str, WorkerError> {
-    let deps = &env.deps.jobs;
     let lease = Lease::new(job, env.worker_id.as_str(), attempt);
     let (outcome, name) = match end {
         RunEnd::Succeeded { outputs, result } => match register(job, outputs, media).await {
@@ -294,43 +260,12 @@ async fn finish(
         ),
         RunEnd::Cancelled => (RunOutcome::Cancelled, "cancelled"),
         RunEnd::Released => {
-            queue::release(deps, &lease).await?;
+            env.platform.release(&lease).await?;
             return Ok("released");
         }
     };
-    // Close the run before the job: billing reads the job's runs when its status changes.
-    // Both writes are safe to repeat (the run is keyed by attempt, the finish is fenced),
-    // so a database restart under them is waited out.
-    while_unavailable(|| async {
-        let mut conn = env.deps.conn().await?;
-        db::runs::finish(&mut conn, job, attempt, name).await?;
-        Ok(())
-    })
-    .await?;
-    while_unavailable(|| queue::finish(deps, &lease, outcome.clone())).await?;
+    env.platform.finish(&lease, outcome, name).await?;
     Ok(name)
-}
-
-/// Longest a run's last writes are retried while the database is unavailable.
-const FINISH_RETRY_FOR: Duration = Duration::from_secs(15);
-
-/// Runs `write` again while it fails with UNAVAILABLE (a database restart), for at most
-/// [`FINISH_RETRY_FOR`]; any other answer is returned.
-async fn while_unavailable<T, F, Fut>(mut write: F) -> Result<T, mediamagic_kit::ApiError>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, mediamagic_kit::ApiError>>,
-{
-    let deadline = Instant::now() + FINISH_RETRY_FOR;
-    loop {
-        match write().await {
-            Err(mediamagic_kit::ApiError::Unavailable(why)) if Instant::now() < deadline => {
-                tracing::info!(%why, "database unavailable; retrying a run's last write");
-                tokio::time::sleep(Duration::from_millis(300)).await;
-            }
-            other => return other,
-        }
-    }
 }
 
 /// Registers a successful run's outputs, after removing any an earlier attempt left.
@@ -375,21 +310,15 @@ async fn register(
 /// `lost` (with `cancel`) when the lease is gone: refused, or not renewed for as long as a
 /// lease lasts (the database or the network away), since by then the sweeper may have
 /// handed the job to another worker.
-async fn keep_alive(
-    deps: WorkerDeps,
-    lease: Lease,
-    cancel: CancellationToken,
-    lost: CancellationToken,
-) {
+async fn keep_alive(env: RunEnv, lease: Lease, cancel: CancellationToken, lost: CancellationToken) {
     let job = lease.job;
-    let mut tick = tokio::time::interval(Duration::from_millis(deps.config.heartbeat_ms.max(100)));
+    let mut tick = tokio::time::interval(Duration::from_millis(env.config.heartbeat_ms.max(100)));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let lease_lasts =
-        Duration::from_secs(u64::try_from(deps.jobs.config.lease_seconds).unwrap_or(30));
+    let lease_lasts = env.platform.lease_lasts();
     let mut renewed = Instant::now();
     loop {
         tick.tick().await;
-        let answer = tokio::time::timeout(lease_lasts, queue::heartbeat(&deps.jobs, &lease)).await;
+        let answer = tokio::time::timeout(lease_lasts, env.platform.heartbeat(&lease)).await;
         match answer {
             Ok(Ok(Heartbeat::Continue)) => renewed = Instant::now(),
             Ok(Ok(Heartbeat::Cancel(reason))) => {
@@ -417,8 +346,8 @@ async fn keep_alive(
 
 /// Sends log lines in batches (every 200 ms or 100 lines) and progress at most every
 /// 250 ms (the last report always), until the run's event channel closes.
-async fn forward_events(deps: WorkerDeps, lease: Lease, mut events: mpsc::Receiver<RunEvent>) {
-    let (job, attempt) = (lease.job, lease.attempt);
+async fn forward_events(platform: Platform, lease: Lease, mut events: mpsc::Receiver<RunEvent>) {
+    let job = lease.job;
     let mut lines: Vec<(String, String)> = Vec::new();
     let mut progress: Option<(f64, Option<String>)> = None;
     let batch_every = Duration::from_millis(200);
@@ -437,9 +366,7 @@ async fn forward_events(deps: WorkerDeps, lease: Lease, mut events: mpsc::Receiv
                     true
                 }
                 Some(RunEvent::Node(node)) => {
-                    if let Ok(mut conn) = deps.conn().await {
-                        let _ = db::runs::set_node(&mut conn, job, attempt, &node).await;
-                    }
+                    platform.set_node(&lease, &node).await;
                     true
                 }
                 None => false,
@@ -450,7 +377,7 @@ async fn forward_events(deps: WorkerDeps, lease: Lease, mut events: mpsc::Receiv
         if due && !lines.is_empty() {
             last_flush = Instant::now();
             let batch = std::mem::take(&mut lines);
-            if let Err(e) = queue::append_logs(&deps.jobs, &lease, batch).await {
+            if let Err(e) = platform.logs(&lease, batch).await {
                 tracing::warn!(job = %job, error = ?e, "could not store log lines");
             }
         }
@@ -458,7 +385,7 @@ async fn forward_events(deps: WorkerDeps, lease: Lease, mut events: mpsc::Receiv
             && let Some((fraction, message)) = progress.take()
         {
             last_progress = Instant::now();
-            if let Err(e) = queue::progress(&deps.jobs, &lease, fraction, message).await {
+            if let Err(e) = platform.progress(&lease, fraction, message).await {
                 tracing::debug!(job = %job, error = ?e, "could not report progress");
             }
         }

@@ -2,6 +2,7 @@
 //! slots for (woken by queue signals, or polling), runs each claimed job through the
 //! pipeline, stops runs on cancel signals, and on shutdown gives unfinished jobs back.
 
+use crate::config::WorkerConfig;
 use crate::{
     WorkerDeps,
     config::DriverKind,
@@ -13,6 +14,7 @@ use crate::{
         local::LocalDriver,
     },
     pipeline::{CancelRegistry, RunEnv, run_job},
+    platform::Platform,
 };
 use chrono::Utc;
 use mediamagic_jobs::{
@@ -24,8 +26,8 @@ use tokio::sync::{Notify, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 /// This worker's id: configured, or `<host>-<pid>-<random>`.
-pub fn worker_id(deps: &WorkerDeps) -> String {
-    deps.config.id.clone().unwrap_or_else(|| {
+pub fn worker_id(config: &WorkerConfig) -> String {
+    config.id.clone().unwrap_or_else(|| {
         let random = uuid::Uuid::new_v4().simple().to_string();
         format!(
             "{}-{}-{}",
@@ -37,29 +39,29 @@ pub fn worker_id(deps: &WorkerDeps) -> String {
 }
 
 /// The configured driver.
-pub fn driver(deps: &WorkerDeps) -> Result<Driver, KubernetesSetupError> {
-    Ok(match deps.config.driver {
-        DriverKind::Local => Driver::Local(LocalDriver::new(deps.config.clone())),
-        DriverKind::Kubernetes => Driver::Kubernetes(KubernetesDriver::new(deps.config.clone())?),
+pub fn driver(config: &Arc<WorkerConfig>) -> Result<Driver, KubernetesSetupError> {
+    Ok(match config.driver {
+        DriverKind::Local => Driver::Local(LocalDriver::new(config.clone())),
+        DriverKind::Kubernetes => Driver::Kubernetes(KubernetesDriver::new(config.clone())?),
     })
 }
 
-/// Runs the worker until `shutdown` fires; then stops claiming, lets runs finish for
-/// `worker.shutdown_grace_seconds`, stops the rest and gives their jobs back.
-pub async fn run(deps: WorkerDeps, shutdown: CancellationToken) {
-    let id = Arc::new(worker_id(&deps));
-    let driver = match driver(&deps) {
+/// The configured driver (with the host's GPUs, for the local one) and the slots it offers
+/// per machine type; `None` (logged) when it cannot be set up.
+pub async fn driver_and_capacity(
+    config: &Arc<WorkerConfig>,
+) -> Option<(Driver, HashMap<String, usize>)> {
+    let driver = match driver(config) {
         Ok(Driver::Local(local)) => {
-            Driver::Local(local.with_gpus(GpuPool::detect(&deps.config.gpus).await))
+            Driver::Local(local.with_gpus(GpuPool::detect(&config.gpus).await))
         }
         Ok(driver) => driver,
         Err(e) => {
             tracing::error!(error = %e, "the worker's driver could not be set up; it will not run jobs");
-            return;
+            return None;
         }
     };
-    let mut capacity: HashMap<String, usize> = deps
-        .config
+    let mut capacity: HashMap<String, usize> = config
         .machine_types
         .iter()
         .filter(|(_, m)| m.slots > 0)
@@ -69,20 +71,26 @@ pub async fn run(deps: WorkerDeps, shutdown: CancellationToken) {
     if let Some(gpus) = driver.gpus() {
         capacity.insert(gpus.machine_type().to_owned(), gpus.slots());
     }
+    Some((driver, capacity))
+}
+
+/// Runs the in-cluster worker until `shutdown` fires; then stops claiming, lets runs finish
+/// for `worker.shutdown_grace_seconds`, stops the rest and gives their jobs back.
+pub async fn run(deps: WorkerDeps, shutdown: CancellationToken) {
+    let id = Arc::new(worker_id(&deps.config));
+    let Some((driver, capacity)) = driver_and_capacity(&deps.config).await else {
+        return;
+    };
     if let Err(e) = register(&deps, &id, &driver, &capacity).await {
         tracing::error!(error = ?e, "the worker could not register; it will not run jobs");
         return;
     }
     tracing::info!(worker = %id, driver = driver.name(), ?capacity, "worker started");
-    for (machine_type, count) in &capacity {
-        deps.metrics
-            .slots
-            .with_label_values(&[machine_type.as_str()])
-            .set(*count as f64);
-    }
     let driver_gpus = driver.gpus();
     let env = RunEnv {
-        deps: deps.clone(),
+        platform: Platform::Direct(Box::new(deps.clone())),
+        config: deps.config.clone(),
+        metrics: deps.metrics.clone(),
         worker_id: id.clone(),
         driver,
         cancels: CancelRegistry::default(),
@@ -92,35 +100,17 @@ pub async fn run(deps: WorkerDeps, shutdown: CancellationToken) {
         .map(|name| (name.clone(), Arc::new(Notify::new())))
         .collect();
     let signals = tokio::spawn(listen(deps.clone(), env.cancels.clone(), wakeups.clone()));
-    let release = CancellationToken::new();
-    let mut slots = Vec::new();
-    let mut loops = Vec::new();
-    for (machine_type, count) in &capacity {
-        let semaphore = Arc::new(Semaphore::new(*count));
-        slots.push((semaphore.clone(), *count));
-        let wakeup = wakeups.get(machine_type).cloned().unwrap_or_default();
-        loops.push(tokio::spawn(claim_loop(
-            env.clone(),
-            machine_type.clone(),
-            semaphore,
-            wakeup,
-            shutdown.clone(),
-            release.clone(),
-        )));
-    }
+    let slots = slots_of(&capacity);
     let liveness = tokio::spawn(report_liveness(deps.clone(), id.clone(), slots.clone()));
-    let gpus = driver_gpus.map(|pool| tokio::spawn(report_gpus(deps.clone(), id.clone(), pool)));
-    shutdown.cancelled().await;
-    for task in loops {
-        let _ = task.await;
-    }
-    let drained = wait_for_runs(&slots);
-    let grace = Duration::from_secs(deps.config.shutdown_grace_seconds);
-    if tokio::time::timeout(grace, drained).await.is_err() {
-        tracing::info!(worker = %id, "stopping unfinished runs and giving their jobs back");
-    }
-    release.cancel();
-    wait_for_runs(&slots).await;
+    let gpus = driver_gpus.map(|pool| {
+        tokio::spawn(report_gpus(
+            deps.clone(),
+            env.metrics.clone(),
+            Some(id.clone()),
+            pool,
+        ))
+    });
+    drive(env, &capacity, slots, wakeups, shutdown).await;
     signals.abort();
     liveness.abort();
     if let Some(gpus) = gpus {
@@ -130,6 +120,55 @@ pub async fn run(deps: WorkerDeps, shutdown: CancellationToken) {
         let _ = db::workers::stopped(&mut conn, &id).await;
     }
     tracing::info!(worker = %id, "worker stopped");
+}
+
+/// A semaphore per machine type with its slots, and the count.
+pub(crate) fn slots_of(capacity: &HashMap<String, usize>) -> Vec<(String, Arc<Semaphore>, usize)> {
+    capacity
+        .iter()
+        .map(|(name, count)| (name.clone(), Arc::new(Semaphore::new(*count)), *count))
+        .collect()
+}
+
+/// Claims and runs jobs on every machine type's slots until `shutdown`; then lets runs
+/// finish for `worker.shutdown_grace_seconds`, stops the rest and gives their jobs back.
+pub(crate) async fn drive(
+    env: RunEnv,
+    capacity: &HashMap<String, usize>,
+    slots: Vec<(String, Arc<Semaphore>, usize)>,
+    wakeups: HashMap<String, Arc<Notify>>,
+    shutdown: CancellationToken,
+) {
+    for (machine_type, count) in capacity {
+        env.metrics
+            .slots
+            .with_label_values(&[machine_type.as_str()])
+            .set(*count as f64);
+    }
+    let release = CancellationToken::new();
+    let mut loops = Vec::new();
+    for (machine_type, semaphore, _) in &slots {
+        let wakeup = wakeups.get(machine_type).cloned().unwrap_or_default();
+        loops.push(tokio::spawn(claim_loop(
+            env.clone(),
+            machine_type.clone(),
+            semaphore.clone(),
+            wakeup,
+            shutdown.clone(),
+            release.clone(),
+        )));
+    }
+    shutdown.cancelled().await;
+    for task in loops {
+        let _ = task.await;
+    }
+    let drained = wait_for_runs(&slots);
+    let grace = Duration::from_secs(env.config.shutdown_grace_seconds);
+    if tokio::time::timeout(grace, drained).await.is_err() {
+        tracing::info!(worker = %env.worker_id, "stopping unfinished runs and giving their jobs back");
+    }
+    release.cancel();
+    wait_for_runs(&slots).await;
 }
 
 async fn register(
@@ -165,8 +204,8 @@ async fn register(
 }
 
 /// Waits until every slot is free again.
-async fn wait_for_runs(slots: &[(Arc<Semaphore>, usize)]) {
-    for (semaphore, count) in slots {
+async fn wait_for_runs(slots: &[(String, Arc<Semaphore>, usize)]) {
+    for (_, semaphore, count) in slots {
         if let Ok(all) = semaphore.acquire_many(*count as u32).await {
             drop(all);
         }
@@ -175,6 +214,9 @@ async fn wait_for_runs(slots: &[(Arc<Semaphore>, usize)]) {
 
 /// Claims jobs of one machine type while it has free slots: one claim for as many jobs as
 /// slots are free (a burst of jobs is taken in one statement, fair share applied inside it).
+/// How long an agent's claim waits for work at the platform.
+const LONG_POLL: Duration = Duration::from_secs(20);
+
 async fn claim_loop(
     env: RunEnv,
     machine_type: String,
@@ -183,7 +225,7 @@ async fn claim_loop(
     shutdown: CancellationToken,
     release: CancellationToken,
 ) {
-    let poll = Duration::from_millis(env.deps.config.poll_ms.max(10));
+    let poll = Duration::from_millis(env.config.poll_ms.max(10));
     loop {
         let first = tokio::select! {
             _ = shutdown.cancelled() => return,
@@ -196,14 +238,12 @@ async fn claim_loop(
         while let Ok(permit) = slots.clone().try_acquire_owned() {
             permits.push(permit);
         }
-        let claimed = queue::claim_batch(
-            &env.deps.jobs,
-            &machine_type,
-            &env.worker_id,
-            permits.len(),
-            false,
-        )
-        .await;
+        // An agent's claim waits for work at the platform (long poll); the in-cluster
+        // worker's answers at once and waits for queue signals below.
+        let claimed = tokio::select! {
+            _ = shutdown.cancelled() => return,
+            claimed = env.platform.claim(&machine_type, &env.worker_id, permits.len(), LONG_POLL) => claimed,
+        };
         match claimed {
             Ok(claimed) if !claimed.is_empty() => {
                 for (claimed, permit) in claimed.into_iter().zip(permits.drain(..)) {
@@ -255,13 +295,17 @@ async fn listen(deps: WorkerDeps, cancels: CancelRegistry, wakeups: HashMap<Stri
 }
 
 /// Records this worker's liveness and load, and samples the queue for the metrics.
-async fn report_liveness(deps: WorkerDeps, id: Arc<String>, slots: Vec<(Arc<Semaphore>, usize)>) {
+async fn report_liveness(
+    deps: WorkerDeps,
+    id: Arc<String>,
+    slots: Vec<(String, Arc<Semaphore>, usize)>,
+) {
     let mut tick = tokio::time::interval(Duration::from_millis(deps.config.heartbeat_ms.max(100)));
     loop {
         tick.tick().await;
         let busy: usize = slots
             .iter()
-            .map(|(s, count)| count.saturating_sub(s.available_permits()))
+            .map(|(_, s, count)| count.saturating_sub(s.available_permits()))
             .sum();
         if let Ok(mut conn) = deps.conn().await
             && let Err(e) = db::workers::heartbeat(&mut conn, &id, busy as i32).await
@@ -289,13 +333,20 @@ async fn report_liveness(deps: WorkerDeps, id: Arc<String>, slots: Vec<(Arc<Sema
 
 /// Reads the GPUs' memory and utilisation every `worker.gpus.sample_seconds` into the
 /// metrics and `cluster`.
-async fn report_gpus(deps: WorkerDeps, id: Arc<String>, pool: Arc<GpuPool>) {
-    let every = Duration::from_secs(deps.config.gpus.sample_seconds.max(1));
+/// An agent has no database: its GPUs go only into its metrics (`id` is `None`).
+pub(crate) async fn report_gpus(
+    deps: impl Into<Option<WorkerDeps>>,
+    metrics: crate::WorkerMetrics,
+    id: Option<Arc<String>>,
+    pool: Arc<GpuPool>,
+) {
+    let deps: Option<WorkerDeps> = deps.into();
+    let every = Duration::from_secs(pool.sample_seconds().max(1));
     let mut tick = tokio::time::interval(every);
     loop {
         tick.tick().await;
         let sampled = pool.sample().await;
-        let metrics = &deps.metrics;
+        let metrics = &metrics;
         let mut shown = Vec::with_capacity(sampled.len());
         for (gpu, runs) in sampled {
             let labels = [gpu.index.to_string(), gpu.uuid.clone()];
@@ -323,9 +374,10 @@ async fn report_gpus(deps: WorkerDeps, id: Arc<String>, pool: Arc<GpuPool>) {
             entry["runs"] = serde_json::Value::from(runs);
             shown.push(entry);
         }
-        if let Ok(mut conn) = deps.conn().await
+        if let (Some(deps), Some(id)) = (&deps, &id)
+            && let Ok(mut conn) = deps.conn().await
             && let Err(e) =
-                db::workers::set_gpus(&mut conn, &id, serde_json::Value::Array(shown)).await
+                db::workers::set_gpus(&mut conn, id, serde_json::Value::Array(shown)).await
         {
             tracing::warn!(error = ?e, "could not record the GPUs' state");
         }

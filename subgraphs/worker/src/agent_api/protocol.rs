@@ -216,7 +216,7 @@ pub struct Logs {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LogLine {
-    /// `stdout` or `stderr`.
+    /// `stdout`, `stderr`, or `system` (the worker's own lines about the run).
     pub stream: String,
     /// The text (cut to the platform's line limit).
     pub line: String,

@@ -143,10 +143,10 @@ async fn act_inner(
                 .lines
                 .into_iter()
                 .map(|l| match l.stream.as_str() {
-                    "stdout" | "stderr" => Ok((l.stream, l.line)),
+                    "stdout" | "stderr" | "system" => Ok((l.stream, l.line)),
                     _ => Err(ApiError::bad_input(
                         "stream",
-                        "a line's stream is `stdout` or `stderr`",
+                        "a line's stream is `stdout`, `stderr` or `system` (the worker's own)",
                     )),
                 })
                 .collect::<ApiResult<Vec<_>>>()?;

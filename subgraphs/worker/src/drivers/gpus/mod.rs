@@ -66,6 +66,11 @@ impl GpuPool {
         &self.config.machine_type
     }
 
+    /// How often to read the GPUs' state, in seconds.
+    pub fn sample_seconds(&self) -> u64 {
+        self.config.sample_seconds
+    }
+
     /// Slots the GPUs offer.
     pub fn slots(&self) -> usize {
         self.gpus.len() * self.config.runs_per_gpu.max(1) as usize

@@ -1,0 +1,181 @@
+//! `mediamagic agent` (#37): a worker process holding nothing but the platform's URL and an
+//! agent token (no database URL, no Redis URL, no key) runs a real job through the router:
+//! its plan and input from the claim, its program in the sandbox, its output registered
+//! through the platform's media routes, its logs and end through the agent protocol. A
+//! revoked token stops it with a clear error; a wrong one is refused at start.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use mediamagic_e2e::{
+    Cred, TestStack,
+    jobs::{all_log_lines, deploy, script_model, upload, wait_for},
+    media::mp3,
+    spawn_stack_with, workspace_binary,
+};
+use mediamagic_worker::commands::agents::{self, NewAgent};
+use serde_json::json;
+use std::{
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+/// A stack without an in-process worker, with quick heartbeats.
+async fn stack() -> TestStack {
+    spawn_stack_with(|config| {
+        config.worker.heartbeat_ms = 200;
+        config.jobs.sweep_interval_ms = 100;
+    })
+    .await
+}
+
+fn base(stack: &TestStack) -> String {
+    stack.router_url(0).trim_end_matches("/graphql").to_owned()
+}
+
+fn pool(stack: &TestStack) -> mediamagic_kit::db::DbPool {
+    mediamagic_kit::db::pool(&stack.infra.database_url_for("worker"), 2).unwrap()
+}
+
+async fn issue(stack: &TestStack, name: &str) -> String {
+    let created = agents::create(
+        &pool(stack),
+        NewAgent {
+            name: name.into(),
+            machine_types: vec!["gpu".into()],
+            site: None,
+        },
+    )
+    .await
+    .unwrap();
+    created.token.reveal().to_owned()
+}
+
+/// `mediamagic agent` with only a `[worker]` section (one `gpu` slot) and the URL and token.
+struct AgentProcess {
+    child: Child,
+    _config: tempfile::NamedTempFile,
+    /// What it printed (its log goes to stdout, errors to stderr).
+    output: tempfile::NamedTempFile,
+}
+
+impl AgentProcess {
+    fn start(url: &str, token: &str) -> Self {
+        let file = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
+        std::fs::write(
+            file.path(),
+            "[worker]\nmachine_types = { gpu = { slots = 1 } }\n",
+        )
+        .unwrap();
+        let output = tempfile::NamedTempFile::new().unwrap();
+        let child = Command::new(workspace_binary("mediamagic"))
+            .arg("--config")
+            .arg(file.path())
+            .args(["agent", "--url", url])
+            .env("MEDIAMAGIC_AGENT_TOKEN", token)
+            // Nothing of the platform's: no database, no Redis.
+            .env_remove("DATABASE_URL")
+            .env_remove("REDIS_URL")
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::from(output.reopen().unwrap()))
+            .stderr(Stdio::from(output.reopen().unwrap()))
+            .spawn()
+            .expect("agent process");
+        Self {
+            child,
+            _config: file,
+            output,
+        }
+    }
+
+    /// Waits for the process to exit (without blocking the stack, which runs on this
+    /// test's runtime); its status and what it printed.
+    async fn exit(&mut self, within: Duration) -> (bool, String) {
+        let deadline = Instant::now() + within;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() >= deadline {
+                let _ = self.child.kill();
+                panic!("the agent did not exit:\n{}", self.printed());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        (status.success(), self.printed())
+    }
+
+    fn printed(&self) -> String {
+        std::fs::read_to_string(self.output.path()).unwrap_or_default()
+    }
+}
+
+impl Drop for AgentProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn an_agent_with_only_a_url_and_a_token_runs_a_job_and_stops_when_revoked() {
+    let stack = stack().await;
+    let token = issue(&stack, "rack-1").await;
+    let mut agent = AgentProcess::start(&base(&stack), &token);
+
+    let (owner, _, _) = stack.sign_up("owner").await;
+    let model = script_model(
+        &stack,
+        &owner,
+        "echo hello from the agent; cp \"$1\" out.mp3",
+        "gpu",
+        60,
+    )
+    .await;
+    let input = upload(&stack, &owner, &mp3(), "in.mp3", "audio/mpeg").await;
+    let job_id = deploy(
+        &stack,
+        &owner,
+        json!({"model": model, "args": {"input": input}}),
+    )
+    .await;
+    let done = wait_for(
+        &stack,
+        &owner,
+        &job_id,
+        &["SUCCEEDED", "FAILED"],
+        Duration::from_secs(60),
+    )
+    .await;
+    assert_eq!(done["status"], "SUCCEEDED", "{done}");
+    // The output went through the platform's media routes and is the input's copy.
+    let output = stack
+        .gql(
+            Cred::Bearer(&owner),
+            "query($id: ID!) { job(id: $id) { outputs { url jobId } } }",
+            json!({"id": job_id}),
+        )
+        .await;
+    let url = output
+        .data("/job/outputs/0/url")
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let bytes = reqwest::get(&url).await.unwrap().bytes().await.unwrap();
+    assert_eq!(bytes.as_ref(), mp3().as_slice());
+    let lines = all_log_lines(&stack, &owner, &job_id).await;
+    assert!(
+        lines.iter().any(|l| l.contains("hello from the agent")),
+        "{lines:?}"
+    );
+
+    // Revoked: the agent learns it on its next heartbeat and stops with a clear error.
+    agents::revoke(&pool(&stack), "rack-1").await.unwrap();
+    let (ok, said) = agent.exit(Duration::from_secs(30)).await;
+    assert!(!ok, "{said}");
+    assert!(said.contains("no longer accepted"), "{said}");
+
+    // A wrong token is refused at once.
+    let mut wrong = AgentProcess::start(&base(&stack), &format!("mmagent_{}", "0".repeat(64)));
+    let (ok, said) = wrong.exit(Duration::from_secs(30)).await;
+    assert!(!ok, "{said}");
+    assert!(said.contains("live agent token"), "{said}");
+}

@@ -1,0 +1,335 @@
+//! An agent's side of the platform: the agent protocol's client, plus what it keeps per run
+//! (the media token each heartbeat renews, the next log line's number) and the one
+//! heartbeat that renews every run's lease at once and tells each run what to do.
+//! Calls are retried with backoff while the platform cannot be reached, for as long as a
+//! lease lasts; a lease lost meanwhile stops its run, as in the cluster.
+
+use super::Claimed;
+use crate::agent_api::{
+    client::{AgentCallError, AgentClient},
+    protocol::{self, LogLine, Outcome, RunDirective, RunRef, RunState},
+};
+use mediamagic_jobs::{
+    commands::queue::{Heartbeat, RunOutcome},
+    domain::Lease,
+};
+use mediamagic_kit::ApiError;
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc, Mutex, RwLock,
+        atomic::{AtomicI64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+use tokio::sync::watch;
+use uuid::Uuid;
+
+/// What an agent keeps of one run it holds.
+struct RunSlot {
+    /// The latest heartbeat answer about it.
+    beats: watch::Sender<Option<RunState>>,
+    /// Its media token, renewed by heartbeats.
+    token: Arc<RwLock<String>>,
+    /// The number of its next log line.
+    next_line: i64,
+}
+
+/// An agent's connection to the platform.
+pub struct AgentLink {
+    /// Fires when the platform refuses the token.
+    refused: tokio::sync::Notify,
+    client: AgentClient,
+    http: reqwest::Client,
+    url: String,
+    lease_seconds: AtomicI64,
+    runs: Mutex<HashMap<(Uuid, i32), RunSlot>>,
+}
+
+impl AgentLink {
+    /// A link to the platform at `url` for process `instance`, with `token`.
+    pub fn new(http: reqwest::Client, url: &str, token: &str, instance: &str) -> Arc<Self> {
+        Arc::new(Self {
+            refused: tokio::sync::Notify::new(),
+            client: AgentClient::new(http.clone(), url, token, instance),
+            http,
+            url: url.trim_end_matches('/').to_owned(),
+            lease_seconds: AtomicI64::new(30),
+            runs: Mutex::default(),
+        })
+    }
+
+    /// The HTTP client.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// The platform's base URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// How long a lease lasts without a heartbeat (as the platform said at registration).
+    pub fn lease_seconds(&self) -> i64 {
+        self.lease_seconds.load(Ordering::Relaxed)
+    }
+
+    fn lease_lasts(&self) -> Duration {
+        Duration::from_secs(u64::try_from(self.lease_seconds()).unwrap_or(30))
+    }
+
+    /// Resolves when the platform refuses the token on a heartbeat.
+    pub async fn refused(&self) {
+        self.refused.notified().await;
+    }
+
+    /// Registers this process; its worker id comes back.
+    pub async fn register(
+        &self,
+        offer: protocol::Register,
+    ) -> Result<protocol::Registered, AgentCallError> {
+        let registered = self.client.register(offer).await?;
+        self.lease_seconds
+            .store(registered.lease_seconds, Ordering::Relaxed);
+        Ok(registered)
+    }
+
+    /// Records that this process stopped.
+    pub async fn stop(&self) -> Result<(), AgentCallError> {
+        self.client.stop().await.map(|_| ())
+    }
+
+    pub(super) async fn claim(
+        &self,
+        machine_type: &str,
+        limit: usize,
+        wait: Duration,
+    ) -> Result<Vec<Claimed>, crate::error::WorkerError> {
+        let limit = u32::try_from(limit.min(protocol::MAX_CLAIM as usize)).unwrap_or(1);
+        let wait = wait.min(Duration::from_secs(u64::from(protocol::MAX_WAIT_SECONDS)));
+        let claimed = self
+            .client
+            .claim(machine_type, limit, wait)
+            .await
+            .map_err(|e| crate::error::WorkerError::Jobs(api_error(e)))?;
+        let mut runs = self.lock();
+        Ok(claimed
+            .runs
+            .into_iter()
+            .map(|run| {
+                let token = Arc::new(RwLock::new(run.media_token.clone()));
+                runs.insert(
+                    (run.job, run.attempt),
+                    RunSlot {
+                        beats: watch::channel(None).0,
+                        token: token.clone(),
+                        next_line: 1,
+                    },
+                );
+                Claimed::from_agent(run, token)
+            })
+            .collect())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(Uuid, i32), RunSlot>> {
+        self.runs.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs the agent's heartbeat every `every` until dropped: renews every held run's
+    /// lease and hands each run its answer (and fresh media token).
+    pub async fn heartbeats(self: Arc<Self>, every: Duration) {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let held: Vec<RunRef> = self
+                .lock()
+                .keys()
+                .map(|(job, attempt)| RunRef {
+                    job: *job,
+                    attempt: *attempt,
+                })
+                .collect();
+            match self.client.heartbeat(held).await {
+                Ok(answer) => {
+                    let runs = self.lock();
+                    for state in answer.runs {
+                        if let Some(slot) = runs.get(&(state.job, state.attempt)) {
+                            if let Some(token) = &state.media_token {
+                                *slot.token.write().unwrap_or_else(|e| e.into_inner()) =
+                                    token.clone();
+                            }
+                            slot.beats.send_replace(Some(state));
+                        }
+                    }
+                }
+                Err(e @ AgentCallError::Refused { status: 401, .. }) => {
+                    tracing::error!(error = %e, "the platform refuses this agent's token (revoked?)");
+                    self.refused.notify_one();
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "a heartbeat failed; runs go on while their leases last")
+                }
+            }
+        }
+    }
+
+    pub(super) async fn next_beat(&self, lease: &Lease) -> Result<Heartbeat, ApiError> {
+        let receiver = self
+            .lock()
+            .get(&(lease.job, lease.attempt))
+            .map(|slot| slot.beats.subscribe());
+        let Some(mut receiver) = receiver else {
+            return Err(ApiError::Conflict(
+                "this agent does not hold the run".into(),
+            ));
+        };
+        receiver
+            .changed()
+            .await
+            .map_err(|_| ApiError::Conflict("the run was forgotten".into()))?;
+        let state = receiver.borrow_and_update().clone();
+        match state {
+            Some(RunState {
+                state: RunDirective::Continue,
+                ..
+            }) => Ok(Heartbeat::Continue),
+            Some(RunState {
+                state: RunDirective::Cancel,
+                reason,
+                ..
+            }) => Ok(Heartbeat::Cancel(
+                reason.unwrap_or_else(|| "cancelled".into()),
+            )),
+            Some(RunState { reason, .. }) => Err(ApiError::Conflict(
+                reason.unwrap_or_else(|| "the lease is gone".into()),
+            )),
+            None => Err(ApiError::Unavailable("no heartbeat answer yet".into())),
+        }
+    }
+
+    /// Calls `call` again while the platform cannot be reached (or is unavailable), with
+    /// backoff, for as long as a lease lasts.
+    async fn retrying<T, F, Fut>(&self, mut call: F) -> Result<T, ApiError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, AgentCallError>>,
+    {
+        let deadline = Instant::now() + self.lease_lasts();
+        let mut pause = Duration::from_millis(250);
+        loop {
+            match call().await {
+                Ok(value) => return Ok(value),
+                Err(e) => {
+                    let passing = matches!(e, AgentCallError::Unreachable(_))
+                        || e.code() == Some("UNAVAILABLE");
+                    if !passing || Instant::now() + pause >= deadline {
+                        return Err(api_error(e));
+                    }
+                    tracing::info!(error = %e, "the platform is away; trying again");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+    }
+
+    fn run(lease: &Lease) -> RunRef {
+        RunRef {
+            job: lease.job,
+            attempt: lease.attempt,
+        }
+    }
+
+    pub(super) async fn start(&self, lease: &Lease) -> Result<(), ApiError> {
+        let run = Self::run(lease);
+        self.retrying(|| self.client.start(run, None))
+            .await
+            .map(|_| ())
+    }
+
+    pub(super) async fn progress(
+        &self,
+        lease: &Lease,
+        fraction: f64,
+        message: Option<String>,
+    ) -> Result<(), ApiError> {
+        let run = Self::run(lease);
+        self.retrying(|| self.client.progress(run, fraction, message.clone()))
+            .await
+            .map(|_| ())
+    }
+
+    /// Sends lines numbered after those sent before; resent batches are stored once.
+    pub(super) async fn logs(
+        &self,
+        lease: &Lease,
+        lines: Vec<(String, String)>,
+    ) -> Result<(), ApiError> {
+        let count = i64::try_from(lines.len()).unwrap_or(i64::MAX);
+        let first = {
+            let mut runs = self.lock();
+            let Some(slot) = runs.get_mut(&(lease.job, lease.attempt)) else {
+                return Err(ApiError::Conflict(
+                    "this agent does not hold the run".into(),
+                ));
+            };
+            let first = slot.next_line;
+            slot.next_line += count;
+            first
+        };
+        let lines: Vec<LogLine> = lines
+            .into_iter()
+            .map(|(stream, line)| LogLine { stream, line })
+            .collect();
+        let run = Self::run(lease);
+        self.retrying(|| self.client.logs(run, first, lines.clone()))
+            .await
+            .map(|_| ())
+    }
+
+    pub(super) async fn finish(&self, lease: &Lease, outcome: RunOutcome) -> Result<(), ApiError> {
+        let outcome = match outcome {
+            RunOutcome::Succeeded { outputs, result } => Outcome::Succeeded { outputs, result },
+            RunOutcome::Failed { code, message } => Outcome::Failed { code, message },
+            RunOutcome::InfrastructureFailed { message } => Outcome::Infrastructure { message },
+            RunOutcome::Cancelled => Outcome::Cancelled,
+        };
+        let run = Self::run(lease);
+        let finished = self
+            .retrying(|| self.client.finish(run, outcome.clone()))
+            .await
+            .map(|_| ());
+        self.forget(lease.job, lease.attempt);
+        finished
+    }
+
+    pub(super) async fn release(&self, lease: &Lease) -> Result<(), ApiError> {
+        let run = Self::run(lease);
+        let released = self.retrying(|| self.client.release(run)).await.map(|_| ());
+        self.forget(lease.job, lease.attempt);
+        released
+    }
+
+    pub(super) fn forget(&self, job: Uuid, attempt: i32) {
+        self.lock().remove(&(job, attempt));
+    }
+}
+
+/// A refusal as the pipeline's error type (CONFLICT: the lease is gone).
+fn api_error(e: AgentCallError) -> ApiError {
+    match e {
+        AgentCallError::Unreachable(m) => ApiError::Unavailable(m),
+        AgentCallError::Refused { code, message, .. } => match code.as_str() {
+            "CONFLICT" => ApiError::Conflict(message),
+            "UNAUTHENTICATED" => ApiError::Unauthenticated(message),
+            "FORBIDDEN" => ApiError::Forbidden(message),
+            "BAD_USER_INPUT" => ApiError::BadUserInput {
+                message,
+                field: None,
+            },
+            "NOT_FOUND" => ApiError::NotFound(message),
+            _ => ApiError::Unavailable(format!("{code}: {message}")),
+        },
+    }
+}
