@@ -54,6 +54,43 @@ impl Role {
     }
 }
 
+/// What `doctor --role` checks: a service `serve` runs, or an agent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DoctorRole {
+    /// `serve accounts`.
+    Accounts,
+    /// `serve models`.
+    Models,
+    /// `serve media`.
+    Media,
+    /// `serve jobs`.
+    Jobs,
+    /// `serve worker`.
+    Worker,
+    /// `serve billing`.
+    Billing,
+    /// `serve compat`.
+    Compat,
+    /// `mediamagic agent`: the sandbox, GPUs, and the platform taking its token.
+    Agent,
+}
+
+impl DoctorRole {
+    /// Its name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DoctorRole::Accounts => "accounts",
+            DoctorRole::Models => "models",
+            DoctorRole::Media => "media",
+            DoctorRole::Jobs => "jobs",
+            DoctorRole::Worker => "worker",
+            DoctorRole::Billing => "billing",
+            DoctorRole::Compat => "compat",
+            DoctorRole::Agent => "agent",
+        }
+    }
+}
+
 /// A subgraph whose SDL `sdl` prints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Subgraph {
@@ -99,9 +136,10 @@ pub enum Command {
     /// Check what running needs (database, Redis, ffmpeg, the job sandbox, storage, keys)
     /// and say what to fix; exits 1 when something is missing.
     Doctor {
-        /// Check what `serve <role>` needs instead of what `dev` needs.
+        /// Check what `serve <role>` (or, for `agent`, `mediamagic agent`) needs instead of
+        /// what `dev` needs.
         #[arg(long, value_enum)]
-        role: Option<Role>,
+        role: Option<DoctorRole>,
     },
     /// Apply database migrations.
     Migrate,

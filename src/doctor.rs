@@ -2,7 +2,9 @@
 //! to fix. Without `--role` it checks what `mediamagic dev` needs (its own Postgres and Redis
 //! from the machine's binaries unless URLs are set, the dev keys); with `--role` what
 //! `mediamagic serve <role>` needs (reachable Postgres with every migration applied, Redis,
-//! the role's keys, and for media and the worker ffmpeg, storage and the job sandbox).
+//! the role's keys, and for media and the worker ffmpeg, storage and the job sandbox); with
+//! `--role agent` what `mediamagic agent` needs (the sandbox, GPUs, and a platform that takes
+//! its token for its machine types).
 
 use crate::{config::PlatformConfig, secrets::Keys};
 use mediamagic_kit::{db_roles, local_services, redis_link::RedisLink};
@@ -30,7 +32,11 @@ pub struct Finding {
     pub detail: String,
 }
 
-fn finding(subject: &'static str, verdict: Verdict, detail: impl Into<String>) -> Finding {
+pub(crate) fn finding(
+    subject: &'static str,
+    verdict: Verdict,
+    detail: impl Into<String>,
+) -> Finding {
     Finding {
         subject,
         verdict,
@@ -57,15 +63,29 @@ pub async fn run(config: &PlatformConfig, role: Option<&str>) -> bool {
     match failed {
         0 => println!(
             "ready for {}",
-            role.map_or("mediamagic dev".to_owned(), |r| format!("serve {r}"))
+            match role {
+                None => "mediamagic dev".to_owned(),
+                Some("agent") => "mediamagic agent".to_owned(),
+                Some(r) => format!("serve {r}"),
+            }
         ),
         n => println!("{n} problem(s) to fix first"),
     }
     failed == 0
 }
 
-/// Every check for `role` (`None`: `dev`).
+/// Every check for `role` (`None`: `dev`; `agent`: what `mediamagic agent` needs).
 pub async fn check(config: &PlatformConfig, role: Option<&str>) -> Vec<Finding> {
+    if role == Some("agent") {
+        let mut findings = vec![
+            program("ffmpeg", "-version"),
+            program("ffprobe", "-version"),
+            sandbox(config).await,
+            catalogue(config),
+        ];
+        findings.extend(crate::doctor_agent::check(config).await);
+        return findings;
+    }
     let mut findings = vec![database(config, role).await, redis(config, role).await];
     let needs_media_tools = matches!(role, None | Some("media") | Some("worker"));
     if needs_media_tools {

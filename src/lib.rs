@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod dev;
 pub mod doctor;
+pub mod doctor_agent;
 pub mod events_cli;
 pub mod router_process;
 pub mod secrets;

@@ -179,3 +179,63 @@ async fn an_agent_with_only_a_url_and_a_token_runs_a_job_and_stops_when_revoked(
     assert!(!ok, "{said}");
     assert!(said.contains("live agent token"), "{said}");
 }
+
+/// `mediamagic doctor --role agent` with `url` and `token` and a worker offering
+/// `machine_types`: whether it passed, and what it printed.
+async fn doctor(url: &str, token: &str, machine_types: &str) -> (bool, String) {
+    let file = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
+    std::fs::write(
+        file.path(),
+        format!("[worker]\nmachine_types = {machine_types}\n"),
+    )
+    .unwrap();
+    let out = tokio::process::Command::new(workspace_binary("mediamagic"))
+        .arg("--config")
+        .arg(file.path())
+        .args(["doctor", "--role", "agent"])
+        .env("MEDIAMAGIC_AGENT_URL", url)
+        .env("MEDIAMAGIC_AGENT_TOKEN", token)
+        .env_remove("DATABASE_URL")
+        .env_remove("REDIS_URL")
+        .output()
+        .await
+        .unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), said)
+}
+
+#[tokio::test]
+async fn doctor_for_an_agent_checks_the_platform_takes_its_token_for_its_machine_types() {
+    let stack = stack().await;
+    let token = issue(&stack, "checked").await;
+    let url = base(&stack);
+
+    let (ok, said) = doctor(&url, &token, "{ gpu = { slots = 1 } }").await;
+    assert!(ok, "{said}");
+    assert!(said.contains("agent `checked`, may run gpu"), "{said}");
+    assert!(said.contains("ready for mediamagic agent"), "{said}");
+    assert!(
+        !said.contains("postgres"),
+        "an agent needs no database: {said}"
+    );
+
+    let (ok, said) = doctor(&url, &token, "{ cpu = { slots = 2 } }").await;
+    assert!(!ok, "{said}");
+    assert!(
+        said.contains("may run only gpu, but worker.machine_types offers cpu"),
+        "{said}"
+    );
+
+    let (ok, said) = doctor(
+        &url,
+        &format!("mmagent_{}", "1".repeat(64)),
+        "{ gpu = { slots = 1 } }",
+    )
+    .await;
+    assert!(!ok, "{said}");
+    assert!(said.contains("refuses this token"), "{said}");
+}

@@ -102,6 +102,12 @@ impl AgentClient {
 
     const QUICK: Duration = Duration::from_secs(30);
 
+    /// Who the token belongs to (changes nothing).
+    pub async fn hello(&self) -> Result<protocol::Hello, AgentCallError> {
+        self.call("/hello", &serde_json::json!({}), Self::QUICK)
+            .await
+    }
+
     /// Registers this process (again, after a restart).
     pub async fn register(
         &self,

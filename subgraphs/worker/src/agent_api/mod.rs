@@ -55,6 +55,7 @@ pub fn routes(deps: WorkerDeps) -> Router {
         seen: Arc::default(),
     };
     Router::new()
+        .route(&format!("{BASE}/hello"), post(hello))
         .route(&format!("{BASE}/register"), post(register))
         .route(&format!("{BASE}/claim"), post(claim::claim))
         .route(&format!("{BASE}/heartbeat"), post(runs::heartbeat))
@@ -221,6 +222,22 @@ async fn register_inner(
         lease_seconds: api.deps.jobs.config.lease_seconds,
         heartbeat_ms: api.deps.config.heartbeat_ms.max(100),
     })
+}
+
+async fn hello(
+    axum::extract::State(api): axum::extract::State<AgentApi>,
+    headers: HeaderMap,
+) -> Response {
+    let presented = headers.get(HEADER).and_then(|v| v.to_str().ok());
+    answer(
+        agents::authenticate(&api.deps.pool, presented)
+            .await
+            .map(|agent| protocol::Hello {
+                name: agent.name,
+                machine_types: agent.machine_types,
+                site: agent.site,
+            }),
+    )
 }
 
 async fn stop(

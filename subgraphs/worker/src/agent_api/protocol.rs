@@ -27,6 +27,18 @@ pub const MAX_WAIT_SECONDS: u32 = 25;
 /// Most log lines in one call.
 pub const MAX_LOG_LINES: usize = 1000;
 
+/// `POST /agent/v1/hello` (body `{}`): who the token belongs to, changing nothing (what
+/// `mediamagic doctor --role agent` asks).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Hello {
+    /// The agent's name.
+    pub name: String,
+    /// The machine types it may claim.
+    pub machine_types: Vec<String>,
+    /// Where it runs.
+    pub site: Option<String>,
+}
+
 /// `POST /agent/v1/register`: an agent process says what it offers. Registering again (a
 /// restart) replaces what it said before.
 #[derive(Clone, Debug, Serialize, Deserialize)]
