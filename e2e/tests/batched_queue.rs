@@ -306,3 +306,57 @@ async fn only_the_transitions_a_handler_acts_on_raise_events() {
     }
     assert_eq!(events_of(&stack, "job_usage", ids[1]).await, ["cancelled"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn workers_racing_to_claim_the_same_queue_each_get_a_job_once() {
+    // Leases long enough that no job goes back to the queue while the workers race.
+    let stack = spawn_stack_with(|config| {
+        config.jobs.max_running_per_account = 100;
+    })
+    .await;
+    let (_, first) = account_with_jobs(&stack, "racer-a", 15).await;
+    let (_, second) = account_with_jobs(&stack, "racer-b", 15).await;
+    let deps = queue(&stack).await;
+    let claimers: Vec<_> = (0..6)
+        .map(|n| {
+            let deps = deps.clone();
+            tokio::spawn(async move {
+                let worker = format!("racer-{n}");
+                let mut mine = Vec::new();
+                // Half the workers start in the claim (the folded path), half do not.
+                let start = n % 2 == 0;
+                loop {
+                    let batch = jobs_queue::claim_batch(&deps, MACHINE_TYPE, &worker, 4, start)
+                        .await
+                        .unwrap();
+                    if batch.is_empty() {
+                        return (worker, mine);
+                    }
+                    mine.extend(batch.into_iter().map(|c| (c.job.id, c.control.worker_id)));
+                }
+            })
+        })
+        .collect();
+    let mut holder: HashMap<Uuid, String> = HashMap::new();
+    for claimer in claimers {
+        let (worker, claimed) = claimer.await.unwrap();
+        for (job, recorded) in claimed {
+            assert_eq!(
+                recorded.as_deref(),
+                Some(worker.as_str()),
+                "the lease names its claimer"
+            );
+            if let Some(other) = holder.insert(job, worker.clone()) {
+                panic!("job {job} was claimed by {other} and by {worker}");
+            }
+        }
+    }
+    let all: std::collections::HashSet<Uuid> = first.iter().chain(&second).copied().collect();
+    assert_eq!(
+        holder
+            .keys()
+            .copied()
+            .collect::<std::collections::HashSet<_>>(),
+        all
+    );
+}
