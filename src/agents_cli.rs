@@ -97,6 +97,7 @@ pub async fn agent(
         &url,
         &token,
         std::sync::Arc::new(config.worker.clone()),
+        config.agent.metrics_listen.as_deref(),
         shutdown,
     )
     .await?;

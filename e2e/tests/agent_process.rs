@@ -58,11 +58,14 @@ struct AgentProcess {
 }
 
 impl AgentProcess {
-    fn start(url: &str, token: &str) -> Self {
+    fn start(url: &str, token: &str, metrics_port: u16) -> Self {
         let file = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
         std::fs::write(
             file.path(),
-            "[worker]\nmachine_types = { gpu = { slots = 1 } }\n",
+            format!(
+                "[agent]\nmetrics_listen = \"127.0.0.1:{metrics_port}\"\n\
+                 [worker]\nmachine_types = {{ gpu = {{ slots = 1 }} }}\n"
+            ),
         )
         .unwrap();
         let output = tempfile::NamedTempFile::new().unwrap();
@@ -119,7 +122,8 @@ impl Drop for AgentProcess {
 async fn an_agent_with_only_a_url_and_a_token_runs_a_job_and_stops_when_revoked() {
     let stack = stack().await;
     let token = issue(&stack, "rack-1").await;
-    let mut agent = AgentProcess::start(&base(&stack), &token);
+    let metrics_port = mediamagic_kit::local_services::free_port().unwrap();
+    let mut agent = AgentProcess::start(&base(&stack), &token, metrics_port);
 
     let (owner, _, _) = stack.sign_up("owner").await;
     let model = script_model(
@@ -167,6 +171,26 @@ async fn an_agent_with_only_a_url_and_a_token_runs_a_job_and_stops_when_revoked(
         "{lines:?}"
     );
 
+    // The agent's own metrics: the run it made, by machine type.
+    let metrics = reqwest::get(format!("http://127.0.0.1:{metrics_port}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.lines().any(
+            |l| l.starts_with("mediamagic_worker_job_duration_seconds_count")
+                && l.contains("outcome=\"succeeded\"")
+                && l.ends_with(" 1")
+        ),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("mediamagic_worker_slots{machine_type=\"gpu\",service=\"agent\"} 1"),
+        "{metrics}"
+    );
+
     // Revoked: the agent learns it on its next heartbeat and stops with a clear error.
     agents::revoke(&pool(&stack), "rack-1").await.unwrap();
     let (ok, said) = agent.exit(Duration::from_secs(30)).await;
@@ -174,7 +198,11 @@ async fn an_agent_with_only_a_url_and_a_token_runs_a_job_and_stops_when_revoked(
     assert!(said.contains("no longer accepted"), "{said}");
 
     // A wrong token is refused at once.
-    let mut wrong = AgentProcess::start(&base(&stack), &format!("mmagent_{}", "0".repeat(64)));
+    let mut wrong = AgentProcess::start(
+        &base(&stack),
+        &format!("mmagent_{}", "0".repeat(64)),
+        mediamagic_kit::local_services::free_port().unwrap(),
+    );
     let (ok, said) = wrong.exit(Duration::from_secs(30)).await;
     assert!(!ok, "{said}");
     assert!(said.contains("live agent token"), "{said}");

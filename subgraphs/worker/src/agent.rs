@@ -29,6 +29,10 @@ pub struct AgentConfig {
     /// The token `mediamagic agents create` printed.
     #[serde(default)]
     pub token: Option<Secret<String>>,
+    /// Serve Prometheus metrics (runs, slots, durations, GPUs) at `/metrics` on this
+    /// address (`0.0.0.0:9091`); none when empty.
+    #[serde(default)]
+    pub metrics_listen: Option<String>,
 }
 
 /// Why the agent stopped working.
@@ -51,11 +55,30 @@ pub async fn run(
     url: &str,
     token: &str,
     config: Arc<WorkerConfig>,
+    metrics_listen: Option<&str>,
     shutdown: CancellationToken,
 ) -> Result<(), AgentError> {
-    // Kept in-process for now: an agent serves no metrics endpoint yet.
-    let metrics = WorkerMetrics::new(&prometheus::Registry::new())
+    let registry = mediamagic_kit::metrics::Metrics::new("agent")
         .map_err(|e| AgentError::Config(e.to_string()))?;
+    let metrics =
+        WorkerMetrics::new(&registry.registry).map_err(|e| AgentError::Config(e.to_string()))?;
+    if let Some(address) = metrics_listen {
+        let listener = tokio::net::TcpListener::bind(address)
+            .await
+            .map_err(|e| AgentError::Config(format!("agent.metrics_listen `{address}`: {e}")))?;
+        let app = axum::Router::new()
+            .route(
+                "/metrics",
+                axum::routing::get(mediamagic_kit::metrics::metrics_handler),
+            )
+            .with_state(registry);
+        let stop = shutdown.clone();
+        tokio::spawn(async move {
+            let _ =
+                mediamagic_kit::server::serve(listener, app, async move { stop.cancelled().await })
+                    .await;
+        });
+    }
     if !(url.starts_with("https://") || url.starts_with("http://")) {
         return Err(AgentError::Config(format!(
             "`{url}` is not the platform's URL (https://...)"
