@@ -90,6 +90,16 @@ async fn gpu_job(stack: &TestStack) -> (String, String) {
     (token, job)
 }
 
+/// Claims the one queued `gpu` job; the attempt it holds.
+async fn claim_one(agent: &AgentClient) -> RunRef {
+    let claimed = agent.claim("gpu", 1, Duration::ZERO).await.unwrap();
+    assert_eq!(claimed.runs.len(), 1, "{claimed:?}");
+    RunRef {
+        job: claimed.runs[0].job,
+        attempt: claimed.runs[0].attempt,
+    }
+}
+
 fn refused_code(result: Result<impl std::fmt::Debug, AgentCallError>) -> String {
     match result {
         Err(e) => e.code().unwrap_or("UNREACHABLE").to_owned(),
@@ -386,11 +396,7 @@ async fn an_agent_cannot_act_on_a_run_another_agent_holds() {
     let intruder = client(&stack, &issue(&stack, "intruder", &["gpu"]).await, "box");
     intruder.register(offer(&[("gpu", 1)])).await.unwrap();
     let (owner, job_id) = gpu_job(&stack).await;
-    let claimed = holder.claim("gpu", 1, Duration::ZERO).await.unwrap();
-    let run = RunRef {
-        job: claimed.runs[0].job,
-        attempt: claimed.runs[0].attempt,
-    };
+    let run = claim_one(&holder).await;
 
     let lines = vec![LogLine {
         stream: "stdout".into(),
@@ -443,11 +449,7 @@ async fn a_revoked_agent_is_refused_on_its_very_next_call_and_its_job_goes_back_
     let agent = client(&stack, &issue(&stack, "leaving", &["gpu"]).await, "box");
     agent.register(offer(&[("gpu", 1)])).await.unwrap();
     let (owner, job_id) = gpu_job(&stack).await;
-    let claimed = agent.claim("gpu", 1, Duration::ZERO).await.unwrap();
-    let run = RunRef {
-        job: claimed.runs[0].job,
-        attempt: claimed.runs[0].attempt,
-    };
+    let run = claim_one(&agent).await;
     agent.start(run, None).await.unwrap();
 
     let revoked = agents::revoke(&worker_pool(&stack), "leaving")
@@ -489,11 +491,7 @@ async fn a_cancel_reaches_the_agent_on_its_next_heartbeat() {
     let agent = client(&stack, &issue(&stack, "canceller", &["gpu"]).await, "box");
     agent.register(offer(&[("gpu", 1)])).await.unwrap();
     let (owner, job_id) = gpu_job(&stack).await;
-    let claimed = agent.claim("gpu", 1, Duration::ZERO).await.unwrap();
-    let run = RunRef {
-        job: claimed.runs[0].job,
-        attempt: claimed.runs[0].attempt,
-    };
+    let run = claim_one(&agent).await;
     agent.start(run, None).await.unwrap();
     let cancelled = stack
         .gql(
@@ -568,11 +566,7 @@ async fn bad_agent_requests_get_a_clear_code_and_change_nothing() {
         .unwrap();
     assert_eq!(zero.status().as_u16(), 400);
     // Lines numbered from 0, or a stream that is neither stdout nor stderr.
-    let claimed = agent.claim("gpu", 1, Duration::ZERO).await.unwrap();
-    let run = RunRef {
-        job: claimed.runs[0].job,
-        attempt: claimed.runs[0].attempt,
-    };
+    let run = claim_one(&agent).await;
     let line = |stream: &str| {
         vec![LogLine {
             stream: stream.into(),

@@ -58,6 +58,7 @@ fn tight(lines: &str) -> String {
         ("user", kind_limits("user", &wide, &wide)),
         ("team", kind_limits("team", &wide, &wide)),
         ("anonymous", format!("      anonymous: {WIDE}\n")),
+        ("agents", format!("      agents: {WIDE}\n")),
         (
             "log_ins_per_address",
             format!("      log_ins_per_address: {WIDE}\n"),
@@ -391,4 +392,58 @@ async fn a_forged_x_forwarded_for_does_not_escape_the_per_address_log_in_limit()
     }
 
     assert_eq!(statuses, [200, 429, 429]);
+}
+
+#[tokio::test]
+async fn agent_calls_spend_a_budget_of_their_own_per_address() {
+    let mut stack = spawn_stack().await;
+    let pool = mediamagic_kit::db::pool(&stack.infra.database_url_for("worker"), 2).unwrap();
+    let token = mediamagic_worker::commands::agents::create(
+        &pool,
+        mediamagic_worker::commands::agents::NewAgent {
+            name: "busy-rack".into(),
+            machine_types: vec!["gpu".into()],
+            site: None,
+        },
+    )
+    .await
+    .unwrap()
+    .token
+    .reveal()
+    .to_owned();
+    let url = limited_router(
+        &mut stack,
+        &tight(&format!(
+            "      anonymous: {}\n      agents: {}\n",
+            rate(3, 3),
+            rate(6, 6)
+        )),
+    )
+    .await;
+    // Anonymous GraphQL spends its own budget to the end (the router's start spent some)...
+    let mut refused_at = None;
+    for n in 0..10 {
+        if post(&url, None, "{ __typename }", json!({})).await.status == 429 {
+            refused_at = Some(n);
+            break;
+        }
+    }
+    assert!(refused_at.is_some(), "the anonymous budget never ran out");
+    // ...and the agent on the same address still has all of its own.
+    let hello = format!("{}/agent/v1/hello", url.trim_end_matches("/graphql"));
+    let call = || {
+        reqwest::Client::new()
+            .post(&hello)
+            .header("x-mediamagic-agent-token", &token)
+            .json(&json!({}))
+            .send()
+    };
+    for _ in 0..6 {
+        let answer = call().await.unwrap();
+        assert_eq!(answer.status().as_u16(), 200);
+    }
+    let refused = call().await.unwrap();
+    assert_eq!(refused.status().as_u16(), 429);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "RATE_LIMITED", "{body}");
 }

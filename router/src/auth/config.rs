@@ -62,6 +62,7 @@ pub(crate) fn default_rest_paths() -> Vec<String> {
         "/upload",
         "/uploads/upload",
         "/objects/",
+        "/agent/v1/",
     ]
     .into_iter()
     .map(str::to_owned)

@@ -18,6 +18,14 @@ pub struct RateLimitPluginConfig {
     /// Budgets of team accounts and their credentials.
     #[serde(default = "KindLimits::team_defaults")]
     pub team: KindLimits,
+    /// Requests to the agent routes (`agent_paths`), per client address: agents renew their
+    /// leases and send every run's logs and progress there, so their budget is larger than
+    /// `anonymous`; the worker service checks their tokens.
+    #[serde(default = "default_agents")]
+    pub agents: RateConfig,
+    /// Paths of the agent protocol (a prefix when ending with `/`).
+    #[serde(default = "default_agent_paths")]
+    pub agent_paths: Vec<String>,
     /// Requests without a credential, per client address.
     #[serde(default = "default_anonymous")]
     pub anonymous: RateConfig,
@@ -117,6 +125,12 @@ impl KindLimits {
     }
 }
 
+fn default_agents() -> RateConfig {
+    rate(12_000, 1_000)
+}
+fn default_agent_paths() -> Vec<String> {
+    vec!["/agent/v1/".into()]
+}
 fn default_anonymous() -> RateConfig {
     rate(600, 100)
 }

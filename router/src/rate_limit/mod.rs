@@ -251,6 +251,10 @@ impl RouterPlugin for RateLimitPlugin {
                         buckets.extend(self.caller_buckets(caller, Budget::Uploads));
                     }
                 }
+                None if under_any(&self.config.agent_paths, path) => {
+                    let who = address.map(|a| a.to_string()).unwrap_or_default();
+                    buckets.push(bucket(format!("agent:ip:{who}"), self.config.agents));
+                }
                 None => {
                     let who = address.map(|a| a.to_string()).unwrap_or_default();
                     buckets.push(bucket(format!("req:ip:{who}"), self.config.anonymous));
