@@ -70,6 +70,7 @@ inside --ro-bind "$work/router.yaml" /tmp/router.yaml env \
   MEDIAMAGIC__AUTH__INTERNAL_SECRET="$(key internal_secret)" \
   MEDIAMAGIC__AUTH__ACCOUNTS_URL=http://127.0.0.1:9 \
   MEDIAMAGIC__SERVICES__MEDIA=http://127.0.0.1:9 MEDIAMAGIC__SERVICES__COMPAT=http://127.0.0.1:9 \
+  MEDIAMAGIC__SERVICES__WORKER=http://127.0.0.1:9 \
   MEDIAMAGIC__REDIS__URL=redis://127.0.0.1:9 \
   mediamagic-router >"$work/router.log" 2>&1 &
 pids+=($!)

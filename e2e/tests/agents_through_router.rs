@@ -624,3 +624,56 @@ async fn a_claimed_job_that_cannot_run_is_ended_by_the_platform_and_not_handed_o
     let failed = wait_for(&stack, &owner, &job_id, &["FAILED"], Duration::from_secs(5)).await;
     assert_eq!(failed["error"]["code"], "INPUT_UNAVAILABLE", "{failed}");
 }
+
+#[tokio::test]
+async fn an_agent_token_opens_no_user_route_and_an_old_lease_replayed_gets_nothing() {
+    let stack = stack().await;
+    let token = issue(&stack, "replayer", &["gpu"]).await;
+    // The GraphQL API with only an agent's token: no identity at all.
+    let me = stack
+        .gql_at(
+            stack.router_url(0),
+            Cred::None,
+            &[("x-mediamagic-agent-token", &token)],
+            "{ me { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(me.error_code(), "UNAUTHENTICATED", "{}", me.body);
+    let as_bearer = stack
+        .gql(Cred::Bearer(&token), "{ me { id } }", json!({}))
+        .await;
+    assert_eq!(
+        as_bearer.error_code(),
+        "UNAUTHENTICATED",
+        "{}",
+        as_bearer.body
+    );
+
+    // The agent gives its run back; another agent takes the job on the same attempt number.
+    let first = client(&stack, &token, "box");
+    first.register(offer(&[("gpu", 1)])).await.unwrap();
+    let (owner, job_id) = gpu_job(&stack).await;
+    let run = claim_one(&first).await;
+    first.release(run).await.unwrap();
+    let second = client(&stack, &issue(&stack, "successor", &["gpu"]).await, "box");
+    second.register(offer(&[("gpu", 1)])).await.unwrap();
+    let taken = claim_one(&second).await;
+    assert_eq!(taken, run, "the same job and attempt number");
+    // The first agent replays its old lease: every call is refused and nothing changes.
+    assert_eq!(refused_code(first.start(run, None).await), "CONFLICT");
+    let done = Outcome::Succeeded {
+        outputs: Vec::new(),
+        result: None,
+    };
+    assert_eq!(refused_code(first.finish(run, done).await), "CONFLICT");
+    assert_eq!(
+        first.heartbeat(vec![run]).await.unwrap().runs[0].state,
+        RunDirective::Lost
+    );
+    assert_eq!(
+        job(&stack, &owner, &job_id, "").await["status"],
+        "SCHEDULED"
+    );
+    assert_eq!(second.start(run, None).await.unwrap().status, "running");
+}

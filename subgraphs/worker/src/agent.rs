@@ -10,9 +10,10 @@ use crate::{
     agent_api::{client::AgentCallError, protocol},
     config::WorkerConfig,
     domain::agent_token::AgentName,
+    liveness::report_gpus,
     pipeline::{CancelRegistry, RunEnv},
     platform::{Platform, agent_link::AgentLink},
-    worker::{drive, driver_and_capacity, report_gpus, slots_of},
+    worker::{drive, driver_and_capacity, slots_of},
 };
 use mediamagic_kit::config::Secret;
 use serde::Deserialize;

@@ -18,6 +18,7 @@ pub mod domain;
 pub mod drivers;
 pub mod error;
 pub mod graphql;
+pub(crate) mod liveness;
 pub mod media_client;
 pub mod metrics;
 pub mod pipeline;
