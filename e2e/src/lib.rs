@@ -2,6 +2,7 @@
 //! binary runs) and the real router binary, on a database of the test's own.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+pub mod agents;
 pub mod billing;
 pub mod browser;
 pub mod chaos;

@@ -7,11 +7,13 @@
 
 use mediamagic_e2e::{
     Cred, TestStack,
+    agents::{issue as issue_agent, worker_pool},
     jobs::{all_log_lines, deploy, script_model, upload, wait_for},
     media::mp3,
+    rest::base,
     spawn_stack_with, workspace_binary,
 };
-use mediamagic_worker::commands::agents::{self, NewAgent};
+use mediamagic_worker::commands::agents;
 use serde_json::json;
 use std::{
     process::{Child, Command, Stdio},
@@ -27,26 +29,8 @@ async fn stack() -> TestStack {
     .await
 }
 
-fn base(stack: &TestStack) -> String {
-    stack.router_url(0).trim_end_matches("/graphql").to_owned()
-}
-
-fn pool(stack: &TestStack) -> mediamagic_kit::db::DbPool {
-    mediamagic_kit::db::pool(&stack.infra.database_url_for("worker"), 2).unwrap()
-}
-
 async fn issue(stack: &TestStack, name: &str) -> String {
-    let created = agents::create(
-        &pool(stack),
-        NewAgent {
-            name: name.into(),
-            machine_types: vec!["gpu".into()],
-            site: None,
-        },
-    )
-    .await
-    .unwrap();
-    created.token.reveal().to_owned()
+    issue_agent(stack, name, &["gpu"], None).await
 }
 
 /// `mediamagic agent` with only a `[worker]` section (one `gpu` slot) and the URL and token.
@@ -192,7 +176,9 @@ async fn an_agent_with_only_a_url_and_a_token_runs_a_job_and_stops_when_revoked(
     );
 
     // Revoked: the agent learns it on its next heartbeat and stops with a clear error.
-    agents::revoke(&pool(&stack), "rack-1").await.unwrap();
+    agents::revoke(&worker_pool(&stack), "rack-1")
+        .await
+        .unwrap();
     let (ok, said) = agent.exit(Duration::from_secs(30)).await;
     assert!(!ok, "{said}");
     assert!(said.contains("no longer accepted"), "{said}");

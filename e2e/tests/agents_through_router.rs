@@ -9,8 +9,10 @@
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use mediamagic_e2e::{
     Cred, TestStack,
+    agents::{issue as issue_agent, worker_pool},
     jobs::{deploy, job, script_model, upload, wait_for},
     media::mp3,
+    rest::base,
     spawn_stack_with,
 };
 use mediamagic_worker::{
@@ -33,28 +35,9 @@ async fn stack() -> TestStack {
     .await
 }
 
-fn worker_pool(stack: &TestStack) -> mediamagic_kit::db::DbPool {
-    mediamagic_kit::db::pool(&stack.infra.database_url_for("worker"), 2).unwrap()
-}
-
-/// Issues a token for agent `name` that may run `machine_types`.
+/// Issues agent `name` a token for `machine_types`.
 async fn issue(stack: &TestStack, name: &str, machine_types: &[&str]) -> String {
-    let created = agents::create(
-        &worker_pool(stack),
-        NewAgent {
-            name: name.into(),
-            machine_types: machine_types.iter().map(|t| t.to_string()).collect(),
-            site: Some("rack 7, Leeds".into()),
-        },
-    )
-    .await
-    .unwrap();
-    created.token.reveal().to_owned()
-}
-
-/// The platform's public base URL (the router's, without `/graphql`).
-fn base(stack: &TestStack) -> String {
-    stack.router_url(0).trim_end_matches("/graphql").to_owned()
+    issue_agent(stack, name, machine_types, Some("rack 7, Leeds")).await
 }
 
 fn client(stack: &TestStack, token: &str, instance: &str) -> AgentClient {

@@ -6,10 +6,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use mediamagic_e2e::{
+    agents::{issue, worker_pool},
     k8s::{self, named, of_kind},
+    rest::base,
     spawn_stack, workspace_binary,
 };
-use mediamagic_worker::commands::agents::{self, NewAgent};
+use mediamagic_worker::commands::agents;
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
@@ -110,21 +112,9 @@ fn the_agent_chart_renders_a_pod_holding_only_its_token_for_either_driver() {
 #[tokio::test]
 async fn the_config_the_chart_renders_starts_an_agent_that_registers() {
     let stack = spawn_stack().await;
-    let pool = mediamagic_kit::db::pool(&stack.infra.database_url_for("worker"), 2).unwrap();
-    let token = agents::create(
-        &pool,
-        NewAgent {
-            name: "charted".into(),
-            machine_types: vec!["gpu".into()],
-            site: None,
-        },
-    )
-    .await
-    .unwrap()
-    .token
-    .reveal()
-    .to_owned();
-    let url = stack.router_url(0).trim_end_matches("/graphql").to_owned();
+    let pool = worker_pool(&stack);
+    let token = issue(&stack, "charted", &["gpu"], None).await;
+    let url = base(&stack);
     let (_, documents) = render(&[&format!("url={url}"), "driver=local"]).unwrap();
     let map = named(&documents, "ConfigMap", "rack-agent");
     let dir = tempfile::tempdir().unwrap();

@@ -397,20 +397,7 @@ async fn a_forged_x_forwarded_for_does_not_escape_the_per_address_log_in_limit()
 #[tokio::test]
 async fn agent_calls_spend_a_budget_of_their_own_per_address() {
     let mut stack = spawn_stack().await;
-    let pool = mediamagic_kit::db::pool(&stack.infra.database_url_for("worker"), 2).unwrap();
-    let token = mediamagic_worker::commands::agents::create(
-        &pool,
-        mediamagic_worker::commands::agents::NewAgent {
-            name: "busy-rack".into(),
-            machine_types: vec!["gpu".into()],
-            site: None,
-        },
-    )
-    .await
-    .unwrap()
-    .token
-    .reveal()
-    .to_owned();
+    let token = mediamagic_e2e::agents::issue(&stack, "busy-rack", &["gpu"], None).await;
     let url = limited_router(
         &mut stack,
         &tight(&format!(

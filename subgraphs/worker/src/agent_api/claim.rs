@@ -9,7 +9,6 @@ use super::{AgentApi, answer, parse, protocol};
 use crate::{
     db::{self, rows::RunRow, rows::WorkerRow},
     domain::run::RunEnd,
-    media_client::MediaSession,
     plan,
 };
 use axum::{body::Bytes, extract::State, http::HeaderMap, response::Response};
@@ -19,7 +18,7 @@ use mediamagic_jobs::{
     pubsub::queue_channel,
 };
 use mediamagic_kit::{ApiError, ApiResult};
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 use tokio::time::Instant;
 
 pub(super) async fn claim(
@@ -118,14 +117,7 @@ async fn hand_out(
     }
     drop(conn);
     let prepared = futures::future::join_all(claimed.into_iter().map(|claimed| async move {
-        let media = MediaSession::new(
-            api.deps.http.clone(),
-            api.deps.media_url.clone(),
-            api.deps.worker_key.clone(),
-            Arc::new(worker.id.clone()),
-            claimed.job.id,
-            claimed.job.attempts,
-        );
+        let media = api.media(&worker.id, claimed.job.id, claimed.job.attempts);
         let plan = plan::prepare(&api.deps, &claimed.job, &media).await;
         (claimed, media, plan)
     }))
@@ -140,9 +132,7 @@ async fn hand_out(
                 continue;
             }
         };
-        let media_token = media
-            .token_for(chrono::Duration::seconds(protocol::MEDIA_TOKEN_SECONDS))
-            .map_err(ApiError::internal)?;
+        let media_token = api.media_token(&media)?;
         runs.push(protocol::ClaimedRun {
             job: job.id,
             attempt: job.attempts,

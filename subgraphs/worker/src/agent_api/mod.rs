@@ -105,6 +105,27 @@ impl AgentApi {
         }
     }
 
+    /// The media session of `attempt` of `job` held by `worker_id`: the plan's inputs, and
+    /// the media token handed to the agent (minted with the worker key, which stays here).
+    fn media(&self, worker_id: &str, job: Uuid, attempt: i32) -> crate::media_client::MediaSession {
+        crate::media_client::MediaSession::new(
+            self.deps.http.clone(),
+            self.deps.media_url.clone(),
+            self.deps.worker_key.clone(),
+            Arc::new(worker_id.to_owned()),
+            job,
+            attempt,
+        )
+    }
+
+    /// A media token for an agent, valid for [`protocol::MEDIA_TOKEN_SECONDS`] (and only
+    /// while the lease holds: the media service checks it).
+    fn media_token(&self, media: &crate::media_client::MediaSession) -> ApiResult<String> {
+        media
+            .token_for(chrono::Duration::seconds(protocol::MEDIA_TOKEN_SECONDS))
+            .map_err(ApiError::internal)
+    }
+
     /// CONFLICT unless `worker_id` is a registered, running process of the caller's agent.
     async fn registered(&self, caller: &Caller) -> ApiResult<crate::db::rows::WorkerRow> {
         let mut conn = self.deps.conn().await?;

@@ -59,18 +59,7 @@ async fn heartbeat_inner(
         // A run that goes on (or winds down) gets a fresh media token; a lost one none.
         let media_token = match state {
             protocol::RunDirective::Lost => None,
-            _ => Some(
-                crate::media_client::MediaSession::new(
-                    api.deps.http.clone(),
-                    api.deps.media_url.clone(),
-                    api.deps.worker_key.clone(),
-                    std::sync::Arc::new(caller.worker_id.clone()),
-                    run.job,
-                    run.attempt,
-                )
-                .token_for(chrono::Duration::seconds(protocol::MEDIA_TOKEN_SECONDS))
-                .map_err(ApiError::internal)?,
-            ),
+            _ => Some(api.media_token(&api.media(&caller.worker_id, run.job, run.attempt))?),
         };
         runs.push(protocol::RunState {
             job: run.job,
