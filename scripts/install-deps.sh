@@ -36,6 +36,8 @@ command -v pgbackrest >/dev/null 2>&1 || missing+=(pgbackrest)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v jq >/dev/null 2>&1 || missing+=(jq)
 if [ "$runtime_only" = false ]; then
+# Tests put a worker agent on a test host of its own (a network namespace and a veth pair).
+{ command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ]; } || missing+=(iproute2)
 # The registry-free image check builds the image's root file system from Debian packages.
 command -v mmdebstrap >/dev/null 2>&1 || missing+=(mmdebstrap)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)

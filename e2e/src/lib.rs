@@ -15,6 +15,7 @@ pub mod k8s;
 pub mod kube_mock;
 pub mod load;
 pub mod media;
+pub mod netns;
 pub mod oidc_provider;
 pub mod own_servers;
 pub mod public_api;
@@ -179,7 +180,7 @@ pub async fn spawn_stack_on(
     };
     drop(reserved);
     stack
-        .add_router_on(router_process::DEV_CONFIG, router_port)
+        .add_router_on(router_process::DEV_CONFIG, "127.0.0.1", router_port)
         .await;
     stack
 }
@@ -193,7 +194,14 @@ impl TestStack {
     /// Starts a router with another base config (for example `router/config/production.yaml`).
     pub async fn add_router_with(&mut self, base_config: &str) -> usize {
         let port = free_port().expect("port");
-        self.add_router_on(base_config, port).await
+        self.add_router_on(base_config, "127.0.0.1", port).await
+    }
+
+    /// Starts another router listening on `host:port` (an address other than loopback, for
+    /// a test host in a network namespace of its own); returns its index.
+    pub async fn add_router_at(&mut self, host: &str, port: u16) -> usize {
+        self.add_router_on(router_process::DEV_CONFIG, host, port)
+            .await
     }
 
     /// Starts another router whose forward plugin sends service `name`'s routes to `url`
@@ -222,7 +230,7 @@ impl TestStack {
         index
     }
 
-    async fn add_router_on(&mut self, base_config: &str, port: u16) -> usize {
+    async fn add_router_on(&mut self, base_config: &str, host: &str, port: u16) -> usize {
         let dir = tempfile::tempdir().expect("router dir");
         // production.yaml serves metrics on port 9090; tests run many routers at once.
         let metrics_port = free_port().expect("port");
@@ -233,7 +241,7 @@ impl TestStack {
             binary: router_process::default_binary(),
             base_config: base_config.to_owned(),
             work_dir: dir.path(),
-            host: "127.0.0.1",
+            host,
             port,
             subgraphs: self.subgraph_urls.clone(),
             services: self.service_urls.clone(),
@@ -244,7 +252,7 @@ impl TestStack {
         .await
         .expect("router starts");
         self.routers
-            .push((format!("http://127.0.0.1:{port}/graphql"), child, dir));
+            .push((format!("http://{host}:{port}/graphql"), child, dir));
         self.routers.len() - 1
     }
 

@@ -7,7 +7,7 @@
 
 use mediamagic_e2e::{
     Cred, TestStack,
-    agents::{issue as issue_agent, worker_pool},
+    agents::{AgentProcess, issue as issue_agent, worker_pool},
     jobs::{all_log_lines, deploy, script_model, upload, wait_for},
     media::mp3,
     rest::base,
@@ -15,10 +15,7 @@ use mediamagic_e2e::{
 };
 use mediamagic_worker::commands::agents;
 use serde_json::json;
-use std::{
-    process::{Child, Command, Stdio},
-    time::{Duration, Instant},
-};
+use std::time::Duration;
 
 /// A stack without an in-process worker, with quick heartbeats.
 async fn stack() -> TestStack {
@@ -33,73 +30,14 @@ async fn issue(stack: &TestStack, name: &str) -> String {
     issue_agent(stack, name, &["gpu"], None).await
 }
 
-/// `mediamagic agent` with only a `[worker]` section (one `gpu` slot) and the URL and token.
-struct AgentProcess {
-    child: Child,
-    _config: tempfile::NamedTempFile,
-    /// What it printed (its log goes to stdout, errors to stderr).
-    output: tempfile::NamedTempFile,
-}
-
-impl AgentProcess {
-    fn start(url: &str, token: &str, metrics_port: u16) -> Self {
-        let file = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
-        std::fs::write(
-            file.path(),
-            format!(
-                "[agent]\nmetrics_listen = \"127.0.0.1:{metrics_port}\"\n\
-                 [worker]\nmachine_types = {{ gpu = {{ slots = 1 }} }}\n"
-            ),
-        )
-        .unwrap();
-        let output = tempfile::NamedTempFile::new().unwrap();
-        let child = Command::new(workspace_binary("mediamagic"))
-            .arg("--config")
-            .arg(file.path())
-            .args(["agent", "--url", url])
-            .env("MEDIAMAGIC_AGENT_TOKEN", token)
-            // Nothing of the platform's: no database, no Redis.
-            .env_remove("DATABASE_URL")
-            .env_remove("REDIS_URL")
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::from(output.reopen().unwrap()))
-            .stderr(Stdio::from(output.reopen().unwrap()))
-            .spawn()
-            .expect("agent process");
-        Self {
-            child,
-            _config: file,
-            output,
-        }
-    }
-
-    /// Waits for the process to exit (without blocking the stack, which runs on this
-    /// test's runtime); its status and what it printed.
-    async fn exit(&mut self, within: Duration) -> (bool, String) {
-        let deadline = Instant::now() + within;
-        let status = loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                break status;
-            }
-            if Instant::now() >= deadline {
-                let _ = self.child.kill();
-                panic!("the agent did not exit:\n{}", self.printed());
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        };
-        (status.success(), self.printed())
-    }
-
-    fn printed(&self) -> String {
-        std::fs::read_to_string(self.output.path()).unwrap_or_default()
-    }
-}
-
-impl Drop for AgentProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `mediamagic agent` with one `gpu` slot, its metrics on `metrics_port`.
+fn start_agent(url: &str, token: &str, metrics_port: u16) -> AgentProcess {
+    AgentProcess::start(
+        url,
+        token,
+        &format!("metrics_listen = \"127.0.0.1:{metrics_port}\""),
+        "machine_types = { gpu = { slots = 1 } }",
+    )
 }
 
 #[tokio::test]
@@ -107,7 +45,7 @@ async fn an_agent_with_only_a_url_and_a_token_runs_a_job_and_stops_when_revoked(
     let stack = stack().await;
     let token = issue(&stack, "rack-1").await;
     let metrics_port = mediamagic_kit::local_services::free_port().unwrap();
-    let mut agent = AgentProcess::start(&base(&stack), &token, metrics_port);
+    let mut agent = start_agent(&base(&stack), &token, metrics_port);
 
     let (owner, _, _) = stack.sign_up("owner").await;
     let model = script_model(
@@ -184,7 +122,7 @@ async fn an_agent_with_only_a_url_and_a_token_runs_a_job_and_stops_when_revoked(
     assert!(said.contains("no longer accepted"), "{said}");
 
     // A wrong token is refused at once.
-    let mut wrong = AgentProcess::start(
+    let mut wrong = start_agent(
         &base(&stack),
         &format!("mmagent_{}", "0".repeat(64)),
         mediamagic_kit::local_services::free_port().unwrap(),

@@ -3,24 +3,24 @@
 //! listen for cancel requests, forward its logs and progress, then register its outputs as
 //! media of the job's owner and finish the job with the outcome.
 
+mod reporting;
+
 use crate::{
     WorkerMetrics,
     config::WorkerConfig,
-    domain::run::{RunEnd, RunEvent, RunOutput, RunPlan},
+    domain::run::{RunEnd, RunOutput, RunPlan},
     drivers::{Driver, RunContext},
     error::WorkerError,
     media_client::MediaSession,
     platform::{Claimed, Platform},
 };
 use chrono::Utc;
-use mediamagic_jobs::{
-    commands::queue::{Heartbeat, RunOutcome},
-    domain::Lease,
-};
+use mediamagic_jobs::{commands::queue::RunOutcome, domain::Lease};
+use reporting::{LeaseLoss, forward_events, keep_alive};
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
-    time::{Duration, Instant},
+    time::Instant,
 };
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -189,13 +189,33 @@ async fn run_claimed(
     let run = env.driver.run(&plan, &ctx, warm).await;
     drop(ctx);
     let _ = forwarder.await;
-    heartbeat.abort();
     if lost.is_cancelled() {
+        if heartbeat.await.ok() == Some(LeaseLoss::Unrenewed) {
+            give_back(env, &lease).await;
+        }
         return Ok(("lost", plan.model));
     }
+    heartbeat.abort();
     let outcome = finish(env, job, attempt, run.end, &media, Some(&plan)).await?;
     drop(run.workdir);
     Ok((outcome, plan.model))
+}
+
+/// Gives back a run stopped because its lease could not be renewed, once the platform
+/// answers again: the job need not wait for the sweeper. Fenced like every call of the
+/// run, so when the platform has already handed the job to another worker (a partition
+/// longer than the lease), this late call is refused and changes nothing.
+async fn give_back(env: &RunEnv, lease: &Lease) {
+    match env.platform.release(lease).await {
+        Ok(()) => tracing::info!(job = %lease.job, "gave back a run stopped for want of its lease"),
+        Err(e) => tracing::info!(
+            job = %lease.job,
+            attempt = lease.attempt,
+            error = ?e,
+            "the platform refused the release of a run stopped for want of its lease \
+             (another worker holds it now, or it has ended)"
+        ),
+    }
 }
 
 /// Registers outputs, adds the tags the result proposes (when the deployment asked), and
@@ -304,93 +324,4 @@ async fn register(
         }
     }
     Ok(ids)
-}
-
-/// Renews the lease every `worker.heartbeat_ms`; fires `cancel` on a cancel request and
-/// `lost` (with `cancel`) when the lease is gone: refused, or not renewed for as long as a
-/// lease lasts (the database or the network away), since by then the sweeper may have
-/// handed the job to another worker.
-async fn keep_alive(env: RunEnv, lease: Lease, cancel: CancellationToken, lost: CancellationToken) {
-    let job = lease.job;
-    let mut tick = tokio::time::interval(Duration::from_millis(env.config.heartbeat_ms.max(100)));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let lease_lasts = env.platform.lease_lasts();
-    let mut renewed = Instant::now();
-    loop {
-        tick.tick().await;
-        let answer = tokio::time::timeout(lease_lasts, env.platform.heartbeat(&lease)).await;
-        match answer {
-            Ok(Ok(Heartbeat::Continue)) => renewed = Instant::now(),
-            Ok(Ok(Heartbeat::Cancel(reason))) => {
-                renewed = Instant::now();
-                tracing::info!(job = %job, reason, "stopping a run on request");
-                cancel.cancel();
-            }
-            Ok(Err(mediamagic_kit::ApiError::Conflict(_))) => {
-                tracing::warn!(job = %job, "lost the lease of a running job; stopping it");
-                lost.cancel();
-                cancel.cancel();
-                return;
-            }
-            Ok(Err(e)) => tracing::warn!(job = %job, error = ?e, "a heartbeat failed"),
-            Err(_) => tracing::warn!(job = %job, "a heartbeat timed out"),
-        }
-        if renewed.elapsed() >= lease_lasts {
-            tracing::warn!(job = %job, "the lease could not be renewed in time; stopping the run");
-            lost.cancel();
-            cancel.cancel();
-            return;
-        }
-    }
-}
-
-/// Sends log lines in batches (every 200 ms or 100 lines) and progress at most every
-/// 250 ms (the last report always), until the run's event channel closes.
-async fn forward_events(platform: Platform, lease: Lease, mut events: mpsc::Receiver<RunEvent>) {
-    let job = lease.job;
-    let mut lines: Vec<(String, String)> = Vec::new();
-    let mut progress: Option<(f64, Option<String>)> = None;
-    let batch_every = Duration::from_millis(200);
-    let mut last_progress = Instant::now() - Duration::from_secs(1);
-    let mut last_flush = Instant::now();
-    let mut flush = tokio::time::interval(batch_every);
-    loop {
-        let open = tokio::select! {
-            event = events.recv() => match event {
-                Some(RunEvent::Log { stream, line }) => {
-                    lines.push((stream.to_owned(), line));
-                    true
-                }
-                Some(RunEvent::Progress { fraction, message }) => {
-                    progress = Some((fraction, message));
-                    true
-                }
-                Some(RunEvent::Node(node)) => {
-                    platform.set_node(&lease, &node).await;
-                    true
-                }
-                None => false,
-            },
-            _ = flush.tick() => true,
-        };
-        let due = !open || lines.len() >= 100 || last_flush.elapsed() >= batch_every;
-        if due && !lines.is_empty() {
-            last_flush = Instant::now();
-            let batch = std::mem::take(&mut lines);
-            if let Err(e) = platform.logs(&lease, batch).await {
-                tracing::warn!(job = %job, error = ?e, "could not store log lines");
-            }
-        }
-        if (!open || last_progress.elapsed() >= Duration::from_millis(250))
-            && let Some((fraction, message)) = progress.take()
-        {
-            last_progress = Instant::now();
-            if let Err(e) = platform.progress(&lease, fraction, message).await {
-                tracing::debug!(job = %job, error = ?e, "could not report progress");
-            }
-        }
-        if !open {
-            return;
-        }
-    }
 }
