@@ -1,17 +1,22 @@
 //! The fault-injection harness: the stack as separate processes (one `mediamagic serve
-//! <role>` per service, two workers, the router) on a Postgres and a Redis of its own, a
+//! <role>` per service, two workers, the router, and a worker agent on a test host of its
+//! own that reaches only the router) on a Postgres and a Redis of its own, a
 //! mixed workload from several accounts (uploads, deployments of fast jobs with callbacks
 //! and idempotency keys, queries), and faults at chosen moments: `kill -9` of each service
 //! and of the router (each restarted), a Postgres fast restart, Redis frozen then resumed,
-//! a worker frozen past its lease then resumed. At the end it checks the invariants and
+//! a worker frozen past its lease then resumed, the agent killed (and restarted) and cut off
+//! past its lease by a real network partition. At the end it checks the invariants and
 //! reports how long the API took to answer again after each fault.
 //!
 //! `e2e/tests/chaos.rs` runs a CI-sized round; `e2e/bench/run.sh chaos` the full size.
+
+mod agent;
 
 use crate::{
     jobs::{Received, receiver},
     own_servers,
 };
+use agent::ChaosAgent;
 use diesel::{
     QueryableByName,
     sql_types::{BigInt, Text},
@@ -36,6 +41,8 @@ use tokio::process::{Child, Command};
 const ROLES: &[&str] = &["accounts", "models", "media", "jobs", "billing", "compat"];
 /// The two worker processes.
 const WORKERS: &[&str] = &["worker-a", "worker-b"];
+/// The worker agent (`mediamagic agent`, on a test host of its own).
+const AGENT: &str = "agent";
 /// Longest any one client request may take before it counts as hung.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(40);
 
@@ -50,6 +57,8 @@ pub enum Fault {
     RedisFreeze,
     /// A worker frozen past its lease, then resumed.
     WorkerFreeze,
+    /// The agent's test host cut off from the platform past its lease, then joined again.
+    AgentPartition,
 }
 
 impl Fault {
@@ -58,10 +67,12 @@ impl Fault {
         let mut all: Vec<Fault> = ROLES.iter().map(|r| Fault::Kill(r)).collect();
         all.push(Fault::Kill("worker-a"));
         all.push(Fault::Kill("router"));
+        all.push(Fault::Kill(AGENT));
         all.extend([
             Fault::PostgresRestart,
             Fault::RedisFreeze,
             Fault::WorkerFreeze,
+            Fault::AgentPartition,
         ]);
         all
     }
@@ -73,6 +84,7 @@ impl Fault {
             Fault::PostgresRestart => "postgres restart".into(),
             Fault::RedisFreeze => "redis frozen".into(),
             Fault::WorkerFreeze => "worker frozen past its lease".into(),
+            Fault::AgentPartition => "agent cut off past its lease".into(),
         }
     }
 }
@@ -111,6 +123,8 @@ pub struct ChaosReport {
     pub drained_in: Duration,
     /// Client requests by outcome (`ok`, an error code, `refused` for no connection).
     pub outcomes: BTreeMap<String, usize>,
+    /// The worker agent's runs by outcome (none would mean its faults tested nothing).
+    pub agent_runs: BTreeMap<String, usize>,
 }
 
 /// The stack under test.
@@ -125,6 +139,7 @@ pub struct ChaosStack {
     ports: HashMap<&'static str, u16>,
     router_port: u16,
     processes: HashMap<&'static str, Child>,
+    agent: Option<ChaosAgent>,
     database_url: String,
     http: reqwest::Client,
     /// Keep the services' logs when dropped (a run with violations).
@@ -160,6 +175,10 @@ impl ChaosStack {
             ports.insert(*role, free_port()?);
         }
         let router_port = free_port()?;
+        // The agent's host, and where every process reaches signed object URLs: the router
+        // on the host's link (its `/objects/` route), the one address the agent can reach.
+        let agent_host = crate::netns::TestHost::create()?;
+        let objects_url = format!("http://{}:{router_port}", agent_host.host_ip);
         let config = dir.path().join("platform.toml");
         std::fs::write(
             &config,
@@ -170,6 +189,7 @@ impl ChaosStack {
                 &ports,
                 router_port,
                 &dir.path().join("objects"),
+                &objects_url,
             ),
         )?;
         let mut stack = Self {
@@ -183,6 +203,7 @@ impl ChaosStack {
             ports,
             router_port,
             processes: HashMap::new(),
+            agent: None,
             keep_logs: false,
             database_url,
             http: reqwest::Client::builder()
@@ -196,6 +217,10 @@ impl ChaosStack {
             stack.wait_ready(role).await?;
         }
         stack.spawn_router().await?;
+        stack.agent = Some(
+            ChaosAgent::start(agent_host, stack.dir.path(), &stack.database_url, router_port)
+                .await?,
+        );
         Ok(stack)
     }
 
@@ -273,7 +298,8 @@ impl ChaosStack {
             binary: router_process::default_binary(),
             base_config: router_process::DEV_CONFIG.to_owned(),
             work_dir: &self.dir.path().join("router"),
-            host: "127.0.0.1",
+            // Also on the agent's link (the services listen on loopback only).
+            host: "0.0.0.0",
             port: self.router_port,
             subgraphs,
             services,
@@ -308,7 +334,12 @@ impl ChaosStack {
                 if let Some(mut child) = self.processes.remove(name) {
                     let _ = child.wait().await;
                 }
-                if *name == "router" {
+                if *name == AGENT {
+                    self.until_the_agent_runs_a_job().await;
+                    if let Some(agent) = self.agent.as_mut() {
+                        agent.kill_and_restart().await?;
+                    }
+                } else if *name == "router" {
                     self.spawn_router().await?;
                 } else {
                     self.spawn(name)?;
@@ -338,8 +369,36 @@ impl ChaosStack {
                 self.signal("worker-b", "CONT");
                 ended = Instant::now();
             }
+            Fault::AgentPartition => {
+                // Past the 2 s lease: its runs go to the workers, its late calls are refused.
+                self.until_the_agent_runs_a_job().await;
+                if let Some(agent) = &self.agent {
+                    agent.partition(Duration::from_secs(4)).await?;
+                }
+                ended = Instant::now();
+            }
         }
         Ok(ended)
+    }
+
+    /// Waits (up to 10 s) until the agent holds a run, so that its fault hits one.
+    async fn until_the_agent_runs_a_job(&self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(mut conn) = self.db().await
+                && count(
+                    &mut conn,
+                    "SELECT count(*) AS n FROM worker.runs r \
+                     JOIN worker.workers w ON w.id = r.worker_id \
+                     WHERE w.agent_id IS NOT NULL AND r.outcome IS NULL",
+                )
+                .await
+                .is_ok_and(|n| n > 0)
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     async fn db(&self) -> anyhow::Result<AsyncPgConnection> {
@@ -407,6 +466,7 @@ fn platform_config(
     ports: &HashMap<&'static str, u16>,
     router_port: u16,
     objects: &std::path::Path,
+    objects_url: &str,
 ) -> String {
     format!(
         r#"
@@ -430,6 +490,7 @@ compat_port = {compat}
 router_port = {router_port}
 [media]
 storage = {{ kind = "directory", path = "{objects}" }}
+public_url = "{objects_url}"
 [jobs]
 allow_private_callbacks = true
 lease_seconds = 2
@@ -834,6 +895,18 @@ pub async fn run(plan: &ChaosPlan) -> anyhow::Result<ChaosReport> {
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     check_invariants(&mut conn, &jobs, &received, &mut report).await?;
+    for outcome in lines(
+        &mut conn,
+        "SELECT coalesce(r.outcome, 'open') AS line FROM worker.runs r \
+         JOIN worker.workers w ON w.id = r.worker_id WHERE w.agent_id IS NOT NULL",
+    )
+    .await?
+    {
+        *report.agent_runs.entry(outcome).or_default() += 1;
+    }
+    if report.agent_runs.is_empty() {
+        report.violations.push("the worker agent ran no job".into());
+    }
     check_followed_logs(&mut conn, &followed, &mut report).await?;
     report.outcomes = outcomes.lock().unwrap_or_else(|e| e.into_inner()).clone();
     // A failure must say what it is: a hang, an answer without a code or INTERNAL does not.
