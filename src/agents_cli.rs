@@ -3,10 +3,18 @@
 
 use crate::{cli::AgentsCommand, config::PlatformConfig, stack};
 use mediamagic_kit::config::Secret;
-use mediamagic_worker::commands::agents::{self, NewAgent};
+use mediamagic_worker::{
+    commands::agents::{self, NewAgent},
+    domain::agent_token::AgentToken,
+};
 
 /// Runs one `agents` command and prints what it did.
 pub async fn run(config: &PlatformConfig, command: AgentsCommand) -> anyhow::Result<()> {
+    if let AgentsCommand::Token = command {
+        // Needs no database: the worker service stores its hash when it starts with it.
+        println!("{}", AgentToken::generate().reveal());
+        return Ok(());
+    }
     let mut config = config.clone();
     if config.database.url.is_none() {
         config.database.url = stack::embedded_database_url(&config).map(Secret::new);
@@ -57,6 +65,7 @@ pub async fn run(config: &PlatformConfig, command: AgentsCommand) -> anyhow::Res
                 println!("{line}");
             }
         }
+        AgentsCommand::Token => {}
         AgentsCommand::Revoke { name } => {
             let revoked = agents::revoke(&pool, &name).await.map_err(refused)?;
             println!(

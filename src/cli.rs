@@ -299,6 +299,9 @@ pub enum AgentsCommand {
         /// The agent's name.
         name: String,
     },
+    /// Print a new random agent token without storing anything (for a deployment's
+    /// `[worker.provided_agent]` secret, which the worker service makes live at start).
+    Token,
 }
 
 /// `mediamagic admin ...`.

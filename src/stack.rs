@@ -407,6 +407,20 @@ pub async fn worker_service(config: &PlatformConfig, infra: &Infra) -> anyhow::R
     let metrics = Metrics::new("worker")?;
     let deps = worker_deps(config, infra, &metrics).await?;
     deps.jobs.hub.redis().register(&metrics.registry)?;
+    if let Some(provided) = &config.worker.provided_agent {
+        let agent = mediamagic_worker::commands::agents::provide(
+            &deps.pool,
+            mediamagic_worker::commands::agents::NewAgent {
+                name: provided.name.clone(),
+                machine_types: provided.machine_types.clone(),
+                site: None,
+            },
+            provided.token.expose(),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("worker.provided_agent: {}", e.message()))?;
+        tracing::info!(agent = %agent.name, "the provided agent is live");
+    }
     let background: Option<Background> = config.worker.enabled.then(|| {
         let deps = deps.clone();
         Box::new(move |shutdown| tokio::spawn(mediamagic_worker::worker::run(deps, shutdown)))

@@ -660,3 +660,69 @@ async fn an_agent_token_opens_no_user_route_and_an_old_lease_replayed_gets_nothi
     );
     assert_eq!(second.start(run, None).await.unwrap().status, "running");
 }
+
+#[tokio::test]
+async fn a_provided_agent_is_live_at_start_and_a_new_token_replaces_the_old_one() {
+    use mediamagic_worker::{config::ProvidedAgentConfig, domain::agent_token::AgentToken};
+    let first = AgentToken::generate().reveal().to_owned();
+    let provided = first.clone();
+    // The deployment gives the worker service a token (the chart's in-cluster agents).
+    let stack = spawn_stack_with(move |config| {
+        config.worker.provided_agent = Some(ProvidedAgentConfig {
+            name: "in-cluster".into(),
+            machine_types: vec!["cpu".into()],
+            token: mediamagic_kit::config::Secret::new(provided),
+        });
+    })
+    .await;
+    let agent = client(&stack, &first, "pod-1");
+    agent.register(offer(&[("cpu", 2)])).await.unwrap();
+    assert_eq!(
+        refused_code(agent.register(offer(&[("gpu", 1)])).await),
+        "FORBIDDEN",
+        "only the machine types provided"
+    );
+
+    // A restart with a new token (a rotated secret) replaces the old one at once.
+    let pool = worker_pool(&stack);
+    let second = AgentToken::generate().reveal().to_owned();
+    let in_cluster = || NewAgent {
+        name: "in-cluster".into(),
+        machine_types: vec!["cpu".into()],
+        site: None,
+    };
+    let again = agents::provide(&pool, in_cluster(), &second).await.unwrap();
+    assert_eq!(again.name, "in-cluster");
+    assert_eq!(
+        refused_code(agent.hello().await),
+        "UNAUTHENTICATED",
+        "the old token"
+    );
+    client(&stack, &second, "pod-1")
+        .register(offer(&[("cpu", 2)]))
+        .await
+        .unwrap();
+    // Providing the same token again changes nothing; one live agent of the name.
+    agents::provide(&pool, in_cluster(), &second).await.unwrap();
+    let live: Vec<_> = agents::list(&pool)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.name == "in-cluster" && a.revoked_at.is_none())
+        .collect();
+    assert_eq!(live.len(), 1);
+
+    // A token an operator revoked is not brought back by a restart; a malformed one is
+    // refused with what a token looks like.
+    agents::revoke(&pool, "in-cluster").await.unwrap();
+    let revived = agents::provide(&pool, in_cluster(), &second).await;
+    let refusal = revived.unwrap_err();
+    assert_eq!(refusal.code(), "CONFLICT");
+    assert!(refusal.message().contains("revoked"), "{}", refusal.message());
+    assert_eq!(
+        refused_code(client(&stack, &second, "pod-1").hello().await),
+        "UNAUTHENTICATED"
+    );
+    let malformed = agents::provide(&pool, in_cluster(), "not-a-token").await;
+    assert_eq!(malformed.unwrap_err().code(), "BAD_USER_INPUT");
+}

@@ -428,4 +428,15 @@ async fn agents_issues_a_token_once_lists_agents_without_it_and_revokes_them() {
         !ok && again.contains("no live agent is named `rack-7`"),
         "{again}"
     );
+
+    // A token for a deployment's provided agent: printed, nothing stored.
+    let (ok, made) = agents(&["token"]).await;
+    let token = made.trim();
+    assert!(ok, "{made}");
+    assert!(
+        mediamagic_worker::domain::agent_token::AgentToken::parse(token).is_some(),
+        "{made}"
+    );
+    let (_, listed) = agents(&["list"]).await;
+    assert_eq!(listed.lines().count(), 1, "still only rack-7: {listed}");
 }

@@ -22,6 +22,12 @@ pub struct WorkerConfig {
     /// settings. By default: `cpu` with 2 slots.
     #[serde(default = "default_machine_types")]
     pub machine_types: BTreeMap<String, MachineTypeConfig>,
+    /// An agent whose token the deployment provides instead of an operator's `mediamagic
+    /// agents create` (the chart's in-cluster worker agents): the worker service makes it
+    /// live when it starts, and a changed token replaces the old one then. A token an
+    /// operator revoked stays refused: start with a new one.
+    #[serde(default)]
+    pub provided_agent: Option<ProvidedAgentConfig>,
     /// How often a running job's lease is renewed, in milliseconds (keep it well under
     /// `jobs.lease_seconds`).
     #[serde(default = "default_heartbeat_ms")]
@@ -107,6 +113,7 @@ impl Default for WorkerConfig {
             id: None,
             driver: default_driver(),
             machine_types: default_machine_types(),
+            provided_agent: None,
             heartbeat_ms: default_heartbeat_ms(),
             poll_ms: default_poll_ms(),
             kill_grace_ms: default_kill_grace_ms(),
@@ -480,4 +487,18 @@ mod tests {
         assert_eq!(limits.processes, 16, "the model's tighter limit applies");
         assert_eq!(limits.open_files, RunLimits::default().open_files);
     }
+}
+
+/// An agent the deployment provides (`[worker.provided_agent]`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProvidedAgentConfig {
+    /// Its name in `cluster` and `mediamagic agents list`.
+    pub name: String,
+    /// The machine types it may claim.
+    pub machine_types: Vec<String>,
+    /// Its token (`mmagent_` and 64 hex digits; `mediamagic agents token` makes one). Give
+    /// it through the environment (`MEDIAMAGIC__WORKER__PROVIDED_AGENT__TOKEN`) from a
+    /// secret, never in a file in the image.
+    pub token: mediamagic_kit::config::Secret<String>,
 }

@@ -31,8 +31,8 @@ pub struct NewAgent {
     pub site: Option<String>,
 }
 
-/// Issues a token for a new agent.
-pub async fn create(pool: &DbPool, new: NewAgent) -> ApiResult<CreatedAgent> {
+/// A [`NewAgent`] checked: its name, its machine types (sorted, without repeats), its site.
+fn checked(new: NewAgent) -> ApiResult<(AgentName, Vec<String>, Option<String>)> {
     let name = AgentName::parse(new.name.trim()).map_err(|m| ApiError::bad_input("name", m))?;
     let mut machine_types: Vec<String> = new
         .machine_types
@@ -64,8 +64,11 @@ pub async fn create(pool: &DbPool, new: NewAgent) -> ApiResult<CreatedAgent> {
             "a site is at most 100 characters",
         ));
     }
-    let token = AgentToken::generate();
-    let agent = AgentRow {
+    Ok((name, machine_types, site))
+}
+
+fn row(name: AgentName, machine_types: Vec<String>, site: Option<String>, token: &AgentToken) -> AgentRow {
+    AgentRow {
         id: uuid::Uuid::new_v4(),
         name: name.as_str().to_owned(),
         machine_types,
@@ -75,7 +78,14 @@ pub async fn create(pool: &DbPool, new: NewAgent) -> ApiResult<CreatedAgent> {
         revoked_at: None,
         last_seen_at: None,
         version: None,
-    };
+    }
+}
+
+/// Issues a token for a new agent.
+pub async fn create(pool: &DbPool, new: NewAgent) -> ApiResult<CreatedAgent> {
+    let (name, machine_types, site) = checked(new)?;
+    let token = AgentToken::generate();
+    let agent = row(name, machine_types, site, &token);
     let mut conn = pool.get().await?;
     match db::agents::insert(&mut conn, &agent).await {
         Ok(()) => Ok(CreatedAgent { agent, token }),
@@ -86,6 +96,32 @@ pub async fn create(pool: &DbPool, new: NewAgent) -> ApiResult<CreatedAgent> {
             "a live agent is already named `{}`: revoke it first, or choose another name",
             agent.name
         ))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Makes the agent the deployment provides live with `token` (`[worker.provided_agent]`):
+/// created, or the live agent of that name given this token and these machine types. A
+/// token that is not an agent token, or one an operator revoked, is refused.
+pub async fn provide(pool: &DbPool, new: NewAgent, token: &str) -> ApiResult<AgentRow> {
+    let (name, machine_types, site) = checked(new)?;
+    let token = AgentToken::parse(token.trim()).ok_or_else(|| {
+        ApiError::bad_input(
+            "token",
+            "the provided agent's token is `mmagent_` and 64 hex digits (`mediamagic agents token` makes one)",
+        )
+    })?;
+    let agent = row(name, machine_types, site, &token);
+    let mut conn = pool.get().await?;
+    match db::agents::provide(&mut conn, &agent).await {
+        Ok(row) => Ok(row),
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => Err(ApiError::Conflict(
+            "the provided agent's token belongs to a revoked agent: give the deployment a new token"
+                .into(),
+        )),
         Err(e) => Err(e.into()),
     }
 }

@@ -18,6 +18,30 @@ pub async fn insert(conn: &mut AsyncPgConnection, row: &AgentRow) -> QueryResult
         .map(|_| ())
 }
 
+/// Records `row`, or gives the live agent of its name `row`'s token, machine types and site;
+/// returns the live agent. A token hash another (revoked) agent holds is a unique violation.
+pub async fn provide(conn: &mut AsyncPgConnection, row: &AgentRow) -> QueryResult<AgentRow> {
+    use diesel::sql_types::{Array, Nullable, Text, Uuid as SqlUuid};
+    // The conflict target is the partial index of live names (diesel's builder has no
+    // predicate for it).
+    diesel::sql_query(
+        "INSERT INTO worker.agents (id, name, machine_types, site, token_hash) \
+         VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (name) WHERE revoked_at IS NULL DO UPDATE SET \
+           token_hash = EXCLUDED.token_hash, machine_types = EXCLUDED.machine_types, \
+           site = EXCLUDED.site \
+         RETURNING id, name, machine_types, site, token_hash, created_at, revoked_at, \
+           last_seen_at, version",
+    )
+    .bind::<SqlUuid, _>(row.id)
+    .bind::<Text, _>(&row.name)
+    .bind::<Array<Text>, _>(&row.machine_types)
+    .bind::<Nullable<Text>, _>(&row.site)
+    .bind::<Text, _>(&row.token_hash)
+    .get_result(conn)
+    .await
+}
+
 /// The live (not revoked) agent whose token hashes to `hash`.
 pub async fn live_by_hash(
     conn: &mut AsyncPgConnection,

@@ -28,7 +28,7 @@ pub struct WorkerRow {
 }
 
 /// A row of `worker.agents`.
-#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[derive(Clone, Debug, Queryable, QueryableByName, Selectable, Insertable)]
 #[diesel(table_name = agents)]
 pub struct AgentRow {
     pub id: Uuid,
