@@ -415,7 +415,16 @@ pub async fn worker_service(config: &PlatformConfig, infra: &Infra) -> anyhow::R
                 machine_types: provided.machine_types.clone(),
                 site: None,
             },
-            provided.token.expose(),
+            provided
+                .token
+                .as_ref()
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "worker.provided_agent.token is missing: give it through \
+                         MEDIAMAGIC__WORKER__PROVIDED_AGENT__TOKEN"
+                    )
+                })?
+                .expose(),
         )
         .await
         .map_err(|e| anyhow::anyhow!("worker.provided_agent: {}", e.message()))?;

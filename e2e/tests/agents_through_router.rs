@@ -671,7 +671,7 @@ async fn a_provided_agent_is_live_at_start_and_a_new_token_replaces_the_old_one(
         config.worker.provided_agent = Some(ProvidedAgentConfig {
             name: "in-cluster".into(),
             machine_types: vec!["cpu".into()],
-            token: mediamagic_kit::config::Secret::new(provided),
+            token: Some(mediamagic_kit::config::Secret::new(provided)),
         });
     })
     .await;

@@ -1,10 +1,11 @@
 //! The Helm chart, checked without a cluster: `helm lint`, `helm template` for the default
 //! values and a production-like file (`ci/production-values.yaml`), every manifest validated
 //! against the Kubernetes API schemas; the worker's RBAC and the job pods' NetworkPolicy are
-//! what the README says; and every role, started from exactly the command, environment and
-//! config files the chart gives its pod (host names and ports moved onto this machine, the
-//! in-cluster Kubernetes API replaced by the mock), becomes ready and serves a request
-//! through the router.
+//! what the README says; the worker agents hold only their token and reach only the router,
+//! DNS and the Kubernetes API; and every role, started from exactly the command, environment
+//! and config files the chart gives its pod (host names and ports moved onto this machine,
+//! the in-cluster Kubernetes API replaced by the mock), becomes ready and serves a request
+//! through the router, and the worker agent registers through it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use mediamagic::secrets::{Keys, keys_of};
@@ -131,10 +132,11 @@ fn the_worker_may_only_manage_jobs_and_read_pod_logs_in_the_jobs_namespace() {
         binding["subjects"],
         json!([{"kind": "ServiceAccount", "name": "mm-mediamagic-worker", "namespace": "media"}])
     );
-    // Only the worker's pods carry a Kubernetes API credential.
+    // Only the worker agents' pods carry a Kubernetes API credential (the worker service,
+    // which holds database credentials, has none).
     for deployment in of_kind(&documents, "Deployment") {
         let pod = &deployment["spec"]["template"]["spec"];
-        let is_worker = deployment["metadata"]["name"] == "mm-mediamagic-worker";
+        let is_worker = deployment["metadata"]["name"] == "mm-mediamagic-worker-agent";
         assert_eq!(
             pod["automountServiceAccountToken"], is_worker,
             "{deployment}"
@@ -143,6 +145,96 @@ fn the_worker_may_only_manage_jobs_and_read_pod_logs_in_the_jobs_namespace() {
             assert_eq!(pod["serviceAccountName"], "mm-mediamagic-worker");
         }
     }
+}
+
+#[test]
+fn worker_agents_hold_only_their_token_and_reach_only_the_router_dns_and_the_kubernetes_api() {
+    let (_, documents) = render(&[PRODUCTION], &[]).expect("helm template");
+    let deployment = named(&documents, "Deployment", "mm-mediamagic-worker-agent");
+    let container = &deployment["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(container["command"], json!(["mediamagic", "agent"]));
+    let env = container["env"].as_array().unwrap();
+    let names: Vec<&str> = env.iter().filter_map(|e| e["name"].as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "MEDIAMAGIC_CONFIG",
+            "MEDIAMAGIC_AGENT_URL",
+            "MEDIAMAGIC_AGENT_TOKEN"
+        ],
+        "no database, Redis or platform key"
+    );
+    assert_eq!(env[1]["value"], "http://mm-mediamagic-router:4000");
+    assert_eq!(
+        env[2]["valueFrom"]["secretKeyRef"],
+        json!({"name": "mm-mediamagic-agent-token", "key": "token"})
+    );
+    // The worker service makes that token live; it claims nothing itself.
+    let worker = named(&documents, "Deployment", "mm-mediamagic-worker");
+    let worker_env = worker["spec"]["template"]["spec"]["containers"][0]["env"].to_string();
+    assert!(
+        worker_env.contains("MEDIAMAGIC__WORKER__PROVIDED_AGENT__TOKEN"),
+        "{worker_env}"
+    );
+    let config = platform_config(&documents);
+    assert_eq!(config["worker"]["enabled"], false);
+    assert_eq!(config["worker"]["provided_agent"]["name"], "in-cluster");
+    // The token Secret the chart makes is a well-formed agent token.
+    let secret = named(&documents, "Secret", "mm-mediamagic-agent-token");
+    let token = agent_token(&secret);
+    assert!(
+        mediamagic_worker::domain::agent_token::AgentToken::parse(&token).is_some(),
+        "{token}"
+    );
+
+    // Egress: DNS, the router's port on the router's pods, the Kubernetes API; nothing else.
+    let policy = named(&documents, "NetworkPolicy", "mm-mediamagic-worker-agents");
+    assert_eq!(policy["spec"]["policyTypes"], json!(["Ingress", "Egress"]));
+    let egress = policy["spec"]["egress"].as_array().unwrap();
+    assert_eq!(egress.len(), 3, "{egress:?}");
+    assert_eq!(egress[0]["ports"][0]["port"], 53);
+    assert_eq!(
+        egress[1]["to"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/component"],
+        "router"
+    );
+    assert_eq!(egress[1]["ports"], json!([{"port": 4000, "protocol": "TCP"}]));
+    assert_eq!(
+        egress[2]["ports"],
+        json!([{"port": 443, "protocol": "TCP"}, {"port": 6443, "protocol": "TCP"}])
+    );
+    // Only Prometheus connects to them, on their metrics port.
+    assert_eq!(
+        policy["spec"]["ingress"][0]["ports"],
+        json!([{"port": 9091, "protocol": "TCP"}])
+    );
+    // The services' policy lets the agents reach the router's port alone.
+    let services = named(&documents, "NetworkPolicy", "mm-mediamagic-services");
+    let from_agents: Vec<&Value> = services["spec"]["ingress"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|rule| rule.to_string().contains("\"worker-agent\""))
+        .collect();
+    for rule in &from_agents {
+        let peer = &rule["from"][0]["podSelector"];
+        let excluded = peer["matchExpressions"].to_string().contains("NotIn");
+        assert!(
+            excluded || rule["ports"] == json!([{"port": 4000, "protocol": "TCP"}]),
+            "{rule}"
+        );
+    }
+}
+
+/// The token a rendered agent-token Secret holds.
+fn agent_token(secret: &Value) -> String {
+    use base64::Engine;
+    let encoded = secret["data"]["token"].as_str().unwrap();
+    String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .unwrap(),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -511,6 +603,15 @@ async fn every_role_starts_from_exactly_what_the_chart_gives_its_pod() {
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
     secrets.insert("mediamagic-keys", key_entries);
+    // The worker agents' token, in the Secret the chart makes itself.
+    secrets.insert(
+        "mm-mediamagic-agent-token",
+        [(
+            "token".to_owned(),
+            agent_token(named(&documents, "Secret", "mm-mediamagic-agent-token")),
+        )]
+        .into(),
+    );
     let dir = tempfile::tempdir().unwrap();
     let ports: BTreeMap<&str, u16> = ROLES.iter().map(|r| (*r, free_port().unwrap())).collect();
     let objects_port = free_port().unwrap();
@@ -612,6 +713,50 @@ async fn every_role_starts_from_exactly_what_the_chart_gives_its_pod() {
         .await;
         running.push(child);
     }
+
+    // Then the worker agent, which reaches the platform through the router alone.
+    let deployment = named(&documents, "Deployment", "mm-mediamagic-worker-agent");
+    let container = &deployment["spec"]["template"]["spec"]["containers"][0];
+    let agent_env = environment(container, &secrets, &moves);
+    let agent_log = dir.path().join("worker-agent.log");
+    let mut agent = start(
+        container,
+        &agent_env,
+        &[
+            (
+                "MEDIAMAGIC__WORKER__KUBERNETES__API_URL".into(),
+                kube.url.clone(),
+            ),
+            (
+                "MEDIAMAGIC__AGENT__METRICS_LISTEN".into(),
+                format!("127.0.0.1:{}", free_port().unwrap()),
+            ),
+        ],
+        &agent_log,
+    )
+    .await;
+    let worker_pool = mediamagic_kit::db::pool(&secrets["mm-db-worker"]["url"], 1).unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let listed = mediamagic_worker::commands::agents::list(&worker_pool)
+            .await
+            .unwrap();
+        if listed
+            .iter()
+            .any(|a| a.name == "in-cluster" && a.version.is_some())
+        {
+            break;
+        }
+        let exited = agent.try_wait().ok().flatten();
+        if exited.is_some() || tokio::time::Instant::now() > deadline {
+            panic!(
+                "the worker agent never registered ({exited:?}); log:\n{}",
+                std::fs::read_to_string(&agent_log).unwrap_or_default()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    running.push(agent);
 
     // Assert: a user signs up and reads `me` through the router (keys and URLs agree).
     let router = format!("http://127.0.0.1:{}/graphql", ports["router"]);

@@ -88,6 +88,8 @@ http://{{ include "mediamagic.fullname" .root }}-{{ .role }}:{{ (get $roles .rol
   "media" (dict "public_url" .Values.publicUrl "storage" $storage)
   "jobs" (dict "media_url" $media)
   "worker" (dict
+    "enabled" false
+    "provided_agent" (dict "name" .Values.worker.agents.name "machine_types" (keys .Values.worker.machineTypes | sortAlpha))
     "driver" "kubernetes"
     "media_url" $media
     "machine_types" .Values.worker.machineTypes
@@ -96,6 +98,7 @@ http://{{ include "mediamagic.fullname" .root }}-{{ .role }}:{{ (get $roles .rol
       "transfer_image" .Values.worker.transferImage
       "pod_uid" (.Values.worker.podUid | int)
       "objects_url" $objects))
+  "agent" (dict "metrics_listen" "0.0.0.0:9091")
   "compat" (dict "graphql_url" (printf "%s/graphql" (include "mediamagic.url" (dict "root" . "role" "router"))))
 -}}
 {{- if .Values.tracing.enabled -}}
@@ -122,4 +125,12 @@ http://{{ include "mediamagic.fullname" .root }}-{{ .role }}:{{ (get $roles .rol
   "storage" (dict "type" "file" "path" "/etc/mediamagic/persisted/persisted-documents.json" "watch" true)) -}}
 {{- end -}}
 {{- mergeOverwrite $base $chart (deepCopy .Values.routerConfig) | toYaml -}}
+{{- end -}}
+
+{{/* The Secret holding the in-cluster worker agents' token, and its key. */}}
+{{- define "mediamagic.agentTokenSecret" -}}
+{{- .Values.worker.agents.tokenSecret.existingSecret | default (printf "%s-agent-token" (include "mediamagic.fullname" .)) -}}
+{{- end -}}
+{{- define "mediamagic.agentTokenKey" -}}
+{{- if .Values.worker.agents.tokenSecret.existingSecret -}}{{ .Values.worker.agents.tokenSecret.key }}{{- else -}}token{{- end -}}
 {{- end -}}

@@ -499,6 +499,8 @@ pub struct ProvidedAgentConfig {
     pub machine_types: Vec<String>,
     /// Its token (`mmagent_` and 64 hex digits; `mediamagic agents token` makes one). Give
     /// it through the environment (`MEDIAMAGIC__WORKER__PROVIDED_AGENT__TOKEN`) from a
-    /// secret, never in a file in the image.
-    pub token: mediamagic_kit::config::Secret<String>,
+    /// secret, never in a file in the image. Only the worker service reads it (other
+    /// processes sharing the config file need not hold it).
+    #[serde(default)]
+    pub token: Option<mediamagic_kit::config::Secret<String>>,
 }
