@@ -103,10 +103,15 @@ pub async fn agent(
         stop.cancel();
     });
     mediamagic_worker::agent::run(
-        &url,
-        &token,
-        std::sync::Arc::new(config.worker.clone()),
-        config.agent.metrics_listen.as_deref(),
+        mediamagic_worker::agent::AgentSetup {
+            url: &url,
+            media_url: None,
+            token: &token,
+            config: std::sync::Arc::new(config.worker.clone()),
+            metrics: mediamagic_worker::agent::AgentMetrics::Own(
+                config.agent.metrics_listen.as_deref(),
+            ),
+        },
         shutdown,
     )
     .await?;

@@ -399,11 +399,17 @@ pub async fn worker_deps(
         media_url: Arc::new(media_url),
         config: Arc::new(config.worker.clone()),
         metrics: WorkerMetrics::new(&metrics.registry)?,
+        stopping: CancellationToken::new(),
     })
 }
 
-/// Builds the worker service: its subgraph, and the worker loop when `worker.enabled`.
-pub async fn worker_service(config: &PlatformConfig, infra: &Infra) -> anyhow::Result<Service> {
+/// Builds the worker service (listening at `addr`): its subgraph and the agent protocol,
+/// and its built-in worker (an agent speaking to it over loopback) when `worker.enabled`.
+pub async fn worker_service(
+    config: &PlatformConfig,
+    infra: &Infra,
+    addr: SocketAddr,
+) -> anyhow::Result<Service> {
     let metrics = Metrics::new("worker")?;
     let deps = worker_deps(config, infra, &metrics).await?;
     deps.jobs.hub.redis().register(&metrics.registry)?;
@@ -430,10 +436,26 @@ pub async fn worker_service(config: &PlatformConfig, infra: &Infra) -> anyhow::R
         .map_err(|e| anyhow::anyhow!("worker.provided_agent: {}", e.message()))?;
         tracing::info!(agent = %agent.name, "the provided agent is live");
     }
-    let background: Option<Background> = config.worker.enabled.then(|| {
+    let builtin = config.worker.enabled;
+    let background: Option<Background> = Some({
         let deps = deps.clone();
-        Box::new(move |shutdown| tokio::spawn(mediamagic_worker::worker::run(deps, shutdown)))
-            as Background
+        Box::new(move |shutdown: CancellationToken| {
+            tokio::spawn(async move {
+                // Long polls end as the service begins to stop; the built-in worker, which
+                // gives its runs back through this service, is awaited before it stops
+                // serving (`spawn_service`).
+                let stopping = deps.stopping.clone();
+                let heard = shutdown.clone();
+                let stop = tokio::spawn(async move {
+                    heard.cancelled().await;
+                    stopping.cancel();
+                });
+                if builtin {
+                    mediamagic_worker::builtin::run(deps, addr, shutdown).await;
+                }
+                let _ = stop.await;
+            })
+        }) as Background
     });
     Ok(Service {
         app: mediamagic_worker::app(deps, metrics),
@@ -538,7 +560,7 @@ pub async fn service(
         "models" => models_service(config, infra).await,
         "media" => media_service(config, infra, addr).await,
         "jobs" => jobs_service(config, infra).await,
-        "worker" => worker_service(config, infra).await,
+        "worker" => worker_service(config, infra, addr).await,
         "billing" => billing_service(config, infra).await,
         "compat" => compat_service(config),
         other => anyhow::bail!("unknown service `{other}`; known: {}", SERVICES.join(", ")),
@@ -661,15 +683,17 @@ pub fn spawn_service(
         let _retention = RetentionGuard(retention);
         let addr = listener.local_addr().ok();
         tracing::info!(service = name, ?addr, "listening");
-        if let Err(err) =
-            server::serve(listener, app, async move { shutdown.cancelled().await }).await
-        {
+        // The background loop saw the same shutdown; the service keeps serving until it has
+        // finished (the built-in worker gives its jobs back through its own service), and
+        // counts as stopped only then.
+        let until = async move {
+            shutdown.cancelled().await;
+            if let Some(guard) = background.as_mut() {
+                let _ = (&mut guard.0).await;
+            }
+        };
+        if let Err(err) = server::serve(listener, app, until).await {
             tracing::error!(service = name, error = %err, "service stopped with an error");
-        }
-        // The background loop saw the same shutdown; let it finish (the worker gives its
-        // jobs back) before the service counts as stopped.
-        if let Some(guard) = background.as_mut() {
-            let _ = (&mut guard.0).await;
         }
     })
 }

@@ -240,17 +240,7 @@ async fn an_agent_cut_off_past_its_lease_stops_its_run_and_its_late_release_is_r
         requeued["message"], "requeued: its worker stopped responding",
         "{requeued}"
     );
-    // The far agent stops its run once it could not renew the lease for as long as a lease
-    // lasts; the link comes back while it still tries to give the run back.
-    far.printed_within(
-        "the lease could not be renewed in time",
-        Duration::from_secs(15),
-    )
-    .await;
-    tokio::time::sleep((cut_at + lease + lease / 2).saturating_duration_since(Instant::now())).await;
-    host.heal().await.unwrap();
-
-    // Another agent takes attempt 2 and finishes it.
+    // Another agent takes attempt 2 while the far one is still cut off.
     let near_token = issue(&stack, "near", &["cpu"], None).await;
     let _near = AgentProcess::start(
         &base(&stack),
@@ -268,6 +258,18 @@ async fn an_agent_cut_off_past_its_lease_stops_its_run_and_its_late_release_is_r
     .await;
     assert_eq!(done["status"], "SUCCEEDED", "{done}");
     assert_eq!(done["attempts"], 2, "{done}");
+    // The far agent stopped its run once it could not renew the lease for as long as a
+    // lease lasts; its give-back of the run is on its way when the link comes back.
+    far.printed_within(
+        "the lease could not be renewed in time",
+        Duration::from_secs(15),
+    )
+    .await;
+    assert!(
+        cut_at.elapsed() < lease * 3,
+        "the link must come back while the far agent still tries to give the run back"
+    );
+    host.heal().await.unwrap();
 
     // The far agent's give-back, sent for attempt 1 after the platform handed the job on,
     // was refused: it changed nothing.

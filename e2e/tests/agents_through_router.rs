@@ -190,7 +190,7 @@ async fn an_agent_runs_a_job_through_the_protocol_and_the_owner_sees_it_succeed(
         .logs(run, 2, (2..=4).map(line).collect())
         .await
         .unwrap();
-    let beat = agent.heartbeat(vec![run]).await.unwrap();
+    let beat = agent.heartbeat(vec![run], None).await.unwrap();
     assert_eq!(beat.runs[0].state, RunDirective::Continue);
     let renewed = beat.runs[0]
         .media_token
@@ -397,7 +397,7 @@ async fn an_agent_cannot_act_on_a_run_another_agent_holds() {
     };
     assert_eq!(refused_code(intruder.finish(run, forged).await), "CONFLICT");
     assert_eq!(refused_code(intruder.release(run).await), "CONFLICT");
-    let beat = intruder.heartbeat(vec![run]).await.unwrap();
+    let beat = intruder.heartbeat(vec![run], None).await.unwrap();
     assert_eq!(beat.runs[0].state, RunDirective::Lost);
 
     // Nothing changed: the holder's run goes on, and its run record stays open.
@@ -440,7 +440,7 @@ async fn a_revoked_agent_is_refused_on_its_very_next_call_and_its_job_goes_back_
         .unwrap();
     assert_eq!(revoked.workers, 1);
     assert_eq!(
-        refused_code(agent.heartbeat(vec![run]).await),
+        refused_code(agent.heartbeat(vec![run], None).await),
         "UNAUTHENTICATED"
     );
     assert_eq!(
@@ -484,7 +484,7 @@ async fn a_cancel_reaches_the_agent_on_its_next_heartbeat() {
         )
         .await;
     assert!(cancelled.body["errors"].is_null(), "{}", cancelled.body);
-    let beat = agent.heartbeat(vec![run]).await.unwrap();
+    let beat = agent.heartbeat(vec![run], None).await.unwrap();
     assert_eq!(beat.runs[0].state, RunDirective::Cancel, "{beat:?}");
     agent.finish(run, Outcome::Cancelled).await.unwrap();
     wait_for(
@@ -574,7 +574,7 @@ async fn bad_agent_requests_get_a_clear_code_and_change_nothing() {
     );
     // Still held, untouched.
     assert_eq!(
-        agent.heartbeat(vec![run]).await.unwrap().runs[0].state,
+        agent.heartbeat(vec![run], None).await.unwrap().runs[0].state,
         RunDirective::Continue
     );
 }
@@ -651,7 +651,7 @@ async fn an_agent_token_opens_no_user_route_and_an_old_lease_replayed_gets_nothi
     };
     assert_eq!(refused_code(first.finish(run, done).await), "CONFLICT");
     assert_eq!(
-        first.heartbeat(vec![run]).await.unwrap().runs[0].state,
+        first.heartbeat(vec![run], None).await.unwrap().runs[0].state,
         RunDirective::Lost
     );
     assert_eq!(

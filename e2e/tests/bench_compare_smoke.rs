@@ -59,6 +59,7 @@ async fn the_queue_pair_runs_against_graphile_worker_and_pgbench() {
     let sizes = queue::QueueSizes {
         latency_jobs: 5,
         real_worker_jobs: 2,
+        real_worker_burst: 4,
         drain: 40,
         concurrency: 8,
         full: false,
@@ -70,7 +71,10 @@ async fn the_queue_pair_runs_against_graphile_worker_and_pgbench() {
     assert!(figure(&report, "graphile-worker (unbatched)", "jobs/s") > 0.0);
     assert!(figure(&report, "graphile-worker (localQueue", "jobs/s") > 0.0);
     assert!(figure(&report, "pgbench", "jobs/s") > 0.0);
-    assert!(figure(&report, "mediamagic worker", "enqueue-to-running p50 ms") > 0.0);
+    for path in ["(agent protocol)", "(direct, the baseline)"] {
+        assert!(figure(&report, path, "enqueue-to-running p50 ms") > 0.0, "{path}");
+        assert!(figure(&report, path, "burst jobs/s") > 0.0, "{path}");
+    }
 }
 
 #[tokio::test]

@@ -183,12 +183,28 @@ async fn a_job_of_a_killed_worker_is_finished_by_another_with_one_set_of_outputs
     assert_eq!(done["status"], "SUCCEEDED", "{done}");
     assert_eq!(done["attempts"], 2);
     let runs = job(&stack, &token, &id, "runs { attempt worker outcome }").await["runs"].clone();
+    // Each worker process is its service's built-in agent: `<agent id>/<worker.id>`.
+    let seen: Vec<(i64, String, String)> = runs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let worker = r["worker"].as_str().unwrap();
+            let instance = worker.rsplit('/').next().unwrap();
+            (
+                r["attempt"].as_i64().unwrap(),
+                instance.to_owned(),
+                r["outcome"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
     assert_eq!(
-        runs,
-        json!([
-            {"attempt": 1, "worker": "worker-a", "outcome": "lost"},
-            {"attempt": 2, "worker": "worker-b", "outcome": "succeeded"},
-        ])
+        seen,
+        [
+            (1, "worker-a".to_owned(), "lost".to_owned()),
+            (2, "worker-b".to_owned(), "succeeded".to_owned()),
+        ],
+        "{runs}"
     );
     let outputs = outputs_of(&stack, &token, &id).await;
     assert_eq!(outputs.len(), 1, "{outputs:?}");

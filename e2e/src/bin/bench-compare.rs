@@ -89,6 +89,7 @@ async fn main() -> anyhow::Result<()> {
         let sizes = queue::QueueSizes {
             latency_jobs: knob("BENCH_QUEUE_LATENCY_JOBS", 1000) as usize,
             real_worker_jobs: knob("BENCH_QUEUE_REAL_JOBS", 200) as usize,
+            real_worker_burst: knob("BENCH_QUEUE_REAL_BURST", 200) as usize,
             drain: knob("BENCH_QUEUE_DRAIN", 20_000) as usize,
             concurrency: 8,
             full: true,

@@ -45,8 +45,10 @@ pub const MACHINE_TYPE: &str = "bench";
 pub struct QueueSizes {
     /// Jobs of the one-at-a-time latency runs.
     pub latency_jobs: usize,
-    /// Jobs of the real worker's latency run.
+    /// Jobs of the real worker's latency run (on each path).
     pub real_worker_jobs: usize,
+    /// Jobs of the real worker's burst (on each path).
+    pub real_worker_burst: usize,
     /// Jobs of the drain.
     pub drain: usize,
     /// Worker concurrency of the drain.
@@ -266,16 +268,43 @@ async fn graphile_latency(database_url: &str, jobs: usize) -> anyhow::Result<(Ve
     Ok((to_start, to_done))
 }
 
-/// Enqueue-to-running of `jobs` jobs run one at a time by the real worker loop (from the
-/// jobs' own timestamps).
-async fn real_worker_latency(
+/// How the real worker reaches the queue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WorkerPath {
+    /// The agent protocol (what every worker now speaks: the built-in worker of the worker
+    /// service over loopback, agents anywhere through the router).
+    Protocol,
+    /// The jobs library straight on the database (the old in-process path, kept as this
+    /// comparison's baseline).
+    Direct,
+}
+
+impl WorkerPath {
+    fn name(self) -> &'static str {
+        match self {
+            WorkerPath::Protocol => "mediamagic worker (agent protocol)",
+            WorkerPath::Direct => "mediamagic worker (direct, the baseline)",
+        }
+    }
+}
+
+/// What the real worker did on one path.
+struct RealRun {
+    /// Enqueue-to-running of jobs run one at a time, ms.
+    latencies: Vec<f64>,
+    /// Jobs per second of a burst queued at once (8 slots).
+    burst_rate: f64,
+}
+
+/// Starts the real worker on `path` (8 slots of the bench's machine type).
+async fn start_real_worker(
     stack: &TestStack,
-    ours: &Ours,
-    jobs: usize,
-) -> anyhow::Result<Vec<f64>> {
+    path: WorkerPath,
+    stop: CancellationToken,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
     let mut config = stack.config.worker.clone();
     config.enabled = true;
-    config.id = Some("bench-real-worker".into());
+    config.id = Some(format!("bench-real-worker-{path:?}").to_lowercase());
     config.machine_types.clear();
     config.machine_types.insert(
         MACHINE_TYPE.into(),
@@ -284,55 +313,94 @@ async fn real_worker_latency(
             ..Default::default()
         },
     );
+    config.gpus.detect = false;
     let mut platform = stack.config.clone();
     platform.worker = config;
     let metrics = mediamagic_kit::metrics::Metrics::new("bench-worker")?;
     let deps = mediamagic::stack::worker_deps(&platform, &stack.infra, &metrics).await?;
+    Ok(match path {
+        WorkerPath::Direct => tokio::spawn(mediamagic_worker::worker::run(deps, stop)),
+        WorkerPath::Protocol => {
+            // The stack's own worker service serves the protocol, as in `mediamagic dev`.
+            let url = stack
+                .service_urls
+                .iter()
+                .find(|(name, _)| *name == "worker")
+                .map(|(_, url)| url.clone())
+                .ok_or_else(|| anyhow::anyhow!("no worker service"))?;
+            let addr: std::net::SocketAddr = url.trim_start_matches("http://").parse()?;
+            tokio::spawn(mediamagic_worker::builtin::run(deps, addr, stop))
+        }
+    })
+}
+
+/// The real worker on `path`: `jobs` jobs one at a time (enqueue-to-running from the jobs'
+/// own timestamps), then a burst of `burst` jobs queued at once.
+async fn real_worker(
+    stack: &TestStack,
+    ours: &Ours,
+    path: WorkerPath,
+    jobs: usize,
+    burst: usize,
+) -> anyhow::Result<RealRun> {
     let stop = CancellationToken::new();
-    let worker = tokio::spawn(mediamagic_worker::worker::run(deps, stop.clone()));
+    let worker = start_real_worker(stack, path, stop.clone()).await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let mut conn = AsyncPgConnection::establish(&stack.infra.database_url).await?;
     let mut latencies = Vec::new();
     for n in 0..jobs {
         let id = ours.enqueue(n).await?;
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            #[derive(diesel::QueryableByName)]
-            struct Waited {
-                #[diesel(sql_type = diesel::sql_types::Text)]
-                status: String,
-                #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
-                error: Option<String>,
-                #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Double>)]
-                ms: Option<f64>,
-            }
-            let row: Waited = diesel::sql_query(
-                "SELECT j.status, j.error::text AS error, extract(epoch FROM j.started_at - c.queued_at)::float8 * 1000 AS ms \
-                 FROM jobs.jobs j JOIN jobs.job_control c ON c.job_id = j.id WHERE j.id = $1",
-            )
-            .bind::<diesel::sql_types::Uuid, _>(id)
-            .get_result(&mut conn)
-            .await?;
-            if matches!(row.status.as_str(), "succeeded" | "failed" | "cancelled") {
-                anyhow::ensure!(
-                    row.status == "succeeded",
-                    "real worker job {n}: {} {}",
-                    row.status,
-                    row.error.unwrap_or_default()
-                );
-                latencies.push(row.ms.unwrap_or(0.0));
-                break;
-            }
-            anyhow::ensure!(
-                Instant::now() < deadline,
-                "real worker job {n} not done in 30 s"
-            );
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        latencies.push(wait_done(&mut conn, id, &format!("real worker job {n}")).await?);
     }
+    let started = Instant::now();
+    let mut ids = Vec::with_capacity(burst);
+    for n in 0..burst {
+        ids.push(ours.enqueue(jobs + n).await?);
+    }
+    for (n, id) in ids.into_iter().enumerate() {
+        wait_done(&mut conn, id, &format!("burst job {n}")).await?;
+    }
+    let burst_rate = burst as f64 / started.elapsed().as_secs_f64().max(1e-6);
     stop.cancel();
     let _ = worker.await;
-    Ok(latencies)
+    Ok(RealRun {
+        latencies,
+        burst_rate,
+    })
+}
+
+/// Waits (up to 30 s) until job `id` succeeded; its enqueue-to-running in ms.
+async fn wait_done(conn: &mut AsyncPgConnection, id: Uuid, what: &str) -> anyhow::Result<f64> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        #[derive(diesel::QueryableByName)]
+        struct Waited {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            status: String,
+            #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+            error: Option<String>,
+            #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Double>)]
+            ms: Option<f64>,
+        }
+        let row: Waited = diesel::sql_query(
+            "SELECT j.status, j.error::text AS error, extract(epoch FROM j.started_at - c.queued_at)::float8 * 1000 AS ms \
+             FROM jobs.jobs j JOIN jobs.job_control c ON c.job_id = j.id WHERE j.id = $1",
+        )
+        .bind::<diesel::sql_types::Uuid, _>(id)
+        .get_result(conn)
+        .await?;
+        if matches!(row.status.as_str(), "succeeded" | "failed" | "cancelled") {
+            anyhow::ensure!(
+                row.status == "succeeded",
+                "{what}: {} {}",
+                row.status,
+                row.error.unwrap_or_default()
+            );
+            return Ok(row.ms.unwrap_or(0.0));
+        }
+        anyhow::ensure!(Instant::now() < deadline, "{what} not done in 30 s");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
 }
 
 /// Queues `count` jobs while nobody works, then drains them at `concurrency`: jobs/s, and
@@ -524,31 +592,48 @@ pub async fn run(stack: &TestStack, sizes: QueueSizes) -> anyhow::Result<PairRep
         report.figure(PAIR, &case, subject, "enqueue-to-done p99 ms", d99);
     }
 
-    let real = real_worker_latency(stack, &ours, sizes.real_worker_jobs).await?;
-    let (real50, real99) = summary(&real);
     let case = format!(
-        "{} jobs one at a time, the real worker (sandboxed `true`)",
-        sizes.real_worker_jobs
+        "{} jobs one at a time, then {} at once, the real worker (sandboxed `true`, 8 slots)",
+        sizes.real_worker_jobs, sizes.real_worker_burst
     );
-    report.figure(
-        PAIR,
-        &case,
-        "mediamagic worker",
-        "enqueue-to-running p50 ms",
-        real50,
-    );
-    report.figure(
-        PAIR,
-        &case,
-        "mediamagic worker",
-        "enqueue-to-running p99 ms",
-        real99,
-    );
+    let mut real = Vec::new();
+    for path in [WorkerPath::Direct, WorkerPath::Protocol] {
+        let run = real_worker(
+            stack,
+            &ours,
+            path,
+            sizes.real_worker_jobs,
+            sizes.real_worker_burst,
+        )
+        .await?;
+        let (p50, p99) = summary(&run.latencies);
+        report.figure(PAIR, &case, path.name(), "enqueue-to-running p50 ms", p50);
+        report.figure(PAIR, &case, path.name(), "enqueue-to-running p99 ms", p99);
+        report.figure(PAIR, &case, path.name(), "burst jobs/s", run.burst_rate);
+        real.push((p50, run.burst_rate));
+    }
+    let [(direct50, direct_rate), (real50, rate)] = [real[0], real[1]];
     report.target(
         sizes.full,
         PAIR,
         format!("real worker enqueue-to-running p50 {real50:.1} ms < 5 ms"),
         real50 < 5.0,
+    );
+    report.target(
+        sizes.full,
+        PAIR,
+        format!(
+            "the protocol's enqueue-to-running p50 {real50:.1} ms within 2 ms of the direct path's {direct50:.1}"
+        ),
+        real50 <= direct50 + 2.0,
+    );
+    report.target(
+        sizes.full,
+        PAIR,
+        format!(
+            "the protocol's burst {rate:.0} jobs/s at least 80% of the direct path's {direct_rate:.0}"
+        ),
+        rate >= 0.8 * direct_rate,
     );
 
     let case = format!(

@@ -50,36 +50,43 @@ pub enum AgentError {
     Refused(String),
 }
 
+/// Where an agent works, and how it reports its metrics.
+pub struct AgentSetup<'a> {
+    /// The platform's base URL (its router, or the worker service for the built-in agent).
+    pub url: &'a str,
+    /// Where `/agent/v1/media/` is served when not at `url` (the built-in agent reaches the
+    /// media service directly).
+    pub media_url: Option<&'a str>,
+    /// Its agent token.
+    pub token: &'a str,
+    /// The `[worker]` settings (driver, machine types, sandbox, GPUs).
+    pub config: Arc<WorkerConfig>,
+    /// Its metrics.
+    pub metrics: AgentMetrics<'a>,
+}
+
+/// Where an agent's metrics go.
+pub enum AgentMetrics<'a> {
+    /// A registry of its own (`service="agent"`), served at this address when given.
+    Own(Option<&'a str>),
+    /// The metrics of the service it runs in (the built-in agent of the worker service).
+    Shared(WorkerMetrics),
+}
+
 /// Runs the agent until `shutdown` fires (then it finishes or gives back its runs, as the
 /// in-cluster worker does) or the platform refuses its token.
-pub async fn run(
-    url: &str,
-    token: &str,
-    config: Arc<WorkerConfig>,
-    metrics_listen: Option<&str>,
-    shutdown: CancellationToken,
-) -> Result<(), AgentError> {
-    let registry = mediamagic_kit::metrics::Metrics::new("agent")
-        .map_err(|e| AgentError::Config(e.to_string()))?;
-    let metrics =
-        WorkerMetrics::new(&registry.registry).map_err(|e| AgentError::Config(e.to_string()))?;
-    if let Some(address) = metrics_listen {
-        let listener = tokio::net::TcpListener::bind(address)
-            .await
-            .map_err(|e| AgentError::Config(format!("agent.metrics_listen `{address}`: {e}")))?;
-        let app = axum::Router::new()
-            .route(
-                "/metrics",
-                axum::routing::get(mediamagic_kit::metrics::metrics_handler),
-            )
-            .with_state(registry);
-        let stop = shutdown.clone();
-        tokio::spawn(async move {
-            let _ =
-                mediamagic_kit::server::serve(listener, app, async move { stop.cancelled().await })
-                    .await;
-        });
-    }
+pub async fn run(setup: AgentSetup<'_>, shutdown: CancellationToken) -> Result<(), AgentError> {
+    let AgentSetup {
+        url,
+        media_url,
+        token,
+        config,
+        metrics,
+    } = setup;
+    let metrics = match metrics {
+        AgentMetrics::Shared(metrics) => metrics,
+        AgentMetrics::Own(listen) => own_metrics(listen, &shutdown).await?,
+    };
     if !(url.starts_with("https://") || url.starts_with("http://")) {
         return Err(AgentError::Config(format!(
             "`{url}` is not the platform's URL (https://...)"
@@ -90,7 +97,7 @@ pub async fn run(
         .connect_timeout(Duration::from_secs(10))
         .build()
         .map_err(|e| AgentError::Config(e.to_string()))?;
-    let link = AgentLink::new(http, url, token, &instance);
+    let link = AgentLink::new(http, url, media_url, token, &instance);
     let Some((driver, capacity)) = driver_and_capacity(&config).await else {
         return Err(AgentError::Driver);
     };
@@ -124,7 +131,14 @@ pub async fn run(
     };
     let every = Duration::from_millis(registered.heartbeat_ms.max(100));
     let beats = tokio::spawn(link.clone().heartbeats(every));
-    let gpus = gpus.map(|pool| tokio::spawn(report_gpus(None, metrics, None, pool)));
+    let cancels = tokio::spawn(link.clone().cancels());
+    let gpus = gpus.map(|pool| {
+        tokio::spawn(report_gpus(
+            crate::liveness::GpuSink::Agent(link.clone()),
+            metrics,
+            pool,
+        ))
+    });
     // The token refused mid-way: stop claiming and wind down as on a shutdown.
     let refused = CancellationToken::new();
     let stopping = shutdown.child_token();
@@ -145,6 +159,7 @@ pub async fn run(
     )
     .await;
     beats.abort();
+    cancels.abort();
     watch.abort();
     if let Some(gpus) = gpus {
         gpus.abort();
@@ -160,6 +175,35 @@ pub async fn run(
     }
     tracing::info!("agent stopped");
     Ok(())
+}
+
+/// A registry of the agent's own, served at `/metrics` on `listen` when given.
+async fn own_metrics(
+    listen: Option<&str>,
+    shutdown: &CancellationToken,
+) -> Result<WorkerMetrics, AgentError> {
+    let registry = mediamagic_kit::metrics::Metrics::new("agent")
+        .map_err(|e| AgentError::Config(e.to_string()))?;
+    let metrics =
+        WorkerMetrics::new(&registry.registry).map_err(|e| AgentError::Config(e.to_string()))?;
+    if let Some(address) = listen {
+        let listener = tokio::net::TcpListener::bind(address)
+            .await
+            .map_err(|e| AgentError::Config(format!("agent.metrics_listen `{address}`: {e}")))?;
+        let app = axum::Router::new()
+            .route(
+                "/metrics",
+                axum::routing::get(mediamagic_kit::metrics::metrics_handler),
+            )
+            .with_state(registry);
+        let stop = shutdown.clone();
+        tokio::spawn(async move {
+            let _ =
+                mediamagic_kit::server::serve(listener, app, async move { stop.cancelled().await })
+                    .await;
+        });
+    }
+    Ok(metrics)
 }
 
 /// Registers, retrying with backoff while the platform cannot be reached; `None` when

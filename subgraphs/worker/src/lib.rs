@@ -11,6 +11,7 @@
 
 pub mod agent;
 pub mod agent_api;
+pub mod builtin;
 pub mod commands;
 pub mod config;
 pub(crate) mod db;
@@ -58,6 +59,9 @@ pub struct WorkerDeps {
     pub media_url: Arc<String>,
     /// Settings.
     pub config: Arc<WorkerConfig>,
+    /// Cancelled when the service begins to stop: the agent protocol's long polls answer at
+    /// once, so they do not hold the service up (its own short calls still work).
+    pub stopping: tokio_util::sync::CancellationToken,
     /// The worker's metrics.
     pub metrics: WorkerMetrics,
 }

@@ -354,15 +354,15 @@ impl MediaSession {
     }
 }
 
-/// The `data` of a media service answer; its first error otherwise (BAD_USER_INPUT and
-/// NOT_FOUND mean the job's request cannot be met).
 /// `traceparent` of the current span (the run's), so the media service's spans join it.
-fn trace_headers() -> reqwest::header::HeaderMap {
+pub(crate) fn trace_headers() -> reqwest::header::HeaderMap {
     let mut headers = reqwest::header::HeaderMap::new();
     mediamagic_kit::otel::inject_current(&mut headers);
     headers
 }
 
+/// The `data` of a media service answer; its first error otherwise (BAD_USER_INPUT and
+/// NOT_FOUND mean the job's request cannot be met).
 async fn read_answer(response: reqwest::Response) -> Result<Value, WorkerError> {
     let status = response.status();
     let body: Value = response

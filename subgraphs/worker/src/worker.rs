@@ -102,9 +102,8 @@ pub async fn run(deps: WorkerDeps, shutdown: CancellationToken) {
     let liveness = tokio::spawn(report_liveness(deps.clone(), id.clone(), slots.clone()));
     let gpus = driver_gpus.map(|pool| {
         tokio::spawn(report_gpus(
-            deps.clone(),
+            crate::liveness::GpuSink::Database(deps.clone(), id.clone()),
             env.metrics.clone(),
-            Some(id.clone()),
             pool,
         ))
     });

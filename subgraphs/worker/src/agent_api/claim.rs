@@ -82,8 +82,16 @@ async fn claim_inner(
         if Instant::now() >= deadline {
             return Ok(protocol::Claimed::default());
         }
+        if api.deps.stopping.is_cancelled() {
+            return Ok(protocol::Claimed::default());
+        }
         loop {
-            match tokio::time::timeout_at(until, signals.recv()).await {
+            let signal = tokio::select! {
+                // The service is stopping: answer now rather than hold it up.
+                _ = api.deps.stopping.cancelled() => return Ok(protocol::Claimed::default()),
+                signal = tokio::time::timeout_at(until, signals.recv()) => signal,
+            };
+            match signal {
                 Ok(Ok((signalled, _))) if signalled == channel => break,
                 Ok(Ok(_)) => continue,
                 // Missed signals, or the hub is gone: claim again to find out.

@@ -69,6 +69,8 @@ impl AgentClient {
             .http
             .post(format!("{}{path}", self.base))
             .header(HEADER, &self.token)
+            // The run's trace continues on the platform (its finish, and so its callback).
+            .headers(crate::media_client::trace_headers())
             .timeout(timeout)
             .json(body)
             .send()
@@ -138,12 +140,32 @@ impl AgentClient {
     pub async fn heartbeat(
         &self,
         runs: Vec<protocol::RunRef>,
+        gpus: Option<Vec<protocol::GpuState>>,
     ) -> Result<protocol::HeartbeatAnswer, AgentCallError> {
         let request = protocol::Heartbeat {
             instance: self.instance.clone(),
             runs,
+            gpus,
         };
         self.call("/heartbeat", &request, Self::QUICK).await
+    }
+
+    /// Waits up to `wait` for one of `runs` to be cancelled (or lost); the runs to stop.
+    pub async fn cancels(
+        &self,
+        runs: Vec<protocol::RunRef>,
+        wait: Duration,
+    ) -> Result<protocol::HeartbeatAnswer, AgentCallError> {
+        let wait_seconds = u32::try_from(wait.as_secs())
+            .unwrap_or(protocol::MAX_WAIT_SECONDS)
+            .min(protocol::MAX_WAIT_SECONDS);
+        let request = protocol::Cancels {
+            instance: self.instance.clone(),
+            runs,
+            wait_seconds,
+        };
+        let timeout = Duration::from_secs(u64::from(wait_seconds)) + Self::QUICK;
+        self.call("/cancels", &request, timeout).await
     }
 
     async fn run_call<B: Serialize>(
@@ -167,6 +189,19 @@ impl AgentClient {
             node,
         };
         self.run_call(run, "start", &body).await
+    }
+
+    /// Where the run's program runs.
+    pub async fn node(
+        &self,
+        run: protocol::RunRef,
+        node: String,
+    ) -> Result<protocol::RunAnswer, AgentCallError> {
+        let body = protocol::Start {
+            instance: self.instance.clone(),
+            node: Some(node),
+        };
+        self.run_call(run, "node", &body).await
     }
 
     /// Reports progress.

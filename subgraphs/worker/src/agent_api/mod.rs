@@ -59,6 +59,7 @@ pub fn routes(deps: WorkerDeps) -> Router {
         .route(&format!("{BASE}/register"), post(register))
         .route(&format!("{BASE}/claim"), post(claim::claim))
         .route(&format!("{BASE}/heartbeat"), post(runs::heartbeat))
+        .route(&format!("{BASE}/cancels"), post(runs::cancels))
         .route(&format!("{BASE}/stop"), post(stop))
         .route(
             &format!("{BASE}/runs/{{job}}/{{attempt}}/{{action}}"),

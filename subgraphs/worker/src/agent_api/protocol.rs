@@ -147,6 +147,38 @@ pub struct Heartbeat {
     /// Every run it holds.
     #[serde(default)]
     pub runs: Vec<RunRef>,
+    /// Its GPUs' latest sample (for `cluster`), when it has GPUs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpus: Option<Vec<GpuState>>,
+}
+
+/// One GPU of an agent's host as its last sample read it, with the runs holding it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GpuState {
+    /// The reading (index, UUID, name, memory, utilisation).
+    #[serde(flatten)]
+    pub reading: crate::drivers::gpus::nvidia_smi::GpuReading,
+    /// Runs holding it now.
+    pub runs: u32,
+}
+
+/// Most GPUs one heartbeat may report.
+pub const MAX_GPUS: usize = 64;
+
+/// `POST /agent/v1/cancels`: waits (up to `wait_seconds`, at most [`MAX_WAIT_SECONDS`])
+/// until one of `runs` must stop, so a cancel reaches the agent at once rather than at its
+/// next heartbeat. Answers [`HeartbeatAnswer`] with the runs to stop (cancel, or lease gone)
+/// as soon as there is one, and with none when the wait ends; it renews the leases it reads,
+/// as a heartbeat does.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cancels {
+    /// The process.
+    pub instance: String,
+    /// The runs it holds.
+    pub runs: Vec<RunRef>,
+    /// How long to wait for a cancel.
+    pub wait_seconds: u32,
 }
 
 /// The answer to [`Heartbeat`]: one state per run, in the order sent.
@@ -187,6 +219,8 @@ pub enum RunDirective {
 }
 
 /// `POST /agent/v1/runs/{job}/{attempt}/start`: the program starts (`scheduled` → `running`).
+/// Also the body of `.../node`: where the program runs, once known (a Kubernetes pod's
+/// node), for a run the agent holds.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Start {

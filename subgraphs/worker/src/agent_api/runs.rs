@@ -1,5 +1,6 @@
 //! The calls about runs an agent holds: the heartbeat that renews every lease at once and
-//! answers which runs must stop, and each run's start, progress, logs, finish and release.
+//! answers which runs must stop, the long poll that answers as soon as one must (a cancel),
+//! and each run's start, progress, logs, finish and release.
 //! Each is fenced by the attempt's lease (`queue::*` checks it in the statement that
 //! writes), held by the caller's worker id.
 
@@ -14,8 +15,10 @@ use axum::{
 use mediamagic_jobs::{
     commands::queue::{self, Heartbeat, RunOutcome},
     domain::Lease,
+    pubsub::CANCEL_CHANNEL,
 };
 use mediamagic_kit::{ApiError, ApiResult};
+use std::time::Duration;
 use uuid::Uuid;
 
 /// Most runs one heartbeat may renew (an agent holds at most its slots).
@@ -46,9 +49,117 @@ async fn heartbeat_inner(
     let mut conn = api.deps.conn().await?;
     let busy = i32::try_from(request.runs.len()).unwrap_or(i32::MAX);
     db::workers::heartbeat(&mut conn, &caller.worker_id, busy).await?;
+    if let Some(gpus) = request.gpus {
+        if gpus.len() > protocol::MAX_GPUS
+            || gpus
+                .iter()
+                .any(|g| g.reading.uuid.len() > 200 || g.reading.name.len() > 200)
+        {
+            return Err(ApiError::bad_input(
+                "gpus",
+                format!(
+                    "at most {} GPUs, with names and UUIDs of at most 200 bytes",
+                    protocol::MAX_GPUS
+                ),
+            ));
+        }
+        db::workers::set_gpus(
+            &mut conn,
+            &caller.worker_id,
+            crate::liveness::gpus_json(&gpus),
+        )
+        .await?;
+    }
     drop(conn);
-    let mut runs = Vec::with_capacity(request.runs.len());
-    for run in request.runs {
+    let runs = run_states(api, &caller, request.runs).await?;
+    Ok(protocol::HeartbeatAnswer { runs })
+}
+
+pub(super) async fn cancels(
+    State(api): State<AgentApi>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    answer(cancels_inner(&api, &headers, &body).await)
+}
+
+async fn cancels_inner(
+    api: &AgentApi,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> ApiResult<protocol::HeartbeatAnswer> {
+    let request: protocol::Cancels = parse(body)?;
+    let caller = api.caller(headers, &request.instance).await?;
+    if request.runs.len() > MAX_HEARTBEAT_RUNS {
+        return Err(ApiError::bad_input(
+            "runs",
+            format!("at most {MAX_HEARTBEAT_RUNS} runs per call"),
+        ));
+    }
+    if request.wait_seconds > protocol::MAX_WAIT_SECONDS {
+        return Err(ApiError::bad_input(
+            "wait_seconds",
+            format!("wait at most {} seconds", protocol::MAX_WAIT_SECONDS),
+        ));
+    }
+    api.registered(&caller).await?;
+    // Subscribed before the first read, so a cancel between the read and the wait is heard.
+    let mut signals = api.deps.jobs.hub.subscribe();
+    let deadline =
+        tokio::time::Instant::now() + Duration::from_secs(u64::from(request.wait_seconds));
+    let mut watched = request.runs;
+    loop {
+        let stopping: Vec<protocol::RunState> = run_states(api, &caller, watched.clone())
+            .await?
+            .into_iter()
+            .filter(|r| r.state != protocol::RunDirective::Continue)
+            .collect();
+        if !stopping.is_empty() {
+            return Ok(protocol::HeartbeatAnswer { runs: stopping });
+        }
+        // Until a cancel signal names one of the runs; a lost signal wakes every run.
+        let signalled = loop {
+            let signal = tokio::select! {
+                // The service is stopping: answer now rather than hold it up.
+                _ = api.deps.stopping.cancelled() => {
+                    return Ok(protocol::HeartbeatAnswer { runs: Vec::new() });
+                }
+                signal = tokio::time::timeout_at(deadline, signals.recv()) => signal,
+            };
+            match signal {
+                Err(_) => return Ok(protocol::HeartbeatAnswer { runs: Vec::new() }),
+                Ok(Ok((channel, payload))) if channel == CANCEL_CHANNEL => {
+                    let named: Vec<protocol::RunRef> = watched
+                        .iter()
+                        .filter(|r| r.job.to_string() == payload)
+                        .copied()
+                        .collect();
+                    if !named.is_empty() {
+                        break named;
+                    }
+                }
+                Ok(Ok(_)) => {}
+                Ok(Err(tokio::sync::broadcast::error::RecvError::Lagged(_))) => {
+                    break watched.clone();
+                }
+                Ok(Err(tokio::sync::broadcast::error::RecvError::Closed)) => {
+                    return Ok(protocol::HeartbeatAnswer { runs: Vec::new() });
+                }
+            }
+        };
+        watched = signalled;
+    }
+}
+
+/// Renews the lease of each of `runs` held by `caller` and says what each should do, with
+/// a fresh media token for the runs that go on or wind down.
+async fn run_states(
+    api: &AgentApi,
+    caller: &Caller,
+    requested: Vec<protocol::RunRef>,
+) -> ApiResult<Vec<protocol::RunState>> {
+    let mut runs = Vec::with_capacity(requested.len());
+    for run in requested {
         let lease = Lease::new(run.job, caller.worker_id.as_str(), run.attempt);
         let (state, reason) = match queue::heartbeat(&api.deps.jobs, &lease).await {
             Ok(Heartbeat::Continue) => (protocol::RunDirective::Continue, None),
@@ -69,7 +180,7 @@ async fn heartbeat_inner(
             media_token,
         });
     }
-    Ok(protocol::HeartbeatAnswer { runs })
+    Ok(runs)
 }
 
 pub(super) async fn act(
@@ -108,6 +219,7 @@ async fn act_inner(
     let lease = Lease::new(job, caller.worker_id.as_str(), attempt);
     let status = match action {
         "start" => start(api, &caller, &lease, parse(body)?).await?,
+        "node" => node(api, &caller, &lease, parse(body)?).await?,
         "progress" => {
             let request: protocol::Progress = parse(body)?;
             if request.message.as_ref().is_some_and(|m| m.len() > 1000) {
@@ -151,7 +263,7 @@ async fn act_inner(
         }
         other => {
             return Err(ApiError::NotFound(format!(
-                "no run call `{other}`: start, progress, logs, finish or release"
+                "no run call `{other}`: start, node, progress, logs, finish or release"
             )));
         }
     };
@@ -177,6 +289,29 @@ async fn start(
     }
     tracing::debug!(agent = %caller.agent.name, job = %lease.job, "an agent's run started");
     Ok(job.status)
+}
+
+/// Where the run's program runs (a Kubernetes node, known once its pod is placed); only
+/// for a run the caller holds and that has not ended.
+async fn node(
+    api: &AgentApi,
+    caller: &Caller,
+    lease: &Lease,
+    request: protocol::Start,
+) -> ApiResult<String> {
+    let node = request
+        .node
+        .filter(|n| !n.is_empty() && n.len() <= 200)
+        .ok_or_else(|| ApiError::bad_input("node", "name the node, at most 200 bytes"))?;
+    let mut conn = api.deps.conn().await?;
+    if !db::runs::set_node_held(&mut conn, lease.job, lease.attempt, &caller.worker_id, &node)
+        .await?
+    {
+        return Err(ApiError::Conflict(
+            "this agent holds no open run of that attempt".into(),
+        ));
+    }
+    Ok("running".into())
 }
 
 async fn finish(api: &AgentApi, lease: &Lease, request: protocol::Finish) -> ApiResult<String> {

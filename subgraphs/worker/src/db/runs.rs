@@ -50,6 +50,27 @@ pub async fn set_node(
         .map(|_| ())
 }
 
+/// Records the node of an attempt's open run held by `worker_id`; `false` when there is
+/// none (the run ended, or another worker holds the attempt).
+pub async fn set_node_held(
+    conn: &mut AsyncPgConnection,
+    job: Uuid,
+    attempt: i32,
+    worker_id: &str,
+    node: &str,
+) -> QueryResult<bool> {
+    diesel::update(
+        runs::table
+            .find((job, attempt))
+            .filter(runs::worker_id.eq(worker_id))
+            .filter(runs::finished_at.is_null()),
+    )
+    .set(runs::node.eq(node))
+    .execute(conn)
+    .await
+    .map(|rows| rows > 0)
+}
+
 /// Records how an attempt ended (once: a run already closed keeps its end).
 pub async fn finish(
     conn: &mut AsyncPgConnection,

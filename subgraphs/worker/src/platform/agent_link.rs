@@ -1,6 +1,7 @@
 //! An agent's side of the platform: the agent protocol's client, plus what it keeps per run
 //! (the media token each heartbeat renews, the next log line's number) and the one
-//! heartbeat that renews every run's lease at once and tells each run what to do.
+//! heartbeat that renews every run's lease at once and tells each run what to do, beside a
+//! long poll that hears a cancel as soon as it is asked for.
 //! Calls are retried with backoff while the platform cannot be reached, for as long as a
 //! lease lasts; a lease lost meanwhile stops its run, as in the cluster.
 
@@ -33,6 +34,8 @@ struct RunSlot {
     token: Arc<RwLock<String>>,
     /// The number of its next log line.
     next_line: i64,
+    /// Told to stop (cancelled, or its lease gone): no longer watched for a cancel.
+    stopping: bool,
 }
 
 /// An agent's connection to the platform.
@@ -42,20 +45,38 @@ pub struct AgentLink {
     client: AgentClient,
     http: reqwest::Client,
     url: String,
+    /// Where `/agent/v1/media/` is served (the platform's URL, but for an agent inside the
+    /// platform that reaches the media service directly).
+    media_url: String,
     lease_seconds: AtomicI64,
     runs: Mutex<HashMap<(Uuid, i32), RunSlot>>,
+    /// Fires when a run is claimed (the cancel long poll then watches it too).
+    claimed: tokio::sync::Notify,
+    /// The GPUs' latest sample, sent with every heartbeat.
+    gpus: Mutex<Option<Vec<protocol::GpuState>>>,
 }
 
 impl AgentLink {
-    /// A link to the platform at `url` for process `instance`, with `token`.
-    pub fn new(http: reqwest::Client, url: &str, token: &str, instance: &str) -> Arc<Self> {
+    /// A link to the platform at `url` for process `instance`, with `token`; the media
+    /// routes at `media_url` when given (else at `url`).
+    pub fn new(
+        http: reqwest::Client,
+        url: &str,
+        media_url: Option<&str>,
+        token: &str,
+        instance: &str,
+    ) -> Arc<Self> {
+        let url = url.trim_end_matches('/').to_owned();
         Arc::new(Self {
             refused: tokio::sync::Notify::new(),
-            client: AgentClient::new(http.clone(), url, token, instance),
+            client: AgentClient::new(http.clone(), &url, token, instance),
             http,
-            url: url.trim_end_matches('/').to_owned(),
+            media_url: media_url.map_or_else(|| url.clone(), |m| m.trim_end_matches('/').to_owned()),
+            url,
             lease_seconds: AtomicI64::new(30),
             runs: Mutex::default(),
+            claimed: tokio::sync::Notify::new(),
+            gpus: Mutex::default(),
         })
     }
 
@@ -67,6 +88,11 @@ impl AgentLink {
     /// The platform's base URL.
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// The base URL of the media routes (`/agent/v1/media/`).
+    pub fn media_url(&self) -> &str {
+        &self.media_url
     }
 
     /// How long a lease lasts without a heartbeat (as the platform said at registration).
@@ -112,6 +138,9 @@ impl AgentLink {
             .claim(machine_type, limit, wait)
             .await
             .map_err(|e| crate::error::WorkerError::Jobs(api_error(e)))?;
+        if !claimed.runs.is_empty() {
+            self.claimed.notify_one();
+        }
         let mut runs = self.lock();
         Ok(claimed
             .runs
@@ -124,6 +153,7 @@ impl AgentLink {
                         beats: watch::channel(None).0,
                         token: token.clone(),
                         next_line: 1,
+                        stopping: false,
                     },
                 );
                 Claimed::from_agent(run, token)
@@ -142,27 +172,9 @@ impl AgentLink {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            let held: Vec<RunRef> = self
-                .lock()
-                .keys()
-                .map(|(job, attempt)| RunRef {
-                    job: *job,
-                    attempt: *attempt,
-                })
-                .collect();
-            match self.client.heartbeat(held).await {
-                Ok(answer) => {
-                    let runs = self.lock();
-                    for state in answer.runs {
-                        if let Some(slot) = runs.get(&(state.job, state.attempt)) {
-                            if let Some(token) = &state.media_token {
-                                *slot.token.write().unwrap_or_else(|e| e.into_inner()) =
-                                    token.clone();
-                            }
-                            slot.beats.send_replace(Some(state));
-                        }
-                    }
-                }
+            let gpus = self.gpus.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            match self.client.heartbeat(self.held(true), gpus).await {
+                Ok(answer) => self.hand_out(answer.runs),
                 Err(e @ AgentCallError::Refused { status: 401, .. }) => {
                     tracing::error!(error = %e, "the platform refuses this agent's token (revoked?)");
                     self.refused.notify_one();
@@ -170,6 +182,66 @@ impl AgentLink {
                 Err(e) => {
                     tracing::warn!(error = %e, "a heartbeat failed; runs go on while their leases last")
                 }
+            }
+        }
+    }
+
+    /// Keeps the GPUs' latest sample for the next heartbeats.
+    pub(crate) fn set_gpus(&self, gpus: Vec<protocol::GpuState>) {
+        *self.gpus.lock().unwrap_or_else(|e| e.into_inner()) = Some(gpus);
+    }
+
+    /// Gives each run its state (and fresh media token).
+    fn hand_out(&self, states: Vec<RunState>) {
+        let mut runs = self.lock();
+        for state in states {
+            if let Some(slot) = runs.get_mut(&(state.job, state.attempt)) {
+                slot.stopping |= state.state != RunDirective::Continue;
+                if let Some(token) = &state.media_token {
+                    *slot.token.write().unwrap_or_else(|e| e.into_inner()) = token.clone();
+                }
+                slot.beats.send_replace(Some(state));
+            }
+        }
+    }
+
+    /// The runs held (without those told to stop, unless `all`).
+    fn held(&self, all: bool) -> Vec<RunRef> {
+        self.lock()
+            .iter()
+            .filter(|(_, slot)| all || !slot.stopping)
+            .map(|((job, attempt), _)| RunRef {
+                job: *job,
+                attempt: *attempt,
+            })
+            .collect()
+    }
+
+    /// Listens for cancels of the runs held until dropped: a long poll per set of runs,
+    /// asked again when a run is claimed, so a cancel stops its run at once rather than at
+    /// the next heartbeat (which still delivers it should this call fail).
+    pub async fn cancels(self: Arc<Self>) {
+        loop {
+            let held = self.held(false);
+            if held.is_empty() {
+                self.claimed.notified().await;
+                continue;
+            }
+            let wait = Duration::from_secs(u64::from(protocol::MAX_WAIT_SECONDS));
+            tokio::select! {
+                answer = self.client.cancels(held, wait) => match answer {
+                    Ok(answer) if answer.runs.is_empty() => {
+                        // The wait ended (or the platform is stopping): not at once again.
+                        tokio::time::sleep(Duration::from_millis(250)).await;
+                    }
+                    Ok(answer) => self.hand_out(answer.runs),
+                    Err(e) => {
+                        tracing::debug!(error = %e, "the cancel long poll failed; heartbeats still bring cancels");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                },
+                // A run claimed meanwhile: ask again with it.
+                _ = self.claimed.notified() => {}
             }
         }
     }
@@ -244,6 +316,13 @@ impl AgentLink {
     pub(super) async fn start(&self, lease: &Lease) -> Result<(), ApiError> {
         let run = Self::run(lease);
         self.retrying(|| self.client.start(run, None))
+            .await
+            .map(|_| ())
+    }
+
+    pub(super) async fn node(&self, lease: &Lease, node: &str) -> Result<(), ApiError> {
+        let run = Self::run(lease);
+        self.retrying(|| self.client.node(run, node.to_owned()))
             .await
             .map(|_| ())
     }

@@ -121,7 +121,7 @@ impl Platform {
                 };
                 MediaSession::for_agent(
                     link.http().clone(),
-                    link.url(),
+                    link.media_url(),
                     token,
                     claimed.job,
                     claimed.attempt,
@@ -220,10 +220,17 @@ impl Platform {
 
     /// Records the node a run is on (an agent's runs are on the host it registered).
     pub async fn set_node(&self, lease: &Lease, node: &str) {
-        if let Platform::Direct(deps) = self
-            && let Ok(mut conn) = deps.conn().await
-        {
-            let _ = db::runs::set_node(&mut conn, lease.job, lease.attempt, node).await;
+        match self {
+            Platform::Direct(deps) => {
+                if let Ok(mut conn) = deps.conn().await {
+                    let _ = db::runs::set_node(&mut conn, lease.job, lease.attempt, node).await;
+                }
+            }
+            Platform::Agent(link) => {
+                if let Err(e) = link.node(lease, node).await {
+                    tracing::debug!(job = %lease.job, error = ?e, "could not record the run's node");
+                }
+            }
         }
     }
 

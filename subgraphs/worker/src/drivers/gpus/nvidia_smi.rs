@@ -2,7 +2,7 @@
 //! (`--query-gpu=index,uuid,name,memory.total,memory.used,utilization.gpu`), the interface
 //! NVIDIA documents as stable for scripts.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::{path::Path, time::Duration};
 
 /// The fields asked for, in order.
@@ -12,7 +12,7 @@ const QUERY: &str = "--query-gpu=index,uuid,name,memory.total,memory.used,utiliz
 const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// One GPU as `nvidia-smi` reports it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GpuReading {
     /// Its index (the `N` of `/dev/nvidiaN`).
     pub index: u32,
