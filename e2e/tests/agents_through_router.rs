@@ -397,8 +397,16 @@ async fn an_agent_cannot_act_on_a_run_another_agent_holds() {
     };
     assert_eq!(refused_code(intruder.finish(run, forged).await), "CONFLICT");
     assert_eq!(refused_code(intruder.release(run).await), "CONFLICT");
+    assert_eq!(
+        refused_code(intruder.node(run, "evil-node".into()).await),
+        "CONFLICT"
+    );
     let beat = intruder.heartbeat(vec![run], None).await.unwrap();
     assert_eq!(beat.runs[0].state, RunDirective::Lost);
+    // Its cancel long poll hears only that the run is not its own, and cancels nothing.
+    let watched = intruder.cancels(vec![run], Duration::ZERO).await.unwrap();
+    assert_eq!(watched.runs[0].state, RunDirective::Lost);
+    assert_eq!(watched.runs[0].media_token, None);
 
     // Nothing changed: the holder's run goes on, and its run record stays open.
     let mut conn = AsyncPgConnection::establish(&stack.infra.database_url)
@@ -424,6 +432,47 @@ async fn an_agent_cannot_act_on_a_run_another_agent_holds() {
     );
     assert!(log_lines(&stack, &owner, &job_id).await.is_empty());
     assert_eq!(holder.start(run, None).await.unwrap().status, "running");
+    // The holder records where its program runs.
+    holder.node(run, "gpu-node-3".into()).await.unwrap();
+    let placed = job(&stack, &owner, &job_id, "node").await;
+    assert_eq!(placed["node"], "gpu-node-3", "{placed}");
+}
+
+#[tokio::test]
+async fn a_cancel_reaches_an_agent_waiting_on_its_cancel_long_poll_at_once() {
+    let stack = stack().await;
+    let agent = client(&stack, &issue(&stack, "listener", &["gpu"]).await, "box");
+    agent.register(offer(&[("gpu", 1)])).await.unwrap();
+    let (owner, job_id) = gpu_job(&stack).await;
+    let run = claim_one(&agent).await;
+    agent.start(run, None).await.unwrap();
+    // Nothing to stop: the wait runs out empty.
+    let quiet = agent.cancels(vec![run], Duration::from_secs(1)).await.unwrap();
+    assert!(quiet.runs.is_empty(), "{quiet:?}");
+
+    let wait = Duration::from_secs(20);
+    let asked = Instant::now();
+    let listening = {
+        let agent = agent.clone();
+        tokio::spawn(async move { agent.cancels(vec![run], wait).await })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let cancelled = stack
+        .gql(
+            Cred::Bearer(&owner),
+            "mutation($id: ID!) { cancelJob(id: $id) { id } }",
+            json!({"id": job_id}),
+        )
+        .await;
+    assert!(cancelled.body["errors"].is_null(), "{}", cancelled.body);
+    let heard = listening.await.unwrap().unwrap();
+    // Answered by the cancel, not by the end of its wait.
+    assert!(asked.elapsed() < wait / 2, "{:?}", asked.elapsed());
+    assert_eq!(heard.runs.len(), 1, "{heard:?}");
+    assert_eq!(heard.runs[0].state, RunDirective::Cancel);
+    assert!(heard.runs[0].media_token.is_some(), "it may still wind down");
+    agent.finish(run, Outcome::Cancelled).await.unwrap();
+    wait_for(&stack, &owner, &job_id, &["CANCELLED"], Duration::from_secs(5)).await;
 }
 
 #[tokio::test]
@@ -572,6 +621,33 @@ async fn bad_agent_requests_get_a_clear_code_and_change_nothing() {
         refused_code(agent.finish(run, bad_code).await),
         "BAD_USER_INPUT"
     );
+    // GPU readings past what a host has, or a cancel wait past the longest.
+    let gpu = protocol::GpuState {
+        reading: mediamagic_worker::drivers::gpus::nvidia_smi::GpuReading {
+            index: 0,
+            uuid: "GPU-0".into(),
+            name: "card".into(),
+            memory_total_mb: 1,
+            memory_used_mb: 0,
+            utilization_percent: None,
+        },
+        runs: 0,
+    };
+    assert_eq!(
+        refused_code(
+            agent
+                .heartbeat(vec![run], Some(vec![gpu; protocol::MAX_GPUS + 1]))
+                .await
+        ),
+        "BAD_USER_INPUT"
+    );
+    let too_long = raw(
+        "cancels",
+        &format!(r#"{{"instance": "box", "runs": [], "wait_seconds": 26}}"#),
+    )
+    .await
+    .unwrap();
+    assert_eq!(too_long.status().as_u16(), 400);
     // Still held, untouched.
     assert_eq!(
         agent.heartbeat(vec![run], None).await.unwrap().runs[0].state,
