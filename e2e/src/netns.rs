@@ -84,7 +84,15 @@ impl TestHost {
         ip(&["link", "set", &self.host_link, "up"])?;
         let guest_addr = format!("{}/30", self.guest_ip);
         ip(&[
-            "netns", "exec", ns, "ip", "addr", "add", &guest_addr, "dev", guest_link,
+            "netns",
+            "exec",
+            ns,
+            "ip",
+            "addr",
+            "add",
+            &guest_addr,
+            "dev",
+            guest_link,
         ])?;
         ip(&["netns", "exec", ns, "ip", "link", "set", guest_link, "up"])?;
         ip(&["netns", "exec", ns, "ip", "link", "set", "lo", "up"])

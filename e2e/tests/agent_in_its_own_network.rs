@@ -189,7 +189,11 @@ async fn an_agent_that_reaches_only_the_routers_port_runs_a_catalogue_model_with
     assert_eq!(output.data("/media/contentType"), "video/webm");
     let url = output.data("/media/url").as_str().unwrap().to_owned();
     let bytes = reqwest::get(&url).await.unwrap().bytes().await.unwrap();
-    assert_eq!(&bytes[..4], &[0x1a, 0x45, 0xdf, 0xa3], "a Matroska/WebM file");
+    assert_eq!(
+        &bytes[..4],
+        &[0x1a, 0x45, 0xdf, 0xa3],
+        "a Matroska/WebM file"
+    );
     // It ran on the far agent.
     let ran_on = lines(
         &stack,

@@ -83,6 +83,17 @@ async fn claim_one(agent: &AgentClient) -> RunRef {
     }
 }
 
+/// Agent `name` (one `gpu` slot) holding a started run of a fresh owner's job: (the agent,
+/// the owner's token, the job id, the run).
+async fn started_run(stack: &TestStack, name: &str) -> (AgentClient, String, String, RunRef) {
+    let agent = client(stack, &issue(stack, name, &["gpu"]).await, "box");
+    agent.register(offer(&[("gpu", 1)])).await.unwrap();
+    let (owner, job_id) = gpu_job(stack).await;
+    let run = claim_one(&agent).await;
+    agent.start(run, None).await.unwrap();
+    (agent, owner, job_id, run)
+}
+
 fn refused_code(result: Result<impl std::fmt::Debug, AgentCallError>) -> String {
     match result {
         Err(e) => e.code().unwrap_or("UNREACHABLE").to_owned(),
@@ -441,13 +452,12 @@ async fn an_agent_cannot_act_on_a_run_another_agent_holds() {
 #[tokio::test]
 async fn a_cancel_reaches_an_agent_waiting_on_its_cancel_long_poll_at_once() {
     let stack = stack().await;
-    let agent = client(&stack, &issue(&stack, "listener", &["gpu"]).await, "box");
-    agent.register(offer(&[("gpu", 1)])).await.unwrap();
-    let (owner, job_id) = gpu_job(&stack).await;
-    let run = claim_one(&agent).await;
-    agent.start(run, None).await.unwrap();
+    let (agent, owner, job_id, run) = started_run(&stack, "listener").await;
     // Nothing to stop: the wait runs out empty.
-    let quiet = agent.cancels(vec![run], Duration::from_secs(1)).await.unwrap();
+    let quiet = agent
+        .cancels(vec![run], Duration::from_secs(1))
+        .await
+        .unwrap();
     assert!(quiet.runs.is_empty(), "{quiet:?}");
 
     let wait = Duration::from_secs(20);
@@ -470,19 +480,25 @@ async fn a_cancel_reaches_an_agent_waiting_on_its_cancel_long_poll_at_once() {
     assert!(asked.elapsed() < wait / 2, "{:?}", asked.elapsed());
     assert_eq!(heard.runs.len(), 1, "{heard:?}");
     assert_eq!(heard.runs[0].state, RunDirective::Cancel);
-    assert!(heard.runs[0].media_token.is_some(), "it may still wind down");
+    assert!(
+        heard.runs[0].media_token.is_some(),
+        "it may still wind down"
+    );
     agent.finish(run, Outcome::Cancelled).await.unwrap();
-    wait_for(&stack, &owner, &job_id, &["CANCELLED"], Duration::from_secs(5)).await;
+    wait_for(
+        &stack,
+        &owner,
+        &job_id,
+        &["CANCELLED"],
+        Duration::from_secs(5),
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn a_revoked_agent_is_refused_on_its_very_next_call_and_its_job_goes_back_to_the_queue() {
     let stack = stack().await;
-    let agent = client(&stack, &issue(&stack, "leaving", &["gpu"]).await, "box");
-    agent.register(offer(&[("gpu", 1)])).await.unwrap();
-    let (owner, job_id) = gpu_job(&stack).await;
-    let run = claim_one(&agent).await;
-    agent.start(run, None).await.unwrap();
+    let (agent, owner, job_id, run) = started_run(&stack, "leaving").await;
 
     let revoked = agents::revoke(&worker_pool(&stack), "leaving")
         .await
@@ -520,11 +536,7 @@ async fn a_revoked_agent_is_refused_on_its_very_next_call_and_its_job_goes_back_
 #[tokio::test]
 async fn a_cancel_reaches_the_agent_on_its_next_heartbeat() {
     let stack = stack().await;
-    let agent = client(&stack, &issue(&stack, "canceller", &["gpu"]).await, "box");
-    agent.register(offer(&[("gpu", 1)])).await.unwrap();
-    let (owner, job_id) = gpu_job(&stack).await;
-    let run = claim_one(&agent).await;
-    agent.start(run, None).await.unwrap();
+    let (agent, owner, job_id, run) = started_run(&stack, "canceller").await;
     let cancelled = stack
         .gql(
             Cred::Bearer(&owner),
@@ -630,6 +642,7 @@ async fn bad_agent_requests_get_a_clear_code_and_change_nothing() {
             memory_total_mb: 1,
             memory_used_mb: 0,
             utilization_percent: None,
+            bus_id: String::new(),
         },
         runs: 0,
     };
@@ -643,7 +656,7 @@ async fn bad_agent_requests_get_a_clear_code_and_change_nothing() {
     );
     let too_long = raw(
         "cancels",
-        &format!(r#"{{"instance": "box", "runs": [], "wait_seconds": 26}}"#),
+        r#"{"instance": "box", "runs": [], "wait_seconds": 26}"#,
     )
     .await
     .unwrap();
@@ -794,7 +807,11 @@ async fn a_provided_agent_is_live_at_start_and_a_new_token_replaces_the_old_one(
     let revived = agents::provide(&pool, in_cluster(), &second).await;
     let refusal = revived.unwrap_err();
     assert_eq!(refusal.code(), "CONFLICT");
-    assert!(refusal.message().contains("revoked"), "{}", refusal.message());
+    assert!(
+        refusal.message().contains("revoked"),
+        "{}",
+        refusal.message()
+    );
     assert_eq!(
         refused_code(client(&stack, &second, "pod-1").hello().await),
         "UNAUTHENTICATED"

@@ -72,7 +72,10 @@ async fn the_queue_pair_runs_against_graphile_worker_and_pgbench() {
     assert!(figure(&report, "graphile-worker (localQueue", "jobs/s") > 0.0);
     assert!(figure(&report, "pgbench", "jobs/s") > 0.0);
     for path in ["(agent protocol)", "(direct, the baseline)"] {
-        assert!(figure(&report, path, "enqueue-to-running p50 ms") > 0.0, "{path}");
+        assert!(
+            figure(&report, path, "enqueue-to-running p50 ms") > 0.0,
+            "{path}"
+        );
         assert!(figure(&report, path, "burst jobs/s") > 0.0, "{path}");
     }
 }

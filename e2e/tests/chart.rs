@@ -181,7 +181,7 @@ fn worker_agents_hold_only_their_token_and_reach_only_the_router_dns_and_the_kub
     assert_eq!(config["worker"]["provided_agent"]["name"], "in-cluster");
     // The token Secret the chart makes is a well-formed agent token.
     let secret = named(&documents, "Secret", "mm-mediamagic-agent-token");
-    let token = agent_token(&secret);
+    let token = agent_token(secret);
     assert!(
         mediamagic_worker::domain::agent_token::AgentToken::parse(&token).is_some(),
         "{token}"
@@ -197,7 +197,10 @@ fn worker_agents_hold_only_their_token_and_reach_only_the_router_dns_and_the_kub
         egress[1]["to"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/component"],
         "router"
     );
-    assert_eq!(egress[1]["ports"], json!([{"port": 4000, "protocol": "TCP"}]));
+    assert_eq!(
+        egress[1]["ports"],
+        json!([{"port": 4000, "protocol": "TCP"}])
+    );
     assert_eq!(
         egress[2]["ports"],
         json!([{"port": 443, "protocol": "TCP"}, {"port": 6443, "protocol": "TCP"}])

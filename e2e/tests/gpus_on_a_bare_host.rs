@@ -1,7 +1,9 @@
 //! GPUs on a bare host, assigned per run (#37). No GPU is lent to this project, so the host's
 //! GPUs are stand-ins: a stand-in `nvidia-smi` (a shell script answering the CSV query the
-//! worker sends, for two cards) and stand-in device nodes (plain files in the directory
-//! given as `worker.gpus.dev_dir`, each holding its card's number). Everything else is real:
+//! worker sends, for two cards), the driver's stand-in card descriptions (in the directory
+//! given as `worker.gpus.proc_dir`, numbering the cards' device nodes against their order,
+//! as a driver may) and stand-in device nodes (plain files in the directory given as
+//! `worker.gpus.dev_dir`, each holding its card's number). Everything else is real:
 //! the worker's detection, its slots, the assignment of one card per run, the bubblewrap
 //! sandbox binding only the assigned card's node, the run's environment, and what `cluster`
 //! and `/metrics` report.
@@ -22,13 +24,33 @@ const UUIDS: [&str; 2] = [
     "GPU-11111111-1111-1111-1111-111111111111",
 ];
 
-/// The stand-in host: `nvidia-smi` and `dev/` with two cards and the control nodes.
+/// The device minor number of each card (by index): not the index, so a run bound to the
+/// node named after its index would see the other card.
+const MINORS: [u32; 2] = [1, 0];
+const BUS_IDS: [&str; 2] = ["00000000:3B:00.0", "00000000:5E:00.0"];
+
+/// The stand-in host: `nvidia-smi`, the driver's `proc/gpus/<bus>/information`, and `dev/`
+/// with two cards (each node named by its card's minor number) and the control nodes.
 fn stand_in_host(dir: &Path) {
     let dev = dir.join("dev");
     std::fs::create_dir_all(&dev).unwrap();
+    for (card, bus) in BUS_IDS.iter().enumerate() {
+        let described = dir
+            .join("proc/gpus")
+            .join(format!("0000{}", &bus[8..]).to_ascii_lowercase());
+        std::fs::create_dir_all(&described).unwrap();
+        std::fs::write(
+            described.join("information"),
+            format!(
+                "Model: \t\t Stand-in A100\nDevice Minor: \t {}\nBus Location: \t {bus}\n",
+                MINORS[card]
+            ),
+        )
+        .unwrap();
+    }
     for (name, content) in [
-        ("nvidia0", "card 0"),
-        ("nvidia1", "card 1"),
+        ("nvidia1", "card 0"),
+        ("nvidia0", "card 1"),
         ("nvidiactl", "control"),
         ("nvidia-uvm", "uvm"),
     ] {
@@ -41,10 +63,10 @@ fn stand_in_host(dir: &Path) {
         &smi,
         format!(
             "#!/bin/sh\n\
-             case \"$1\" in --query-gpu=index,uuid,name,memory.total,memory.used,utilization.gpu) ;; *) exit 2 ;; esac\n\
-             echo '0, {}, Stand-in A100, 40960, 512, 7'\n\
-             echo '1, {}, Stand-in A100, 40960, 1024, [N/A]'\n",
-            UUIDS[0], UUIDS[1]
+             case \"$1\" in --query-gpu=index,uuid,name,memory.total,memory.used,utilization.gpu,pci.bus_id) ;; *) exit 2 ;; esac\n\
+             echo '0, {}, Stand-in A100, 40960, 512, 7, {}'\n\
+             echo '1, {}, Stand-in A100, 40960, 1024, [N/A], {}'\n",
+            UUIDS[0], BUS_IDS[0], UUIDS[1], BUS_IDS[1]
         ),
     )
     .unwrap();
@@ -52,13 +74,14 @@ fn stand_in_host(dir: &Path) {
 }
 
 async fn gpu_stack(host: &Path) -> TestStack {
-    let (smi, dev) = (host.join("nvidia-smi"), host.join("dev"));
+    let (smi, dev, proc_dir) = (host.join("nvidia-smi"), host.join("dev"), host.join("proc"));
     spawn_stack_with(move |config| {
         config.worker.enabled = true;
         config.worker.heartbeat_ms = 200;
         config.worker.gpus = GpuConfig {
             nvidia_smi: smi,
             dev_dir: dev,
+            proc_dir,
             sample_seconds: 1,
             ..GpuConfig::default()
         };
@@ -132,7 +155,8 @@ async fn each_gpu_run_sees_only_the_card_it_was_given_and_cpu_runs_see_none() {
             .split_whitespace()
             .collect();
         devices.sort();
-        let own = format!("nvidia{card}");
+        // The node of the card's minor number, holding that card.
+        let own = format!("nvidia{}", MINORS[card]);
         assert_eq!(devices, ["nvidia-uvm", own.as_str(), "nvidiactl"], "{saw}");
         assert_eq!(saw["cards"], format!("card {card}"), "{saw}");
     }

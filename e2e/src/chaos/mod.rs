@@ -218,8 +218,13 @@ impl ChaosStack {
         }
         stack.spawn_router().await?;
         stack.agent = Some(
-            ChaosAgent::start(agent_host, stack.dir.path(), &stack.database_url, router_port)
-                .await?,
+            ChaosAgent::start(
+                agent_host,
+                stack.dir.path(),
+                &stack.database_url,
+                router_port,
+            )
+            .await?,
         );
         Ok(stack)
     }

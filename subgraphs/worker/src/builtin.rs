@@ -65,7 +65,13 @@ pub async fn run(deps: WorkerDeps, addr: SocketAddr, shutdown: CancellationToken
 fn agent_name(port: u16) -> String {
     let host: String = crate::drivers::local::local_node_name()
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '-'
+            }
+        })
         .take(40)
         .collect();
     let name = format!("built-in-{host}-{port}");
@@ -100,7 +106,10 @@ mod tests {
             loopback("0.0.0.0:4005".parse().unwrap()).to_string(),
             "127.0.0.1:4005"
         );
-        assert_eq!(loopback("[::]:4005".parse().unwrap()).to_string(), "[::1]:4005");
+        assert_eq!(
+            loopback("[::]:4005".parse().unwrap()).to_string(),
+            "[::1]:4005"
+        );
         assert_eq!(
             loopback("10.0.0.7:4005".parse().unwrap()).to_string(),
             "10.0.0.7:4005"

@@ -4,10 +4,7 @@
 //! heartbeats).
 
 use crate::{
-    WorkerDeps,
-    agent_api::protocol::GpuState,
-    db,
-    drivers::gpus::GpuPool,
+    WorkerDeps, agent_api::protocol::GpuState, db, drivers::gpus::GpuPool,
     platform::agent_link::AgentLink,
 };
 use mediamagic_jobs::commands::queue;
@@ -68,7 +65,7 @@ async fn sample_queue(deps: &WorkerDeps) {
 /// Where a worker's GPU readings go besides its metrics.
 pub(crate) enum GpuSink {
     /// The in-cluster worker's row in `worker.workers`.
-    Database(WorkerDeps, Arc<String>),
+    Database(Box<WorkerDeps>, Arc<String>),
     /// An agent's next heartbeat.
     Agent(Arc<AgentLink>),
 }

@@ -102,7 +102,7 @@ pub async fn run(deps: WorkerDeps, shutdown: CancellationToken) {
     let liveness = tokio::spawn(report_liveness(deps.clone(), id.clone(), slots.clone()));
     let gpus = driver_gpus.map(|pool| {
         tokio::spawn(report_gpus(
-            crate::liveness::GpuSink::Database(deps.clone(), id.clone()),
+            crate::liveness::GpuSink::Database(Box::new(deps.clone()), id.clone()),
             env.metrics.clone(),
             pool,
         ))

@@ -11,6 +11,7 @@
 
 mod claim;
 pub mod client;
+mod leases;
 pub mod protocol;
 mod runs;
 
@@ -58,8 +59,8 @@ pub fn routes(deps: WorkerDeps) -> Router {
         .route(&format!("{BASE}/hello"), post(hello))
         .route(&format!("{BASE}/register"), post(register))
         .route(&format!("{BASE}/claim"), post(claim::claim))
-        .route(&format!("{BASE}/heartbeat"), post(runs::heartbeat))
-        .route(&format!("{BASE}/cancels"), post(runs::cancels))
+        .route(&format!("{BASE}/heartbeat"), post(leases::heartbeat))
+        .route(&format!("{BASE}/cancels"), post(leases::cancels))
         .route(&format!("{BASE}/stop"), post(stop))
         .route(
             &format!("{BASE}/runs/{{job}}/{{attempt}}/{{action}}"),

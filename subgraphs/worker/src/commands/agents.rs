@@ -67,7 +67,12 @@ fn checked(new: NewAgent) -> ApiResult<(AgentName, Vec<String>, Option<String>)>
     Ok((name, machine_types, site))
 }
 
-fn row(name: AgentName, machine_types: Vec<String>, site: Option<String>, token: &AgentToken) -> AgentRow {
+fn row(
+    name: AgentName,
+    machine_types: Vec<String>,
+    site: Option<String>,
+    token: &AgentToken,
+) -> AgentRow {
     AgentRow {
         id: uuid::Uuid::new_v4(),
         name: name.as_str().to_owned(),

@@ -26,6 +26,11 @@ pub struct GpuConfig {
     /// `/dev/nvidia-uvm`).
     #[serde(default = "default_dev_dir")]
     pub dev_dir: PathBuf,
+    /// Where the driver describes each card (`gpus/<bus id>/information`, whose `Device
+    /// Minor` names the card's `/dev/nvidiaN`); a card it does not describe is taken to be
+    /// `/dev/nvidia<index>`.
+    #[serde(default = "default_proc_dir")]
+    pub proc_dir: PathBuf,
     /// Host paths bound read-only into GPU runs besides `/usr` and `/lib` (which every run
     /// sees): where the driver's user-space libraries live when they are elsewhere, such as
     /// `/usr/local/nvidia`.
@@ -45,6 +50,7 @@ impl Default for GpuConfig {
             machine_type: default_machine_type(),
             runs_per_gpu: 1,
             dev_dir: default_dev_dir(),
+            proc_dir: default_proc_dir(),
             driver_paths: Vec::new(),
             sample_seconds: default_sample_seconds(),
         }
@@ -65,6 +71,9 @@ fn default_machine_type() -> String {
 }
 fn default_dev_dir() -> PathBuf {
     PathBuf::from("/dev")
+}
+fn default_proc_dir() -> PathBuf {
+    PathBuf::from("/proc/driver/nvidia")
 }
 fn default_sample_seconds() -> u64 {
     10

@@ -2,7 +2,8 @@
 //! host's GPUs; each offers `runs_per_gpu` slots of the GPU machine type. A run of that type
 //! takes one slot for as long as it runs and sees only its GPU: the sandbox binds that GPU's
 //! device node and the driver's control nodes (what the NVIDIA container toolkit gives a
-//! container for compute: `/dev/nvidiaN`, `nvidiactl`, `nvidia-uvm`, `nvidia-uvm-tools`),
+//! container for compute: `/dev/nvidiaN`, N the card's device minor number, `nvidiactl`,
+//! `nvidia-uvm`, `nvidia-uvm-tools`),
 //! and the run's environment names it (`CUDA_VISIBLE_DEVICES` and `NVIDIA_VISIBLE_DEVICES`,
 //! by UUID, so the numbering inside cannot point at another card).
 
@@ -24,6 +25,8 @@ const CONTROL_NODES: &[&str] = &["nvidiactl", "nvidia-uvm", "nvidia-uvm-tools"];
 pub struct GpuPool {
     config: GpuConfig,
     gpus: Vec<GpuReading>,
+    /// Each GPU's device minor number (its `/dev/nvidiaN`), by position in `gpus`.
+    minors: Vec<u32>,
     /// Runs on each GPU now, by position in `gpus`.
     taken: Mutex<Vec<u32>>,
 }
@@ -32,9 +35,19 @@ impl GpuPool {
     /// The pool of `gpus` as `config` shares them; `None` when there are none.
     pub fn new(config: &GpuConfig, gpus: Vec<GpuReading>) -> Option<Arc<Self>> {
         (!gpus.is_empty()).then(|| {
+            let minors = gpus
+                .iter()
+                .map(|gpu| {
+                    nvidia_smi::device_minor(&config.proc_dir, &gpu.bus_id).unwrap_or_else(|| {
+                        tracing::warn!(gpu = gpu.index, bus = %gpu.bus_id, "the driver does not say this GPU's device minor number; taking its index");
+                        gpu.index
+                    })
+                })
+                .collect();
             Arc::new(Self {
                 config: config.clone(),
                 taken: Mutex::new(vec![0; gpus.len()]),
+                minors,
                 gpus,
             })
         })
@@ -129,7 +142,7 @@ impl GpuLease {
     /// Device nodes to bind into the run: `(host path, path inside)`, those the host has.
     pub fn devices(&self) -> Vec<(PathBuf, String)> {
         let dev = &self.pool.config.dev_dir;
-        std::iter::once(format!("nvidia{}", self.gpu().index))
+        std::iter::once(format!("nvidia{}", self.pool.minors[self.position]))
             .chain(CONTROL_NODES.iter().map(|n| n.to_string()))
             .map(|name| (dev.join(&name), format!("/dev/{name}")))
             .filter(|(host, _)| host.exists())
@@ -178,6 +191,7 @@ mod tests {
             memory_total_mb: 1024,
             memory_used_mb: 0,
             utilization_percent: Some(0),
+            bus_id: String::new(),
         }
     }
 

@@ -1,12 +1,16 @@
 //! Asking `nvidia-smi` which GPUs the host has and how busy they are: one CSV query
-//! (`--query-gpu=index,uuid,name,memory.total,memory.used,utilization.gpu`), the interface
-//! NVIDIA documents as stable for scripts.
+//! (`--query-gpu=index,uuid,name,memory.total,memory.used,utilization.gpu,pci.bus_id`), the
+//! interface NVIDIA documents as stable for scripts; and each card's device minor number
+//! from the driver's `/proc/driver/nvidia/gpus/<bus id>/information`, as the NVIDIA
+//! container toolkit reads it (the index and the minor differ when the driver does not
+//! number cards in PCI order).
 
 use serde::{Deserialize, Serialize};
 use std::{path::Path, time::Duration};
 
 /// The fields asked for, in order.
-const QUERY: &str = "--query-gpu=index,uuid,name,memory.total,memory.used,utilization.gpu";
+const QUERY: &str =
+    "--query-gpu=index,uuid,name,memory.total,memory.used,utilization.gpu,pci.bus_id";
 
 /// Longest `nvidia-smi` may take (a wedged driver makes it hang).
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -14,7 +18,7 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 /// One GPU as `nvidia-smi` reports it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GpuReading {
-    /// Its index (the `N` of `/dev/nvidiaN`).
+    /// Its index in `nvidia-smi`'s order.
     pub index: u32,
     /// Its UUID (`GPU-...`): what `CUDA_VISIBLE_DEVICES` names it by.
     pub uuid: String,
@@ -26,6 +30,9 @@ pub struct GpuReading {
     pub memory_used_mb: u64,
     /// Utilisation over the last sample period, 0 to 100 (absent when not supported).
     pub utilization_percent: Option<u32>,
+    /// Its PCI bus id (`00000000:3B:00.0`).
+    #[serde(default)]
+    pub bus_id: String,
 }
 
 /// Runs `nvidia-smi` and reads its GPUs; `Err` says why there are none to read.
@@ -54,7 +61,7 @@ pub fn parse(text: &str) -> Result<Vec<GpuReading>, String> {
         .filter(|l| !l.trim().is_empty())
         .map(|line| {
             let fields: Vec<&str> = line.split(',').map(str::trim).collect();
-            let [index, uuid, name, total, used, utilization] = fields[..] else {
+            let [index, uuid, name, total, used, utilization, bus_id] = fields[..] else {
                 return Err(format!("unexpected nvidia-smi line `{line}`"));
             };
             let number = |v: &str, what: &str| {
@@ -72,9 +79,38 @@ pub fn parse(text: &str) -> Result<Vec<GpuReading>, String> {
                 memory_used_mb: number(used, "memory")?,
                 // `[N/A]` or `[Not Supported]` on some boards.
                 utilization_percent: utilization.parse().ok(),
+                bus_id: bus_id.to_owned(),
             })
         })
         .collect()
+}
+
+/// The device minor number of the card at `bus_id` (the `N` of `/dev/nvidiaN`), from the
+/// driver's `<proc_dir>/gpus/<bus id>/information`; `None` when the driver does not say.
+pub fn device_minor(proc_dir: &Path, bus_id: &str) -> Option<u32> {
+    let text = std::fs::read_to_string(
+        proc_dir
+            .join("gpus")
+            .join(proc_bus_id(bus_id)?)
+            .join("information"),
+    )
+    .ok()?;
+    text.lines()
+        .find_map(|line| line.strip_prefix("Device Minor:"))
+        .and_then(|minor| minor.trim().parse().ok())
+}
+
+/// `nvidia-smi`'s bus id (`00000000:3B:00.0`, an 8-digit domain) as the driver's `/proc`
+/// names it (`0000:3b:00.0`).
+fn proc_bus_id(bus_id: &str) -> Option<String> {
+    let (domain, rest) = bus_id.trim().split_once(':')?;
+    let domain = u32::from_str_radix(domain, 16).ok()?;
+    let rest = rest.to_ascii_lowercase();
+    let plausible = rest.len() == 7
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.');
+    plausible.then(|| format!("{domain:04x}:{rest}"))
 }
 
 #[cfg(test)]
@@ -84,8 +120,8 @@ mod tests {
     #[test]
     fn the_csv_query_is_read_with_unsupported_fields_left_out() {
         let read = parse(
-            "0, GPU-11111111-2222-3333-4444-555555555555, NVIDIA A100-SXM4-40GB, 40960, 0, 0\n\
-             1, GPU-66666666-7777-8888-9999-000000000000, Tesla T4, 15360, 1024, [N/A]\n",
+            "0, GPU-11111111-2222-3333-4444-555555555555, NVIDIA A100-SXM4-40GB, 40960, 0, 0, 00000000:3B:00.0\n\
+             1, GPU-66666666-7777-8888-9999-000000000000, Tesla T4, 15360, 1024, [N/A], 00000000:5E:00.0\n",
         )
         .unwrap();
         assert_eq!(read.len(), 2);
@@ -97,13 +133,33 @@ mod tests {
         );
         assert_eq!(read[1].utilization_percent, None);
         assert_eq!(read[0].utilization_percent, Some(0));
+        assert_eq!(read[1].bus_id, "00000000:5E:00.0");
+    }
+
+    #[test]
+    fn the_minor_number_comes_from_the_drivers_information_file() {
+        let proc_dir = tempfile::tempdir().unwrap();
+        let card = proc_dir.path().join("gpus/0000:3b:00.0");
+        std::fs::create_dir_all(&card).unwrap();
+        std::fs::write(
+            card.join("information"),
+            "Model: \t\t NVIDIA A100\nIRQ:   \t\t 95\nDevice Minor: \t 3\nBus Location: \t 0000:3b:00.0\n",
+        )
+        .unwrap();
+        assert_eq!(device_minor(proc_dir.path(), "00000000:3B:00.0"), Some(3));
+        assert_eq!(device_minor(proc_dir.path(), "00000000:5E:00.0"), None);
+        assert_eq!(device_minor(proc_dir.path(), "../../etc/passwd:00.0"), None);
+        assert_eq!(
+            proc_bus_id("00000000:3B:00.0").as_deref(),
+            Some("0000:3b:00.0")
+        );
     }
 
     #[test]
     fn anything_else_is_refused_rather_than_guessed() {
         assert!(parse("0, GPU-1, A100").is_err());
-        assert!(parse("x, GPU-1, A100, 1, 1, 1").is_err());
-        assert!(parse("0, MIG-1, A100, 1, 1, 1").is_err());
+        assert!(parse("x, GPU-1, A100, 1, 1, 1, 0:0:0.0").is_err());
+        assert!(parse("0, MIG-1, A100, 1, 1, 1, 0:0:0.0").is_err());
         assert_eq!(parse("\n").unwrap(), Vec::new());
     }
 }
