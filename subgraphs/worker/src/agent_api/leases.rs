@@ -99,9 +99,11 @@ async fn cancels_inner(
     let mut signals = api.deps.jobs.hub.subscribe();
     let deadline =
         tokio::time::Instant::now() + Duration::from_secs(u64::from(request.wait_seconds));
-    let mut watched = request.runs;
+    let watched = request.runs;
+    // Every run at first; then those a signal names (all of them after lost signals).
+    let mut check = watched.clone();
     loop {
-        let stopping: Vec<protocol::RunState> = run_states(api, &caller, watched.clone())
+        let stopping: Vec<protocol::RunState> = run_states(api, &caller, check)
             .await?
             .into_iter()
             .filter(|r| r.state != protocol::RunDirective::Continue)
@@ -139,7 +141,7 @@ async fn cancels_inner(
                 }
             }
         };
-        watched = signalled;
+        check = signalled;
     }
 }
 

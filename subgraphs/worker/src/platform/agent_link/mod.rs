@@ -139,11 +139,8 @@ impl AgentLink {
             .claim(machine_type, limit, wait)
             .await
             .map_err(|e| crate::error::WorkerError::Jobs(api_error(e)))?;
-        if !claimed.runs.is_empty() {
-            self.claimed.notify_one();
-        }
         let mut runs = self.lock();
-        Ok(claimed
+        let handed: Vec<Claimed> = claimed
             .runs
             .into_iter()
             .map(|run| {
@@ -159,7 +156,13 @@ impl AgentLink {
                 );
                 Claimed::from_agent(run, token)
             })
-            .collect())
+            .collect();
+        drop(runs);
+        // After they are held: the cancel long poll asks again with them.
+        if !handed.is_empty() {
+            self.claimed.notify_one();
+        }
+        Ok(handed)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(Uuid, i32), RunSlot>> {
