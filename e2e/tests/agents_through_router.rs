@@ -94,6 +94,30 @@ async fn started_run(stack: &TestStack, name: &str) -> (AgentClient, String, Str
     (agent, owner, job_id, run)
 }
 
+/// The owner cancels the job.
+async fn cancel(stack: &TestStack, owner: &str, job_id: &str) {
+    let cancelled = stack
+        .gql(
+            Cred::Bearer(owner),
+            "mutation($id: ID!) { cancelJob(id: $id) { id } }",
+            json!({"id": job_id}),
+        )
+        .await;
+    assert!(cancelled.body["errors"].is_null(), "{}", cancelled.body);
+}
+
+/// The agent reports the run cancelled, and the job ends so.
+async fn finish_cancelled(
+    stack: &TestStack,
+    agent: &AgentClient,
+    owner: &str,
+    job_id: &str,
+    run: RunRef,
+) {
+    agent.finish(run, Outcome::Cancelled).await.unwrap();
+    wait_for(stack, owner, job_id, &["CANCELLED"], Duration::from_secs(5)).await;
+}
+
 fn refused_code(result: Result<impl std::fmt::Debug, AgentCallError>) -> String {
     match result {
         Err(e) => e.code().unwrap_or("UNREACHABLE").to_owned(),
@@ -467,14 +491,7 @@ async fn a_cancel_reaches_an_agent_waiting_on_its_cancel_long_poll_at_once() {
         tokio::spawn(async move { agent.cancels(vec![run], wait).await })
     };
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let cancelled = stack
-        .gql(
-            Cred::Bearer(&owner),
-            "mutation($id: ID!) { cancelJob(id: $id) { id } }",
-            json!({"id": job_id}),
-        )
-        .await;
-    assert!(cancelled.body["errors"].is_null(), "{}", cancelled.body);
+    cancel(&stack, &owner, &job_id).await;
     let heard = listening.await.unwrap().unwrap();
     // Answered by the cancel, not by the end of its wait.
     assert!(asked.elapsed() < wait / 2, "{:?}", asked.elapsed());
@@ -484,15 +501,7 @@ async fn a_cancel_reaches_an_agent_waiting_on_its_cancel_long_poll_at_once() {
         heard.runs[0].media_token.is_some(),
         "it may still wind down"
     );
-    agent.finish(run, Outcome::Cancelled).await.unwrap();
-    wait_for(
-        &stack,
-        &owner,
-        &job_id,
-        &["CANCELLED"],
-        Duration::from_secs(5),
-    )
-    .await;
+    finish_cancelled(&stack, &agent, &owner, &job_id, run).await;
 }
 
 #[tokio::test]
@@ -537,25 +546,10 @@ async fn a_revoked_agent_is_refused_on_its_very_next_call_and_its_job_goes_back_
 async fn a_cancel_reaches_the_agent_on_its_next_heartbeat() {
     let stack = stack().await;
     let (agent, owner, job_id, run) = started_run(&stack, "canceller").await;
-    let cancelled = stack
-        .gql(
-            Cred::Bearer(&owner),
-            "mutation($id: ID!) { cancelJob(id: $id) { id } }",
-            json!({"id": job_id}),
-        )
-        .await;
-    assert!(cancelled.body["errors"].is_null(), "{}", cancelled.body);
+    cancel(&stack, &owner, &job_id).await;
     let beat = agent.heartbeat(vec![run], None).await.unwrap();
     assert_eq!(beat.runs[0].state, RunDirective::Cancel, "{beat:?}");
-    agent.finish(run, Outcome::Cancelled).await.unwrap();
-    wait_for(
-        &stack,
-        &owner,
-        &job_id,
-        &["CANCELLED"],
-        Duration::from_secs(5),
-    )
-    .await;
+    finish_cancelled(&stack, &agent, &owner, &job_id, run).await;
 }
 
 #[tokio::test]

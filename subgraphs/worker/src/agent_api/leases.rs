@@ -16,6 +16,17 @@ use std::time::Duration;
 /// Most runs one heartbeat may renew (an agent holds at most its slots).
 const MAX_HEARTBEAT_RUNS: usize = 256;
 
+/// BAD_USER_INPUT for more runs than one call may name.
+fn at_most_max_runs(runs: &[protocol::RunRef]) -> ApiResult<()> {
+    if runs.len() > MAX_HEARTBEAT_RUNS {
+        return Err(ApiError::bad_input(
+            "runs",
+            format!("at most {MAX_HEARTBEAT_RUNS} runs per call"),
+        ));
+    }
+    Ok(())
+}
+
 pub(super) async fn heartbeat(
     State(api): State<AgentApi>,
     headers: HeaderMap,
@@ -31,12 +42,7 @@ async fn heartbeat_inner(
 ) -> ApiResult<protocol::HeartbeatAnswer> {
     let request: protocol::Heartbeat = parse(body)?;
     let caller = api.caller(headers, &request.instance).await?;
-    if request.runs.len() > MAX_HEARTBEAT_RUNS {
-        return Err(ApiError::bad_input(
-            "runs",
-            format!("at most {MAX_HEARTBEAT_RUNS} runs per heartbeat"),
-        ));
-    }
+    at_most_max_runs(&request.runs)?;
     api.registered(&caller).await?;
     let mut conn = api.deps.conn().await?;
     let busy = i32::try_from(request.runs.len()).unwrap_or(i32::MAX);
@@ -82,12 +88,7 @@ async fn cancels_inner(
 ) -> ApiResult<protocol::HeartbeatAnswer> {
     let request: protocol::Cancels = parse(body)?;
     let caller = api.caller(headers, &request.instance).await?;
-    if request.runs.len() > MAX_HEARTBEAT_RUNS {
-        return Err(ApiError::bad_input(
-            "runs",
-            format!("at most {MAX_HEARTBEAT_RUNS} runs per call"),
-        ));
-    }
+    at_most_max_runs(&request.runs)?;
     if request.wait_seconds > protocol::MAX_WAIT_SECONDS {
         return Err(ApiError::bad_input(
             "wait_seconds",
