@@ -9,6 +9,7 @@ pub mod chaos;
 pub mod compare;
 pub mod dev;
 pub mod fake_gcs;
+pub mod gpus;
 pub mod jobs;
 pub mod js_clients;
 pub mod k8s;

@@ -637,6 +637,7 @@ async fn bad_agent_requests_get_a_clear_code_and_change_nothing() {
             memory_used_mb: 0,
             utilization_percent: None,
             bus_id: String::new(),
+            mig: None,
         },
         runs: 0,
     };

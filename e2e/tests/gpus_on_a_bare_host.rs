@@ -1,23 +1,24 @@
 //! GPUs on a bare host, assigned per run (#37). No GPU is lent to this project, so the host's
-//! GPUs are stand-ins: a stand-in `nvidia-smi` (a shell script answering the CSV query the
-//! worker sends, for two cards), the driver's stand-in card descriptions (in the directory
-//! given as `worker.gpus.proc_dir`, numbering the cards' device nodes against their order,
-//! as a driver may) and stand-in device nodes (plain files in the directory given as
-//! `worker.gpus.dev_dir`, each holding its card's number). Everything else is real:
-//! the worker's detection, its slots, the assignment of one card per run, the bubblewrap
-//! sandbox binding only the assigned card's node, the run's environment, and what `cluster`
-//! and `/metrics` report.
+//! GPUs are stand-ins (`mediamagic_e2e::gpus`): a stand-in `nvidia-smi` (a shell script
+//! answering the CSV query, `-L` and `-q -x` as the worker sends them), the driver's
+//! stand-in card descriptions and MIG capabilities (in the directory given as
+//! `worker.gpus.proc_dir`, numbering the cards' device nodes against their order, as a
+//! driver may) and stand-in device nodes (plain files in the directory given as
+//! `worker.gpus.dev_dir`, each holding its name). Everything else is real: the worker's
+//! detection, its slots, the assignment of one card or MIG device per run, the bubblewrap
+//! sandbox binding only the assigned nodes, the run's environment, and what `cluster` and
+//! `/metrics` report.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use mediamagic_e2e::{
     Cred, TestStack,
+    gpus::{Card, Mig, gpu_config, stand_in_host},
     jobs::{deploy, script_model_with, upload, wait_for},
     media::mp3,
     spawn_stack_with,
 };
-use mediamagic_worker::drivers::gpus::config::GpuConfig;
 use serde_json::{Value, json};
-use std::{os::unix::fs::PermissionsExt, path::Path, time::Duration};
+use std::{path::Path, time::Duration};
 
 const UUIDS: [&str; 2] = [
     "GPU-00000000-0000-0000-0000-000000000000",
@@ -29,69 +30,58 @@ const UUIDS: [&str; 2] = [
 const MINORS: [u32; 2] = [1, 0];
 const BUS_IDS: [&str; 2] = ["00000000:3B:00.0", "00000000:5E:00.0"];
 
-/// The stand-in host: `nvidia-smi`, the driver's `proc/gpus/<bus>/information`, and `dev/`
-/// with two cards (each node named by its card's minor number) and the control nodes.
-fn stand_in_host(dir: &Path) {
-    let dev = dir.join("dev");
-    std::fs::create_dir_all(&dev).unwrap();
-    for (card, bus) in BUS_IDS.iter().enumerate() {
-        let described = dir
-            .join("proc/gpus")
-            .join(format!("0000{}", &bus[8..]).to_ascii_lowercase());
-        std::fs::create_dir_all(&described).unwrap();
-        std::fs::write(
-            described.join("information"),
-            format!(
-                "Model: \t\t Stand-in A100\nDevice Minor: \t {}\nBus Location: \t {bus}\n",
-                MINORS[card]
-            ),
-        )
-        .unwrap();
-    }
-    for (name, content) in [
-        ("nvidia1", "card 0"),
-        ("nvidia0", "card 1"),
-        ("nvidiactl", "control"),
-        ("nvidia-uvm", "uvm"),
-    ] {
-        let node = dev.join(name);
-        std::fs::write(&node, content).unwrap();
-        std::fs::set_permissions(&node, std::fs::Permissions::from_mode(0o666)).unwrap();
-    }
-    let smi = dir.join("nvidia-smi");
-    std::fs::write(
-        &smi,
-        format!(
-            "#!/bin/sh\n\
-             case \"$1\" in --query-gpu=index,uuid,name,memory.total,memory.used,utilization.gpu,pci.bus_id) ;; *) exit 2 ;; esac\n\
-             echo '0, {}, Stand-in A100, 40960, 512, 7, {}'\n\
-             echo '1, {}, Stand-in A100, 40960, 1024, [N/A], {}'\n",
-            UUIDS[0], BUS_IDS[0], UUIDS[1], BUS_IDS[1]
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&smi, std::fs::Permissions::from_mode(0o755)).unwrap();
+/// Two whole cards, or (with `mig`) the second in MIG mode with two MIG devices.
+fn cards(mig: bool) -> Vec<Card> {
+    (0..2)
+        .map(|i| Card {
+            uuid: UUIDS[i],
+            bus_id: BUS_IDS[i],
+            minor: MINORS[i],
+            mig: if mig && i == 1 {
+                mig_devices()
+            } else {
+                Vec::new()
+            },
+        })
+        .collect()
+}
+
+fn mig_devices() -> Vec<Mig> {
+    vec![
+        Mig {
+            uuid: "MIG-aaaaaaaa-0000-0000-0000-000000000000",
+            profile: "3g.20gb",
+            gi: 2,
+            ci: 0,
+            gi_cap: 21,
+            ci_cap: 22,
+        },
+        Mig {
+            uuid: "MIG-bbbbbbbb-0000-0000-0000-000000000000",
+            profile: "1g.5gb",
+            gi: 13,
+            ci: 0,
+            gi_cap: 120,
+            ci_cap: 121,
+        },
+    ]
 }
 
 async fn gpu_stack(host: &Path) -> TestStack {
-    let (smi, dev, proc_dir) = (host.join("nvidia-smi"), host.join("dev"), host.join("proc"));
+    let gpus = gpu_config(host);
     spawn_stack_with(move |config| {
         config.worker.enabled = true;
         config.worker.heartbeat_ms = 200;
-        config.worker.gpus = GpuConfig {
-            nvidia_smi: smi,
-            dev_dir: dev,
-            proc_dir,
-            sample_seconds: 1,
-            ..GpuConfig::default()
-        };
+        config.worker.gpus = gpus;
     })
     .await
 }
 
-/// What a run saw: the nvidia nodes in its /dev, the cards' contents, and its environment.
-const SEE: &str = "printf '{\"devices\": \"%s\", \"cards\": \"%s\", \"cuda\": \"%s\", \"nvidia\": \"%s\"}' \
+/// What a run saw: the nvidia nodes in its /dev, the cards' contents, its MIG
+/// capabilities' contents, and its environment.
+const SEE: &str = "printf '{\"devices\": \"%s\", \"cards\": \"%s\", \"caps\": \"%s\", \"cuda\": \"%s\", \"nvidia\": \"%s\"}' \
     \"$(ls /dev | grep nvidia | tr '\\n' ' ')\" \"$(cat /dev/nvidia[0-9]* 2>/dev/null)\" \
+    \"$(cat /dev/nvidia-caps/* 2>/dev/null | tr '\\n' ' ')\" \
     \"$CUDA_VISIBLE_DEVICES\" \"$NVIDIA_VISIBLE_DEVICES\" > result.json; sleep 2";
 
 async fn model(stack: &TestStack, token: &str, machine_type: &str) -> String {
@@ -105,10 +95,42 @@ async fn model(stack: &TestStack, token: &str, machine_type: &str) -> String {
     .await
 }
 
+/// What each of `jobs` saw, once all have succeeded.
+async fn seen(stack: &TestStack, token: &str, jobs: &[String]) -> Vec<Value> {
+    let mut seen = Vec::new();
+    for job in jobs {
+        let done = wait_for(
+            stack,
+            token,
+            job,
+            &["SUCCEEDED", "FAILED"],
+            Duration::from_secs(60),
+        )
+        .await;
+        let result = stack
+            .gql(
+                Cred::Bearer(token),
+                "query($id: ID!) { job(id: $id) { status result error { code message } } }",
+                json!({"id": job}),
+            )
+            .await;
+        assert_eq!(done["status"], "SUCCEEDED", "{}", result.body);
+        seen.push(result.data("/job/result").clone());
+    }
+    seen
+}
+
+/// The words of a string, sorted.
+fn words(text: &Value) -> Vec<&str> {
+    let mut words: Vec<&str> = text.as_str().unwrap().split_whitespace().collect();
+    words.sort();
+    words
+}
+
 #[tokio::test]
 async fn each_gpu_run_sees_only_the_card_it_was_given_and_cpu_runs_see_none() {
     let host = tempfile::tempdir().unwrap();
-    stand_in_host(host.path());
+    stand_in_host(host.path(), &cards(false));
     let stack = gpu_stack(host.path()).await;
     let (token, _, email) = stack.sign_up("gpu-user").await;
     let input = upload(&stack, &token, &mp3(), "in.mp3", "audio/mpeg").await;
@@ -122,26 +144,7 @@ async fn each_gpu_run_sees_only_the_card_it_was_given_and_cpu_runs_see_none() {
     }
     let cpu_job = deploy(&stack, &token, args(&cpu_model)).await;
 
-    let mut seen = Vec::new();
-    for job in &gpu_jobs {
-        let done = wait_for(
-            &stack,
-            &token,
-            job,
-            &["SUCCEEDED", "FAILED"],
-            Duration::from_secs(60),
-        )
-        .await;
-        let result = stack
-            .gql(
-                Cred::Bearer(&token),
-                "query($id: ID!) { job(id: $id) { status result error { code message } } }",
-                json!({"id": job}),
-            )
-            .await;
-        assert_eq!(done["status"], "SUCCEEDED", "{}", result.body);
-        seen.push(result.data("/job/result").clone());
-    }
+    let seen = seen(&stack, &token, &gpu_jobs).await;
     for saw in &seen {
         let cuda = saw["cuda"].as_str().unwrap();
         let card = UUIDS
@@ -149,16 +152,12 @@ async fn each_gpu_run_sees_only_the_card_it_was_given_and_cpu_runs_see_none() {
             .position(|u| *u == cuda)
             .unwrap_or_else(|| panic!("{saw}"));
         assert_eq!(saw["nvidia"], cuda, "{saw}");
-        let mut devices: Vec<&str> = saw["devices"]
-            .as_str()
-            .unwrap()
-            .split_whitespace()
-            .collect();
-        devices.sort();
+        let devices = words(&saw["devices"]);
         // The node of the card's minor number, holding that card.
         let own = format!("nvidia{}", MINORS[card]);
         assert_eq!(devices, ["nvidia-uvm", own.as_str(), "nvidiactl"], "{saw}");
-        assert_eq!(saw["cards"], format!("card {card}"), "{saw}");
+        assert_eq!(saw["cards"], own, "{saw}");
+        assert_eq!(saw["caps"], "", "{saw}");
     }
     let first_two: Vec<&Value> = seen.iter().take(2).map(|s| &s["cuda"]).collect();
     assert_ne!(
@@ -251,5 +250,99 @@ async fn each_gpu_run_sees_only_the_card_it_was_given_and_cpu_runs_see_none() {
     assert!(
         metrics.contains("mediamagic_worker_gpu_utilization_ratio{index=\"0\""),
         "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn a_card_in_mig_mode_gives_each_run_one_mig_device_and_only_its_capabilities() {
+    let host = tempfile::tempdir().unwrap();
+    stand_in_host(host.path(), &cards(true));
+    let stack = gpu_stack(host.path()).await;
+    let (token, _, email) = stack.sign_up("mig-user").await;
+    let input = upload(&stack, &token, &mp3(), "in.mp3", "audio/mpeg").await;
+    let gpu_model = model(&stack, &token, "gpu").await;
+    // Three slots (the whole card and the second card's two MIG devices), three runs at
+    // once: each gets a device of its own (on one slot they would all have had the first).
+    let mut jobs = Vec::new();
+    for _ in 0..3 {
+        jobs.push(
+            deploy(
+                &stack,
+                &token,
+                json!({"model": gpu_model, "args": {"input": input}}),
+            )
+            .await,
+        );
+    }
+    let seen = seen(&stack, &token, &jobs).await;
+    let migs = mig_devices();
+    let mut given: Vec<&str> = seen.iter().map(|s| s["cuda"].as_str().unwrap()).collect();
+    given.sort();
+    assert_eq!(given, [UUIDS[0], migs[0].uuid, migs[1].uuid], "{seen:?}");
+    for saw in &seen {
+        let cuda = saw["cuda"].as_str().unwrap();
+        assert_eq!(saw["nvidia"], cuda, "{saw}");
+        let Some(mig) = migs.iter().find(|m| m.uuid == cuda) else {
+            assert_eq!(
+                words(&saw["devices"]),
+                ["nvidia-uvm", "nvidia1", "nvidiactl"],
+                "{saw}"
+            );
+            assert_eq!(saw["caps"], "", "{saw}");
+            continue;
+        };
+        // The parent card's node (its minor, 0) and the two capabilities of its GPU and
+        // compute instance: not the other device's, not MIG config or monitor.
+        assert_eq!(
+            words(&saw["devices"]),
+            ["nvidia-caps", "nvidia-uvm", "nvidia0", "nvidiactl"],
+            "{saw}"
+        );
+        assert_eq!(saw["cards"], "nvidia0", "{saw}");
+        let own = [
+            format!("nvidia-caps/nvidia-cap{}", mig.gi_cap),
+            format!("nvidia-caps/nvidia-cap{}", mig.ci_cap),
+        ];
+        // The host also has the MIG config and monitor capabilities (`ADMIN_CAPS`).
+        assert_eq!(words(&saw["caps"]), own, "{saw}");
+    }
+
+    // Operators see the whole card and each MIG device with its place on its card (once a
+    // sample after the runs ended has come in).
+    let admin = stack.make_admin(&email).await;
+    let query = "{ cluster { machineTypes { name capacity } workers { gpus { index uuid name memoryTotalMb memoryUsedMb runs mig { parentUuid profile gpuInstance computeInstance } } } } }";
+    let mut cluster = Value::Null;
+    for _ in 0..50 {
+        cluster = stack.gql(Cred::Bearer(&admin), query, json!({})).await.body;
+        if cluster["data"]["cluster"]["workers"][0]["gpus"]
+            .as_array()
+            .is_some_and(|g| g.len() == 3 && g.iter().all(|g| g["runs"] == 0))
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let capacity = cluster["data"]["cluster"]["machineTypes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "gpu")
+        .map(|t| t["capacity"].clone());
+    assert_eq!(capacity, Some(json!(3)), "{cluster}");
+    let gpus = &cluster["data"]["cluster"]["workers"][0]["gpus"];
+    assert_eq!(gpus[0]["uuid"], UUIDS[0], "{cluster}");
+    assert_eq!(gpus[0]["mig"], Value::Null, "{cluster}");
+    assert_eq!(
+        gpus[2],
+        json!({
+            "index": 1,
+            "uuid": migs[1].uuid,
+            "name": "Stand-in A100 MIG 1g.5gb",
+            "memoryTotalMb": 4864,
+            "memoryUsedMb": 11,
+            "runs": 0,
+            "mig": {"parentUuid": UUIDS[1], "profile": "1g.5gb", "gpuInstance": 13, "computeInstance": 0}
+        }),
+        "{cluster}"
     );
 }

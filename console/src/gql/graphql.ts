@@ -2532,23 +2532,41 @@ export type Worker = {
   startedAt: Scalars['DateTime']['output'];
 };
 
-/** A GPU of a worker, as `nvidia-smi` last reported it. */
+/**
+ * A GPU of a worker (a whole card, or a MIG device of a card in MIG mode), as
+ * `nvidia-smi` last reported it.
+ */
 export type WorkerGpu = {
   __typename?: 'WorkerGpu';
-  /** Its index on the host (`/dev/nvidiaN`). */
+  /** Its card's index on the host. */
   index: Scalars['Int']['output'];
   /** Memory, in MiB. */
   memoryTotalMb: Scalars['Int']['output'];
   /** Memory in use, in MiB. */
   memoryUsedMb: Scalars['Int']['output'];
+  /** Where it sits on its card, when it is a MIG device. */
+  mig?: Maybe<WorkerGpuMig>;
   /** The product name. */
   name: Scalars['String']['output'];
   /** Runs holding it now. */
   runs: Scalars['Int']['output'];
   /** Utilisation, 0 to 100, when the board reports it. */
   utilizationPercent?: Maybe<Scalars['Int']['output']>;
-  /** Its UUID (what runs see in `CUDA_VISIBLE_DEVICES`). */
+  /** Its UUID (`GPU-...` or `MIG-...`: what runs see in `CUDA_VISIBLE_DEVICES`). */
   uuid: Scalars['String']['output'];
+};
+
+/** A MIG device's place on its card. */
+export type WorkerGpuMig = {
+  __typename?: 'WorkerGpuMig';
+  /** Its compute instance id within the GPU instance. */
+  computeInstance: Scalars['Int']['output'];
+  /** Its GPU instance id. */
+  gpuInstance: Scalars['Int']['output'];
+  /** The card's UUID. */
+  parentUuid: Scalars['String']['output'];
+  /** The MIG profile (`1g.5gb`). */
+  profile: Scalars['String']['output'];
 };
 
 export type ClusterQueryVariables = Exact<{ [key: string]: never; }>;

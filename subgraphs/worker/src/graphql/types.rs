@@ -29,12 +29,13 @@ pub struct Cluster {
     pub agents: Vec<Agent>,
 }
 
-/// A GPU of a worker, as `nvidia-smi` last reported it.
+/// A GPU of a worker (a whole card, or a MIG device of a card in MIG mode), as
+/// `nvidia-smi` last reported it.
 #[derive(SimpleObject, Clone, Debug, serde::Deserialize)]
 pub struct WorkerGpu {
-    /// Its index on the host (`/dev/nvidiaN`).
+    /// Its card's index on the host.
     pub index: i32,
-    /// Its UUID (what runs see in `CUDA_VISIBLE_DEVICES`).
+    /// Its UUID (`GPU-...` or `MIG-...`: what runs see in `CUDA_VISIBLE_DEVICES`).
     pub uuid: String,
     /// The product name.
     pub name: String,
@@ -46,6 +47,22 @@ pub struct WorkerGpu {
     pub utilization_percent: Option<i32>,
     /// Runs holding it now.
     pub runs: i32,
+    /// Where it sits on its card, when it is a MIG device.
+    #[serde(default)]
+    pub mig: Option<WorkerGpuMig>,
+}
+
+/// A MIG device's place on its card.
+#[derive(SimpleObject, Clone, Debug, serde::Deserialize)]
+pub struct WorkerGpuMig {
+    /// The card's UUID.
+    pub parent_uuid: String,
+    /// The MIG profile (`1g.5gb`).
+    pub profile: String,
+    /// Its GPU instance id.
+    pub gpu_instance: i32,
+    /// Its compute instance id within the GPU instance.
+    pub compute_instance: i32,
 }
 
 /// A worker agent: a host that works for the platform over HTTPS with a token of its own.

@@ -18,17 +18,19 @@ pub struct GpuConfig {
     /// `runs_per_gpu`.
     #[serde(default = "default_machine_type")]
     pub machine_type: String,
-    /// Runs that share one GPU at a time (1: a GPU per run). Sharing gives no memory
-    /// isolation between the runs: only for models known to fit together.
+    /// Runs that share one whole GPU at a time (1: a GPU per run). Sharing gives no memory
+    /// isolation between the runs: only for models known to fit together. A card in MIG
+    /// mode offers one slot per MIG device instead.
     #[serde(default = "one")]
     pub runs_per_gpu: u32,
     /// Where the host's device nodes are (`/dev/nvidia0`, `/dev/nvidiactl`,
-    /// `/dev/nvidia-uvm`).
+    /// `/dev/nvidia-uvm`, `/dev/nvidia-caps/`).
     #[serde(default = "default_dev_dir")]
     pub dev_dir: PathBuf,
     /// Where the driver describes each card (`gpus/<bus id>/information`, whose `Device
-    /// Minor` names the card's `/dev/nvidiaN`); a card it does not describe is taken to be
-    /// `/dev/nvidia<index>`.
+    /// Minor` names the card's `/dev/nvidiaN`; a card it does not describe is taken to be
+    /// `/dev/nvidia<index>`) and each MIG device's capabilities
+    /// (`capabilities/gpu<N>/mig/gi<G>/ci<C>/access`).
     #[serde(default = "default_proc_dir")]
     pub proc_dir: PathBuf,
     /// Host paths bound read-only into GPU runs besides `/usr` and `/lib` (which every run

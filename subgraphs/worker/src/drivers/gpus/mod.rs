@@ -5,9 +5,12 @@
 //! container for compute: `/dev/nvidiaN`, N the card's device minor number, `nvidiactl`,
 //! `nvidia-uvm`, `nvidia-uvm-tools`),
 //! and the run's environment names it (`CUDA_VISIBLE_DEVICES` and `NVIDIA_VISIBLE_DEVICES`,
-//! by UUID, so the numbering inside cannot point at another card).
+//! by UUID, so the numbering inside cannot point at another card). A card in MIG mode offers
+//! a slot per MIG device instead, each run seeing only its device's capabilities
+//! ([`mig`]).
 
 pub mod config;
+pub mod mig;
 pub mod nvidia_smi;
 
 use config::GpuConfig;
@@ -24,31 +27,36 @@ const CONTROL_NODES: &[&str] = &["nvidiactl", "nvidia-uvm", "nvidia-uvm-tools"];
 #[derive(Debug)]
 pub struct GpuPool {
     config: GpuConfig,
-    gpus: Vec<GpuReading>,
-    /// Each GPU's device minor number (its `/dev/nvidiaN`), by position in `gpus`.
-    minors: Vec<u32>,
+    /// Whole cards and MIG devices, each with what a run on it needs.
+    gpus: Vec<Unit>,
     /// Runs on each GPU now, by position in `gpus`.
     taken: Mutex<Vec<u32>>,
 }
 
+/// A whole card or a MIG device, as runs are given it.
+#[derive(Debug)]
+struct Unit {
+    reading: GpuReading,
+    /// Its device nodes under `dev_dir` (`nvidia3`, `nvidia-caps/nvidia-cap120`), besides
+    /// the control nodes.
+    nodes: Vec<String>,
+    /// Runs it takes at once.
+    runs: u32,
+}
+
 impl GpuPool {
-    /// The pool of `gpus` as `config` shares them; `None` when there are none.
+    /// The pool of `gpus` (whole cards and MIG devices) as `config` shares them; `None`
+    /// when there are none it can offer.
     pub fn new(config: &GpuConfig, gpus: Vec<GpuReading>) -> Option<Arc<Self>> {
-        (!gpus.is_empty()).then(|| {
-            let minors = gpus
-                .iter()
-                .map(|gpu| {
-                    nvidia_smi::device_minor(&config.proc_dir, &gpu.bus_id).unwrap_or_else(|| {
-                        tracing::warn!(gpu = gpu.index, bus = %gpu.bus_id, "the driver does not say this GPU's device minor number; taking its index");
-                        gpu.index
-                    })
-                })
-                .collect();
+        let units: Vec<Unit> = gpus
+            .into_iter()
+            .filter_map(|gpu| unit(config, gpu))
+            .collect();
+        (!units.is_empty()).then(|| {
             Arc::new(Self {
                 config: config.clone(),
-                taken: Mutex::new(vec![0; gpus.len()]),
-                minors,
-                gpus,
+                taken: Mutex::new(vec![0; units.len()]),
+                gpus: units,
             })
         })
     }
@@ -86,18 +94,18 @@ impl GpuPool {
 
     /// Slots the GPUs offer.
     pub fn slots(&self) -> usize {
-        self.gpus.len() * self.config.runs_per_gpu.max(1) as usize
+        self.gpus.iter().map(|u| u.runs as usize).sum()
     }
 
     /// The least busy GPU with a free slot, held until the lease drops.
     pub fn acquire(self: &Arc<Self>) -> Option<GpuLease> {
         let mut taken = self.taken.lock().unwrap_or_else(|e| e.into_inner());
-        let per = self.config.runs_per_gpu.max(1);
         let (position, _) = taken
             .iter()
+            .zip(&self.gpus)
             .enumerate()
-            .filter(|(_, runs)| **runs < per)
-            .min_by_key(|(_, runs)| **runs)?;
+            .filter(|(_, (runs, unit))| **runs < unit.runs)
+            .min_by_key(|(_, (runs, _))| **runs)?;
         taken[position] += 1;
         Some(GpuLease {
             pool: self.clone(),
@@ -111,7 +119,7 @@ impl GpuPool {
             Ok(read) => read,
             Err(why) => {
                 tracing::warn!(%why, "could not read the GPUs' state");
-                self.gpus.clone()
+                Vec::new()
             }
         };
         let taken = self.taken.lock().unwrap_or_else(|e| e.into_inner()).clone();
@@ -119,11 +127,40 @@ impl GpuPool {
             .iter()
             .zip(taken)
             .map(|(known, runs)| {
+                let known = &known.reading;
                 let now = read.iter().find(|r| r.uuid == known.uuid).unwrap_or(known);
                 (now.clone(), runs)
             })
             .collect()
     }
+}
+
+/// What a run on `gpu` needs, or `None` (logged) when the driver does not describe it.
+fn unit(config: &GpuConfig, gpu: GpuReading) -> Option<Unit> {
+    let minor = nvidia_smi::device_minor(&config.proc_dir, &gpu.bus_id).unwrap_or_else(|| {
+        tracing::warn!(gpu = gpu.index, bus = %gpu.bus_id, "the driver does not say this GPU's device minor number; taking its index");
+        gpu.index
+    });
+    let (nodes, runs) = match &gpu.mig {
+        None => (vec![format!("nvidia{minor}")], config.runs_per_gpu.max(1)),
+        Some(instance) => {
+            let Some(nodes) = mig::nodes(&config.proc_dir, minor, instance) else {
+                tracing::warn!(mig = %gpu.uuid, "the driver does not describe this MIG device's capabilities; it is not offered");
+                return None;
+            };
+            if let Some(missing) = nodes.iter().find(|n| !config.dev_dir.join(n).exists()) {
+                tracing::warn!(mig = %gpu.uuid, node = %missing, "this MIG device's capability node is missing (`nvidia-modprobe -f` on its access file makes it); it is not offered");
+                return None;
+            }
+            // A MIG device is a partition sized for one workload.
+            (nodes, 1)
+        }
+    };
+    Some(Unit {
+        reading: gpu,
+        nodes,
+        runs,
+    })
 }
 
 /// One run's hold on a GPU.
@@ -136,13 +173,16 @@ pub struct GpuLease {
 impl GpuLease {
     /// The GPU.
     pub fn gpu(&self) -> &GpuReading {
-        &self.pool.gpus[self.position]
+        &self.pool.gpus[self.position].reading
     }
 
     /// Device nodes to bind into the run: `(host path, path inside)`, those the host has.
     pub fn devices(&self) -> Vec<(PathBuf, String)> {
         let dev = &self.pool.config.dev_dir;
-        std::iter::once(format!("nvidia{}", self.pool.minors[self.position]))
+        self.pool.gpus[self.position]
+            .nodes
+            .iter()
+            .cloned()
             .chain(CONTROL_NODES.iter().map(|n| n.to_string()))
             .map(|name| (dev.join(&name), format!("/dev/{name}")))
             .filter(|(host, _)| host.exists())
@@ -192,6 +232,7 @@ mod tests {
             memory_used_mb: 0,
             utilization_percent: Some(0),
             bus_id: String::new(),
+            mig: None,
         }
     }
 

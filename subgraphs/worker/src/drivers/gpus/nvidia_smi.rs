@@ -1,26 +1,28 @@
 //! Asking `nvidia-smi` which GPUs the host has and how busy they are: one CSV query
-//! (`--query-gpu=index,uuid,name,memory.total,memory.used,utilization.gpu,pci.bus_id`), the
-//! interface NVIDIA documents as stable for scripts; and each card's device minor number
+//! (`--query-gpu=index,uuid,name,memory.total,memory.used,utilization.gpu,pci.bus_id,
+//! mig.mode.current`), the interface NVIDIA documents as stable for scripts, and for cards
+//! in MIG mode `-L` and `-q -x` (see [`super::mig`]); and each card's device minor number
 //! from the driver's `/proc/driver/nvidia/gpus/<bus id>/information`, as the NVIDIA
 //! container toolkit reads it (the index and the minor differ when the driver does not
 //! number cards in PCI order).
 
+use super::mig::{self, MigInstance};
 use serde::{Deserialize, Serialize};
 use std::{path::Path, time::Duration};
 
 /// The fields asked for, in order.
-const QUERY: &str =
-    "--query-gpu=index,uuid,name,memory.total,memory.used,utilization.gpu,pci.bus_id";
+const QUERY: &str = "--query-gpu=index,uuid,name,memory.total,memory.used,utilization.gpu,pci.bus_id,mig.mode.current";
 
 /// Longest `nvidia-smi` may take (a wedged driver makes it hang).
 const TIMEOUT: Duration = Duration::from_secs(10);
 
-/// One GPU as `nvidia-smi` reports it.
+/// One GPU as `nvidia-smi` reports it: a whole card, or a MIG device of a card in MIG mode.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GpuReading {
-    /// Its index in `nvidia-smi`'s order.
+    /// Its card's index in `nvidia-smi`'s order.
     pub index: u32,
-    /// Its UUID (`GPU-...`): what `CUDA_VISIBLE_DEVICES` names it by.
+    /// Its UUID (`GPU-...`, or `MIG-...` for a MIG device): what `CUDA_VISIBLE_DEVICES`
+    /// names it by.
     pub uuid: String,
     /// The product name.
     pub name: String,
@@ -30,15 +32,39 @@ pub struct GpuReading {
     pub memory_used_mb: u64,
     /// Utilisation over the last sample period, 0 to 100 (absent when not supported).
     pub utilization_percent: Option<u32>,
-    /// Its PCI bus id (`00000000:3B:00.0`).
+    /// Its card's PCI bus id (`00000000:3B:00.0`).
     #[serde(default)]
     pub bus_id: String,
+    /// Where it sits on its card, when it is a MIG device.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mig: Option<MigInstance>,
 }
 
-/// Runs `nvidia-smi` and reads its GPUs; `Err` says why there are none to read.
+/// One card as the CSV query reports it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Card {
+    /// The card.
+    pub reading: GpuReading,
+    /// Whether it is in MIG mode (then only its MIG devices can run work).
+    pub mig_enabled: bool,
+}
+
+/// Runs `nvidia-smi` and reads the host's GPUs (whole cards, and the MIG devices of cards
+/// in MIG mode); `Err` says why there are none to read.
 pub async fn read(nvidia_smi: &Path) -> Result<Vec<GpuReading>, String> {
+    let cards = parse(&ask(nvidia_smi, &[QUERY, "--format=csv,noheader,nounits"]).await?)?;
+    if !cards.iter().any(|c| c.mig_enabled) {
+        return Ok(cards.into_iter().map(|c| c.reading).collect());
+    }
+    let listed = ask(nvidia_smi, &["-L"]).await?;
+    let described = ask(nvidia_smi, &["-q", "-x"]).await?;
+    mig::units(cards, &listed, &described)
+}
+
+/// `nvidia-smi`'s output to `args`.
+async fn ask(nvidia_smi: &Path, args: &[&str]) -> Result<String, String> {
     let run = tokio::process::Command::new(nvidia_smi)
-        .args([QUERY, "--format=csv,noheader,nounits"])
+        .args(args)
         .kill_on_drop(true)
         .output();
     let output = tokio::time::timeout(TIMEOUT, run)
@@ -52,16 +78,26 @@ pub async fn read(nvidia_smi: &Path) -> Result<Vec<GpuReading>, String> {
             String::from_utf8_lossy(&output.stderr).trim()
         ));
     }
-    parse(&String::from_utf8_lossy(&output.stdout))
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 /// Parses the CSV lines of [`QUERY`].
-pub fn parse(text: &str) -> Result<Vec<GpuReading>, String> {
+pub fn parse(text: &str) -> Result<Vec<Card>, String> {
     text.lines()
         .filter(|l| !l.trim().is_empty())
         .map(|line| {
             let fields: Vec<&str> = line.split(',').map(str::trim).collect();
-            let [index, uuid, name, total, used, utilization, bus_id] = fields[..] else {
+            let [
+                index,
+                uuid,
+                name,
+                total,
+                used,
+                utilization,
+                bus_id,
+                mig_mode,
+            ] = fields[..]
+            else {
                 return Err(format!("unexpected nvidia-smi line `{line}`"));
             };
             let number = |v: &str, what: &str| {
@@ -71,7 +107,7 @@ pub fn parse(text: &str) -> Result<Vec<GpuReading>, String> {
             if !uuid.starts_with("GPU-") {
                 return Err(format!("unexpected GPU UUID `{uuid}` in `{line}`"));
             }
-            Ok(GpuReading {
+            let reading = GpuReading {
                 index: u32::try_from(number(index, "index")?).map_err(|e| e.to_string())?,
                 uuid: uuid.to_owned(),
                 name: name.to_owned(),
@@ -80,6 +116,12 @@ pub fn parse(text: &str) -> Result<Vec<GpuReading>, String> {
                 // `[N/A]` or `[Not Supported]` on some boards.
                 utilization_percent: utilization.parse().ok(),
                 bus_id: bus_id.to_owned(),
+                mig: None,
+            };
+            Ok(Card {
+                reading,
+                // `[N/A]` on cards without MIG.
+                mig_enabled: mig_mode == "Enabled",
             })
         })
         .collect()
@@ -120,10 +162,15 @@ mod tests {
     #[test]
     fn the_csv_query_is_read_with_unsupported_fields_left_out() {
         let read = parse(
-            "0, GPU-11111111-2222-3333-4444-555555555555, NVIDIA A100-SXM4-40GB, 40960, 0, 0, 00000000:3B:00.0\n\
-             1, GPU-66666666-7777-8888-9999-000000000000, Tesla T4, 15360, 1024, [N/A], 00000000:5E:00.0\n",
+            "0, GPU-11111111-2222-3333-4444-555555555555, NVIDIA A100-SXM4-40GB, 40960, 0, 0, 00000000:3B:00.0, Enabled\n\
+             1, GPU-66666666-7777-8888-9999-000000000000, Tesla T4, 15360, 1024, [N/A], 00000000:5E:00.0, [N/A]\n",
         )
         .unwrap();
+        assert_eq!(
+            read.iter().map(|c| c.mig_enabled).collect::<Vec<_>>(),
+            [true, false]
+        );
+        let read: Vec<GpuReading> = read.into_iter().map(|c| c.reading).collect();
         assert_eq!(read.len(), 2);
         assert_eq!(read[1].index, 1);
         assert_eq!(read[1].name, "Tesla T4");
@@ -158,8 +205,9 @@ mod tests {
     #[test]
     fn anything_else_is_refused_rather_than_guessed() {
         assert!(parse("0, GPU-1, A100").is_err());
-        assert!(parse("x, GPU-1, A100, 1, 1, 1, 0:0:0.0").is_err());
-        assert!(parse("0, MIG-1, A100, 1, 1, 1, 0:0:0.0").is_err());
+        assert!(parse("x, GPU-1, A100, 1, 1, 1, 0:0:0.0, [N/A]").is_err());
+        assert!(parse("0, MIG-1, A100, 1, 1, 1, 0:0:0.0, [N/A]").is_err());
+        assert!(parse("0, GPU-1, A100, 1, 1, 1, 0:0:0.0").is_err());
         assert_eq!(parse("\n").unwrap(), Vec::new());
     }
 }
