@@ -644,11 +644,27 @@ async fn bad_agent_requests_get_a_clear_code_and_change_nothing() {
     assert_eq!(
         refused_code(
             agent
-                .heartbeat(vec![run], Some(vec![gpu; protocol::MAX_GPUS + 1]))
+                .heartbeat(vec![run], Some(vec![gpu.clone(); protocol::MAX_GPUS + 1]))
                 .await
         ),
         "BAD_USER_INPUT"
     );
+    // Nor a reading with an outsized field, MIG place included (stored as sent otherwise).
+    let mut long = gpu.clone();
+    long.reading.bus_id = "0".repeat(10_000);
+    let mut long_mig = gpu;
+    long_mig.reading.mig = Some(mediamagic_worker::drivers::gpus::mig::MigInstance {
+        parent_uuid: "GPU-0".into(),
+        profile: "1g.5gb".repeat(2_000),
+        gpu_instance: 1,
+        compute_instance: 0,
+    });
+    for reading in [long, long_mig] {
+        assert_eq!(
+            refused_code(agent.heartbeat(vec![run], Some(vec![reading])).await),
+            "BAD_USER_INPUT"
+        );
+    }
     let too_long = raw(
         "cancels",
         r#"{"instance": "box", "runs": [], "wait_seconds": 26}"#,

@@ -51,13 +51,14 @@ async fn heartbeat_inner(
         if gpus.len() > protocol::MAX_GPUS
             || gpus
                 .iter()
-                .any(|g| g.reading.uuid.len() > 200 || g.reading.name.len() > 200)
+                .any(|g| g.reading.longest_text() > protocol::MAX_GPU_TEXT)
         {
             return Err(ApiError::bad_input(
                 "gpus",
                 format!(
-                    "at most {} GPUs, with names and UUIDs of at most 200 bytes",
-                    protocol::MAX_GPUS
+                    "at most {} GPUs, each text field of at most {} bytes",
+                    protocol::MAX_GPUS,
+                    protocol::MAX_GPU_TEXT
                 ),
             ));
         }

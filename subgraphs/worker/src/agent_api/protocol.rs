@@ -165,6 +165,9 @@ pub struct GpuState {
 /// Most GPUs one heartbeat may report.
 pub const MAX_GPUS: usize = 64;
 
+/// Longest text field of a GPU reading (name, UUID, bus id, MIG profile), in bytes.
+pub const MAX_GPU_TEXT: usize = 200;
+
 /// `POST /agent/v1/cancels`: waits (up to `wait_seconds`, at most [`MAX_WAIT_SECONDS`])
 /// until one of `runs` must stop, so a cancel reaches the agent at once rather than at its
 /// next heartbeat. Answers [`HeartbeatAnswer`] with the runs to stop (cancel, or lease gone)

@@ -40,6 +40,23 @@ pub struct GpuReading {
     pub mig: Option<MigInstance>,
 }
 
+impl GpuReading {
+    /// The length of its longest text field, in bytes (an agent's readings are bounded).
+    pub fn longest_text(&self) -> usize {
+        let mig = self.mig.as_ref();
+        [
+            self.uuid.len(),
+            self.name.len(),
+            self.bus_id.len(),
+            mig.map_or(0, |m| m.parent_uuid.len()),
+            mig.map_or(0, |m| m.profile.len()),
+        ]
+        .into_iter()
+        .max()
+        .unwrap_or(0)
+    }
+}
+
 /// One card as the CSV query reports it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Card {
