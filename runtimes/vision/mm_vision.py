@@ -14,8 +14,33 @@ import sys
 # first use, and every run starts in a fresh working directory: read the ones the install
 # script built into the runtime instead (about 0.2 s a run).
 _RUNTIME = os.path.dirname(os.path.abspath(__file__))
-os.environ.setdefault("MPLCONFIGDIR", os.path.join(_RUNTIME, "cache", "matplotlib"))
 os.environ.setdefault("XDG_CACHE_HOME", os.path.join(_RUNTIME, "cache"))
+
+
+def _font_list_dir():
+    """A directory holding the prebuilt matplotlib font list that matplotlib will use.
+
+    matplotlib ignores a cache directory it may not write to and rebuilds the font list in a
+    temporary one (0.09 s a run, and a warning in the job log): in the sandbox the runtime is
+    read-only, so the list (about 100 KB) is copied into the run's own temporary directory.
+    """
+    prebuilt = os.path.join(_RUNTIME, "cache", "matplotlib")
+    if os.access(prebuilt, os.W_OK) or not os.path.isdir(prebuilt):
+        return prebuilt
+    own = os.path.join(os.environ.get("TMPDIR") or "/tmp", "matplotlib")
+    try:
+        os.makedirs(own, exist_ok=True)
+        for name in os.listdir(prebuilt):
+            with open(os.path.join(prebuilt, name), "rb") as src:
+                data = src.read()
+            with open(os.path.join(own, name), "wb") as dst:
+                dst.write(data)
+    except OSError:
+        return prebuilt
+    return own
+
+
+os.environ.setdefault("MPLCONFIGDIR", _font_list_dir())
 
 # protobuf warns about an API mediapipe 0.10.14 still uses; it is noise in the job log.
 warnings.filterwarnings("ignore", category=UserWarning, module="google.protobuf")
