@@ -1,7 +1,8 @@
 //! The media subgraph's event handlers.
 //!
 //! - `media_live` (media.media INSERT, or UPDATE of `status`): when a media is live and has
-//!   no metadata yet, probe it and make a thumbnail (images and videos). An unreadable file
+//!   no metadata yet, read its metadata (ffprobe, or a still image's header) and make a
+//!   thumbnail (images and videos). An unreadable file
 //!   marks the media failed with the reason (no retry); infrastructure errors are retried.
 //! - `media_deleted` (UPDATE of `status`): when a media is deleted, remove its object and
 //!   thumbnail, retried until done.
@@ -83,7 +84,7 @@ async fn media_live(deps: &MediaDeps, event: HasuraEvent) -> HandlerResult {
         .await
         .map_err(|e| e.to_string())?;
     let outcome = async {
-        let mut metadata = processing::probe(&input).await?;
+        let mut metadata = processing::metadata(&input, &media.kind).await?;
         if media.kind == "image" || media.kind == "video" {
             let thumb = work.path().join("thumbnail.jpg");
             let duration = metadata["duration_seconds"].as_f64();

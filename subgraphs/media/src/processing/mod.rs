@@ -1,8 +1,10 @@
-//! Metadata (ffprobe) and thumbnails (ffmpeg) of live media.
+//! Metadata (ffprobe, or the header of a still image) and thumbnails (ffmpeg) of live media.
+
+pub mod still;
 
 use serde_json::{Value, json};
 use std::path::Path;
-use tokio::process::Command;
+use tokio::{io::AsyncReadExt, process::Command};
 
 /// Why a file could not be processed.
 #[derive(Debug, thiserror::Error)]
@@ -13,6 +15,26 @@ pub enum ProcessingError {
     /// ffprobe or ffmpeg could not be run (an infrastructure problem: retried).
     #[error("running {0}: {1}")]
     Tool(&'static str, std::io::Error),
+}
+
+/// The metadata of the file at `path`, a media of `kind`: a JPEG or PNG image's from its
+/// header ([`still`]), anything else's from ffprobe.
+pub async fn metadata(path: &Path, kind: &str) -> Result<Value, ProcessingError> {
+    if kind == "image" {
+        let mut head = Vec::new();
+        let read = async {
+            let file = tokio::fs::File::open(path).await?;
+            file.take(still::HEAD_BYTES as u64)
+                .read_to_end(&mut head)
+                .await
+        };
+        if read.await.is_ok()
+            && let Some(metadata) = still::metadata(&head)
+        {
+            return Ok(metadata);
+        }
+    }
+    probe(path).await
 }
 
 /// What ffprobe says about a file, in the shape `Media.metadata` exposes.
@@ -120,5 +142,63 @@ pub async fn thumbnail(
                 .unwrap_or("")
                 .trim()
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Encodes a 96x64 test pattern with ffmpeg's `args` into `name` under `dir`.
+    fn encode(dir: &Path, name: &str, args: &[&str]) -> std::path::PathBuf {
+        let out = dir.join(name);
+        let status = std::process::Command::new("ffmpeg")
+            .args(["-loglevel", "error", "-y", "-f", "lavfi", "-i"])
+            .arg("testsrc=size=96x64:rate=1")
+            .args(["-frames:v", "1"])
+            .args(args)
+            .arg(&out)
+            .status()
+            .unwrap();
+        assert!(status.success(), "{name}");
+        out
+    }
+
+    #[tokio::test]
+    async fn a_still_images_header_answers_what_ffprobe_answers() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = [
+            encode(dir.path(), "baseline.jpg", &["-q:v", "3"]),
+            encode(dir.path(), "gray.jpg", &["-pix_fmt", "gray"]),
+            encode(dir.path(), "rgba.png", &["-pix_fmt", "rgba"]),
+            encode(dir.path(), "deep.png", &["-pix_fmt", "rgb48be"]),
+            encode(dir.path(), "gray.png", &["-pix_fmt", "gray"]),
+            // A photograph as a camera pipeline writes it (JFIF, 4:4:4).
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../e2e/tests/fixtures/astronaut.jpg"),
+        ];
+        for file in &files {
+            // Stored without a name, as media objects are.
+            let stored = dir.path().join("input");
+            std::fs::copy(file, &stored).unwrap();
+            let from_header = metadata(&stored, "image").await.unwrap();
+            let head = std::fs::read(&stored).unwrap();
+            assert!(
+                still::metadata(&head).is_some(),
+                "{} was read by ffprobe, not its header",
+                file.display()
+            );
+            assert_eq!(
+                from_header,
+                probe(&stored).await.unwrap(),
+                "{}",
+                file.display()
+            );
+        }
+        // Not an image this reader knows: ffprobe's answer.
+        let webp = encode(dir.path(), "still.webp", &[]);
+        assert_eq!(
+            metadata(&webp, "image").await.unwrap()["format"],
+            "webp_pipe"
+        );
     }
 }
