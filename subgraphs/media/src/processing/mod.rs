@@ -1,6 +1,7 @@
 //! Metadata (ffprobe, or the header of a still image) and thumbnails (ffmpeg) of live media.
 
 pub mod still;
+pub mod still_thumbnail;
 
 use serde_json::{Value, json};
 use std::path::Path;
@@ -99,7 +100,8 @@ pub async fn probe(path: &Path) -> Result<Value, ProcessingError> {
 }
 
 /// Writes a JPEG thumbnail `width` pixels wide of an image or a video (a frame from the
-/// first second) to `out`.
+/// first second) to `out`: a JPEG or PNG image's made in the process, anything else's by
+/// ffmpeg.
 pub async fn thumbnail(
     input: &Path,
     out: &Path,
@@ -107,6 +109,9 @@ pub async fn thumbnail(
     is_video: bool,
     duration: Option<f64>,
 ) -> Result<(), ProcessingError> {
+    if !is_video && still_thumbnail_into(input, out, width).await {
+        return Ok(());
+    }
     let mut command = Command::new("ffmpeg");
     command.args(["-hide_banner", "-loglevel", "error", "-nostdin", "-y"]);
     command.args(["-protocol_whitelist", "file,pipe"]);
@@ -142,6 +147,29 @@ pub async fn thumbnail(
                 .unwrap_or("")
                 .trim()
         )))
+    }
+}
+
+/// Makes a JPEG or PNG image's thumbnail in the process ([`still_thumbnail`]); `false` when
+/// ffmpeg should make it.
+async fn still_thumbnail_into(input: &Path, out: &Path, width: u32) -> bool {
+    let small = tokio::fs::metadata(input)
+        .await
+        .is_ok_and(|m| m.len() <= still_thumbnail::MAX_FILE_BYTES);
+    if !small {
+        return false;
+    }
+    let Ok(bytes) = tokio::fs::read(input).await else {
+        return false;
+    };
+    // CPU work: off the async threads.
+    let made = tokio::task::spawn_blocking(move || still_thumbnail::thumbnail(&bytes, width))
+        .await
+        .ok()
+        .flatten();
+    match made {
+        Some(jpeg) => tokio::fs::write(out, jpeg).await.is_ok(),
+        None => false,
     }
 }
 
