@@ -120,6 +120,27 @@ async fn seen(stack: &TestStack, token: &str, jobs: &[String]) -> Vec<Value> {
     seen
 }
 
+/// `cluster` as `query` asks it, once the first worker's GPUs satisfy `ready` (or after 10 s).
+async fn cluster_when(
+    stack: &TestStack,
+    admin: &str,
+    query: &str,
+    ready: impl Fn(&Vec<Value>) -> bool,
+) -> Value {
+    let mut cluster = Value::Null;
+    for _ in 0..50 {
+        cluster = stack.gql(Cred::Bearer(admin), query, json!({})).await.body;
+        if cluster["data"]["cluster"]["workers"][0]["gpus"]
+            .as_array()
+            .is_some_and(&ready)
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    cluster
+}
+
 /// The words of a string, sorted.
 fn words(text: &Value) -> Vec<&str> {
     let mut words: Vec<&str> = text.as_str().unwrap().split_whitespace().collect();
@@ -190,17 +211,7 @@ async fn each_gpu_run_sees_only_the_card_it_was_given_and_cpu_runs_see_none() {
     // Operators see the cards, with memory and utilisation; the gpu type has their slots.
     let admin = stack.make_admin(&email).await;
     let query = "{ cluster { machineTypes { name capacity } workers { gpus { index uuid name memoryTotalMb memoryUsedMb utilizationPercent runs } } } }";
-    let mut cluster = Value::Null;
-    for _ in 0..50 {
-        cluster = stack.gql(Cred::Bearer(&admin), query, json!({})).await.body;
-        if cluster["data"]["cluster"]["workers"][0]["gpus"]
-            .as_array()
-            .is_some_and(|g| g.len() == 2)
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let cluster = cluster_when(&stack, &admin, query, |g| g.len() == 2).await;
     let gpu_type = cluster["data"]["cluster"]["machineTypes"]
         .as_array()
         .unwrap()
@@ -311,17 +322,10 @@ async fn a_card_in_mig_mode_gives_each_run_one_mig_device_and_only_its_capabilit
     // sample after the runs ended has come in).
     let admin = stack.make_admin(&email).await;
     let query = "{ cluster { machineTypes { name capacity } workers { gpus { index uuid name memoryTotalMb memoryUsedMb runs mig { parentUuid profile gpuInstance computeInstance } } } } }";
-    let mut cluster = Value::Null;
-    for _ in 0..50 {
-        cluster = stack.gql(Cred::Bearer(&admin), query, json!({})).await.body;
-        if cluster["data"]["cluster"]["workers"][0]["gpus"]
-            .as_array()
-            .is_some_and(|g| g.len() == 3 && g.iter().all(|g| g["runs"] == 0))
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let cluster = cluster_when(&stack, &admin, query, |g| {
+        g.len() == 3 && g.iter().all(|g| g["runs"] == 0)
+    })
+    .await;
     let capacity = cluster["data"]["cluster"]["machineTypes"]
         .as_array()
         .unwrap()
