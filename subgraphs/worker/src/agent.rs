@@ -232,6 +232,21 @@ async fn register(
     }
 }
 
+/// `raw` with what a name may not hold (anything but ASCII letters, digits, `.`, `_`, `-`)
+/// replaced by `-`, cut to `max` characters.
+pub(crate) fn name_characters(raw: &str, max: usize) -> String {
+    raw.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(max)
+        .collect()
+}
+
 /// The process's instance id: `worker.id`, or `<host>-<pid>`, cut to what the protocol
 /// takes.
 fn instance_id(config: &WorkerConfig) -> String {
@@ -242,17 +257,7 @@ fn instance_id(config: &WorkerConfig) -> String {
             std::process::id()
         )
     });
-    let clean: String = raw
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
-                c
-            } else {
-                '-'
-            }
-        })
-        .take(63)
-        .collect();
+    let clean = name_characters(&raw, 63);
     let clean = clean.trim_start_matches(['.', '_', '-']).to_owned();
     if AgentName::parse(&clean).is_ok() {
         clean

@@ -63,17 +63,7 @@ pub async fn run(deps: WorkerDeps, addr: SocketAddr, shutdown: CancellationToken
 
 /// `built-in-<host>-<port>`, within what an agent name may hold.
 fn agent_name(port: u16) -> String {
-    let host: String = crate::drivers::local::local_node_name()
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
-                c
-            } else {
-                '-'
-            }
-        })
-        .take(40)
-        .collect();
+    let host = crate::agent::name_characters(&crate::drivers::local::local_node_name(), 40);
     let name = format!("built-in-{host}-{port}");
     if AgentName::parse(&name).is_ok() {
         name

@@ -36,12 +36,7 @@ async fn claim_inner(
 ) -> ApiResult<protocol::Claimed> {
     let request: protocol::Claim = parse(body)?;
     let caller = api.caller(headers, &request.instance).await?;
-    if !caller.agent.machine_types.contains(&request.machine_type) {
-        return Err(ApiError::Forbidden(format!(
-            "this agent's token was not issued for machine type `{}`",
-            request.machine_type
-        )));
-    }
+    caller.may_run(std::iter::once(&request.machine_type))?;
     if !(1..=protocol::MAX_CLAIM).contains(&request.limit) {
         return Err(ApiError::bad_input(
             "limit",

@@ -75,6 +75,19 @@ pub(crate) struct Caller {
     worker_id: String,
 }
 
+impl Caller {
+    /// FORBIDDEN unless the agent's token was issued for every one of `machine_types`.
+    fn may_run<'a>(&self, mut machine_types: impl Iterator<Item = &'a String>) -> ApiResult<()> {
+        match machine_types.find(|t| !self.agent.machine_types.contains(t)) {
+            None => Ok(()),
+            Some(other) => Err(ApiError::Forbidden(format!(
+                "this agent's token was not issued for machine type `{other}` (it may run: {})",
+                self.agent.machine_types.join(", ")
+            ))),
+        }
+    }
+}
+
 impl AgentApi {
     /// The live agent whose token the request carries (recording that it called), and the
     /// worker id of `instance`.
@@ -188,16 +201,7 @@ async fn register_inner(
 ) -> ApiResult<protocol::Registered> {
     let request: protocol::Register = parse(body)?;
     let caller = api.caller(headers, &request.instance).await?;
-    if let Some(other) = request
-        .slots
-        .keys()
-        .find(|t| !caller.agent.machine_types.contains(t))
-    {
-        return Err(ApiError::Forbidden(format!(
-            "this agent's token was not issued for machine type `{other}` (it may run: {})",
-            caller.agent.machine_types.join(", ")
-        )));
-    }
+    caller.may_run(request.slots.keys())?;
     if !matches!(request.driver.as_str(), "local" | "kubernetes") {
         return Err(ApiError::bad_input(
             "driver",
